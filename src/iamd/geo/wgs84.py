@@ -12,7 +12,7 @@ Angles are radians, lengths metres; the last axis of a position array holds x, y
 >>> import numpy as np
 >>> p = lla_to_ecef(np.radians(42.698), np.radians(23.322), 550.0)
 >>> [round(float(v)) for v in p]
-[4308961, 1857512, 4302604]
+[4311551, 1858810, 4303278]
 >>> lat, lon, alt = ecef_to_lla(p)
 >>> round(float(np.degrees(lat)), 6), round(float(np.degrees(lon)), 6), round(float(alt), 3)
 (42.698, 23.322, 550.0)
@@ -115,13 +115,17 @@ def ecef_to_enu(
     return np.einsum("...ij,...j->...i", rot, d)
 
 
-def ecef_vector_to_enu(vec_ecef: ArrayLike, ref_lat_rad: ArrayLike, ref_lon_rad: ArrayLike) -> FloatArray:
+def ecef_vector_to_enu(
+    vec_ecef: ArrayLike, ref_lat_rad: ArrayLike, ref_lon_rad: ArrayLike
+) -> FloatArray:
     """Rotate ECEF vectors (velocities, offsets) into the ENU axes at a reference point."""
     rot = enu_rotation(ref_lat_rad, ref_lon_rad)
     return np.einsum("...ij,...j->...i", rot, np.asarray(vec_ecef, dtype=np.float64))
 
 
-def enu_vector_to_ecef(vec_enu: ArrayLike, ref_lat_rad: ArrayLike, ref_lon_rad: ArrayLike) -> FloatArray:
+def enu_vector_to_ecef(
+    vec_enu: ArrayLike, ref_lat_rad: ArrayLike, ref_lon_rad: ArrayLike
+) -> FloatArray:
     """Rotate ENU vectors into ECEF axes at a reference point."""
     rot = enu_rotation(ref_lat_rad, ref_lon_rad)
     return np.einsum("...ji,...j->...i", rot, np.asarray(vec_enu, dtype=np.float64))

@@ -196,7 +196,7 @@ class Catalog(BaseModel):
 
 
 def _load_section(fname: str, model: type[_Entry]) -> dict[str, Any]:
-    text = resources.files("iamd.scenario").joinpath("catalog", fname).read_text("utf-8")
+    text = resources.files("iamd.scenario").joinpath(f"catalog/{fname}").read_text("utf-8")
     raw = yaml.safe_load(text)
     out: dict[str, Any] = {}
     for name, entry in raw.items():

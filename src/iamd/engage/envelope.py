@@ -1,0 +1,170 @@
+"""Engagement envelopes and predicted intercepts, vectorised over effectors × threats × time.
+
+First version. An interceptor flies a straight line at its catalog mean speed; it can meet a
+threat at a future time ``t`` if it can be launched (after the unit's reaction time) early
+enough to cover the distance by ``t``, and if at ``t`` the threat lies inside the envelope:
+minimum and maximum range (the BMD range against ballistic missiles), minimum and maximum
+altitude, the unit's azimuth sector, and above the 4/3-Earth radar horizon of the unit's own
+fire-control antenna (so a sea-skimmer can only be engaged close in). A laser needs a dwell
+that grows with range (beam spread and atmospheric extinction, see :func:`laser_dwell_s`);
+a gun fires shells at the catalog speed. The earliest feasible intercept is chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from iamd.geo.horizon import above_radar_horizon
+from iamd.geo.wgs84 import ecef_to_enu, enu_to_aer, lla_to_ecef
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+FIRE_CONTROL_ANTENNA_M = 10.0
+"""Height of a fire unit's own radar above its site (m), for the horizon check."""
+LASER_SPOT_RANGE_M = 5_000.0
+"""Range at which the laser spot's jitter growth equals its focused size (EST)."""
+LASER_EXTINCTION_PER_M = 1.0e-4
+"""Clear-air extinction coefficient (0.1 /km, a typical 1 µm figure; EST)."""
+
+
+def laser_dwell_s(dwell_1km_s: FloatArray, range_m: FloatArray) -> FloatArray:
+    """Beam time on target at ``range_m`` for a laser that needs ``dwell_1km_s`` at 1 km.
+
+    Irradiance on target falls as the spot area grows, ``w² = w0² + (θR)²`` with the
+    focused size ``w0 = θ·R0`` (R0 = :data:`LASER_SPOT_RANGE_M`), and as the atmosphere
+    extinguishes the beam, ``exp(-αR)``; the dwell to deposit a fixed fluence scales
+    inversely. An engineering estimate (reference §1.8: "2–10 s per target").
+
+    >>> [round(float(laser_dwell_s(np.array(3.0), np.array(r))), 1) for r in (1e3, 5e3, 1e4)]
+    [3.0, 8.8, 17.3]
+    """
+    r0 = LASER_SPOT_RANGE_M
+    spread = (r0 * r0 + range_m * range_m) / (r0 * r0 + 1.0e6)
+    return np.asarray(dwell_1km_s * spread * np.exp(LASER_EXTINCTION_PER_M * (range_m - 1000.0)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EffectorArray:
+    """All fire units of a scenario as arrays of shape (U,), (U, 3) or (U, C).
+
+    C is the number of threat classes, in the order of
+    ``iamd.scenario.catalog.THREAT_CLASSES``. Ranges and altitudes in metres.
+    """
+
+    ids: tuple[str, ...]
+    nation: tuple[str, ...]
+    type: tuple[str, ...]
+    kind: tuple[str, ...]
+    lat_rad: FloatArray
+    lon_rad: FloatArray
+    alt_m: FloatArray
+    pos_ecef_m: FloatArray
+    min_range_m: FloatArray
+    max_range_m: FloatArray
+    max_range_bm_m: FloatArray
+    min_alt_m: FloatArray
+    max_alt_m: FloatArray
+    min_alt_bm_m: FloatArray
+    speed_m_s: FloatArray
+    reaction_s: FloatArray
+    dwell_s: FloatArray
+    cost_per_shot_usd: FloatArray
+    pk: FloatArray
+    salvo: IntArray
+    magazine: IntArray
+    channels: IntArray
+    sector_center_rad: FloatArray
+    sector_half_rad: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def is_laser(self) -> BoolArray:
+        """(U,) the unit is a laser."""
+        return np.array([k == "laser" for k in self.kind], dtype=bool)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InterceptOptions:
+    """Earliest feasible intercept of M threats by U units (all (U, M)).
+
+    ``feasible`` is False where no intercept is possible in the window; there ``t_s`` is inf.
+    """
+
+    feasible: BoolArray
+    t_s: FloatArray
+    step: IntArray
+    range_m: FloatArray
+
+
+def intercept_options(
+    units: EffectorArray,
+    t_launch_s: FloatArray,
+    t_window_s: FloatArray,
+    pos_window_ecef_m: FloatArray,
+    alt_window_m: FloatArray,
+    present_window: BoolArray,
+    class_index: IntArray,
+    is_ballistic: BoolArray,
+) -> InterceptOptions:
+    """Earliest intercept of each threat by each unit over a look-ahead window.
+
+    Args:
+        t_launch_s: (U,) earliest launch time of each unit (now + reaction time).
+        t_window_s: (H,) the future clock times considered.
+        pos_window_ecef_m: (M, H, 3) predicted threat positions at those times.
+        alt_window_m: (M, H) their altitudes.
+        present_window: (M, H) the threat is still flying then.
+        class_index: (M,) threat class index (column of ``units.pk``).
+        is_ballistic: (M,) the threat is a ballistic missile.
+    """
+    u_n, m_n, h_n = len(units), pos_window_ecef_m.shape[0], pos_window_ecef_m.shape[1]
+    if u_n == 0 or m_n == 0 or h_n == 0:
+        empty_f = np.full((u_n, m_n), np.inf)
+        return InterceptOptions(
+            feasible=np.zeros((u_n, m_n), dtype=bool),
+            t_s=empty_f,
+            step=np.zeros((u_n, m_n), dtype=np.int64),
+            range_m=np.full((u_n, m_n), np.nan),
+        )
+    lat = units.lat_rad[:, None, None]
+    lon = units.lon_rad[:, None, None]
+    enu = ecef_to_enu(pos_window_ecef_m[None, :, :, :], lat, lon, units.alt_m[:, None, None])
+    az, _, rng = enu_to_aer(enu)
+    bm = is_ballistic[None, :, None]
+    max_rng = np.where(bm, units.max_range_bm_m[:, None, None], units.max_range_m[:, None, None])
+    min_alt = np.where(bm, units.min_alt_bm_m[:, None, None], units.min_alt_m[:, None, None])
+    off = np.abs(np.mod(az - units.sector_center_rad[:, None, None] + np.pi, 2 * np.pi) - np.pi)
+    antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
+    seen = above_radar_horizon(antenna[:, None, None, :], pos_window_ecef_m[None, :, :, :])
+    engageable = units.pk[:, class_index] > 0.0
+    in_env = (
+        present_window[None, :, :]
+        & engageable[:, :, None]
+        & (rng >= units.min_range_m[:, None, None])
+        & (rng <= max_rng)
+        & (alt_window_m[None, :, :] >= min_alt)
+        & (alt_window_m[None, :, :] <= units.max_alt_m[:, None, None])
+        & (off <= units.sector_half_rad[:, None, None])
+        & seen
+    )
+    laser = units.is_laser[:, None, None]
+    need_s = np.where(
+        laser,
+        laser_dwell_s(units.dwell_s[:, None, None], rng),
+        rng / units.speed_m_s[:, None, None],
+    )
+    ok = in_env & (t_window_s[None, None, :] - t_launch_s[:, None, None] >= need_s)
+    feasible = ok.any(axis=2)
+    step = np.argmax(ok, axis=2).astype(np.int64)
+    t_int = np.where(feasible, t_window_s[step], np.inf)
+    rng_at = np.take_along_axis(rng, step[:, :, None], axis=2)[:, :, 0]
+    return InterceptOptions(
+        feasible=feasible, t_s=t_int, step=step, range_m=np.where(feasible, rng_at, np.nan)
+    )

@@ -1,0 +1,336 @@
+"""Loading scenario files with precise error messages.
+
+A bad file gets one message ``FILE:LINE: path.to.field: what is wrong (got VALUE)``: the YAML
+is composed into nodes first so that every field path maps to the line where it is written,
+then validated by the pydantic schema, then cross-checked against the catalog (types, nations,
+assets, airports, ids). Duplicate keys, which YAML parsers silently merge, are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from iamd.errors import CatalogError, ScenarioError
+from iamd.scenario.catalog import Catalog, ThreatClass, builtin_catalog
+from iamd.scenario.schema import Scenario
+
+PathKey = tuple[str | int, ...]
+
+BUILTIN_SCENARIOS = ("balkans",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedScenario:
+    """A validated scenario with the catalog it runs against.
+
+    Attributes:
+        scenario: the validated file.
+        catalog: the built-in catalog with the scenario's overrides applied.
+        source: the file name (or ``builtin:NAME``).
+        sha256: hash of the file's bytes (recorded in outputs).
+    """
+
+    scenario: Scenario
+    catalog: Catalog
+    source: str
+    sha256: str
+
+
+def format_path(path: PathKey) -> str:
+    """``("raids", 2, "type")`` -> ``raids[2].type``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_map(node: yaml.Node, source: str) -> dict[PathKey, int]:
+    """Map each field path of a composed YAML document to its 1-based line."""
+    lines: dict[PathKey, int] = {(): node.start_mark.line + 1}
+    stack: list[tuple[yaml.Node, PathKey]] = [(node, ())]
+    while stack:
+        cur, path = stack.pop()
+        if isinstance(cur, yaml.MappingNode):
+            seen: set[str] = set()
+            for knode, vnode in cur.value:
+                key = str(knode.value)
+                sub = (*path, key)
+                if key in seen:
+                    raise ScenarioError(
+                        f"{source}:{knode.start_mark.line + 1}: {format_path(sub)}: "
+                        f"duplicate key (got {key!r} twice)"
+                    )
+                seen.add(key)
+                lines[sub] = knode.start_mark.line + 1
+                stack.append((vnode, sub))
+        elif isinstance(cur, yaml.SequenceNode):
+            for i, item in enumerate(cur.value):
+                sub = (*path, i)
+                lines[sub] = item.start_mark.line + 1
+                stack.append((item, sub))
+    return lines
+
+
+def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return 1
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_ALLOWED_KEYS_HINT = "unknown key"
+
+
+def _explain(err: dict[str, Any], scenario_cls: type[Scenario]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(scenario_cls, err["loc"][:-1])
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        return f"{_ALLOWED_KEYS_HINT}{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{msg} (got {_short(err.get('input'))})"
+
+
+def _allowed_keys(model: type[Any], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following ``loc`` through the schema."""
+    from pydantic import BaseModel
+
+    cur: Any = model
+    for part in loc:
+        if isinstance(part, int) or cur is None:
+            continue
+        fields = getattr(cur, "model_fields", {})
+        if part not in fields:
+            return []
+        cur = _model_of(fields[part].annotation)
+    if isinstance(cur, type) and issubclass(cur, BaseModel):
+        return list(cur.model_fields)
+    return []
+
+
+def _model_of(annotation: Any) -> Any:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey, int]]:
+    """Parse and validate scenario YAML text; raise ScenarioError with file and line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ScenarioError(f"{source}:{line}: not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}:1: not valid YAML: {exc}") from None
+    if node is None:
+        raise ScenarioError(
+            f"{source}:1: empty scenario (expected a mapping with at least "
+            f"name, epoch, duration_s and nations)"
+        )
+    if not isinstance(node, yaml.MappingNode):
+        raise ScenarioError(
+            f"{source}:{node.start_mark.line + 1}: the scenario must be a mapping of fields "
+            f"(got a {'list' if isinstance(node, yaml.SequenceNode) else 'scalar'})"
+        )
+    lines = _line_map(node, source)
+    data = yaml.safe_load(text)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        raise ScenarioError(
+            f"{source}:{_line_of(lines, loc)}: {format_path(loc) or '(top)'}: "
+            f"{_explain(dict(err), Scenario)}"
+        ) from None
+    return scenario, lines
+
+
+def _fail(source: str, lines: dict[PathKey, int], path: PathKey, what: str) -> ScenarioError:
+    return ScenarioError(f"{source}:{_line_of(lines, path)}: {format_path(path)}: {what}")
+
+
+def check_references(
+    scenario: Scenario, catalog: Catalog, source: str, lines: dict[PathKey, int]
+) -> None:
+    """Cross-check a validated scenario against the catalog and itself."""
+    from iamd.scenario.airports import airports
+
+    def fail(path: PathKey, what: str) -> ScenarioError:
+        return _fail(source, lines, path, what)
+
+    def allowed(names: Any) -> str:
+        return ", ".join(sorted(names))
+
+    nations = [n.code for n in scenario.nations]
+    for i, code in enumerate(nations):
+        if code in nations[:i]:
+            raise fail(("nations", i, "code"), f"duplicate nation (got {code!r})")
+    ids: dict[str, PathKey] = {}
+    for section in ("sensors", "effectors", "raids", "patrols"):
+        for i, item in enumerate(getattr(scenario, section)):
+            if item.id in ids:
+                raise fail(
+                    (section, i, "id"),
+                    f"duplicate id, already used at {format_path(ids[item.id])} (got {item.id!r})",
+                )
+            ids[item.id] = (section, i, "id")
+    asset_names = [a.name for a in scenario.assets]
+    for i, a in enumerate(scenario.assets):
+        if a.name in asset_names[:i]:
+            raise fail(("assets", i, "name"), f"duplicate asset name (got {a.name!r})")
+    for section in ("assets", "sensors", "effectors", "patrols"):
+        for i, item in enumerate(getattr(scenario, section)):
+            if item.nation not in nations:
+                raise fail(
+                    (section, i, "nation"),
+                    f"nation not declared under `nations` (got {item.nation!r}; "
+                    f"declared: {allowed(nations)})",
+                )
+    for i, s in enumerate(scenario.sensors):
+        if s.type not in catalog.sensors:
+            raise fail(
+                ("sensors", i, "type"),
+                f"unknown sensor type (got {s.type!r}; allowed: {allowed(catalog.sensors)})",
+            )
+    for i, e in enumerate(scenario.effectors):
+        if e.type not in catalog.effectors:
+            raise fail(
+                ("effectors", i, "type"),
+                f"unknown effector type (got {e.type!r}; allowed: {allowed(catalog.effectors)})",
+            )
+    for i, r in enumerate(scenario.raids):
+        if r.type not in catalog.threats:
+            raise fail(
+                ("raids", i, "type"),
+                f"unknown threat type (got {r.type!r}; allowed: {allowed(catalog.threats)})",
+            )
+        cls = catalog.threats[r.type].threat_class
+        if cls not in (ThreatClass.DRONE, ThreatClass.CRUISE_MISSILE, ThreatClass.BALLISTIC_MISSILE):
+            raise fail(
+                ("raids", i, "type"),
+                f"a raid must be a drone, cruise or ballistic missile (got {r.type!r} of class "
+                f"{cls.value}; aircraft go under civil_traffic or patrols)",
+            )
+        if r.aim.asset is not None and r.aim.asset not in asset_names:
+            raise fail(
+                ("raids", i, "aim", "asset"),
+                f"no defended asset of that name (got {r.aim.asset!r}; "
+                f"allowed: {allowed(asset_names) or 'none declared'})",
+            )
+        if cls == ThreatClass.BALLISTIC_MISSILE and r.route:
+            raise fail(("raids", i, "route"), "a ballistic missile cannot follow a route")
+    known_airports = airports()
+    for i, w in enumerate(scenario.civil_traffic.airways):
+        for key in ("origin", "destination"):
+            code = getattr(w, key)
+            if code not in known_airports:
+                raise fail(
+                    ("civil_traffic", "airways", i, key),
+                    f"unknown airport (got {code!r}; allowed: {allowed(known_airports)})",
+                )
+        if w.type not in catalog.threats or (
+            catalog.threats[w.type].threat_class != ThreatClass.AIRLINER
+        ):
+            airliners = [k for k, t in catalog.threats.items() if t.threat_class == "airliner"]
+            raise fail(
+                ("civil_traffic", "airways", i, "type"),
+                f"not an airliner type (got {w.type!r}; allowed: {allowed(airliners)})",
+            )
+    for i, p in enumerate(scenario.patrols):
+        if p.type not in catalog.threats or catalog.threats[p.type].threat_class != "fighter":
+            fighters = [k for k, t in catalog.threats.items() if t.threat_class == "fighter"]
+            raise fail(
+                ("patrols", i, "type"),
+                f"not a fighter type (got {p.type!r}; allowed: {allowed(fighters)})",
+            )
+    if scenario.duration_s < scenario.time_step_s:
+        raise fail(
+            ("duration_s",),
+            f"must be at least time_step_s = {scenario.time_step_s} (got {scenario.duration_s})",
+        )
+
+
+def load_scenario_text(text: str, source: str) -> LoadedScenario:
+    """Validate scenario text fully (schema, catalog overrides, references)."""
+    scenario, lines = parse_scenario_text(text, source)
+    try:
+        catalog = builtin_catalog().with_overrides(scenario.catalog_overrides)
+    except CatalogError as exc:
+        path: PathKey = ("catalog_overrides",)
+        msg = str(exc)
+        parts = msg.split(":", 1)[0].split(".")
+        if len(parts) >= 3:
+            path = ("catalog_overrides", parts[1], parts[2], *parts[3:])
+        raise ScenarioError(f"{source}:{_line_of(lines, path)}: {msg}") from None
+    check_references(scenario, catalog, source, lines)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedScenario(scenario=scenario, catalog=catalog, source=source, sha256=sha)
+
+
+def builtin_scenario_text(name: str) -> str:
+    """The YAML text of a built-in scenario."""
+    if name not in BUILTIN_SCENARIOS:
+        raise ScenarioError(
+            f"unknown built-in scenario (got {name!r}; allowed: {', '.join(BUILTIN_SCENARIOS)})"
+        )
+    return resources.files("iamd.scenario").joinpath(f"theatres/{name}.yaml").read_text("utf-8")
+
+
+def load_scenario(path_or_name: str | Path | None = None) -> LoadedScenario:
+    """Load a scenario file, or a built-in scenario by name (default: ``balkans``).
+
+    Raises ScenarioError (an InputError) with ``FILE:LINE: field: message (got VALUE)``.
+    """
+    if path_or_name is None:
+        path_or_name = "balkans"
+    if isinstance(path_or_name, str) and path_or_name in BUILTIN_SCENARIOS:
+        return load_scenario_text(builtin_scenario_text(path_or_name), f"builtin:{path_or_name}")
+    path = Path(path_or_name)
+    if not path.exists():
+        raise ScenarioError(
+            f"{path}: no such file (give a scenario YAML file or one of: "
+            f"{', '.join(BUILTIN_SCENARIOS)})"
+        )
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a directory, not a scenario file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not a UTF-8 text file (byte {exc.start}: {raw[exc.start]:#04x})"
+        ) from None
+    return load_scenario_text(text, str(path))

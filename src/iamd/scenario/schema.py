@@ -1,0 +1,274 @@
+"""The scenario file: pydantic models of everything a run needs, validated once at the edge.
+
+A scenario names its epoch, theatre, nations, defended assets, sensors and effector units
+(catalog types placed at sites), threat raids, civil air traffic, the sharing policy, the
+rules of engagement and the seed. Units are those of the YAML file (degrees, km, minutes
+where named); ``iamd.scenario.compile`` converts them to SI once.
+
+Unknown keys are errors everywhere (``extra="forbid"``); cross-references (catalog types,
+nations, assets, airports) are checked by ``iamd.scenario.loader`` against the catalog.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=64)]
+NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Latitude = Annotated[float, Field(ge=-90, le=90, description="Geodetic latitude (deg, WGS84).")]
+Longitude = Annotated[float, Field(ge=-180, le=180, description="Longitude (deg, WGS84).")]
+
+
+class Policy(StrEnum):
+    """How nations share their air defence.
+
+    - ``national``: each nation sees its own sensors' picture and defends its own assets.
+    - ``shared_picture``: one joint picture from all sensors; each nation still fires only
+      for its own assets.
+    - ``integrated``: one picture, and any participating nation's effector engages any threat
+      it can reach, across borders.
+    """
+
+    NATIONAL = "national"
+    SHARED_PICTURE = "shared_picture"
+    INTEGRATED = "integrated"
+
+
+class PictureMode(StrEnum):
+    """Where the air picture comes from: ``truth`` gives perfect tracks of every detected
+    object (a baseline for analysis); sensed tracking is a later stage."""
+
+    TRUTH = "truth"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Point(_Model):
+    """A geographic point."""
+
+    lat_deg: Latitude
+    lon_deg: Longitude
+    alt_m: float = Field(default=0.0, ge=-500, le=100_000, description="Height above WGS84 (m).")
+
+
+class Area(_Model):
+    """A point, or a disc around it from which positions are drawn uniformly."""
+
+    lat_deg: Latitude
+    lon_deg: Longitude
+    radius_km: float = Field(default=0.0, ge=0, le=1000)
+
+
+class Sector(_Model):
+    """An azimuth sector: centre bearing and full width (deg, clockwise from north)."""
+
+    center_deg: float = Field(ge=0, lt=360)
+    width_deg: float = Field(gt=0, le=360)
+
+
+class Nation(_Model):
+    """A nation taking part, by ISO 3166 alpha-3 code as in the borders data."""
+
+    code: NationCode
+    name: str = Field(min_length=1)
+    participates: bool = Field(
+        default=True, description="Takes part in sharing (picture and fires) when the policy allows."
+    )
+
+
+class Asset(_Model):
+    """A defended asset: a city, port, energy site or base."""
+
+    name: Ident
+    label: str = ""
+    nation: NationCode
+    lat_deg: Latitude
+    lon_deg: Longitude
+    kind: Literal["city", "port", "energy", "nuclear", "military", "infrastructure"]
+    value: float = Field(gt=0, description="Relative value (threat evaluation, outcome scoring).")
+    radius_km: float = Field(default=1.0, gt=0, le=50, description="Footprint of the asset.")
+
+
+class SensorUnit(_Model):
+    """A radar of a catalog type placed at a site."""
+
+    id: Ident
+    type: str = Field(description="Sensor catalog key (see `iamd catalog`).")
+    nation: NationCode
+    lat_deg: Latitude
+    lon_deg: Longitude
+    alt_m: float = Field(default=0.0, ge=-500, le=9000, description="Site height (m).")
+    sector: Sector | None = None
+
+
+class EffectorUnit(_Model):
+    """A fire unit (battery, gun, laser) of a catalog type placed at a site."""
+
+    id: Ident
+    type: str = Field(description="Effector catalog key (see `iamd catalog`).")
+    nation: NationCode
+    lat_deg: Latitude
+    lon_deg: Longitude
+    alt_m: float = Field(default=0.0, ge=-500, le=9000)
+    sector: Sector | None = None
+    magazine: int | None = Field(default=None, ge=0, description="Ready rounds (default: catalog).")
+    lent_by: NationCode | None = Field(
+        default=None, description="Owner nation when the unit is lent to `nation`."
+    )
+
+
+class Aim(_Model):
+    """Where a raid aims: a defended asset by name, or a point; with a spread."""
+
+    asset: Ident | None = None
+    lat_deg: Latitude | None = None
+    lon_deg: Longitude | None = None
+    spread_km: float = Field(default=0.0, ge=0, le=100, description="Aim points drawn in a disc.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Aim:
+        has_point = self.lat_deg is not None or self.lon_deg is not None
+        if self.asset is None and not has_point:
+            raise ValueError("give either `asset` or both `lat_deg` and `lon_deg`")
+        if self.asset is not None and has_point:
+            raise ValueError("give either `asset` or a point, not both")
+        if has_point and (self.lat_deg is None or self.lon_deg is None):
+            raise ValueError("a point needs both `lat_deg` and `lon_deg`")
+        return self
+
+
+class Waypoint(_Model):
+    """A route point of an air-breathing threat (altitude: the type's cruise altitude)."""
+
+    lat_deg: Latitude
+    lon_deg: Longitude
+
+
+class Raid(_Model):
+    """A group of threats of one catalog type from a launch area to an aim."""
+
+    id: Ident
+    type: str = Field(description="Threat catalog key (see `iamd catalog`).")
+    count: int = Field(default=1, ge=1, le=10_000)
+    launch: Area
+    aim: Aim
+    launch_time_s: float = Field(default=0.0, ge=0, description="First launch (s after epoch).")
+    launch_window_s: float = Field(
+        default=0.0, ge=0, description="Launch times drawn uniformly in [t, t + window]."
+    )
+    spacing_s: float = Field(default=0.0, ge=0, description="Interval between launches.")
+    route: list[Waypoint] = Field(default_factory=list, description="Intermediate waypoints.")
+    speed_m_s: float | None = Field(default=None, gt=0, description="Override cruise speed.")
+    altitude_m: float | None = Field(default=None, ge=0, description="Override cruise altitude.")
+
+
+class Airway(_Model):
+    """Scheduled civil flights between two airports (ICAO codes of the airport list)."""
+
+    origin: str = Field(pattern=r"^[A-Z]{4}$")
+    destination: str = Field(pattern=r"^[A-Z]{4}$")
+    flights: int = Field(default=1, ge=1, le=1000)
+    first_departure_s: float = Field(default=0.0, ge=-7200)
+    interval_s: float = Field(default=900.0, gt=0)
+    cruise_altitude_m: float = Field(default=11_000.0, ge=1000, le=15_000)
+    type: str = Field(default="airliner", description="Threat catalog key of class airliner.")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Airway:
+        if self.origin == self.destination:
+            raise ValueError(f"origin and destination must differ (got {self.origin!r} twice)")
+        return self
+
+
+class CivilTraffic(_Model):
+    """Civil air traffic on airways between real airports."""
+
+    airways: list[Airway] = Field(default_factory=list)
+
+
+class Patrol(_Model):
+    """Friendly fighters on a combat air patrol (racetrack orbit)."""
+
+    id: Ident
+    type: str = Field(default="fighter")
+    nation: NationCode
+    count: int = Field(default=2, ge=1, le=100)
+    lat_deg: Latitude
+    lon_deg: Longitude
+    altitude_m: float = Field(default=8000.0, ge=100, le=20_000)
+    leg_km: float = Field(default=60.0, gt=0, le=500)
+    heading_deg: float = Field(default=0.0, ge=0, lt=360)
+    start_s: float = Field(default=0.0, ge=0)
+
+
+class RulesOfEngagement(_Model):
+    """What may be engaged and how."""
+
+    engage_identities: list[Literal["hostile", "suspect"]] = Field(
+        default_factory=lambda: ["hostile"],
+        description="Standard identities that may be engaged (never neutral or friend).",
+    )
+    shoot_look_shoot: bool = Field(default=True, description="Re-engage after an observed miss.")
+    max_engagements_per_threat: int = Field(default=3, ge=1, le=10)
+    min_time_to_go_s: float = Field(
+        default=0.0, ge=0, description="Do not start engagements later than this before impact."
+    )
+
+
+class Theatre(_Model):
+    """The map: its name, bounding box and the countries drawn on it."""
+
+    name: str = "balkans"
+    countries: list[NationCode] = Field(default_factory=list)
+    lat_min_deg: Latitude = 33.0
+    lat_max_deg: Latitude = 50.0
+    lon_min_deg: Longitude = 12.0
+    lon_max_deg: Longitude = 45.0
+
+    @model_validator(mode="after")
+    def _box(self) -> Theatre:
+        if self.lat_min_deg >= self.lat_max_deg or self.lon_min_deg >= self.lon_max_deg:
+            raise ValueError("the bounding box must have min < max in latitude and longitude")
+        return self
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    name: Ident
+    description: str = ""
+    epoch: AwareDatetime = Field(description="UTC time of t = 0.")
+    duration_s: float = Field(gt=0, le=86_400, description="Simulated time (s).")
+    time_step_s: float = Field(default=2.0, gt=0, le=60, description="Clock step (s).")
+    seed: int = Field(default=0, ge=0, description="Seed when `--seed` is not given.")
+    policy: Policy = Policy.INTEGRATED
+    picture: PictureMode = PictureMode.TRUTH
+    theatre: Theatre = Field(default_factory=Theatre)
+    nations: list[Nation] = Field(min_length=1)
+    assets: list[Asset] = Field(default_factory=list)
+    sensors: list[SensorUnit] = Field(default_factory=list)
+    effectors: list[EffectorUnit] = Field(default_factory=list)
+    raids: list[Raid] = Field(default_factory=list)
+    patrols: list[Patrol] = Field(default_factory=list)
+    civil_traffic: CivilTraffic = Field(default_factory=CivilTraffic)
+    rules_of_engagement: RulesOfEngagement = Field(default_factory=RulesOfEngagement)
+    catalog_overrides: dict[
+        Literal["sensors", "effectors", "threats"], dict[str, dict[str, Any]]
+    ] = Field(default_factory=dict, description="Replace catalog fields: section.type.field.")
+
+    def epoch_utc(self) -> datetime:
+        """The epoch as an aware UTC datetime."""
+        return self.epoch
