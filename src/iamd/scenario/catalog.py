@@ -182,16 +182,20 @@ class Catalog(BaseModel):
                         f"(allowed: {', '.join(sorted(sections[section]))})"
                     )
                 data = base.model_dump(by_alias=True)
-                data.update(fields)
+                for field_name, value in fields.items():
+                    old = data.get(field_name)
+                    if isinstance(old, dict) and isinstance(value, dict):
+                        data[field_name] = {**old, **value}  # pk, salvo: merge by class
+                    else:
+                        data[field_name] = value
                 try:
                     sections[section][name] = models[section].model_validate(data)
                 except ValidationError as exc:
                     err = exc.errors()[0]
-                    loc = ".".join(str(p) for p in err["loc"])
-                    raise CatalogError(
-                        f"catalog_overrides.{section}.{name}.{loc}: {err['msg']} "
-                        f"(got {err.get('input')!r})"
-                    ) from None
+                    where = ".".join([f"catalog_overrides.{section}.{name}", *map(str, err["loc"])])
+                    msg = str(err["msg"]).removeprefix("Value error, ")
+                    got = f" (got {err.get('input')!r})" if err["loc"] else ""
+                    raise CatalogError(f"{where}: {msg}{got}") from None
         return Catalog.model_validate(sections)
 
 

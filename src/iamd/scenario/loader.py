@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from iamd.errors import CatalogError, ScenarioError
-from iamd.scenario.catalog import Catalog, ThreatClass, builtin_catalog
+from iamd.scenario.catalog import HOSTILE_CLASSES, Catalog, ThreatClass, builtin_catalog
 from iamd.scenario.schema import Scenario
 
 PathKey = tuple[str | int, ...]
@@ -58,13 +59,22 @@ def _line_map(node: yaml.Node, source: str) -> dict[PathKey, int]:
     """Map each field path of a composed YAML document to its 1-based line."""
     lines: dict[PathKey, int] = {(): node.start_mark.line + 1}
     stack: list[tuple[yaml.Node, PathKey]] = [(node, ())]
+    visited: set[int] = set()  # an alias repeats a node (or nests it in itself): map it once
     while stack:
         cur, path = stack.pop()
+        if id(cur) in visited:
+            continue
+        visited.add(id(cur))
         if isinstance(cur, yaml.MappingNode):
             seen: set[str] = set()
             for knode, vnode in cur.value:
                 key = str(knode.value)
                 sub = (*path, key)
+                if not (isinstance(knode, yaml.ScalarNode) and knode.tag in _KEY_TAGS):
+                    raise ScenarioError(
+                        f"{source}:{knode.start_mark.line + 1}: {format_path(path) or '(top)'}: "
+                        f"a key must be a field name (got {_short(knode.value)})"
+                    )
                 if key in seen:
                     raise ScenarioError(
                         f"{source}:{knode.start_mark.line + 1}: {format_path(sub)}: "
@@ -81,6 +91,9 @@ def _line_map(node: yaml.Node, source: str) -> dict[PathKey, int]:
     return lines
 
 
+_KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
+
+
 def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
     for n in range(len(path), -1, -1):
         if path[:n] in lines:
@@ -89,6 +102,8 @@ def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, date):  # YAML reads timestamps as datetimes: show them as written
+        value = value.isoformat()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -104,10 +119,11 @@ def _explain(err: dict[str, Any], scenario_cls: type[Scenario]) -> str:
         return f"{_ALLOWED_KEYS_HINT}{hint}"
     if kind == "missing":
         return "required field is missing"
-    msg = str(err["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    return f"{msg} (got {_short(err.get('input'))})"
+    got = f"(got {_short(err.get('input'))})"
+    if kind == "timezone_aware" or kind.startswith("datetime"):
+        return f"must be a date and time with a timezone, e.g. 2026-03-10T02:00:00Z {got}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg if "(got " in msg else f"{msg} {got}"
 
 
 def _allowed_keys(model: type[Any], loc: tuple[Any, ...]) -> list[str]:
@@ -143,14 +159,7 @@ def _model_of(annotation: Any) -> Any:
 
 def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey, int]]:
     """Parse and validate scenario YAML text; raise ScenarioError with file and line."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ScenarioError(f"{source}:{line}: not valid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}:1: not valid YAML: {exc}") from None
+    node = _compose(text, source)
     if node is None:
         raise ScenarioError(
             f"{source}:1: empty scenario (expected a mapping with at least "
@@ -162,17 +171,80 @@ def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey,
             f"(got a {'list' if isinstance(node, yaml.SequenceNode) else 'scalar'})"
         )
     lines = _line_map(node, source)
-    data = yaml.safe_load(text)
+    data = _construct(node, text, source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
+        loc = tuple(part for part in err["loc"] if part != "[key]")  # a bad key: name the key
         raise ScenarioError(
             f"{source}:{_line_of(lines, loc)}: {format_path(loc) or '(top)'}: "
             f"{_explain(dict(err), Scenario)}"
         ) from None
     return scenario, lines
+
+
+def _compose(text: str, source: str) -> yaml.Node | None:
+    """The YAML node tree of ``text``, or ScenarioError naming the line that breaks YAML."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = str(exc.problem)
+        if exc.context:  # "while parsing a flow sequence on line 1, expected ',' or ']', ..."
+            where = f" on line {exc.context_mark.line + 1}" if exc.context_mark else ""
+            what = f"{exc.context}{where}, {what}"
+        raise ScenarioError(f"{source}:{line}: not valid YAML: {what}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ScenarioError(
+            f"{source}:{line}: not valid YAML: unacceptable character #x{exc.character:04x} "
+            f"({exc.reason})"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}:1: not valid YAML: {exc}") from None
+
+
+def _construct(node: yaml.Node, text: str, source: str) -> Any:
+    """The Python data of the document; a value that cannot be built (``!!int abc``) is an error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ScenarioError(f"{source}:{line}: not valid YAML: {exc.problem}") from None
+    except Exception as exc:  # PyYAML raises bare ValueError, KeyError, ... on bad explicit tags
+        bad = _unconstructible(node)
+        line = bad.start_mark.line + 1 if bad is not None else 1
+        value = f" (got {bad.tag.rsplit(':', 1)[-1]} {bad.value!r})" if bad is not None else ""
+        raise ScenarioError(
+            f"{source}:{line}: not valid YAML: a tagged value cannot be read{value}"
+        ) from exc
+
+
+def _unconstructible(node: yaml.Node) -> yaml.ScalarNode | None:
+    """The first scalar (in file order) that the safe loader fails to build, if any."""
+    scalars: list[yaml.ScalarNode] = []
+    stack, visited = [node], set()
+    while stack:
+        cur = stack.pop()
+        if id(cur) in visited:
+            continue
+        visited.add(id(cur))
+        if isinstance(cur, yaml.ScalarNode):
+            scalars.append(cur)
+        elif isinstance(cur, yaml.MappingNode):
+            stack.extend(n for pair in cur.value for n in pair)
+        elif isinstance(cur, yaml.SequenceNode):
+            stack.extend(cur.value)
+    builder = yaml.SafeLoader("")
+    for scalar in sorted(scalars, key=lambda n: n.start_mark.index):
+        try:
+            builder.construct_object(scalar, deep=True)
+        except Exception:  # any failure marks the culprit
+            return scalar
+    return None
 
 
 def _fail(source: str, lines: dict[PathKey, int], path: PathKey, what: str) -> ScenarioError:
@@ -235,7 +307,7 @@ def check_references(
                 f"unknown threat type (got {r.type!r}; allowed: {allowed(catalog.threats)})",
             )
         cls = catalog.threats[r.type].threat_class
-        if cls not in (ThreatClass.DRONE, ThreatClass.CRUISE_MISSILE, ThreatClass.BALLISTIC_MISSILE):
+        if cls not in HOSTILE_CLASSES:
             raise fail(
                 ("raids", i, "type"),
                 f"a raid must be a drone, cruise or ballistic missile (got {r.type!r} of class "
@@ -284,13 +356,19 @@ def load_scenario_text(text: str, source: str) -> LoadedScenario:
     """Validate scenario text fully (schema, catalog overrides, references)."""
     scenario, lines = parse_scenario_text(text, source)
     try:
-        catalog = builtin_catalog().with_overrides(scenario.catalog_overrides)
+        overrides = {
+            str(section): entries for section, entries in scenario.catalog_overrides.items()
+        }
+        catalog = builtin_catalog().with_overrides(overrides)
     except CatalogError as exc:
         path: PathKey = ("catalog_overrides",)
         msg = str(exc)
         parts = msg.split(":", 1)[0].split(".")
         if len(parts) >= 3:
             path = ("catalog_overrides", parts[1], parts[2], *parts[3:])
+        named = msg.partition(": ")[2].split(" ", 1)[0].split(".")  # "pk.drone must be ..."
+        if (*path, named[0]) in lines:  # a rule across fields: the line of the field it names
+            path = (*path, *named)
         raise ScenarioError(f"{source}:{_line_of(lines, path)}: {msg}") from None
     check_references(scenario, catalog, source, lines)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -24,7 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=64)]
+Ident = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=64)
+]
 NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Latitude = Annotated[float, Field(ge=-90, le=90, description="Geodetic latitude (deg, WGS84).")]
 Longitude = Annotated[float, Field(ge=-180, le=180, description="Longitude (deg, WGS84).")]
@@ -53,7 +55,7 @@ class PictureMode(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Point(_Model):
@@ -85,7 +87,8 @@ class Nation(_Model):
     code: NationCode
     name: str = Field(min_length=1)
     participates: bool = Field(
-        default=True, description="Takes part in sharing (picture and fires) when the policy allows."
+        default=True,
+        description="Takes part in sharing (picture and fires) when the policy allows.",
     )
 
 
@@ -218,7 +221,7 @@ class RulesOfEngagement(_Model):
     """What may be engaged and how."""
 
     engage_identities: list[Literal["hostile", "suspect"]] = Field(
-        default_factory=lambda: ["hostile"],
+        default=["hostile"],  # pydantic copies a mutable default for each instance
         description="Standard identities that may be engaged (never neutral or friend).",
     )
     shoot_look_shoot: bool = Field(default=True, description="Re-engage after an observed miss.")
@@ -241,7 +244,11 @@ class Theatre(_Model):
     @model_validator(mode="after")
     def _box(self) -> Theatre:
         if self.lat_min_deg >= self.lat_max_deg or self.lon_min_deg >= self.lon_max_deg:
-            raise ValueError("the bounding box must have min < max in latitude and longitude")
+            raise ValueError(
+                "the bounding box must have min < max in latitude and longitude (got "
+                f"lat_deg {self.lat_min_deg}..{self.lat_max_deg}, "
+                f"lon_deg {self.lon_min_deg}..{self.lon_max_deg})"
+            )
         return self
 
 

@@ -1,0 +1,305 @@
+"""The command line: a thin layer over the library.
+
+``iamd run | validate | schema | catalog``; bad input prints one ``error: ...`` line and
+exits with status 2 (``--traceback`` shows the stack instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from iamd import __version__
+from iamd.errors import IamdError, InputError
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad flags as one ``error:`` line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--seed must be a non-negative integer (got {text!r})"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer (got {value})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``iamd``."""
+    p = _Parser(prog="iamd", description="Integrated Air and Missile Defense analysis.")
+    p.add_argument("--version", action="version", version=f"iamd {__version__}")
+    p.add_argument("--traceback", action="store_true", help="show the stack on errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a scenario (default: the built-in Balkans theatre)")
+    r.add_argument("scenario", nargs="?", default="balkans", help="YAML file or built-in name")
+    r.add_argument("--seed", type=_seed, default=None, help="random seed (default: scenario's)")
+    r.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    r.add_argument(
+        "--policy",
+        choices=["national", "shared_picture", "integrated"],
+        default=None,
+        help="override the scenario's sharing policy",
+    )
+    r.add_argument("--no-report", action="store_true", help="skip report.html")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+    v = sub.add_parser("validate", help="check a scenario file and report the first error")
+    v.add_argument("scenario", help="YAML file or built-in name")
+
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    s.add_argument("--out", type=Path, default=None, help="write to this file instead")
+
+    c = sub.add_parser("catalog", help="list the built-in catalog")
+    c.add_argument(
+        "section",
+        nargs="?",
+        choices=["sensors", "effectors", "threats", "airports"],
+        default=None,
+    )
+    c.add_argument("--json", action="store_true", help="print the full entries as JSON")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``iamd`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        if args.command == "schema":
+            return _cmd_schema(args)
+        if args.command == "catalog":
+            return _cmd_catalog(args)
+    except InputError as exc:
+        if args.traceback:
+            raise
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    except IamdError as exc:  # pragma: no cover - internal failures are bugs
+        if args.traceback:
+            raise
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    return 0  # pragma: no cover
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from iamd.scenario.loader import load_scenario
+
+    loaded = load_scenario(args.scenario)
+    sc = loaded.scenario
+    n_threats = sum(r.count for r in sc.raids)
+    print(
+        f"{loaded.source}: ok — scenario {sc.name!r}, {len(sc.nations)} nations, "
+        f"{len(sc.assets)} assets, {len(sc.sensors)} sensors, {len(sc.effectors)} effector "
+        f"units, {len(sc.raids)} raids ({n_threats} threats), policy {sc.policy.value}"
+    )
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from iamd.scenario.reference import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic({args.out.name: text.encode()}, args.out.parent)
+    return 0
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from iamd.scenario.airports import airports
+    from iamd.scenario.catalog import builtin_catalog
+
+    cat = builtin_catalog()
+    sections = [args.section] if args.section else ["sensors", "effectors", "threats", "airports"]
+    if args.json:
+        data: dict[str, object] = {}
+        for sec in sections:
+            if sec == "airports":
+                data[sec] = {k: vars_of(a) for k, a in airports().items()}
+            else:
+                entries = getattr(cat, sec)
+                data[sec] = {k: e.model_dump(mode="json", by_alias=True) for k, e in entries.items()}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for sec in sections:
+        table = Table(title=sec, title_justify="left")
+        if sec == "sensors":
+            for col in ("type", "label", "kind", "band", "range km @ RCS m²", "scan s"):
+                table.add_column(col)
+            for k, s in cat.sensors.items():
+                table.add_row(k, s.label, s.kind, s.band,
+                              f"{s.detection_range_km:g} @ {s.rcs_ref_m2:g}", f"{s.scan_period_s:g}")
+        elif sec == "effectors":
+            for col in ("type", "label", "kind", "range km (BM)", "alt km", "rounds", "$/shot", "Pk"):
+                table.add_column(col)
+            for k, e in cat.effectors.items():
+                pk = ", ".join(f"{c.value[:3]} {p:g}" for c, p in e.pk.items())
+                table.add_row(k, e.label, e.kind, f"{e.max_range_km:g} ({e.max_range_bm_km:g})",
+                              f"{e.max_altitude_km:g}", str(e.magazine),
+                              f"{e.cost_per_shot_usd:,.0f}", pk)
+        elif sec == "threats":
+            for col in ("type", "label", "class", "range km", "speed m/s", "RCS m²", "cost $"):
+                table.add_column(col)
+            for k, t in cat.threats.items():
+                table.add_row(k, t.label, t.threat_class.value, f"{t.max_range_km:g}",
+                              f"{t.speed_m_s:g}", f"{t.rcs_m2:g}", f"{t.cost_usd:,.0f}")
+        else:
+            for col in ("ICAO", "name", "country", "lat", "lon"):
+                table.add_column(col)
+            for k, a in airports().items():
+                table.add_row(k, a.name, a.country, f"{a.lat_deg:.3f}", f"{a.lon_deg:.3f}")
+        console.print(table)
+    console.print("Sources: `iamd catalog --json` and docs/catalog.md; all figures public and "
+                  "approximate.")
+    return 0
+
+
+def vars_of(obj: object) -> dict[str, object]:
+    """Fields of a slotted dataclass as a dict."""
+    from dataclasses import asdict
+
+    return asdict(obj)  # type: ignore[call-overload, no-any-return]
+
+
+def _write_atomic(files: dict[str, bytes], out: Path) -> None:
+    """Write all files into ``out`` or none: stage them in a temporary folder, then move."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out: cannot create {out} ({exc.strerror})") from None
+    stage = Path(tempfile.mkdtemp(prefix=".iamd-", dir=out))
+    try:
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+        for name in files:
+            (stage / name).replace(out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import io
+
+    from iamd.scenario.loader import load_scenario
+    from iamd.sim.engine import run
+
+    loaded = load_scenario(args.scenario)
+    if args.policy is not None:
+        from dataclasses import replace
+
+        sc = loaded.scenario.model_copy(update={"policy": args.policy})
+        loaded = replace(loaded, scenario=sc)
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out: {args.out} exists and is not a directory")
+    show = not args.quiet
+    if show:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"),
+            TimeRemainingColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("run", total=1)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run(loaded, seed=args.seed, progress=progress)
+    else:
+        result = run(loaded, seed=args.seed)
+
+    files: dict[str, bytes] = {}
+    files["summary.json"] = (json.dumps(result.summary, indent=2, sort_keys=False) + "\n").encode()
+    files["threats.csv"] = result.threats.to_csv(index=False, lineterminator="\n").encode()
+    buf = io.BytesIO()
+    result.events.to_parquet(buf, index=False)
+    files["events.parquet"] = buf.getvalue()
+    files["engagements.csv"] = result.engagements.to_csv(index=False, lineterminator="\n").encode()
+    if not args.no_report:
+        from iamd.report.html import build_report_html
+
+        files["report.html"] = build_report_html(result).encode()
+    _write_atomic(files, args.out)
+    if show:
+        _print_summary(result.summary, args.out)
+    return 0
+
+
+def _print_summary(summary: dict[str, object], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    figures = (
+        "threats_launched",
+        "threats_destroyed",
+        "leakers",
+        "interceptors_fired",
+        "interceptor_cost_usd",
+        "civil_aircraft_engaged",
+        "assets_hit",
+    )
+    by_class = summary["by_class"]
+    assert isinstance(by_class, dict)
+    table = Table(
+        title=f"{summary['scenario']} — policy {summary['policy']}, seed {summary['seed']}",
+        title_justify="left",
+    )
+    table.add_column("")
+    table.add_column("total", justify="right")
+    classes = [c for c in by_class if c not in ("airliner", "fighter")]
+    for c in classes:
+        table.add_column(c.replace("_", " "), justify="right")
+    for f in figures:
+        cells = [_fmt(summary[f])] + [_fmt(by_class[c][f]) for c in classes]
+        table.add_row(f.replace("_", " "), *cells)
+    console = Console()
+    console.print(table)
+    hit = summary.get("assets_hit_names") or []
+    console.print(f"assets hit: {', '.join(map(str, hit)) if hit else 'none'}")  # type: ignore[call-overload]
+    console.print(f"outputs in {out}/: summary.json threats.csv events.parquet engagements.csv "
+                  "report.html")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return str(value)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

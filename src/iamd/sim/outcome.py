@@ -1,0 +1,161 @@
+"""Outcome metrics of a run: the summary figures, the per-threat table, assets hit.
+
+An asset is hit when a leaker's impact point lies within the asset's footprint radius plus
+the warhead's lethal radius (both catalog/scenario assumptions; geodesic distance on WGS84).
+Every figure is computed from the event log and the engagement table, so a report or a
+replay computes the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from iamd.geo.geodesic import geodesic_inverse
+from iamd.scenario.catalog import HOSTILE_CLASSES
+from iamd.scenario.loader import LoadedScenario
+
+if TYPE_CHECKING:
+    from iamd.world.truth import Truth
+
+SUMMARY_FIGURES = (
+    "threats_launched",
+    "threats_destroyed",
+    "leakers",
+    "interceptors_fired",
+    "interceptor_cost_usd",
+    "civil_aircraft_engaged",
+    "assets_hit",
+)
+
+
+def asset_hits(loaded: LoadedScenario, lat_deg: float, lon_deg: float, lethal_m: float) -> list[int]:
+    """Indices of the assets whose footprint plus ``lethal_m`` contains the impact point."""
+    assets = loaded.scenario.assets
+    if not assets:
+        return []
+    a_lat = np.radians([a.lat_deg for a in assets])
+    a_lon = np.radians([a.lon_deg for a in assets])
+    _, _, dist = geodesic_inverse(np.radians(lat_deg), np.radians(lon_deg), a_lat, a_lon)
+    reach = np.array([a.radius_km * 1e3 for a in assets]) + lethal_m
+    return [int(i) for i in np.flatnonzero(np.asarray(dist) <= reach)]
+
+
+def threat_table(truth: Truth, events: pd.DataFrame) -> pd.DataFrame:
+    """One row per threat (drones, cruise and ballistic missiles) with its fate."""
+    hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
+    idx = np.flatnonzero(hostile)
+    ev = events[events["entity"].isin([truth.ids[i] for i in idx])]
+    kills = ev[ev["kind"] == "intercept"].drop_duplicates("entity").set_index("entity")
+    impacts = ev[ev["kind"] == "impact"].drop_duplicates("entity").set_index("entity")
+    hits = ev[ev["kind"] == "asset_hit"].groupby("entity")["detail"].agg(" ".join)
+    fires = ev[ev["kind"] == "fire"].groupby("entity").size()
+    rows = []
+    for i in idx:
+        tid = truth.ids[i]
+        if tid in kills.index:
+            fate, t_fate = "destroyed", float(kills.loc[tid, "t_s"])
+            by = str(kills.loc[tid, "unit"])
+        elif tid in impacts.index:
+            fate, t_fate, by = "leaked", float(impacts.loc[tid, "t_s"]), ""
+        elif truth.t_start_s[i] > truth.t_grid_s[-1]:
+            fate, t_fate, by = "not_launched", float("nan"), ""
+        else:
+            fate, t_fate, by = "in_flight", float("nan"), ""
+        rows.append(
+            {
+                "id": tid,
+                "class": truth.cls[i],
+                "type": truth.type[i],
+                "raid": truth.group[i],
+                "launch_time_s": round(float(truth.t_start_s[i]), 3),
+                "launch_lat_deg": round(float(truth.start_lla[i][0]), 5),
+                "launch_lon_deg": round(float(truth.start_lla[i][1]), 5),
+                "aim_lat_deg": round(float(truth.aim_lat_deg[i]), 5),
+                "aim_lon_deg": round(float(truth.aim_lon_deg[i]), 5),
+                "aim_asset": truth.aim_asset[i],
+                "aim_nation": truth.aim_nation[i],
+                "ground_range_km": round(float(truth.ground_range_m[i]) / 1e3, 3),
+                "apogee_km": round(float(truth.apogee_m[i]) / 1e3, 3),
+                "flight_time_s": round(float(truth.t_end_s[i] - truth.t_start_s[i]), 3),
+                "engagements": int(fires.get(tid, 0)),
+                "fate": fate,
+                "fate_time_s": round(t_fate, 3),
+                "destroyed_by": by,
+                "assets_hit": hits.get(tid, ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _figures(
+    threats: pd.DataFrame, eng: pd.DataFrame, events: pd.DataFrame, civil_ids: set[str]
+) -> dict[str, Any]:
+    fired = eng[eng["result"].notna()]
+    hits = events[(events["kind"] == "asset_hit") & events["entity"].isin(threats["id"])]
+    return {
+        "threats_launched": int((threats["fate"] != "not_launched").sum()) if len(threats) else 0,
+        "threats_destroyed": int((threats["fate"] == "destroyed").sum()) if len(threats) else 0,
+        "leakers": int((threats["fate"] == "leaked").sum()) if len(threats) else 0,
+        "interceptors_fired": int(fired["rounds"].fillna(0).sum()),
+        "interceptor_cost_usd": round(float(fired["cost_usd"].fillna(0).sum()), 2),
+        "civil_aircraft_engaged": int(fired["threat"].isin(civil_ids).sum()),
+        "assets_hit": int(hits["detail"].nunique()),
+    }
+
+
+def summarize(
+    loaded: LoadedScenario,
+    seed: int,
+    truth: Truth,
+    events: pd.DataFrame,
+    engagements: pd.DataFrame,
+    version: str,
+) -> dict[str, Any]:
+    """The figures of ``summary.json``: totals, ``by_class``, ``by_nation`` and provenance."""
+    sc = loaded.scenario
+    threats = threat_table(truth, events)
+    civil = {truth.ids[i] for i in np.flatnonzero(truth.cls == "airliner")}
+    out: dict[str, Any] = {
+        "scenario": sc.name,
+        "policy": sc.policy.value,
+        "picture": sc.picture.value,
+        "seed": seed,
+        "version": version,
+        "scenario_sha256": loaded.sha256,
+    }
+    out.update(_figures(threats, engagements, events, civil))
+    launched = threats[threats["fate"] != "not_launched"] if len(threats) else threats
+    attacker_cost = float(sum(truth.cost_usd[truth.ids.index(t)] for t in launched["id"]))
+    out["attacker_cost_usd"] = round(attacker_cost, 2)
+    out["cost_exchange_ratio"] = (
+        round(out["interceptor_cost_usd"] / attacker_cost, 6) if attacker_cost > 0 else None
+    )
+    out["assets_hit_names"] = sorted(
+        events.loc[events["kind"] == "asset_hit", "detail"].unique().tolist()
+    )
+    by_class: dict[str, Any] = {}
+    for cls in sorted({*truth.cls.tolist()}):
+        ids = {truth.ids[i] for i in np.flatnonzero(truth.cls == cls)}
+        sub_t = threats[threats["class"] == cls] if len(threats) else threats
+        sub_e = engagements[engagements["threat"].isin(ids)]
+        sub_ev = events[events["entity"].isin(ids)]
+        by_class[cls] = _figures(sub_t, sub_e, sub_ev, civil)
+    out["by_class"] = by_class
+    by_nation: dict[str, Any] = {}
+    for nation in [n.code for n in sc.nations]:
+        e = engagements[engagements["nation"] == nation]
+        by_nation[nation] = {
+            "interceptors_fired": int(e["rounds"].fillna(0).sum()),
+            "interceptor_cost_usd": round(float(e["cost_usd"].fillna(0).sum()), 2),
+            "threats_destroyed": int((e["result"] == "kill").sum()),
+            "engagements_for_other_nations": int(
+                ((e["aim_nation"] != nation) & e["aim_nation"].notna()).sum()
+            ),
+        }
+    out["by_nation"] = by_nation
+    kinds = engagements.groupby("unit_kind")["rounds"].sum() if len(engagements) else {}
+    out["shots_by_effector_kind"] = {str(k): int(v) for k, v in dict(kinds).items()}
+    return out

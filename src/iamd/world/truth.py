@@ -1,0 +1,288 @@
+"""Ground truth of a scenario: every flying object's trajectory on the simulation clock.
+
+Raids are expanded into individual threats (launch points drawn uniformly in the launch
+disc, aim points in the aim spread, launch times by spacing and window, all from streams
+keyed by the raid id); ballistic missiles are aimed and flown together
+(:mod:`iamd.world.ballistic`), cruise missiles and drones follow low waypoint routes
+(:mod:`iamd.world.paths`), airliners fly their airways (:mod:`iamd.world.airliner`) and
+fighters orbit their patrol racetracks. Each flight is then sampled on the common clock, so
+that every later stage reads positions as one array ``(N, T, 3)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from iamd.geo.geodesic import geodesic_forward, geodesic_inverse
+from iamd.geo.wgs84 import ecef_to_lla
+from iamd.rng import stream
+from iamd.scenario.airports import airports
+from iamd.scenario.catalog import ThreatClass, ThreatType
+from iamd.scenario.loader import LoadedScenario
+from iamd.scenario.schema import Raid
+from iamd.world.airliner import fly_airliner
+from iamd.world.ballistic import fly_ballistic
+from iamd.world.base import Flight
+from iamd.world.paths import cruise_missile_route, drone_route, fly_route, racetrack_orbit
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+StrArray = npt.NDArray[np.str_]
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Truth:
+    """N objects on a clock of T steps.
+
+    Attributes:
+        ids: object ids (``raid-007``, ``airway-LBSF-LGAV-2``, ``patrol-1``).
+        cls, type: (N,) class and catalog type.
+        group: (N,) raid, airway or patrol id.
+        nation: (N,) nation of friendly aircraft ('' otherwise).
+        aim_asset, aim_nation: (N,) aimed asset name and its nation ('' for aircraft).
+        aim_lat_deg, aim_lon_deg: (N,) aim point (NaN for aircraft).
+        start_lla: (N, 3) launch or take-off point (deg, deg, m).
+        t_start_s, t_end_s: (N,) launch/take-off and impact/landing times.
+        rcs_m2, cost_usd, lethal_radius_m: (N,) catalog figures.
+        has_iff, has_transponder: (N,) cooperative identification.
+        ground_range_m, apogee_m: (N,) of the whole flight.
+        t_grid_s: (T,) clock times.
+        pos_ecef_m, vel_ecef_m_s: (N, T, 3) state on the clock (NaN when not flying).
+        alt_m: (N, T) height above the ellipsoid.
+        present: (N, T) the object is flying at that time.
+        end_pos_ecef_m: (N, 3) exact impact or landing point.
+    """
+
+    ids: list[str]
+    cls: StrArray
+    type: StrArray
+    group: StrArray
+    nation: StrArray
+    aim_asset: StrArray
+    aim_nation: StrArray
+    aim_lat_deg: FloatArray
+    aim_lon_deg: FloatArray
+    start_lla: FloatArray
+    t_start_s: FloatArray
+    t_end_s: FloatArray
+    rcs_m2: FloatArray
+    cost_usd: FloatArray
+    lethal_radius_m: FloatArray
+    has_iff: BoolArray
+    has_transponder: BoolArray
+    ground_range_m: FloatArray
+    apogee_m: FloatArray
+    t_grid_s: FloatArray
+    pos_ecef_m: FloatArray
+    vel_ecef_m_s: FloatArray
+    alt_m: FloatArray
+    present: BoolArray
+    end_pos_ecef_m: FloatArray
+
+
+@dataclass(slots=True)
+class _Member:
+    id: str
+    kind: ThreatType
+    type: str
+    group: str
+    nation: str
+    aim_asset: str
+    aim_nation: str
+    aim_lat: float
+    aim_lon: float
+    flight: Flight
+
+
+def _disc_points(
+    rng: np.random.Generator, lat_deg: float, lon_deg: float, radius_m: float, n: int
+) -> tuple[FloatArray, FloatArray]:
+    """n points uniform in a geodesic disc (rad)."""
+    u = rng.random((n, 2))
+    dist = radius_m * np.sqrt(u[:, 0])
+    az = 2.0 * np.pi * u[:, 1]
+    lat, lon, _ = geodesic_forward(np.radians(lat_deg), np.radians(lon_deg), az, dist)
+    return np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+
+
+def _raid_draws(
+    loaded: LoadedScenario, raid: Raid, seed: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, str, str]:
+    """Launch points, aim points and launch times of a raid's members."""
+    sc = loaded.scenario
+    rng = stream(seed, "raid", raid.id)
+    n = raid.count
+    l_lat, l_lon = _disc_points(
+        rng, raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km * 1e3, n
+    )
+    if raid.aim.asset is not None:
+        asset = next(a for a in sc.assets if a.name == raid.aim.asset)
+        c_lat, c_lon, aim_name, aim_nation = asset.lat_deg, asset.lon_deg, asset.name, asset.nation
+    else:
+        assert raid.aim.lat_deg is not None and raid.aim.lon_deg is not None
+        c_lat, c_lon, aim_name = raid.aim.lat_deg, raid.aim.lon_deg, ""
+        aim_nation = _nation_at(loaded, c_lat, c_lon)
+    a_lat, a_lon = _disc_points(rng, c_lat, c_lon, raid.aim.spread_km * 1e3, n)
+    times = (
+        raid.launch_time_s
+        + raid.spacing_s * np.arange(n)
+        + raid.launch_window_s * rng.random(n)
+    )
+    return l_lat, l_lon, a_lat, a_lon, times, aim_name, aim_nation
+
+
+def _nation_at(loaded: LoadedScenario, lat_deg: float, lon_deg: float) -> str:
+    from iamd.geo.borders import country_at
+
+    code = str(country_at(np.radians(lat_deg), np.radians(lon_deg)).reshape(-1)[0])
+    return code if code in {n.code for n in loaded.scenario.nations} else ""
+
+
+def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Member]:
+    cat = loaded.catalog
+    members: list[_Member] = []
+    bm_args: list[tuple[str, ThreatType, str, float, float, float, float, float, str, str]] = []
+    for raid in loaded.scenario.raids:
+        tt = cat.threats[raid.type]
+        l_lat, l_lon, a_lat, a_lon, times, aim_name, aim_nation = _raid_draws(loaded, raid, seed)
+        for m in range(raid.count):
+            mid = f"{raid.id}-{m + 1:03d}"
+            if tt.threat_class == ThreatClass.BALLISTIC_MISSILE:
+                bm_args.append((mid, tt, raid.type, l_lat[m], l_lon[m], a_lat[m], a_lon[m],
+                                times[m], aim_name, aim_nation))
+                continue
+            make_route = (
+                drone_route if tt.threat_class == ThreatClass.DRONE else cruise_missile_route
+            )
+            route = make_route(
+                float(l_lat[m]), float(l_lon[m]), float(a_lat[m]), float(a_lon[m]),
+                cruise_alt_m=raid.altitude_m if raid.altitude_m is not None
+                else tt.cruise_altitude_m,
+                speed_m_s=raid.speed_m_s if raid.speed_m_s is not None else tt.speed_m_s,
+                via_lat_rad=[np.radians(w.lat_deg) for w in raid.route],
+                via_lon_rad=[np.radians(w.lon_deg) for w in raid.route],
+            )
+            flight = fly_route(route, float(times[m]), dt_s)
+            members.append(_Member(mid, tt, raid.type, raid.id, "", aim_name, aim_nation,
+                                   float(np.degrees(a_lat[m])), float(np.degrees(a_lon[m])),
+                                   flight))
+    if bm_args:
+        params = [a[1].ballistic for a in bm_args]
+        flights, _ = fly_ballistic(
+            np.array([a[3] for a in bm_args]),
+            np.array([a[4] for a in bm_args]),
+            np.array([a[5] for a in bm_args]),
+            np.array([a[6] for a in bm_args]),
+            np.array([a[7] for a in bm_args]),
+            params,  # type: ignore[arg-type]
+            dt_s=min(dt_s, 1.0),
+        )
+        for a, flight in zip(bm_args, flights, strict=True):
+            members.append(_Member(a[0], a[1], a[2], a[0].rsplit("-", 1)[0], "", a[8], a[9],
+                                   float(np.degrees(a[5])), float(np.degrees(a[6])), flight))
+    order = {r.id: i for i, r in enumerate(loaded.scenario.raids)}
+    members.sort(key=lambda mb: (order[mb.group], mb.id))
+    return members
+
+
+def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
+    sc, cat = loaded.scenario, loaded.catalog
+    members: list[_Member] = []
+    ap = airports()
+    for w in sc.civil_traffic.airways:
+        tt = cat.threats[w.type]
+        o, d = ap[w.origin], ap[w.destination]
+        for f in range(w.flights):
+            t0 = w.first_departure_s + f * w.interval_s
+            flight = fly_airliner(
+                np.radians(o.lat_deg), np.radians(o.lon_deg),
+                np.radians(d.lat_deg), np.radians(d.lon_deg),
+                t0, w.cruise_altitude_m, tt.speed_m_s, dt_s,
+            )
+            fid = f"{w.origin}-{w.destination}-{f + 1}"
+            members.append(_Member(fid, tt, w.type, f"airway {w.origin}-{w.destination}", "",
+                                   "", "", float("nan"), float("nan"), flight))
+    for p in sc.patrols:
+        tt = cat.threats[p.type]
+        period = 2.0 * p.leg_km * 1e3 / tt.speed_m_s
+        for m in range(p.count):
+            flight = racetrack_orbit(
+                np.radians(p.lat_deg), np.radians(p.lon_deg), p.altitude_m, tt.speed_m_s,
+                p.leg_km * 1e3, np.radians(p.heading_deg),
+                p.start_s - m * period / p.count, sc.duration_s + period, dt_s,
+            )
+            members.append(_Member(f"{p.id}-{m + 1}", tt, p.type, p.id, p.nation, "", "",
+                                   float("nan"), float("nan"), flight))
+    return members
+
+
+def _sample(flight: Flight, t_grid: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Positions and velocities of a flight at the clock times (NaN outside it)."""
+    inside = (t_grid >= flight.t_s[0]) & (t_grid <= flight.t_s[-1])
+    pos = np.full((len(t_grid), 3), np.nan)
+    vel = np.full((len(t_grid), 3), np.nan)
+    if inside.any():
+        tt = t_grid[inside]
+        for c in range(3):
+            pos[inside, c] = np.interp(tt, flight.t_s, flight.pos_ecef_m[:, c])
+            vel[inside, c] = np.interp(tt, flight.t_s, flight.vel_ecef_m_s[:, c])
+    return pos, vel, inside
+
+
+def build_truth(loaded: LoadedScenario, seed: int) -> Truth:
+    """Expand the scenario's raids, airways and patrols into trajectories on the clock."""
+    sc = loaded.scenario
+    dt = sc.time_step_s
+    t_grid = np.arange(0.0, sc.duration_s + 0.5 * dt, dt)
+    members = _raid_members(loaded, seed, dt) + _aircraft_members(loaded, dt)
+    n, t_n = len(members), len(t_grid)
+    pos = np.full((n, t_n, 3), np.nan)
+    vel = np.full((n, t_n, 3), np.nan)
+    present = np.zeros((n, t_n), dtype=bool)
+    start_lla = np.zeros((n, 3))
+    end_pos = np.zeros((n, 3))
+    apogee = np.zeros(n)
+    ground = np.zeros(n)
+    for i, mb in enumerate(members):
+        pos[i], vel[i], present[i] = _sample(mb.flight, t_grid)
+        lat, lon, alt = ecef_to_lla(mb.flight.pos_ecef_m)
+        start_lla[i] = (np.degrees(lat[0]), np.degrees(lon[0]), alt[0])
+        end_pos[i] = mb.flight.pos_ecef_m[-1]
+        apogee[i] = float(np.max(alt))
+        ground[i] = float(geodesic_inverse(lat[0], lon[0], lat[-1], lon[-1])[2])
+    _, _, alt_grid = ecef_to_lla(pos)
+
+    def col(values: list[object]) -> npt.NDArray[np.str_]:
+        return np.array(values, dtype=str) if values else np.zeros(0, dtype="<U1")
+
+    return Truth(
+        ids=[m.id for m in members],
+        cls=col([m.kind.threat_class.value for m in members]),
+        type=col([m.type for m in members]),
+        group=col([m.group for m in members]),
+        nation=col([m.nation for m in members]),
+        aim_asset=col([m.aim_asset for m in members]),
+        aim_nation=col([m.aim_nation for m in members]),
+        aim_lat_deg=np.array([m.aim_lat for m in members], dtype=np.float64),
+        aim_lon_deg=np.array([m.aim_lon for m in members], dtype=np.float64),
+        start_lla=start_lla,
+        t_start_s=np.array([m.flight.t_start_s for m in members], dtype=np.float64),
+        t_end_s=np.array([m.flight.t_end_s for m in members], dtype=np.float64),
+        rcs_m2=np.array([m.kind.rcs_m2 for m in members], dtype=np.float64),
+        cost_usd=np.array([m.kind.cost_usd for m in members], dtype=np.float64),
+        lethal_radius_m=np.array([m.kind.lethal_radius_m for m in members], dtype=np.float64),
+        has_iff=np.array([m.kind.has_iff for m in members], dtype=bool),
+        has_transponder=np.array([m.kind.has_transponder for m in members], dtype=bool),
+        ground_range_m=ground,
+        apogee_m=apogee,
+        t_grid_s=t_grid,
+        pos_ecef_m=pos,
+        vel_ecef_m_s=vel,
+        alt_m=np.where(present, alt_grid, np.nan),
+        present=present,
+        end_pos_ecef_m=end_pos,
+    )
