@@ -144,7 +144,9 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
                 data[sec] = {k: vars_of(a) for k, a in airports().items()}
             else:
                 entries = getattr(cat, sec)
-                data[sec] = {k: e.model_dump(mode="json", by_alias=True) for k, e in entries.items()}
+                data[sec] = {
+                    k: e.model_dump(mode="json", by_alias=True) for k, e in entries.items()
+                }
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     from rich.console import Console
@@ -157,30 +159,60 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
             for col in ("type", "label", "kind", "band", "range km @ RCS m²", "scan s"):
                 table.add_column(col)
             for k, s in cat.sensors.items():
-                table.add_row(k, s.label, s.kind, s.band,
-                              f"{s.detection_range_km:g} @ {s.rcs_ref_m2:g}", f"{s.scan_period_s:g}")
+                table.add_row(
+                    k,
+                    s.label,
+                    s.kind,
+                    s.band,
+                    f"{s.detection_range_km:g} @ {s.rcs_ref_m2:g}",
+                    f"{s.scan_period_s:g}",
+                )
         elif sec == "effectors":
-            for col in ("type", "label", "kind", "range km (BM)", "alt km", "rounds", "$/shot", "Pk"):
+            for col in (
+                "type",
+                "label",
+                "kind",
+                "range km (BM)",
+                "alt km",
+                "rounds",
+                "$/shot",
+                "Pk",
+            ):
                 table.add_column(col)
             for k, e in cat.effectors.items():
                 pk = ", ".join(f"{c.value[:3]} {p:g}" for c, p in e.pk.items())
-                table.add_row(k, e.label, e.kind, f"{e.max_range_km:g} ({e.max_range_bm_km:g})",
-                              f"{e.max_altitude_km:g}", str(e.magazine),
-                              f"{e.cost_per_shot_usd:,.0f}", pk)
+                table.add_row(
+                    k,
+                    e.label,
+                    e.kind,
+                    f"{e.max_range_km:g} ({e.max_range_bm_km:g})",
+                    f"{e.max_altitude_km:g}",
+                    str(e.magazine),
+                    f"{e.cost_per_shot_usd:,.0f}",
+                    pk,
+                )
         elif sec == "threats":
             for col in ("type", "label", "class", "range km", "speed m/s", "RCS m²", "cost $"):
                 table.add_column(col)
             for k, t in cat.threats.items():
-                table.add_row(k, t.label, t.threat_class.value, f"{t.max_range_km:g}",
-                              f"{t.speed_m_s:g}", f"{t.rcs_m2:g}", f"{t.cost_usd:,.0f}")
+                table.add_row(
+                    k,
+                    t.label,
+                    t.threat_class.value,
+                    f"{t.max_range_km:g}",
+                    f"{t.speed_m_s:g}",
+                    f"{t.rcs_m2:g}",
+                    f"{t.cost_usd:,.0f}",
+                )
         else:
             for col in ("ICAO", "name", "country", "lat", "lon"):
                 table.add_column(col)
             for k, a in airports().items():
                 table.add_row(k, a.name, a.country, f"{a.lat_deg:.3f}", f"{a.lon_deg:.3f}")
         console.print(table)
-    console.print("Sources: `iamd catalog --json` and docs/catalog.md; all figures public and "
-                  "approximate.")
+    console.print(
+        "Sources: `iamd catalog --json` and docs/catalog.md; all figures public and approximate."
+    )
     return 0
 
 
@@ -188,7 +220,7 @@ def vars_of(obj: object) -> dict[str, object]:
     """Fields of a slotted dataclass as a dict."""
     from dataclasses import asdict
 
-    return asdict(obj)  # type: ignore[call-overload, no-any-return]
+    return asdict(obj)  # type: ignore[call-overload]
 
 
 def _write_atomic(files: dict[str, bytes], out: Path) -> None:
@@ -219,7 +251,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.policy is not None:
         from dataclasses import replace
 
-        sc = loaded.scenario.model_copy(update={"policy": args.policy})
+        from iamd.scenario.schema import Policy
+
+        sc = loaded.scenario.model_copy(update={"policy": Policy(args.policy)})
         loaded = replace(loaded, scenario=sc)
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"--out: {args.out} exists and is not a directory")
@@ -291,8 +325,9 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
     console.print(table)
     hit = summary.get("assets_hit_names") or []
     console.print(f"assets hit: {', '.join(map(str, hit)) if hit else 'none'}")  # type: ignore[call-overload]
-    console.print(f"outputs in {out}/: summary.json threats.csv events.parquet engagements.csv "
-                  "report.html")
+    console.print(
+        f"outputs in {out}/: summary.json threats.csv events.parquet engagements.csv report.html"
+    )
 
 
 def _fmt(value: object) -> str:

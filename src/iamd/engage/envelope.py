@@ -161,7 +161,7 @@ def intercept_options(
         rng / units.speed_m_s[:, None, None],
     )
     ok = in_env & (t_window_s[None, None, :] - t_launch_s[:, None, None] >= need_s)
-    feasible = ok.any(axis=2)
+    feasible = np.asarray(ok.any(axis=2))
     step = np.argmax(ok, axis=2).astype(np.int64)
     t_int = np.where(feasible, t_window_s[step], np.inf)
     rng_at = np.take_along_axis(rng, step[:, :, None], axis=2)[:, :, 0]

@@ -11,7 +11,7 @@ nations, assets, airports) are checked by ``iamd.scenario.loader`` against the c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -257,7 +257,9 @@ class Scenario(_Model):
 
     name: Ident
     description: str = ""
-    epoch: AwareDatetime = Field(description="UTC time of t = 0.")
+    epoch: AwareDatetime = Field(
+        description="Time of t = 0, with its timezone (e.g. 2026-03-10T02:00:00Z for UTC)."
+    )
     duration_s: float = Field(gt=0, le=86_400, description="Simulated time (s).")
     time_step_s: float = Field(default=2.0, gt=0, le=60, description="Clock step (s).")
     seed: int = Field(default=0, ge=0, description="Seed when `--seed` is not given.")
@@ -278,4 +280,4 @@ class Scenario(_Model):
 
     def epoch_utc(self) -> datetime:
         """The epoch as an aware UTC datetime."""
-        return self.epoch
+        return self.epoch.astimezone(UTC)

@@ -15,6 +15,7 @@ false alarms and cooperative surveillance belong to the sensed picture.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -192,7 +193,9 @@ def visibility(
     return visible, az, el, rng
 
 
-def detection_probability(sensors: SensorArray, rng_m: FloatArray, rcs_m2: FloatArray) -> FloatArray:
+def detection_probability(
+    sensors: SensorArray, rng_m: FloatArray, rcs_m2: FloatArray
+) -> FloatArray:
     """Pd (S, N) of targets of RCS ``rcs_m2`` (N,) at slant ranges ``rng_m`` (S, N)."""
     snr = (
         sensors.snr_ref[:, None]
@@ -259,7 +262,7 @@ def detect(
 
 
 def _take(sensors: SensorArray, idx: IntArray) -> SensorArray:
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in SensorArray.__slots__:
         value = getattr(sensors, name)
         if isinstance(value, tuple):

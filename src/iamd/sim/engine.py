@@ -65,7 +65,9 @@ class RunResult:
     layout: PictureLayout
 
 
-def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None) -> RunResult:
+def run(
+    loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None
+) -> RunResult:
     """Run a loaded scenario with ``seed`` (default: the scenario's) and return the result."""
     sc = loaded.scenario
     seed = sc.seed if seed is None else seed
@@ -99,7 +101,7 @@ def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | 
     launched = np.zeros(n, dtype=bool)
     asset_nation = [a.nation for a in sc.assets]
     steps = len(truth.t_grid_s)
-    horizon = max(1, int(round(LOOKAHEAD_S / dt)))
+    horizon = max(1, round(LOOKAHEAD_S / dt))
 
     for k in range(steps):
         t = float(truth.t_grid_s[k])
@@ -108,9 +110,16 @@ def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | 
         started = ~launched & (truth.t_start_s < t_next)
         for i in np.flatnonzero(started):
             lat, lon, alt = truth.start_lla[i]
-            log.append(float(max(truth.t_start_s[i], 0.0)), "launch", entity=truth.ids[i],
-                       nation=truth.nation[i], lat_deg=lat, lon_deg=lon, alt_m=alt,
-                       detail=f"{truth.cls[i]} {truth.type[i]} {truth.group[i]}")
+            log.append(
+                float(max(truth.t_start_s[i], 0.0)),
+                "launch",
+                entity=truth.ids[i],
+                nation=truth.nation[i],
+                lat_deg=lat,
+                lon_deg=lon,
+                alt_m=alt,
+                detail=f"{truth.cls[i]} {truth.type[i]} {truth.group[i]}",
+            )
         launched |= started
         present = truth.present[:, k] & alive
         pos = truth.pos_ecef_m[:, k, :]
@@ -119,45 +128,92 @@ def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | 
             j = eng.threat
             kk = min(int(np.searchsorted(truth.t_grid_s, eng.t_intercept_s)), steps - 1)
             lat, lon, alt = _lla(truth.pos_ecef_m[j, kk])
-            log.append(eng.t_intercept_s, "intercept" if killed else "miss", entity=truth.ids[j],
-                       unit=units.ids[eng.unit], nation=units.nation[eng.unit],
-                       lat_deg=lat, lon_deg=lon, alt_m=alt, value=eng.pk_salvo,
-                       detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)")
+            log.append(
+                eng.t_intercept_s,
+                "intercept" if killed else "miss",
+                entity=truth.ids[j],
+                unit=units.ids[eng.unit],
+                nation=units.nation[eng.unit],
+                lat_deg=lat,
+                lon_deg=lon,
+                alt_m=alt,
+                value=eng.pk_salvo,
+                detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)",
+            )
         present &= alive
         # 3. leakers and landings: objects whose flight ends within the step
         finishing = np.flatnonzero(alive & ~ended & (truth.t_end_s < t_next) & launched)
-        for j in finishing:
+        for j_end in finishing:
+            j = int(j_end)
             ended[j] = True
             alive[j] = False
             for eng in state.abandon(int(j)):
-                log.append(truth.t_end_s[j], "miss", entity=truth.ids[j],
-                           unit=units.ids[eng.unit], nation=units.nation[eng.unit],
-                           detail="too late: the threat impacted first")
+                log.append(
+                    truth.t_end_s[j],
+                    "miss",
+                    entity=truth.ids[j],
+                    unit=units.ids[eng.unit],
+                    nation=units.nation[eng.unit],
+                    detail="too late: the threat impacted first",
+                )
             lat, lon, alt = _lla(truth.end_pos_ecef_m[j])
             if truth.cls[j] in ("airliner", "fighter"):
-                log.append(truth.t_end_s[j], "land", entity=truth.ids[j], lat_deg=lat,
-                           lon_deg=lon, alt_m=alt)
+                log.append(
+                    truth.t_end_s[j],
+                    "land",
+                    entity=truth.ids[j],
+                    lat_deg=lat,
+                    lon_deg=lon,
+                    alt_m=alt,
+                )
                 continue
-            log.append(truth.t_end_s[j], "impact", entity=truth.ids[j], lat_deg=lat,
-                       lon_deg=lon, alt_m=alt, value=float(truth.lethal_radius_m[j]))
+            log.append(
+                truth.t_end_s[j],
+                "impact",
+                entity=truth.ids[j],
+                lat_deg=lat,
+                lon_deg=lon,
+                alt_m=alt,
+                value=float(truth.lethal_radius_m[j]),
+            )
             for a in asset_hits(loaded, lat, lon, float(truth.lethal_radius_m[j])):
-                log.append(truth.t_end_s[j], "asset_hit", entity=truth.ids[j],
-                           nation=asset_nation[a], detail=sc.assets[a].name)
+                log.append(
+                    truth.t_end_s[j],
+                    "asset_hit",
+                    entity=truth.ids[j],
+                    nation=asset_nation[a],
+                    detail=sc.assets[a].name,
+                )
         # 4. sensing and the pictures
         plots = detect(sensors, pos, present, truth.rcs_m2, t, dt, sensor_rngs)
         ip, ie, dp, de = picture.update(t_next, plots.sensor, plots.entity, alive & present)
         for p_idx, j in zip(ip, ie, strict=True):
             lat, lon, alt = _lla(pos[j])
-            log.append(t_next, "track_init", entity=truth.ids[j], picture=layout.names[p_idx],
-                       lat_deg=lat, lon_deg=lon, alt_m=alt)
-            log.append(t_next, "identity", entity=truth.ids[j], picture=layout.names[p_idx],
-                       detail=f"{identity[j]} ({evidence[j]})")
+            log.append(
+                t_next,
+                "track_init",
+                entity=truth.ids[j],
+                picture=layout.names[p_idx],
+                lat_deg=lat,
+                lon_deg=lon,
+                alt_m=alt,
+            )
+            log.append(
+                t_next,
+                "identity",
+                entity=truth.ids[j],
+                picture=layout.names[p_idx],
+                detail=f"{identity[j]} ({evidence[j]})",
+            )
         for p_idx, j in zip(dp, de, strict=True):
             log.append(t_next, "track_drop", entity=truth.ids[j], picture=layout.names[p_idx])
         # 5. engagement
         engaged = state.engaged()
         cand = np.flatnonzero(
-            present & may_engage_identity & ~engaged & (state.attempts < max_attempts)
+            present
+            & may_engage_identity
+            & ~engaged
+            & (state.attempts < max_attempts)
             & picture.held.any(axis=0)
         )
         if len(cand) and len(units):
@@ -177,14 +233,20 @@ def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | 
                 )
                 dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - pos[None, cand, :], axis=-1)
                 urgency = truth.t_end_s[cand] - t
-                for eng in state.choose(t_next, cand, urgency, class_index[cand], allowed, opts,
-                                        dist):
+                for eng in state.choose(
+                    t_next, cand, urgency, class_index[cand], allowed, opts, dist
+                ):
                     j = eng.threat
-                    log.append(eng.t_fire_s, "fire", entity=truth.ids[j],
-                               unit=units.ids[eng.unit], nation=units.nation[eng.unit],
-                               value=eng.cost_usd,
-                               detail=f"{eng.rounds} x {units.type[eng.unit]}, intercept at "
-                               f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km")
+                    log.append(
+                        eng.t_fire_s,
+                        "fire",
+                        entity=truth.ids[j],
+                        unit=units.ids[eng.unit],
+                        nation=units.nation[eng.unit],
+                        value=eng.cost_usd,
+                        detail=f"{eng.rounds} x {units.type[eng.unit]}, intercept at "
+                        f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km",
+                    )
         if progress is not None:
             progress(k + 1, steps)
 
@@ -193,8 +255,16 @@ def run(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | 
     threats = threat_table(truth, events)
     summary = summarize(loaded, seed, truth, events, engagements, __version__)
     return RunResult(
-        loaded=loaded, seed=seed, summary=summary, threats=threats, events=events,
-        engagements=engagements, truth=truth, sensors=sensors, effectors=units, layout=layout,
+        loaded=loaded,
+        seed=seed,
+        summary=summary,
+        threats=threats,
+        events=events,
+        engagements=engagements,
+        truth=truth,
+        sensors=sensors,
+        effectors=units,
+        layout=layout,
     )
 
 
@@ -247,7 +317,22 @@ def _engagement_table(state: EngagementState, units: EffectorArray, truth: Truth
         )
     for eng in state.in_flight:
         rows.append({"seq": eng.seq, "unit": units.ids[eng.unit], "result": "unresolved"})
-    cols = ["seq", "unit", "unit_type", "unit_kind", "nation", "threat", "threat_class",
-            "aim_nation", "attempt", "t_fire_s", "t_intercept_s", "rounds", "pk_salvo",
-            "cost_usd", "range_m", "result"]
+    cols = [
+        "seq",
+        "unit",
+        "unit_type",
+        "unit_kind",
+        "nation",
+        "threat",
+        "threat_class",
+        "aim_nation",
+        "attempt",
+        "t_fire_s",
+        "t_intercept_s",
+        "rounds",
+        "pk_salvo",
+        "cost_usd",
+        "range_m",
+        "result",
+    ]
     return pd.DataFrame(rows, columns=cols)

@@ -31,7 +31,9 @@ SUMMARY_FIGURES = (
 )
 
 
-def asset_hits(loaded: LoadedScenario, lat_deg: float, lon_deg: float, lethal_m: float) -> list[int]:
+def asset_hits(
+    loaded: LoadedScenario, lat_deg: float, lon_deg: float, lethal_m: float
+) -> list[int]:
     """Indices of the assets whose footprint plus ``lethal_m`` contains the impact point."""
     assets = loaded.scenario.assets
     if not assets:
@@ -48,22 +50,25 @@ def threat_table(truth: Truth, events: pd.DataFrame) -> pd.DataFrame:
     hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
     idx = np.flatnonzero(hostile)
     ev = events[events["entity"].isin([truth.ids[i] for i in idx])]
-    kills = ev[ev["kind"] == "intercept"].drop_duplicates("entity").set_index("entity")
-    impacts = ev[ev["kind"] == "impact"].drop_duplicates("entity").set_index("entity")
+    kills = ev[ev["kind"] == "intercept"].drop_duplicates("entity")
+    kill_t = dict(zip(kills["entity"], kills["t_s"].astype(float), strict=True))
+    kill_by = dict(zip(kills["entity"], kills["unit"].astype(str), strict=True))
+    impacts = ev[ev["kind"] == "impact"].drop_duplicates("entity")
+    impact_t = dict(zip(impacts["entity"], impacts["t_s"].astype(float), strict=True))
     hits = ev[ev["kind"] == "asset_hit"].groupby("entity")["detail"].agg(" ".join)
     fires = ev[ev["kind"] == "fire"].groupby("entity").size()
     rows = []
     for i in idx:
         tid = truth.ids[i]
-        if tid in kills.index:
-            fate, t_fate = "destroyed", float(kills.loc[tid, "t_s"])
-            by = str(kills.loc[tid, "unit"])
-        elif tid in impacts.index:
-            fate, t_fate, by = "leaked", float(impacts.loc[tid, "t_s"]), ""
+        by = kill_by.get(tid, "")
+        if tid in kill_t:
+            fate, t_fate = "destroyed", kill_t[tid]
+        elif tid in impact_t:
+            fate, t_fate = "leaked", impact_t[tid]
         elif truth.t_start_s[i] > truth.t_grid_s[-1]:
-            fate, t_fate, by = "not_launched", float("nan"), ""
+            fate, t_fate = "not_launched", float("nan")
         else:
-            fate, t_fate, by = "in_flight", float("nan"), ""
+            fate, t_fate = "in_flight", float("nan")
         rows.append(
             {
                 "id": tid,
@@ -156,6 +161,9 @@ def summarize(
             ),
         }
     out["by_nation"] = by_nation
-    kinds = engagements.groupby("unit_kind")["rounds"].sum() if len(engagements) else {}
-    out["shots_by_effector_kind"] = {str(k): int(v) for k, v in dict(kinds).items()}
+    kinds: dict[str, int] = {}
+    if len(engagements):
+        sums = engagements.groupby("unit_kind")["rounds"].sum()
+        kinds = {str(k): int(v) for k, v in sums.items()}
+    out["shots_by_effector_kind"] = kinds
     return out

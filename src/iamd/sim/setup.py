@@ -60,7 +60,10 @@ def build_effectors(loaded: LoadedScenario) -> EffectorArray:
             pk[i, c] = t.pk.get(cls, 0.0)
             salvo[i, c] = t.salvo.get(cls, 1)
     magazine = np.array(
-        [u.magazine if u.magazine is not None else t.magazine for u, t in zip(units, types, strict=True)],
+        [
+            u.magazine if u.magazine is not None else t.magazine
+            for u, t in zip(units, types, strict=True)
+        ],
         dtype=np.int64,
     )
     return EffectorArray(
@@ -86,7 +89,9 @@ def build_effectors(loaded: LoadedScenario) -> EffectorArray:
         salvo=salvo,
         magazine=magazine,
         channels=np.array([t.channels for t in types], dtype=np.int64),
-        sector_center_rad=np.radians(arr([u.sector.center_deg if u.sector else 0.0 for u in units])),
+        sector_center_rad=np.radians(
+            arr([u.sector.center_deg if u.sector else 0.0 for u in units])
+        ),
         sector_half_rad=np.radians(arr([u.sector.width_deg if u.sector else 360.0 for u in units]))
         / 2.0,
     )

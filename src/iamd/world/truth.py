@@ -33,7 +33,6 @@ BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Truth:
     """N objects on a clock of T steps.
@@ -128,9 +127,7 @@ def _raid_draws(
         aim_nation = _nation_at(loaded, c_lat, c_lon)
     a_lat, a_lon = _disc_points(rng, c_lat, c_lon, raid.aim.spread_km * 1e3, n)
     times = (
-        raid.launch_time_s
-        + raid.spacing_s * np.arange(n)
-        + raid.launch_window_s * rng.random(n)
+        raid.launch_time_s + raid.spacing_s * np.arange(n) + raid.launch_window_s * rng.random(n)
     )
     return l_lat, l_lon, a_lat, a_lon, times, aim_name, aim_nation
 
@@ -152,24 +149,51 @@ def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Membe
         for m in range(raid.count):
             mid = f"{raid.id}-{m + 1:03d}"
             if tt.threat_class == ThreatClass.BALLISTIC_MISSILE:
-                bm_args.append((mid, tt, raid.type, l_lat[m], l_lon[m], a_lat[m], a_lon[m],
-                                times[m], aim_name, aim_nation))
+                bm_args.append(
+                    (
+                        mid,
+                        tt,
+                        raid.type,
+                        l_lat[m],
+                        l_lon[m],
+                        a_lat[m],
+                        a_lon[m],
+                        times[m],
+                        aim_name,
+                        aim_nation,
+                    )
+                )
                 continue
             make_route = (
                 drone_route if tt.threat_class == ThreatClass.DRONE else cruise_missile_route
             )
             route = make_route(
-                float(l_lat[m]), float(l_lon[m]), float(a_lat[m]), float(a_lon[m]),
-                cruise_alt_m=raid.altitude_m if raid.altitude_m is not None
+                float(l_lat[m]),
+                float(l_lon[m]),
+                float(a_lat[m]),
+                float(a_lon[m]),
+                cruise_alt_m=raid.altitude_m
+                if raid.altitude_m is not None
                 else tt.cruise_altitude_m,
                 speed_m_s=raid.speed_m_s if raid.speed_m_s is not None else tt.speed_m_s,
                 via_lat_rad=[np.radians(w.lat_deg) for w in raid.route],
                 via_lon_rad=[np.radians(w.lon_deg) for w in raid.route],
             )
             flight = fly_route(route, float(times[m]), dt_s)
-            members.append(_Member(mid, tt, raid.type, raid.id, "", aim_name, aim_nation,
-                                   float(np.degrees(a_lat[m])), float(np.degrees(a_lon[m])),
-                                   flight))
+            members.append(
+                _Member(
+                    mid,
+                    tt,
+                    raid.type,
+                    raid.id,
+                    "",
+                    aim_name,
+                    aim_nation,
+                    float(np.degrees(a_lat[m])),
+                    float(np.degrees(a_lon[m])),
+                    flight,
+                )
+            )
     if bm_args:
         params = [a[1].ballistic for a in bm_args]
         flights, _ = fly_ballistic(
@@ -182,8 +206,20 @@ def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Membe
             dt_s=min(dt_s, 1.0),
         )
         for a, flight in zip(bm_args, flights, strict=True):
-            members.append(_Member(a[0], a[1], a[2], a[0].rsplit("-", 1)[0], "", a[8], a[9],
-                                   float(np.degrees(a[5])), float(np.degrees(a[6])), flight))
+            members.append(
+                _Member(
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[0].rsplit("-", 1)[0],
+                    "",
+                    a[8],
+                    a[9],
+                    float(np.degrees(a[5])),
+                    float(np.degrees(a[6])),
+                    flight,
+                )
+            )
     order = {r.id: i for i, r in enumerate(loaded.scenario.raids)}
     members.sort(key=lambda mb: (order[mb.group], mb.id))
     return members
@@ -199,24 +235,59 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
         for f in range(w.flights):
             t0 = w.first_departure_s + f * w.interval_s
             flight = fly_airliner(
-                np.radians(o.lat_deg), np.radians(o.lon_deg),
-                np.radians(d.lat_deg), np.radians(d.lon_deg),
-                t0, w.cruise_altitude_m, tt.speed_m_s, dt_s,
+                np.radians(o.lat_deg),
+                np.radians(o.lon_deg),
+                np.radians(d.lat_deg),
+                np.radians(d.lon_deg),
+                t0,
+                w.cruise_altitude_m,
+                tt.speed_m_s,
+                dt_s,
             )
             fid = f"{w.origin}-{w.destination}-{f + 1}"
-            members.append(_Member(fid, tt, w.type, f"airway {w.origin}-{w.destination}", "",
-                                   "", "", float("nan"), float("nan"), flight))
+            members.append(
+                _Member(
+                    fid,
+                    tt,
+                    w.type,
+                    f"airway {w.origin}-{w.destination}",
+                    "",
+                    "",
+                    "",
+                    float("nan"),
+                    float("nan"),
+                    flight,
+                )
+            )
     for p in sc.patrols:
         tt = cat.threats[p.type]
         period = 2.0 * p.leg_km * 1e3 / tt.speed_m_s
         for m in range(p.count):
             flight = racetrack_orbit(
-                np.radians(p.lat_deg), np.radians(p.lon_deg), p.altitude_m, tt.speed_m_s,
-                p.leg_km * 1e3, np.radians(p.heading_deg),
-                p.start_s - m * period / p.count, sc.duration_s + period, dt_s,
+                np.radians(p.lat_deg),
+                np.radians(p.lon_deg),
+                p.altitude_m,
+                tt.speed_m_s,
+                p.leg_km * 1e3,
+                np.radians(p.heading_deg),
+                p.start_s - m * period / p.count,
+                sc.duration_s + period,
+                dt_s,
             )
-            members.append(_Member(f"{p.id}-{m + 1}", tt, p.type, p.id, p.nation, "", "",
-                                   float("nan"), float("nan"), flight))
+            members.append(
+                _Member(
+                    f"{p.id}-{m + 1}",
+                    tt,
+                    p.type,
+                    p.id,
+                    p.nation,
+                    "",
+                    "",
+                    float("nan"),
+                    float("nan"),
+                    flight,
+                )
+            )
     return members
 
 
