@@ -237,18 +237,20 @@ def detect(
         )
     n = len(pos_ecef_m)
     sub = _take(sensors, s_idx)
-    visible, az, el, rng = visibility(sub, pos_ecef_m)
-    pd = detection_probability(sub, rng, rcs_m2)
+    obj = np.flatnonzero(present)
+    visible, az, el, rng = visibility(sub, pos_ecef_m[obj])
+    pd = detection_probability(sub, rng, rcs_m2[obj])
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
     for row, s in enumerate(s_idx):
         u[row] = generators[s].random(n)
         z[row] = generators[s].standard_normal((n, 3))
-    hit = visible & present[None, :] & (u < pd)
-    rows, ent = np.nonzero(hit)
-    m_rng = rng[rows, ent] + z[rows, ent, 0] * sub.sigma_range_m[rows]
-    m_az = az[rows, ent] + z[rows, ent, 1] * sub.sigma_az_rad[rows]
-    m_el = el[rows, ent] + z[rows, ent, 2] * sub.sigma_el_rad[rows]
+    hit = visible & (u[:, obj] < pd)
+    rows, cols = np.nonzero(hit)
+    ent = obj[cols]
+    m_rng = rng[rows, cols] + z[rows, ent, 0] * sub.sigma_range_m[rows]
+    m_az = az[rows, cols] + z[rows, ent, 1] * sub.sigma_az_rad[rows]
+    m_el = el[rows, cols] + z[rows, ent, 2] * sub.sigma_el_rad[rows]
     pos = aer_to_ecef(m_az, m_el, m_rng, sub.lat_rad[rows], sub.lon_rad[rows], sub.alt_m[rows])
     return Plots(
         t_s=np.full(len(rows), t_s + dt_s),
