@@ -41,7 +41,7 @@ def laser_dwell_s(dwell_1km_s: FloatArray, range_m: FloatArray) -> FloatArray:
     inversely. An engineering estimate (reference §1.8: "2–10 s per target").
 
     >>> [round(float(laser_dwell_s(np.array(3.0), np.array(r))), 1) for r in (1e3, 5e3, 1e4)]
-    [3.0, 8.8, 17.3]
+    [3.0, 8.6, 35.5]
     """
     r0 = LASER_SPOT_RANGE_M
     spread = (r0 * r0 + range_m * range_m) / (r0 * r0 + 1.0e6)

@@ -91,6 +91,7 @@ def _line_map(node: yaml.Node, source: str) -> dict[PathKey, int]:
     return lines
 
 
+_NULL_TAG = "tag:yaml.org,2002:null"
 _KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
 
 
@@ -160,7 +161,9 @@ def _model_of(annotation: Any) -> Any:
 def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey, int]]:
     """Parse and validate scenario YAML text; raise ScenarioError with file and line."""
     node = _compose(text, source)
-    if node is None:
+    if node is None or (
+        isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and not node.value
+    ):
         raise ScenarioError(
             f"{source}:1: empty scenario (expected a mapping with at least "
             f"name, epoch, duration_s and nations)"
@@ -320,7 +323,11 @@ def check_references(
                 f"allowed: {allowed(asset_names) or 'none declared'})",
             )
         if cls == ThreatClass.BALLISTIC_MISSILE and r.route:
-            raise fail(("raids", i, "route"), "a ballistic missile cannot follow a route")
+            raise fail(
+                ("raids", i, "route"),
+                f"a ballistic missile cannot follow a route; remove it (got {len(r.route)} "
+                f"waypoint(s) for {r.type!r} of class {cls.value})",
+            )
     known_airports = airports()
     for i, w in enumerate(scenario.civil_traffic.airways):
         for key in ("origin", "destination"):

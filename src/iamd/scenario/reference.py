@@ -68,9 +68,10 @@ _INTRO = """
 
 A scenario is one YAML file: the epoch, the nations taking part, the defended assets, the
 sensors and effector units (types of the catalog placed at sites), the threat raids, civil air
-traffic, the sharing policy, the rules of engagement and the seed. Load one with
-`iamd.scenario.loader.load_scenario("file.yaml")`; the built-in theatre `balkans`
-(`load_scenario("balkans")`, `src/iamd/scenario/theatres/balkans.yaml`) is a complete example.
+traffic, the sharing policy, the rules of engagement and the seed. Check one with
+`iamd validate FILE.yaml` and run it with `iamd run FILE.yaml` (in Python:
+`iamd.scenario.loader.load_scenario("FILE.yaml")`). The built-in theatre `balkans`
+(`src/iamd/scenario/theatres/balkans.yaml`) is a complete example.
 
 ## A minimal scenario
 
@@ -107,7 +108,8 @@ raids:
 - `catalog_overrides` replaces fields of catalog entries for this scenario only, e.g.
   `catalog_overrides: {{effectors: {{pac3_mse: {{pk: {{ballistic_missile: 0.6}}}}}}}}`.
 - A bad file is reported once, as `FILE:LINE: path.to.field: what is wrong (got VALUE)`.
-- `iamd.scenario.reference.json_schema()` gives the JSON Schema of these files, for editors.
+- `iamd schema` prints the JSON Schema of these files, for editors; it checks shapes and
+  ranges, not the cross-references above.
 """
 
 
