@@ -31,6 +31,8 @@ irregular times), which averages out the position time-tag jitter of ADS-B repor
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
@@ -56,7 +58,7 @@ def fly_airliner(
     dt_s: float = 1.0,
     *,
     climb_rate_m_s: float = 10.0,
-    descent_angle_rad: float = np.radians(3.0),
+    descent_angle_rad: float = math.radians(3.0),
     liftoff_speed_m_s: float = 80.0,
     approach_speed_m_s: float = 70.0,
     dep_alt_m: float = 0.0,
@@ -130,7 +132,10 @@ def fly_airliner(
     s[-1] = dist
     h[-1] = arr_alt_m
     lon, lat, baz = _GEOD.fwd(
-        np.full_like(s, dep_lon_rad), np.full_like(s, dep_lat_rad), np.full_like(s, az), s,
+        np.full_like(s, dep_lon_rad),
+        np.full_like(s, dep_lat_rad),
+        np.full_like(s, az),
+        s,
         radians=True,
     )
     lat = np.asarray(lat, dtype=np.float64)
@@ -182,8 +187,7 @@ def replay_track(
     t, lat, lon, alt = t[keep], lat[keep], lon[keep], alt[keep]
     if t.size < 2:
         raise InputError(
-            f"replay_track: a track needs at least 2 reports with time and position "
-            f"(got {t.size})"
+            f"replay_track: a track needs at least 2 reports with time and position (got {t.size})"
         )
     has_alt = np.isfinite(alt)
     if not has_alt.any():

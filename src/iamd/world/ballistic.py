@@ -14,7 +14,7 @@ in the launch frame). Velocities are the exact time derivatives of the positions
 burnout altitude cannot be reached with k ≥ 2 (slow, short shots), k is held at 2 and the
 burnout altitude drops to V sin γ T_b / 2.
 
-*Free flight* from burnout to impact, integrated with a fixed-step fourth-order Runge-Kutta
+*Free flight* from burnout to impact, integrated with the classical fourth-order Runge-Kutta
 scheme in Earth-centred, Earth-fixed coordinates (r, v relative to the rotating Earth):
 
     dv/dt = −μ r / |r|³ + a_J2(r) − 2 ω × v − ω × (ω × r) − ½ ρ(h) |v| v (C_D A / m),
@@ -24,8 +24,13 @@ a_J2 = −(3/2) J2 μ a² / r⁵ · (x (1 − 5 z²/r²), y (1 − 5 z²/r²), z
 exponential atmosphere at rest in ECEF, ρ(h) = 1.225 exp(−h / 7,200 m) (sea-level density of
 the US Standard Atmosphere 1976 with its usual single-exponential scale height; ρ(h < 0) = ρ(0)).
 Two-body, J2 and rotating-frame terms follow D. A. Vallado, *Fundamentals of Astrodynamics and
-Applications* (4th ed., 2013). The impact is the first crossing of ellipsoidal height 0 after
-burnout, located by a cubic Hermite interpolation between the two bracketing steps.
+Applications* (4th ed., 2013). The step is ``dt_s`` (default 1 s); a body that is, and stays
+for the next step, above 120 km (where drag is ~10⁻⁴ m/s²) takes 10 s steps instead, and its
+samples every ``dt_s`` in between come from cubic Hermite interpolation of the RK4 states
+(both change the impact point by well under a metre; the choice is made per body, so a
+body's trajectory never depends on the others flown with it). The impact is the first crossing
+of ellipsoidal height 0 after burnout (no terrain), located by Newton iterations on the
+Hermite arc between the two bracketing steps.
 
 *Aiming*. For given launch and aim points, the launch azimuth and burnout speed are solved
 for all missiles at once: a first guess from the Keplerian free-flight range equation
@@ -33,8 +38,9 @@ for all missiles at once: a first guess from the Keplerian free-flight range equ
 
     V² r₁ / μ = (1 − cos Ψ) / (cos²γ r₁/r₂ − cos γ cos(γ + Ψ)),
 
-then secant steps on speed (range error) and fixed-point steps on azimuth (bearing error),
-each one a flight of every unconverged missile integrated together. The default flight-path
+then secant steps on speed (range error) and fixed-point steps on azimuth (bearing error);
+each iteration flies all missiles together, those already within ``tolerance_m`` keeping their
+solution (so a missile flown alone or in a batch gets the same trajectory). The default flight-path
 angle is the minimum-energy one, γ = (π − Ψ) / 4, Ψ = ground range / R. The trajectory table
 of ``shared/reference/public-parameters.md`` §2.1 is this minimum-energy Keplerian
 trajectory from the surface; :func:`keplerian_minimum_energy` reproduces it.
@@ -59,7 +65,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -95,10 +101,11 @@ REENTRY_ALTITUDE_M = 100e3
 
 _K_MIN = 2.0
 _LONG_STEP_S = 10.0
-_LONG_STEP_MIN_HEIGHT_M = 60e3
+_LONG_STEP_MIN_HEIGHT_M = 120e3
 _GEOD = Geod(ellps="WGS84")
 
 
+@runtime_checkable
 class BallisticParamsLike(Protocol):
     """Anything with the four ballistic fields (``iamd.scenario.catalog.BallisticParams`` too)."""
 
@@ -279,7 +286,9 @@ def fly_ballistic(
         from burnout, plus burnout and impact exactly), and a :class:`BallisticSolution`.
     """
     mdl = FreeFlightModel() if model is None else model
-    plist = [params] if _is_single(params) else list(params)  # type: ignore[list-item,arg-type]
+    plist: list[BallisticParamsLike] = (
+        [params] if isinstance(params, BallisticParamsLike) else list(params)
+    )
     lat0, lon0, lat_a, lon_a, t0, boost_t, h_b, mass, cda = np.broadcast_arrays(
         np.atleast_1d(np.asarray(launch_lat_rad, dtype=np.float64)),
         np.atleast_1d(np.asarray(launch_lon_rad, dtype=np.float64)),
@@ -319,10 +328,6 @@ def fly_ballistic(
     prev_speed = np.full_like(speed, np.nan)
     prev_s = np.full_like(speed, np.nan)
     converged = np.zeros(lat0.shape, dtype=bool)
-    n = lat0.size
-    pos_bo = np.empty((n, 3))
-    vel_bo = np.empty((n, 3))
-    miss = np.full(n, np.inf)
     run: _FreeFlightRun | None = None
 
     for it in range(max(int(max_iterations), 1)):
@@ -484,6 +489,8 @@ class _FreeFlightRun:
         j = int(self.impact_step[i])
         ts = self.t[: j + 1, i]
         t_imp = float(self.impact_t_s[i])
+        if not np.isfinite(t_imp):  # non-finite input: the initial state only
+            return ts[:1], self.pos[:1, i], self.vel[:1, i]
         m = int(np.ceil(t_imp / self.dt_s - 1e-6))
         t = self.dt_s * np.arange(m, dtype=np.float64)
         seg = np.clip(np.searchsorted(ts, t, side="right") - 1, 0, j - 1)
@@ -496,10 +503,6 @@ class _FreeFlightRun:
         pos = np.vstack([pos, self.impact_pos[i]])
         vel = np.vstack([vel, self.impact_vel[i]])
         return t, pos, vel
-
-
-def _is_single(params: object) -> bool:
-    return hasattr(params, "boost_time_s")
 
 
 def _wrap_pi(a: FloatArray) -> FloatArray:
@@ -561,7 +564,6 @@ def _conic_apogee_and_time(
     p = h * h / gm
     e = np.sqrt(np.maximum(1.0 - p / a, 0.0))
     nu1 = np.pi - 0.5 * psi_rad
-    nu2 = np.pi + 0.5 * psi_rad
     fac = np.sqrt((1.0 - e) / (1.0 + e))
     e1 = 2.0 * np.arctan(fac * np.tan(0.5 * nu1))
     e2 = 2.0 * np.pi - e1  # symmetric about apogee
@@ -571,9 +573,7 @@ def _conic_apogee_and_time(
     return np.asarray(a * (1.0 + e)), np.asarray(tof)
 
 
-def _accel(
-    pos: FloatArray, vel: FloatArray, cda: FloatArray, model: FreeFlightModel
-) -> FloatArray:
+def _accel(pos: FloatArray, vel: FloatArray, cda: FloatArray, model: FreeFlightModel) -> FloatArray:
     """ECEF acceleration (3, n) at positions and Earth-relative velocities (3, n) (m/s²)."""
     x, y, z = pos
     r2 = x * x + y * y + z * z
@@ -634,9 +634,7 @@ def _integrate(
     step = 0
     while active.any():
         v_up = np.einsum("ij,ij->j", p, v) / np.sqrt(np.einsum("ij,ij->j", p, p))
-        long = (hgt > _LONG_STEP_MIN_HEIGHT_M) & (
-            hgt + long_dt * v_up > _LONG_STEP_MIN_HEIGHT_M
-        )
+        long = (hgt > _LONG_STEP_MIN_HEIGHT_M) & (hgt + long_dt * v_up > _LONG_STEP_MIN_HEIGHT_M)
         h = np.where(active, np.where(long, long_dt, dt_s), 0.0)
         half = 0.5 * h
         k1v = _accel(p, v, cda, model)
@@ -652,7 +650,7 @@ def _integrate(
         t = t + h
         step += 1
         hgt = _approx_height(p)
-        down = active & ((hgt <= 0.0) | (t >= max_time_s))
+        down = active & (~(hgt > 0.0) | (t >= max_time_s))  # NaN states stop at once
         impact_step[down] = step
         active &= ~down
         ts.append(t)
@@ -754,9 +752,7 @@ def _assemble(
     for i in range(n):
         nb = int(np.ceil(boost_t[i] / dt_s - 1e-9))
         tb = np.append(dt_s * np.arange(nb, dtype=np.float64), boost_t[i])
-        pb, vb = boost_state(
-            tb, lat0[i], lon0[i], az[i], speed[i], gamma[i], boost_t[i], h_b[i]
-        )
+        pb, vb = boost_state(tb, lat0[i], lon0[i], az[i], speed[i], gamma[i], boost_t[i], h_b[i])
         tf, pf, vf = run.samples(i)
         t = t0[i] + np.concatenate([tb, boost_t[i] + tf[1:]])
         pos = np.vstack([pb, pf[1:]])

@@ -34,6 +34,7 @@ velocities are central differences of that mapping (δ = 10 ms).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -334,7 +335,7 @@ def racetrack_orbit(
     dt_s: float = 1.0,
     *,
     turn_radius_m: float | None = None,
-    bank_angle_rad: float = np.radians(30.0),
+    bank_angle_rad: float = math.radians(30.0),
 ) -> Flight:
     """A combat air patrol: racetrack orbit with right-hand, constant-rate half turns.
 
