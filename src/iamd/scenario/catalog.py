@@ -122,6 +122,12 @@ class BallisticParams(BaseModel):
     burnout_altitude_km: float = Field(gt=0, description="Altitude at burnout (approximate).")
     reentry_mass_kg: float = Field(gt=0, description="Mass of the body that re-enters.")
     drag_area_m2: float = Field(gt=0, description="Cd x reference area of the re-entry body.")
+    flight_path_angle_deg: float | None = Field(
+        default=None,
+        gt=10,
+        lt=80,
+        description="Burnout flight-path angle; default: the minimum-energy angle of the range.",
+    )
 
 
 class ThreatType(_Entry):

@@ -12,12 +12,13 @@ that every later stage reads positions as one array ``(N, T, 3)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from iamd.geo.geodesic import geodesic_forward, geodesic_inverse
-from iamd.geo.wgs84 import ecef_to_lla
+from iamd.geo.wgs84 import R_MEAN_M, ecef_to_lla
 from iamd.rng import stream
 from iamd.scenario.airports import airports
 from iamd.scenario.catalog import ThreatClass, ThreatType
@@ -26,7 +27,7 @@ from iamd.scenario.schema import Raid
 from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import fly_ballistic
 from iamd.world.base import Flight
-from iamd.world.paths import cruise_missile_route, drone_route, fly_route, racetrack_orbit
+from iamd.world.paths import G0_M_S2, cruise_missile_route, drone_route, fly_route, racetrack_orbit
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -196,6 +197,13 @@ def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Membe
             )
     if bm_args:
         params = [a[1].ballistic for a in bm_args]
+        fpa = np.array(
+            [
+                np.nan if p is None or p.flight_path_angle_deg is None else p.flight_path_angle_deg
+                for p in params
+            ]
+        )
+        min_energy = np.isnan(fpa)
         flights, _ = fly_ballistic(
             np.array([a[3] for a in bm_args]),
             np.array([a[4] for a in bm_args]),
@@ -203,6 +211,7 @@ def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Membe
             np.array([a[6] for a in bm_args]),
             np.array([a[7] for a in bm_args]),
             params,  # type: ignore[arg-type]
+            flight_path_angle_rad=None if min_energy.all() else _fpa_rad(fpa, bm_args),
             dt_s=min(dt_s, 1.0),
         )
         for a, flight in zip(bm_args, flights, strict=True):
@@ -223,6 +232,21 @@ def _raid_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Membe
     order = {r.id: i for i, r in enumerate(loaded.scenario.raids)}
     members.sort(key=lambda mb: (order[mb.group], mb.id))
     return members
+
+
+def _fpa_rad(fpa_deg: FloatArray, bm_args: list[Any]) -> FloatArray:
+    """Flight-path angles (rad), the minimum-energy angle where the catalog gives none."""
+    out = np.radians(fpa_deg)
+    if np.isnan(out).any():
+        _, _, rng = geodesic_inverse(
+            np.array([a[3] for a in bm_args]),
+            np.array([a[4] for a in bm_args]),
+            np.array([a[5] for a in bm_args]),
+            np.array([a[6] for a in bm_args]),
+        )
+        psi = np.asarray(rng) / R_MEAN_M
+        out = np.where(np.isnan(out), (np.pi - psi) / 4.0, out)
+    return out
 
 
 def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
@@ -261,7 +285,8 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
             )
     for p in sc.patrols:
         tt = cat.threats[p.type]
-        period = 2.0 * p.leg_km * 1e3 / tt.speed_m_s
+        turn_r = tt.speed_m_s**2 / (G0_M_S2 * np.tan(np.radians(30.0)))
+        period = (2.0 * p.leg_km * 1e3 + 2.0 * np.pi * turn_r) / tt.speed_m_s
         for m in range(p.count):
             flight = racetrack_orbit(
                 np.radians(p.lat_deg),
