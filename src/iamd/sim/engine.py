@@ -293,46 +293,32 @@ def _policy_matrix(
 
 
 def _engagement_table(state: EngagementState, units: EffectorArray, truth: Truth) -> pd.DataFrame:
-    rows = []
-    for eng, result in sorted(state.done, key=lambda er: er[0].seq):
-        rows.append(
-            {
-                "seq": eng.seq,
-                "unit": units.ids[eng.unit],
-                "unit_type": units.type[eng.unit],
-                "unit_kind": units.kind[eng.unit],
-                "nation": units.nation[eng.unit],
-                "threat": truth.ids[eng.threat],
-                "threat_class": truth.cls[eng.threat],
-                "aim_nation": truth.aim_nation[eng.threat],
-                "attempt": eng.attempt + 1,
-                "t_fire_s": eng.t_fire_s,
-                "t_intercept_s": eng.t_intercept_s,
-                "rounds": eng.rounds,
-                "pk_salvo": eng.pk_salvo,
-                "cost_usd": eng.cost_usd,
-                "range_m": eng.range_m,
-                "result": result,
-            }
-        )
-    for eng in state.in_flight:
-        rows.append({"seq": eng.seq, "unit": units.ids[eng.unit], "result": "unresolved"})
-    cols = [
-        "seq",
-        "unit",
-        "unit_type",
-        "unit_kind",
-        "nation",
-        "threat",
-        "threat_class",
-        "aim_nation",
-        "attempt",
-        "t_fire_s",
-        "t_intercept_s",
-        "rounds",
-        "pk_salvo",
-        "cost_usd",
-        "range_m",
-        "result",
+    """One row per engagement; those still in flight at the end are ``unresolved``."""
+    records = [*state.done, *((e, "unresolved") for e in state.in_flight)]
+    rows = [
+        {
+            "seq": eng.seq,
+            "unit": units.ids[eng.unit],
+            "unit_type": units.type[eng.unit],
+            "unit_kind": units.kind[eng.unit],
+            "nation": units.nation[eng.unit],
+            "threat": truth.ids[eng.threat],
+            "threat_class": truth.cls[eng.threat],
+            "aim_nation": truth.aim_nation[eng.threat],
+            "attempt": eng.attempt + 1,
+            "t_fire_s": eng.t_fire_s,
+            "t_intercept_s": eng.t_intercept_s,
+            "rounds": eng.rounds,
+            "pk_salvo": eng.pk_salvo,
+            "cost_usd": eng.cost_usd,
+            "range_m": eng.range_m,
+            "result": result,
+        }
+        for eng, result in sorted(records, key=lambda er: er[0].seq)
     ]
+    cols = [
+        "seq", "unit", "unit_type", "unit_kind", "nation", "threat", "threat_class",
+        "aim_nation", "attempt", "t_fire_s", "t_intercept_s", "rounds", "pk_salvo",
+        "cost_usd", "range_m", "result",
+    ]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)

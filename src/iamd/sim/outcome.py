@@ -157,7 +157,7 @@ def summarize(
             "interceptor_cost_usd": round(float(e["cost_usd"].fillna(0).sum()), 2),
             "threats_destroyed": int((e["result"] == "kill").sum()),
             "engagements_for_other_nations": int(
-                ((e["aim_nation"] != nation) & e["aim_nation"].notna()).sum()
+                ((e["aim_nation"] != nation) & (e["aim_nation"] != "")).sum()
             ),
         }
     out["by_nation"] = by_nation
