@@ -18,17 +18,26 @@ import numpy as np
 
 
 def key(part: str | int) -> int:
-    """A stable non-negative integer for a stream key part."""
+    """A stable integer in ``[0, 2**32)`` for a stream key part.
+
+    Integers below 2**32 are taken as they are; strings (and larger integers, by their
+    decimal text) are hashed with CRC-32.
+    """
     if isinstance(part, int) and not isinstance(part, bool):
         if part < 0:
             raise ValueError(f"stream key parts must be >= 0 (got {part})")
-        return part
+        if part < 2**32:
+            return part
     return zlib.crc32(str(part).encode("utf-8"))
 
 
 def seed_sequence(seed: int, *parts: str | int) -> np.random.SeedSequence:
-    """The SeedSequence of ``seed`` keyed by ``parts``."""
-    return np.random.SeedSequence([key(seed), *(key(p) for p in parts)])
+    """The SeedSequence of ``seed`` keyed by ``parts``.
+
+    The seed is the entropy and the keys are the spawn key, so every key part counts, a
+    trailing zero included: ``(s, "a", 0)`` and ``(s, "a")`` are different streams.
+    """
+    return np.random.SeedSequence(seed, spawn_key=tuple(key(p) for p in parts))
 
 
 def stream(seed: int, *parts: str | int) -> np.random.Generator:

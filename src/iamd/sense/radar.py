@@ -7,8 +7,10 @@ RCS at its published range with probability ``pd_ref``; for a Swerling I target 
 square-law detector the single-scan probability is ``Pd = Pfa^(1 / (1 + SNR))`` (Richards,
 *Fundamentals of Radar Signal Processing*, §6.3). Targets below the 4/3-Earth radar horizon,
 outside the sector or elevation limits, above the radar's altitude ceiling or beyond 1.2 × the
-reference range (the instrumented range) are not detected. Each radar scans every
-``scan_period_s`` from a phase fixed by its id. This is the honest first version; clutter,
+reference range (the instrumented range) are not detected; a lower elevation limit of 0° or
+less means "down to the radar horizon". Each radar scans every ``scan_period_s`` from a phase
+fixed by its id; a radar faster than the clock gets every look of the step
+(``Pd_step = 1 - (1 - Pd)^looks``). This is the honest first version; clutter,
 false alarms and cooperative surveillance belong to the sensed picture.
 """
 
@@ -156,11 +158,14 @@ class Plots:
         return len(self.sensor)
 
 
-def scanning(sensors: SensorArray, t_s: float, dt_s: float) -> BoolArray:
-    """Which radars complete a scan in ``[t_s, t_s + dt_s)``: shape (S,)."""
+def scanning(sensors: SensorArray, t_s: float, dt_s: float) -> IntArray:
+    """How many scans each radar completes in ``(t_s, t_s + dt_s]``: shape (S,).
+
+    A radar whose scan period is shorter than the clock step completes several.
+    """
     n_before = np.floor((t_s - sensors.phase_s) / sensors.scan_period_s)
     n_after = np.floor((t_s + dt_s - sensors.phase_s) / sensors.scan_period_s)
-    return np.asarray(n_after > n_before)
+    return np.asarray(n_after - n_before, dtype=np.int64)
 
 
 def visibility(
@@ -185,7 +190,7 @@ def visibility(
     visible = (
         horizon
         & (off <= sensors.sector_half_rad[:, None])
-        & (el >= sensors.min_el_rad[:, None])
+        & ((el >= sensors.min_el_rad[:, None]) | (sensors.min_el_rad[:, None] <= 0.0))
         & (el <= sensors.max_el_rad[:, None])
         & (tgt_alt[None, :] <= sensors.max_alt_m[:, None])
         & (rng <= INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[:, None])
@@ -222,8 +227,8 @@ def detect(
         generators: one generator per radar; each scanning radar draws N uniforms and N × 3
             normals whatever it detects, so one target's noise never depends on another's.
     """
-    active = scanning(sensors, t_s, dt_s)
-    s_idx = np.flatnonzero(active)
+    looks = scanning(sensors, t_s, dt_s)
+    s_idx = np.flatnonzero(looks)
     if len(s_idx) == 0 or not present.any():
         empty = np.zeros(0)
         return Plots(
@@ -239,7 +244,8 @@ def detect(
     sub = _take(sensors, s_idx)
     obj = np.flatnonzero(present)
     visible, az, el, rng = visibility(sub, pos_ecef_m[obj])
-    pd = detection_probability(sub, rng, rcs_m2[obj])
+    pd_look = detection_probability(sub, rng, rcs_m2[obj])
+    pd = 1.0 - (1.0 - pd_look) ** looks[s_idx][:, None]  # every look of the step
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
     for row, s in enumerate(s_idx):

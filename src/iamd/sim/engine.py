@@ -184,6 +184,7 @@ def run(
                     nation=asset_nation[a],
                     detail=sc.assets[a].name,
                 )
+        present &= alive
         # 4. sensing and the pictures
         plots = detect(sensors, pos, present, truth.rcs_m2, t, dt, sensor_rngs)
         ip, ie, dp, de = picture.update(t_next, plots.sensor, plots.entity, alive & present)

@@ -1,0 +1,297 @@
+"""Engagement doctrine: who fires, magazines and fire channels, the salvo kill draw, abandon.
+
+The salvo kill probability of ``n`` independent rounds of single-shot ``pk`` is
+``1 - (1 - pk)^n`` (e.g. Washburn & Kress, *Combat Modeling*, §2); the kill draws are checked
+against it within binomial 4-sigma bounds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from iamd.engage.envelope import InterceptOptions
+from iamd.engage.shoot import Engagement, EngagementState
+
+
+def _load_envelope_helpers() -> Any:
+    """``make_units`` from the envelope tests (importlib mode: load the module by path)."""
+    path = Path(__file__).with_name("test_engage_envelope.py")
+    spec = importlib.util.spec_from_file_location("_iamd_test_engage_envelope_helpers", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_ENV = _load_envelope_helpers()
+make_units = _ENV.make_units
+C: dict[str, int] = _ENV.C
+
+
+def options(feasible: np.ndarray, t_s: float | np.ndarray = 100.0) -> InterceptOptions:
+    feasible = np.asarray(feasible, dtype=bool)
+    t = np.where(feasible, np.broadcast_to(t_s, feasible.shape), np.inf)
+    return InterceptOptions(
+        feasible=feasible,
+        t_s=t,
+        step=np.zeros(feasible.shape, dtype=np.int64),
+        range_m=np.where(feasible, 20e3, np.nan),
+    )
+
+
+def choose_all(
+    state: EngagementState,
+    t_s: float,
+    candidates: list[int],
+    feasible: np.ndarray,
+    distance_m: np.ndarray | None = None,
+    urgency_s: list[float] | None = None,
+    cls: str = "drone",
+) -> list[Engagement]:
+    m = len(candidates)
+    u = len(state.units)
+    return state.choose(
+        t_s,
+        np.array(candidates, dtype=np.int64),
+        np.array(urgency_s if urgency_s is not None else [100.0] * m),
+        np.full(m, C[cls], dtype=np.int64),
+        np.ones((u, m), dtype=bool),
+        options(feasible),
+        np.ones((u, m)) * 10e3 if distance_m is None else distance_m,
+    )
+
+
+def test_nearest_feasible_unit_fires() -> None:
+    units = make_units(ids=("far", "near", "nearest_but_infeasible"))
+    state = EngagementState(units=units, n=1)
+    fired = choose_all(
+        state,
+        50.0,
+        [0],
+        np.array([[True], [True], [False]]),
+        distance_m=np.array([[40e3], [20e3], [5e3]]),
+    )
+    assert [units.ids[e.unit] for e in fired] == ["near"]
+    e = fired[0]
+    assert e.threat == 0 and e.attempt == 0 and e.rounds == 1
+    assert e.t_fire_s == 50.0 + 15.0  # decision time + reaction time
+    assert e.t_intercept_s == 100.0
+    assert e.cost_usd == 4e6
+    assert e.pk_single == pytest.approx(0.85)
+    assert state.magazine.tolist() == [72, 71, 72]
+    assert state.engaged().tolist() == [True]
+
+
+def test_salvo_against_ballistic_missiles_uses_the_class_salvo() -> None:
+    units = make_units()
+    state = EngagementState(units=units, n=1)
+    (e,) = choose_all(state, 0.0, [0], np.array([[True]]), cls="ballistic_missile")
+    assert e.rounds == 2
+    assert e.cost_usd == 8e6
+    assert e.pk_salvo == pytest.approx(1.0 - 0.3**2)
+    assert state.magazine.tolist() == [70]
+
+
+def test_most_urgent_threat_gets_the_last_channel() -> None:
+    units = make_units(channels=1)
+    state = EngagementState(units=units, n=3)
+    fired = choose_all(
+        state, 0.0, [0, 1, 2], np.ones((1, 3), dtype=bool), urgency_s=[300.0, 60.0, 120.0]
+    )
+    assert [e.threat for e in fired] == [1]
+    assert state.channels_free().tolist() == [0]
+    assert choose_all(state, 2.0, [0, 2], np.ones((1, 2), dtype=bool)) == []
+
+
+def test_empty_magazine_does_not_fire() -> None:
+    units = make_units(magazine=3)
+    state = EngagementState(units=units, n=2)
+    fired = choose_all(
+        state, 0.0, [0, 1], np.ones((1, 2), dtype=bool), cls="ballistic_missile"
+    )  # 2 rounds each: only one salvo fits in 3
+    assert len(fired) == 1
+    assert state.magazine.tolist() == [1]
+    assert units.magazine.tolist() == [3]  # the deployed array is not mutated
+
+
+def test_policy_mask_is_respected() -> None:
+    units = make_units(ids=("a", "b"))
+    state = EngagementState(units=units, n=1)
+    fired = state.choose(
+        0.0,
+        np.array([0]),
+        np.array([10.0]),
+        np.array([C["drone"]]),
+        np.array([[False], [True]]),
+        options(np.ones((2, 1), dtype=bool)),
+        np.array([[1e3], [50e3]]),
+    )
+    assert [units.ids[e.unit] for e in fired] == ["b"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n_units=st.integers(1, 4), n_objects=st.integers(1, 12))
+def test_magazines_never_negative_and_channels_respected(
+    data: st.DataObject, n_units: int, n_objects: int
+) -> None:
+    units = make_units(
+        ids=tuple(f"u{i}" for i in range(n_units)),
+        magazine=[data.draw(st.integers(0, 8)) for _ in range(n_units)],
+        channels=[data.draw(st.integers(1, 3)) for _ in range(n_units)],
+        salvo=[
+            {
+                "ballistic_missile": data.draw(st.integers(1, 3)),
+                "drone": data.draw(st.integers(1, 2)),
+            }
+            for _ in range(n_units)
+        ],
+    )
+    state = EngagementState(units=units, n=n_objects)
+    alive = np.ones(n_objects, dtype=bool)
+    ids = [f"t{j}" for j in range(n_objects)]
+    fired_rounds = np.zeros(n_units, dtype=int)
+    for step in range(data.draw(st.integers(1, 8))):
+        t = 10.0 * step
+        cand = data.draw(st.lists(st.integers(0, n_objects - 1), unique=True, max_size=n_objects))
+        cand = [j for j in cand if not state.engaged()[j]]
+        m = len(cand)
+        feasible = np.array(
+            data.draw(st.lists(st.booleans(), min_size=n_units * m, max_size=n_units * m)),
+            dtype=bool,
+        ).reshape(n_units, m)
+        cls = np.array(
+            [C[data.draw(st.sampled_from(["drone", "ballistic_missile"]))] for _ in cand],
+            dtype=np.int64,
+        )
+        t_int = t + np.array(data.draw(st.lists(st.floats(1.0, 40.0), min_size=m, max_size=m)))
+        opts = InterceptOptions(
+            feasible=feasible,
+            t_s=np.where(feasible, t_int[None, :], np.inf),
+            step=np.zeros((n_units, m), dtype=np.int64),
+            range_m=np.where(feasible, 10e3, np.nan),
+        )
+        fired = state.choose(
+            t,
+            np.array(cand, dtype=np.int64),
+            np.arange(m, dtype=float),
+            cls,
+            np.ones((n_units, m), dtype=bool),
+            opts,
+            np.array(
+                data.draw(st.lists(st.floats(0.0, 1e5), min_size=n_units * m, max_size=n_units * m))
+            ).reshape(n_units, m)
+            if m
+            else np.zeros((n_units, 0)),
+        )
+        event("fired" if fired else "nothing fired")
+        for e in fired:
+            assert feasible[e.unit, cand.index(e.threat)]
+            fired_rounds[e.unit] += e.rounds
+        assert len({e.threat for e in state.in_flight}) == len(state.in_flight)
+        assert np.all(state.magazine >= 0)
+        assert np.all(state.magazine == units.magazine - fired_rounds)
+        busy = np.bincount([e.unit for e in state.in_flight], minlength=n_units)
+        assert np.all(busy <= units.channels)
+        assert np.all(state.channels_free() >= 0)
+        state.resolve(t + 10.0, alive, seed=1, threat_ids=ids)
+
+
+def _one_engagement(pk: float, rounds: int) -> EngagementState:
+    units = make_units(pk=[{"drone": pk}], salvo=[{"drone": rounds}])
+    state = EngagementState(units=units, n=1)
+    choose_all(state, 0.0, [0], np.array([[True]]))
+    return state
+
+
+@pytest.mark.parametrize(("pk", "rounds"), [(0.7, 1), (0.5, 2), (0.3, 3), (0.85, 2)])
+def test_resolve_kill_probability_is_one_minus_miss_to_the_rounds(pk: float, rounds: int) -> None:
+    p = 1.0 - (1.0 - pk) ** rounds
+    n = 2000
+    kills = 0
+    for seed in range(n):
+        state = _one_engagement(pk, rounds)
+        alive = np.array([True])
+        ((eng, killed),) = state.resolve(200.0, alive, seed, ["shahed-001"])
+        assert eng.pk_salvo == pytest.approx(p)
+        assert killed == (not alive[0])
+        kills += killed
+    assert abs(kills - n * p) <= 4.0 * math.sqrt(n * p * (1.0 - p))
+
+
+def test_resolve_is_a_pure_function_of_seed_threat_and_attempt() -> None:
+    outcomes = []
+    for _ in range(2):
+        row = []
+        for seed in range(50):
+            state = _one_engagement(0.5, 1)
+            row.append(state.resolve(200.0, np.array([True]), seed, ["x-001"])[0][1])
+        outcomes.append(row)
+    assert outcomes[0] == outcomes[1]
+    assert 5 < sum(outcomes[0]) < 45
+
+
+def test_resolve_only_due_engagements_in_time_order_and_no_double_kill() -> None:
+    units = make_units(ids=("a", "b"), pk=[{"drone": 1.0}, {"drone": 1.0}])
+    state = EngagementState(units=units, n=2)
+    # threat 0 engaged by a at t=130 ... and b cannot engage it too (one engagement per threat)
+    state.choose(
+        0.0,
+        np.array([0, 1]),
+        np.array([1.0, 2.0]),
+        np.array([C["drone"]] * 2),
+        np.ones((2, 2), dtype=bool),
+        InterceptOptions(
+            feasible=np.ones((2, 2), dtype=bool),
+            t_s=np.array([[130.0, 90.0], [130.0, 90.0]]),
+            step=np.zeros((2, 2), dtype=np.int64),
+            range_m=np.full((2, 2), 5e3),
+        ),
+        np.array([[1.0, 2.0], [2.0, 1.0]]),
+    )
+    assert sorted((e.unit, e.threat) for e in state.in_flight) == [(0, 0), (1, 1)]
+    alive = np.array([True, True])
+    assert state.resolve(90.0, alive, 1, ["t0", "t1"]) == []  # strictly before t_end
+    out = state.resolve(90.0 + 1e-9, alive, 1, ["t0", "t1"])
+    assert [(e.threat, k) for e, k in out] == [(1, True)]
+    out = state.resolve(200.0, alive, 1, ["t0", "t1"])
+    assert [(e.threat, k) for e, k in out] == [(0, True)]
+    assert not alive.any()
+    assert [r for _, r in state.done] == ["kill", "kill"]
+    # a second engagement on a dead threat cannot kill it twice
+    state.choose(
+        300.0,
+        np.array([0]),
+        np.array([1.0]),
+        np.array([C["drone"]]),
+        np.ones((2, 1), dtype=bool),
+        options(np.ones((2, 1), dtype=bool), 400.0),
+        np.ones((2, 1)),
+    )
+    ((eng, killed),) = state.resolve(500.0, alive, 1, ["t0", "t1"])
+    assert eng.attempt == 1 and not killed
+    assert state.done[-1][1] == "miss"
+
+
+def test_abandon_drops_the_threats_engagements_as_too_late() -> None:
+    units = make_units(ids=("a", "b"))
+    state = EngagementState(units=units, n=3)
+    choose_all(state, 0.0, [0, 1], np.ones((2, 2), dtype=bool))
+    assert len(state.in_flight) == 2
+    before = state.channels_free().copy()
+    gone = state.abandon(1)
+    assert [e.threat for e in gone] == [1]
+    assert [e.threat for e in state.in_flight] == [0]
+    assert state.done == [(gone[0], "too_late")]
+    assert state.channels_free()[gone[0].unit] == before[gone[0].unit] + 1
+    assert state.abandon(2) == []  # nothing in flight on threat 2
+    assert state.magazine.sum() == 2 * 72 - 2  # rounds already fired stay spent
