@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.geo.horizon import above_radar_horizon
-from iamd.geo.wgs84 import ecef_to_enu, enu_to_aer, lla_to_ecef
+from iamd.geo.wgs84 import enu_rotation, lla_to_ecef
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -112,6 +112,7 @@ def intercept_options(
     present_window: BoolArray,
     class_index: IntArray,
     is_ballistic: BoolArray,
+    allowed: BoolArray | None = None,
 ) -> InterceptOptions:
     """Earliest intercept of each threat by each unit over a look-ahead window.
 
@@ -123,48 +124,58 @@ def intercept_options(
         present_window: (M, H) the threat is still flying then.
         class_index: (M,) threat class index (column of ``units.pk``).
         is_ballistic: (M,) the threat is a ballistic missile.
+        allowed: (U, M) pairs worth evaluating (default all); the others come back infeasible.
+
+    Pairs whose threat never comes within the unit's maximum range in the window, or whose
+    class the unit cannot engage, are pruned with one distance computation before the
+    envelope (sector, altitude, horizon) is evaluated on the rest.
     """
     u_n, m_n, h_n = len(units), pos_window_ecef_m.shape[0], pos_window_ecef_m.shape[1]
+    feasible = np.zeros((u_n, m_n), dtype=bool)
+    t_int = np.full((u_n, m_n), np.inf)
+    step = np.zeros((u_n, m_n), dtype=np.int64)
+    rng_at = np.full((u_n, m_n), np.nan)
     if u_n == 0 or m_n == 0 or h_n == 0:
-        empty_f = np.full((u_n, m_n), np.inf)
-        return InterceptOptions(
-            feasible=np.zeros((u_n, m_n), dtype=bool),
-            t_s=empty_f,
-            step=np.zeros((u_n, m_n), dtype=np.int64),
-            range_m=np.full((u_n, m_n), np.nan),
-        )
-    lat = units.lat_rad[:, None, None]
-    lon = units.lon_rad[:, None, None]
-    enu = ecef_to_enu(pos_window_ecef_m[None, :, :, :], lat, lon, units.alt_m[:, None, None])
-    az, _, rng = enu_to_aer(enu)
-    bm = is_ballistic[None, :, None]
-    max_rng = np.where(bm, units.max_range_bm_m[:, None, None], units.max_range_m[:, None, None])
-    min_alt = np.where(bm, units.min_alt_bm_m[:, None, None], units.min_alt_m[:, None, None])
-    off = np.abs(np.mod(az - units.sector_center_rad[:, None, None] + np.pi, 2 * np.pi) - np.pi)
+        return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+    diff = pos_window_ecef_m[None, :, :, :] - units.pos_ecef_m[:, None, None, :]
+    rng_all = np.sqrt(np.einsum("umhk,umhk->umh", diff, diff))
+    bm = is_ballistic[None, :]
+    max_rng = np.where(bm, units.max_range_bm_m[:, None], units.max_range_m[:, None])
+    closest = np.where(present_window[None, :, :], rng_all, np.inf).min(axis=2)
+    worth = (units.pk[:, class_index] > 0.0) & (closest <= max_rng)
+    if allowed is not None:
+        worth &= allowed
+    ui, mi = np.nonzero(worth)
+    if len(ui) == 0:
+        return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+    rng = rng_all[ui, mi]  # (P, H)
+    rot = enu_rotation(units.lat_rad, units.lon_rad)[ui]  # (P, 3, 3)
+    enu = np.einsum("pij,phj->phi", rot, diff[ui, mi])
+    az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
+    min_alt = np.where(is_ballistic[mi], units.min_alt_bm_m[ui], units.min_alt_m[ui])[:, None]
+    off = np.abs(np.mod(az - units.sector_center_rad[ui, None] + np.pi, 2 * np.pi) - np.pi)
     antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
-    seen = above_radar_horizon(antenna[:, None, None, :], pos_window_ecef_m[None, :, :, :])
-    engageable = units.pk[:, class_index] > 0.0
+    seen = above_radar_horizon(antenna[ui][:, None, :], pos_window_ecef_m[mi])
+    alt = alt_window_m[mi]
     in_env = (
-        present_window[None, :, :]
-        & engageable[:, :, None]
-        & (rng >= units.min_range_m[:, None, None])
-        & (rng <= max_rng)
-        & (alt_window_m[None, :, :] >= min_alt)
-        & (alt_window_m[None, :, :] <= units.max_alt_m[:, None, None])
-        & (off <= units.sector_half_rad[:, None, None])
+        present_window[mi]
+        & (rng >= units.min_range_m[ui, None])
+        & (rng <= max_rng[ui, mi][:, None])
+        & (alt >= min_alt)
+        & (alt <= units.max_alt_m[ui, None])
+        & (off <= units.sector_half_rad[ui, None])
         & seen
     )
-    laser = units.is_laser[:, None, None]
     need_s = np.where(
-        laser,
-        laser_dwell_s(units.dwell_s[:, None, None], rng),
-        rng / units.speed_m_s[:, None, None],
+        units.is_laser[ui, None],
+        laser_dwell_s(units.dwell_s[ui, None], rng),
+        rng / units.speed_m_s[ui, None],
     )
-    ok = in_env & (t_window_s[None, None, :] - t_launch_s[:, None, None] >= need_s)
-    feasible = np.asarray(ok.any(axis=2))
-    step = np.argmax(ok, axis=2).astype(np.int64)
-    t_int = np.where(feasible, t_window_s[step], np.inf)
-    rng_at = np.take_along_axis(rng, step[:, :, None], axis=2)[:, :, 0]
-    return InterceptOptions(
-        feasible=feasible, t_s=t_int, step=step, range_m=np.where(feasible, rng_at, np.nan)
-    )
+    ok = in_env & (t_window_s[None, :] - t_launch_s[ui, None] >= need_s)
+    f_p = ok.any(axis=1)
+    s_p = np.argmax(ok, axis=1).astype(np.int64)
+    feasible[ui, mi] = f_p
+    step[ui, mi] = s_p
+    t_int[ui, mi] = np.where(f_p, t_window_s[s_p], np.inf)
+    rng_at[ui, mi] = np.where(f_p, rng[np.arange(len(ui)), s_p], np.nan)
+    return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)

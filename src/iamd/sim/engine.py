@@ -231,6 +231,7 @@ def run(
                     truth.present[cand, window],
                     class_index[cand],
                     is_bm[cand],
+                    allowed,
                 )
                 dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - pos[None, cand, :], axis=-1)
                 urgency = truth.t_end_s[cand] - t
