@@ -40,6 +40,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {value})")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``iamd``."""
     p = _Parser(prog="iamd", description="Integrated Air and Missile Defense analysis.")
@@ -66,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--out", type=Path, default=None, help="write to this file instead")
 
+    i = sub.add_parser("identify", help="class and STANAG 1241 identity of every track update")
+    i.add_argument("tracks", type=Path, help="TRACKS file (.csv or .parquet)")
+    i.add_argument("--out", type=Path, required=True, help="IDS file to write (.csv or .parquet)")
+
+    ti = sub.add_parser("train-identify", help="train the identification classifier")
+    ti.add_argument("--out", type=Path, required=True, help="model directory to write")
+    ti.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    ti.add_argument(
+        "--n-tracks", type=_positive_int, default=10_000, help="simulated tracks (default: 10000)"
+    )
+
     c = sub.add_parser("catalog", help="list the built-in catalog")
     c.add_argument(
         "section",
@@ -90,6 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_schema(args)
         if args.command == "catalog":
             return _cmd_catalog(args)
+        if args.command == "identify":
+            from iamd.identify.tool import identify_command
+
+            return identify_command(args.tracks, args.out)
+        if args.command == "train-identify":
+            from iamd.identify.training import train_identify_command
+
+            return train_identify_command(args.out, args.seed, args.n_tracks)
     except InputError as exc:
         if args.traceback:
             raise

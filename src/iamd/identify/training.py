@@ -1,0 +1,1451 @@
+"""Training tracks for the identification classifier, from the project's own world and sensor
+models, and the training itself.
+
+What it models
+--------------
+1. **Truth** (:func:`simulate_truth`): n flights of known class from :mod:`iamd.world`, each cut
+   to a segment of up to ``HISTORY_S`` seconds on a 1 s grid (partial tracks: a segment may
+   start at launch or end at impact):
+
+   - *airliner* (civil aircraft): jets between the built-in airports (``fly_airliner``: climb,
+     cruise at a flight level, 3° descent); overflights on great circles at a flight level
+     (``fly_waypoints``); terminal-area traffic climbing, descending and turning at standard
+     rate near airports; holding patterns (``racetrack_orbit``); general aviation and helicopters
+     (25–110 m/s, 150–3,500 m). RCS log-uniform 10–100 m² (jets) or 1.5–10 m² (light aircraft).
+   - *fighter*: random manoeuvres (turns of up to 7 g, climbs, dives, speed changes, 150–550
+     m/s, 0.1–15 km) and racetrack CAPs; RCS 1–5 m².
+   - *drone*: ``drone_route`` with 0–4 doglegs, 35–55 m/s, 50–2,500 m; RCS 0.05–1 m².
+   - *cruise_missile*: ``cruise_missile_route``, 200–280 m/s at 25–200 m, 0–3 doglegs, a dive
+     or a pop-up (150–600 m) at the end, a third air-launched from 3–10 km; RCS 0.05–1 m².
+   - *ballistic_missile*: ``fly_ballistic`` with the catalog's six MRBMs, 150–2,000 km, flight
+     path angles 25–45°, from Iran or the Crimea onto the Balkans; any phase (boost,
+     midcourse, terminal); RCS 0.01–1 m² (1–10 m² with the booster in boost).
+
+   Cooperative equipment per track: civil aircraft squawk with probability 0.7 (the rest have
+   the transponder off), fighters answer allied IFF with probability 0.7 and squawk with 0.4;
+   drones and missiles never do.
+2. **Sensing** (:func:`simulate_tracks`): each track is watched by one radar of the catalog
+   (``iamd.scenario.catalog`` sensor types), placed at a random bearing and a log-uniform
+   distance inside its horizon and detection range. Each scan (the type's period, a random
+   phase) the radar sees the target if it is above the 4/3-Earth horizon, inside the elevation
+   limits, below the ceiling and within the instrumented range (as :mod:`iamd.sense.radar`), and
+   detects it with the Swerling I probability ``Pd = Pfa^(1/(1+SNR))`` of the calibrated radar
+   equation (``iamd.sense.radar.pd_swerling1``); range, azimuth and elevation get Gaussian errors
+   of the type's sigmas. A third of the tracks also lose all plots for 5–30 s (dropouts).
+3. **Tracking**: the tracker of ``iamd.track`` had no track manager yet when this was written, so
+   each target's plots go through a constant-velocity Kalman filter of its own (ECEF, discrete
+   white-noise acceleration σ_a = 5 m/s², Bar-Shalom, Li and Kirubarajan 2001, §6.3.2; converted
+   measurement covariance J diag(σ_r², σ_az², σ_el²) Jᵀ), started at the first detection and
+   coasting through missed scans: one track per target, no association errors.
+4. **Windows** (:func:`history_windows`): the last 20 filter states every 2 s at chosen ages,
+   with 3 % of the samples dropped, a transponder altitude (25 ft steps) where the target
+   squawks, and an RCS estimate: the true RCS times the mean of the window's Swerling I
+   fluctuations (Gamma(k, 1/k) for k detections) times a 2 dB log-normal calibration error.
+
+The classifier (:func:`train`) is a ``HistGradientBoostingClassifier`` with pairwise
+interaction constraints, calibrated with ``CalibratedClassifierCV`` on a held-out split of
+flights, and exported to :mod:`iamd.identify.classifier`'s table form. Splits are by flight, so
+no flight feeds two splits. Everything is drawn from ``iamd.rng`` streams of the seed: the same
+seed and size give the same tracks, the same model and the same probabilities.
+
+Real flights (:func:`load_real_flights`) are OpenSky ADS-B recordings
+(``shared/data/flights``) replayed with ``iamd.world.airliner.replay_track`` as truth, then
+sensed and tracked the same way (:func:`real_flight_tracks`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib
+import io
+import math
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pyproj import Geod
+
+from iamd.errors import DataFileError
+from iamd.geo.horizon import above_radar_horizon, radar_horizon_range_m
+from iamd.geo.wgs84 import (
+    R_MEAN_M,
+    aer_to_ecef,
+    ecef_to_aer,
+    ecef_to_lla,
+    enu_rotation,
+    enu_vector_to_ecef,
+    lla_to_ecef,
+)
+from iamd.identify.classifier import CLASSES, IdentifyModel, classify, from_sklearn, save_model
+from iamd.identify.features import (
+    FEATURE_NAMES,
+    WINDOW_SAMPLES,
+    WINDOW_STEP_S,
+    AirwayNetwork,
+    TrackWindow,
+    airway_network,
+    compute_features,
+)
+from iamd.rng import stream
+from iamd.scenario.airports import airports
+from iamd.scenario.catalog import builtin_catalog
+from iamd.sense.radar import INSTRUMENTED_RANGE_FACTOR, pd_swerling1, snr_for_pd
+from iamd.units import FT_M
+from iamd.world.airliner import fly_airliner, replay_track
+from iamd.world.ballistic import BallisticMissileParams, fly_ballistic
+from iamd.world.base import Flight
+from iamd.world.paths import (
+    G0_M_S2,
+    cruise_missile_route,
+    drone_route,
+    fly_route,
+    fly_waypoints,
+    racetrack_orbit,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+HISTORY_S = 240
+"""Length of each simulated track segment (s, 1 s steps)."""
+KF_ACCEL_SIGMA_M_S2 = 5.0
+"""White-noise acceleration of the constant-velocity filter (m/s²)."""
+KF_INIT_SIGMA_V_M_S = 3000.0
+"""Velocity standard deviation of a new track (m/s): anything up to a re-entry vehicle."""
+WINDOW_DROP_PROB = 0.03
+"""Probability that a window sample is missing in the training windows."""
+RCS_CAL_SIGMA_DB = 2.0
+"""Log-normal calibration error of the RCS estimate (dB)."""
+RCS_AVERAGE_S = 120
+"""The RCS estimate averages the detections of the last RCS_AVERAGE_S seconds of the track."""
+MISSING_RCS_PROB = 0.1
+"""Share of training windows without an RCS estimate (NaN), so that the model copes, and
+(drawn separately) of squawking windows without a reported altitude (Mode 3/A only)."""
+SQUAWK_PROB = {"airliner": 0.7, "fighter": 0.4}
+IFF_PROB = {"fighter": 0.7}
+HUB_FEATURES = ("speed_m_s", "alt_m", "rcs_dbsm")
+"""Features that may interact with every other one; no other pair of features interacts.
+
+Speed, height and RCS are what the five classes are defined by; a tree path may pair any
+feature with one of them. This keeps the table model at 48 two-feature tables (every pair
+would be 153), which halves scoring time, for the same test accuracy (benchmarks README)."""
+THEATRE_BOX_DEG = (34.0, 48.5, 19.0, 40.0)
+"""Latitude and longitude bounds (deg) of the synthetic air-breathing traffic."""
+
+PARIS_AIRPORTS_DEG: dict[str, tuple[float, float]] = {
+    "LFPG": (49.0097, 2.5479), "LFPO": (48.7233, 2.3794), "LFPB": (48.9694, 2.4414),
+    "LFOB": (49.4544, 2.1128), "LFPN": (48.7519, 2.1061), "LFPT": (49.0967, 2.0408),
+    "LFPM": (48.6047, 2.6711), "LFPV": (48.7742, 2.2017), "LFOE": (49.0287, 1.2198),
+    "LFOK": (48.7733, 4.2061), "LFOP": (49.3842, 1.1748), "LFQQ": (50.5633, 3.0869),
+    "LFLL": (45.7256, 5.0811), "LFML": (43.4393, 5.2214), "LFMN": (43.6584, 7.2159),
+    "LFBO": (43.6291, 1.3638), "LFBD": (44.8283, -0.7156), "LFRS": (47.1532, -1.6107),
+    "EGLL": (51.4700, -0.4543), "EGKK": (51.1481, -0.1903), "EHAM": (52.3086, 4.7639),
+    "EBBR": (50.9014, 4.4844), "EDDF": (50.0333, 8.5706), "EDDM": (48.3538, 11.7861),
+    "LSZH": (47.4647, 8.5492), "LSGG": (46.2381, 6.1090), "LEMD": (40.4719, -3.5626),
+    "LEBL": (41.2971, 2.0785), "LIRF": (41.8003, 12.2389), "LPPT": (38.7813, -9.1359),
+}  # fmt: skip
+"""Aerodrome reference points (deg, public AIP values rounded to 1e-4) of the airports around
+Paris and the hubs its traffic flies to: the airway network of the real-flight evaluation."""
+
+_GEOD = Geod(ellps="WGS84")
+_CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TruthTracks:
+    """Truth of n track segments on a 1 s grid of H steps (padded where ``alive`` is False).
+
+    Attributes:
+        t_s: (n, H) times (s).
+        pos_ecef_m, vel_ecef_m_s: (n, H, 3) true position (m) and velocity (m/s), ECEF.
+        alive: (n, H) the object flies at this step.
+        label: (n,) class index into ``CLASSES``.
+        rcs_m2: (n, H) true RCS (m²).
+        squawk: (n,) the target's transponder is on; iff: (n,) it answers allied IFF.
+        baro_alt_m: (n, H) the altitude its transponder would report (m).
+        group: (n,) flight id (tracks of one flight share it).
+        kind: (n,) subtype (``jet``, ``ga``, ``cap``, ``popup``, ...), for reports.
+    """
+
+    t_s: FloatArray
+    pos_ecef_m: FloatArray
+    vel_ecef_m_s: FloatArray
+    alive: BoolArray
+    label: IntArray
+    rcs_m2: FloatArray
+    squawk: BoolArray
+    iff: BoolArray
+    baro_alt_m: FloatArray
+    group: IntArray
+    kind: npt.NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.label.shape[0])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackHistory:
+    """Tracker output for n targets on the 1 s grid of their truth (see :class:`TruthTracks`).
+
+    Attributes:
+        truth: the truth the tracks follow.
+        pos_ecef_m, vel_ecef_m_s: (n, H, 3) filtered state (m, m/s).
+        exists: (n, H) a track exists: started by a plot, updated by a second one, not yet
+            dropped (no plot for ``max(3 scans, 15 s)``) and the target still flies.
+        detected: (n, H) a plot updated the track at this step.
+        start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
+            A target lost and found again gets a new track, with a new start.
+        sensor_type: (n,) catalog sensor type that watched the target.
+    """
+
+    truth: TruthTracks
+    pos_ecef_m: FloatArray
+    vel_ecef_m_s: FloatArray
+    exists: BoolArray
+    detected: BoolArray
+    start_idx: IntArray
+    sensor_type: npt.NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.exists.shape[0])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dataset:
+    """Labelled windows: features, labels and where they came from; arrays over m windows."""
+
+    x: FloatArray
+    y: IntArray
+    group: IntArray
+    track: IntArray
+    end_idx: IntArray
+    age_s: FloatArray
+    kind: npt.NDArray[np.str_]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainedModel:
+    """The result of :func:`train`: the table model, the scikit-learn estimator, metrics."""
+
+    model: IdentifyModel
+    estimator: Any
+    test: Dataset
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RealFlight:
+    """One recorded flight: its replayed truth and what its transponder reported."""
+
+    flight_id: str
+    callsign: str
+    flight: Flight
+    baro_alt_m: FloatArray
+
+
+# --------------------------------------------------------------------------- truth
+
+
+def simulate_truth(seed: int, n_tracks: int, *, history_s: int = HISTORY_S) -> TruthTracks:
+    """n truth segments, as evenly as possible over the five classes (see the module doc).
+
+    >>> tr = simulate_truth(3, 10, history_s=60)
+    >>> len(tr), sorted(set(tr.label.tolist()))
+    (10, [0, 1, 2, 3, 4])
+    """
+    per = [n_tracks // len(CLASSES) + (1 if i < n_tracks % len(CLASSES) else 0) for i in range(5)]
+    parts: list[_Segments] = []
+    gen_fns = (_civil, _fighters, _drones, _cruise_missiles, _ballistic_missiles)
+    group0 = 0
+    for cls, (n, fn) in enumerate(zip(per, gen_fns, strict=True)):
+        if n == 0:
+            continue
+        rng = stream(seed, "identify-truth", CLASSES[cls])
+        seg = fn(rng, n, history_s, group0)
+        seg.label = np.full(len(seg.kind), cls, dtype=np.int64)
+        group0 = int(seg.group.max()) + 1
+        parts.append(seg)
+    return _stack_segments(parts, seed)
+
+
+# --------------------------------------------------------------------------- sensing, tracking
+
+
+def simulate_tracks(
+    truth: TruthTracks,
+    seed: int,
+    *,
+    sensor_type: str | None = None,
+    sensor_lat_deg: float | None = None,
+    sensor_lon_deg: float | None = None,
+    sensor_alt_m: float = 100.0,
+    dropouts: bool = True,
+    chunk: int = 2000,
+) -> TrackHistory:
+    """Sense every truth segment with one radar and track it (see the module docstring).
+
+    Args:
+        truth: the targets.
+        seed: random seed (placement, scans, detections, noise).
+        sensor_type: catalog sensor type for every target (default: a random type per target).
+        sensor_lat_deg, sensor_lon_deg, sensor_alt_m: a fixed site for every target (default:
+            a random site per target near its truth).
+        dropouts: add 5–30 s losses of all plots to a third of the tracks.
+        chunk: targets simulated at once (memory).
+    """
+    n = len(truth)
+    out: dict[str, list[Any]] = {k: [] for k in ("pos", "vel", "exists", "det", "start")}
+    types: list[npt.NDArray[np.str_]] = []
+    for lo in range(0, n, chunk):
+        idx = np.arange(lo, min(n, lo + chunk))
+        rng = stream(seed, "identify-sense", lo)
+        sub = _take_truth(truth, idx)
+        sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
+        det, z, r_cov = _sense(rng, sub, sens, dropouts)
+        max_coast = np.maximum(3 * sens.period, 15)
+        pos, vel, exists, start = _kalman(sub, det, z, r_cov, max_coast)
+        out["pos"].append(pos)
+        out["vel"].append(vel)
+        out["exists"].append(exists)
+        out["det"].append(det)
+        out["start"].append(start)
+        types.append(sens.type_name)
+    return TrackHistory(
+        truth=truth,
+        pos_ecef_m=np.concatenate(out["pos"]),
+        vel_ecef_m_s=np.concatenate(out["vel"]),
+        exists=np.concatenate(out["exists"]),
+        detected=np.concatenate(out["det"]),
+        start_idx=np.concatenate(out["start"]),
+        sensor_type=np.concatenate(types),
+    )
+
+
+def history_windows(
+    history: TrackHistory,
+    track: npt.ArrayLike,
+    end_idx: npt.ArrayLike,
+    *,
+    seed: int = 0,
+    samples: int = WINDOW_SAMPLES,
+    step_s: float = WINDOW_STEP_S,
+    drop_prob: float = 0.0,
+    squawk: BoolArray | None = None,
+    missing_prob: float = 0.0,
+) -> TrackWindow:
+    """Windows of ``samples`` states every ``step_s`` ending at step ``end_idx`` of ``track``.
+
+    Args:
+        history: the tracks.
+        track, end_idx: (m,) which track, and the step of the window's last sample.
+        seed: stream of the RCS estimate and the dropped samples.
+        drop_prob: probability that each sample is missing.
+        squawk: (m,) override of the transponder (e.g. all off); default the truth's.
+        missing_prob: probability that the RCS estimate, and (separately) a squawking
+            target's reported altitude, are missing (NaN).
+    """
+    tr = np.asarray(track, dtype=np.int64)
+    end = np.asarray(end_idx, dtype=np.int64)
+    st = round(step_s)
+    offs = st * np.arange(samples - 1, -1, -1)
+    k = end[:, None] - offs[None, :]
+    inside = k >= 0
+    kk = np.maximum(k, 0)
+    truth = history.truth
+    start = history.start_idx[tr, end]
+    valid = (
+        inside
+        & history.exists[tr[:, None], kk]
+        & (history.start_idx[tr[:, None], kk] == start[:, None])
+    )
+    rng = stream(seed, "identify-windows", len(tr))
+    if drop_prob > 0.0:
+        drop = rng.random(valid.shape) < drop_prob
+        drop[:, -1] = False
+        valid &= ~drop
+    t = truth.t_s[tr[:, None], kk]
+    pos = history.pos_ecef_m[tr[:, None], kk]
+    vel = history.vel_ecef_m_s[tr[:, None], kk]
+    # RCS estimate: Swerling I fluctuations averaged over the track's recent detections
+    det_cum = np.cumsum(history.detected, axis=1)
+    lo = np.maximum(end - RCS_AVERAGE_S + 1, np.maximum(start, 0))
+    n_det: IntArray = det_cum[tr, end] - np.where(lo > 0, det_cum[tr, np.maximum(lo - 1, 0)], 0)
+    n_det = np.maximum(n_det, 1)
+    fluct = rng.gamma(n_det.astype(np.float64), 1.0 / n_det)
+    cal = rng.normal(0.0, RCS_CAL_SIGMA_DB, len(tr))
+    rcs_db = 10.0 * np.log10(truth.rcs_m2[tr, end] * fluct) + cal
+    sq = truth.squawk[tr] if squawk is None else np.asarray(squawk, dtype=bool)
+    rep = np.round(truth.baro_alt_m[tr, end] / (25.0 * FT_M)) * (25.0 * FT_M)
+    if missing_prob > 0.0:
+        rcs_db = np.where(rng.random(len(tr)) < missing_prob, np.nan, rcs_db)
+        rep = np.where(rng.random(len(tr)) < missing_prob, np.nan, rep)
+    first = np.maximum(start, 0)
+    return TrackWindow(
+        t_s=t,
+        pos_ecef_m=pos,
+        vel_ecef_m_s=vel,
+        valid=valid,
+        first_pos_ecef_m=history.pos_ecef_m[tr, first],  # the first plot (the filter's start)
+        age_s=truth.t_s[tr, end] - truth.t_s[tr, first],
+        rcs_dbsm=rcs_db,
+        rcs_looks=np.where(np.isfinite(rcs_db), n_det.astype(np.float64), np.nan),
+        squawk=sq,
+        reported_alt_m=np.where(sq, rep, np.nan),
+        iff=truth.iff[tr].copy(),
+    )
+
+
+# --------------------------------------------------------------------------- dataset, training
+
+
+def make_dataset(
+    seed: int,
+    n_tracks: int,
+    *,
+    windows_per_track: int = 4,
+    history: TrackHistory | None = None,
+) -> Dataset:
+    """Labelled feature windows from ``n_tracks`` simulated tracks (one young window per track,
+    the others at uniform random ages).
+
+    >>> d = make_dataset(5, 10, windows_per_track=2)
+    >>> d.x.shape[1] == len(FEATURE_NAMES), bool(np.all(d.y >= 0))
+    (True, True)
+    """
+    hist = history if history is not None else simulate_tracks(simulate_truth(seed, n_tracks), seed)
+    rng = stream(seed, "identify-dataset")
+    ex = hist.exists
+    steps = np.arange(ex.shape[1])[None, :]
+    young = ex & (steps - hist.start_idx <= 30)
+    ends = [_random_true(rng, young)]
+    for _ in range(windows_per_track - 1):
+        ends.append(_random_true(rng, ex))
+    end = np.concatenate(ends)
+    tr = np.tile(np.arange(len(hist)), windows_per_track)
+    keep = end >= 0
+    tr, end = tr[keep], end[keep]
+    w = history_windows(
+        hist, tr, end, seed=seed, drop_prob=WINDOW_DROP_PROB, missing_prob=MISSING_RCS_PROB
+    )
+    f = compute_features(w)
+    return Dataset(
+        x=f.matrix(),
+        y=hist.truth.label[tr],
+        group=hist.truth.group[tr],
+        track=tr,
+        end_idx=end,
+        age_s=w.age_s,
+        kind=hist.truth.kind[tr],
+    )
+
+
+def train(
+    seed: int = 1,
+    n_tracks: int = 10_000,
+    *,
+    calibration: str = "sigmoid",
+    max_iter: int = 150,
+    dataset: Dataset | None = None,
+    hubs: tuple[str, ...] | None = HUB_FEATURES,
+) -> TrainedModel:
+    """Simulate tracks, train the classifier and calibrate it; the same seed, the same model.
+
+    Flights are split 70 / 15 / 15 % into training, calibration and test sets.
+
+    Args:
+        seed: random seed of the simulation and of the boosting.
+        n_tracks: simulated tracks (about four windows each).
+        calibration: ``"sigmoid"`` or ``"isotonic"``.
+        max_iter: boosting iterations (early stopping may use fewer).
+        dataset: a ready dataset (skips the simulation).
+        hubs: features allowed to interact with all others (``HUB_FEATURES``); None lets
+            every pair of features interact.
+    """
+    # scikit-learn is needed for training only (imported here, untyped: Any)
+    sklearn = importlib.import_module("sklearn")
+    calibrated_cv = importlib.import_module("sklearn.calibration").CalibratedClassifierCV
+    hgb_classifier = importlib.import_module("sklearn.ensemble").HistGradientBoostingClassifier
+    frozen = importlib.import_module("sklearn.frozen").FrozenEstimator
+
+    t0 = time.perf_counter()
+    data = dataset if dataset is not None else make_dataset(seed, n_tracks)
+    t_sim = time.perf_counter() - t0
+    split = _split_groups(data.group, seed)
+    tr, ca, te = (split == 0), (split == 1), (split == 2)
+    hgb = hgb_classifier(
+        max_iter=max_iter,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        min_samples_leaf=20,
+        l2_regularization=1.0,
+        max_bins=63,
+        interaction_cst="pairwise" if hubs is None else hub_interactions(hubs),
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=15,
+        random_state=seed,
+    )
+    hgb.fit(data.x[tr], data.y[tr])
+    cal = calibrated_cv(frozen(hgb), method=calibration)
+    cal.fit(data.x[ca], data.y[ca])
+    t_fit = time.perf_counter() - t0 - t_sim
+    test = _subset(data, te)
+    meta: dict[str, Any] = {
+        "format": "iamd identify model",
+        "seed": int(seed),
+        "n_tracks": int(n_tracks),
+        "classes": list(CLASSES),
+        "feature_names": list(FEATURE_NAMES),
+        "calibration": calibration,
+        "interaction_hubs": list(hubs) if hubs is not None else "all pairs",
+        "boosting_iterations": int(hgb.n_iter_),
+        "training_set_sha256": _dataset_hash(data),
+        "n_windows": {"train": int(tr.sum()), "calibration": int(ca.sum()), "test": int(te.sum())},
+        "versions": _versions(str(sklearn.__version__)),
+        "window": {"samples": WINDOW_SAMPLES, "step_s": WINDOW_STEP_S},
+        "seconds": {"simulation": round(t_sim, 1), "fit": round(t_fit, 1)},
+    }
+    model = from_sklearn(cal, FEATURE_NAMES, meta)
+    p = classify(test.x, model)
+    meta["test_metrics"] = classification_metrics(test.y, p)
+    check = test.x[: min(32, len(test.x))]
+    meta["check"] = {
+        "note": "test windows and scikit-learn's predict_proba on them, for load-time checks",
+        "x": check.tolist(),
+        "p_sklearn": cal.predict_proba(check).tolist(),
+    }
+    return TrainedModel(model=model, estimator=cal, test=test, metadata=meta)
+
+
+def hub_interactions(hubs: tuple[str, ...]) -> list[set[int]]:
+    """Interaction constraints of scikit-learn: every {hub, other feature} pair.
+
+    >>> len(hub_interactions(HUB_FEATURES))
+    48
+    """
+    idx = [FEATURE_NAMES.index(h) for h in hubs]
+    pairs: set[tuple[int, int]] = set()
+    for h in idx:
+        for f in range(len(FEATURE_NAMES)):
+            if f != h:
+                pairs.add((min(h, f), max(h, f)))
+    return [set(p) for p in sorted(pairs)]
+
+
+def classification_metrics(y: IntArray, p: FloatArray) -> dict[str, Any]:
+    """Accuracy, per-class recall, confusion matrix (rows true, columns predicted), log loss,
+    Brier score and expected calibration error (15 bins of the top probability)."""
+    pred = p.argmax(axis=1)
+    k = p.shape[1]
+    conf = np.zeros((k, k), dtype=np.int64)
+    np.add.at(conf, (y, pred), 1)
+    recall = {CLASSES[c]: float(conf[c, c] / max(conf[c].sum(), 1)) for c in range(k)}
+    eps = 1e-15
+    ll = float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0))))
+    onehot = np.eye(k)[y]
+    brier = float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
+    top = p.max(axis=1)
+    correct = pred == y
+    bins = np.minimum((top * 15).astype(int), 14)
+    ece = 0.0
+    for b in range(15):
+        m = bins == b
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - top[m].mean())
+    return {
+        "accuracy": float(correct.mean()) if len(y) else float("nan"),
+        "recall": recall,
+        "confusion": conf.tolist(),
+        "log_loss": ll,
+        "brier": brier,
+        "ece": float(ece),
+        "n": len(y),
+    }
+
+
+def train_identify_command(out_dir: str | Path, seed: int = 1, n_tracks: int = 10_000) -> int:
+    """``iamd train-identify``: train a model and write it into ``out_dir``; returns 0.
+
+    Writes ``identify_model.npz`` and ``identify_model.json`` (atomically), the directory
+    layout that :func:`iamd.identify.classifier.load_model` reads.
+    """
+    if n_tracks < 50:
+        from iamd.errors import InputError
+
+        raise InputError(f"--n-tracks must be at least 50 (got {n_tracks})")
+    trained = train(seed, n_tracks)
+    npz, js = save_model(trained.model, out_dir)
+    m = trained.metadata["test_metrics"]
+    print(
+        f"{npz}: {trained.metadata['boosting_iterations']} iterations, test accuracy "
+        f"{m['accuracy']:.4f} on {m['n']} windows; metadata in {js.name}"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- real flights
+
+
+def load_real_flights(
+    points_path: str | Path, index_path: str | Path | None = None, *, min_reports: int = 30
+) -> list[RealFlight]:
+    """Recorded flights (``flight_id, t_unix_s, lat_deg, lon_deg, alt_m, ..., onground``) as truth.
+
+    Reports on the ground are dropped (a radar's air picture holds no taxiing aircraft), and
+    flights with fewer than ``min_reports`` airborne reports are skipped. The index, if given,
+    supplies call signs.
+
+    Raises:
+        DataFileError: ``FILE: column x: ...`` for a missing column or an unreadable file.
+    """
+    path = Path(points_path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                df = pd.read_csv(io.BytesIO(fh.read()))
+        else:
+            df = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: cannot read flights ({exc})") from None
+    for col in ("flight_id", "t_unix_s", "lat_deg", "lon_deg", "alt_m"):
+        if col not in df.columns:
+            raise DataFileError(f"{path}: column {col}: missing (got {', '.join(df.columns)})")
+    if "onground" in df.columns:
+        df = df[df["onground"].fillna(0).astype(int) == 0]
+    calls: dict[str, str] = {}
+    if index_path is not None:
+        ix = pd.read_csv(index_path)
+        calls = dict(zip(ix["flight_id"].astype(str), ix["callsign"].astype(str), strict=True))
+    out: list[RealFlight] = []
+    for fid, g in df.groupby("flight_id", sort=True):
+        if len(g) < min_reports or not np.isfinite(g["alt_m"].to_numpy(float)).any():
+            continue
+        t = g["t_unix_s"].to_numpy(float)
+        lat = np.radians(g["lat_deg"].to_numpy(float))
+        lon = np.radians(g["lon_deg"].to_numpy(float))
+        alt = g["alt_m"].to_numpy(float)
+        fl = replay_track(t, lat, lon, alt)
+        ok = np.isfinite(alt)
+        order = np.argsort(t[ok], kind="stable")
+        baro = np.interp(fl.t_s, t[ok][order], alt[ok][order])
+        out.append(
+            RealFlight(flight_id=str(fid), callsign=calls.get(str(fid), ""), flight=fl,
+                       baro_alt_m=baro)
+        )  # fmt: skip
+    return out
+
+
+def real_flight_truth(
+    flights: list[RealFlight], *, rcs_m2: float = 20.0, max_s: int | None = None
+) -> TruthTracks:
+    """Real flights as civil truth on a 1 s grid (transponder on; RCS fixed at ``rcs_m2``).
+
+    ``rcs_m2`` defaults to the catalog airliner's 20 m²; ``max_s`` cuts each flight.
+    """
+    segs: list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = []
+    for rf in flights:
+        f = rf.flight
+        t = np.arange(math.ceil(f.t_s[0]), math.floor(f.t_s[-1]) + 1, dtype=np.float64)
+        if max_s is not None:
+            t = t[:max_s]
+        pos = np.stack([np.interp(t, f.t_s, f.pos_ecef_m[:, i]) for i in range(3)], axis=1)
+        vel = np.stack([np.interp(t, f.t_s, f.vel_ecef_m_s[:, i]) for i in range(3)], axis=1)
+        baro = np.interp(t, f.t_s, rf.baro_alt_m)
+        segs.append((t, pos, vel, baro))
+    h = max(len(s[0]) for s in segs)
+    n = len(segs)
+    t_s = np.zeros((n, h))
+    pos = np.zeros((n, h, 3))
+    vel = np.zeros((n, h, 3))
+    baro = np.zeros((n, h))
+    alive = np.zeros((n, h), dtype=bool)
+    for i, (t, p, v, b) in enumerate(segs):
+        k = len(t)
+        t_s[i, :k], pos[i, :k], vel[i, :k], baro[i, :k], alive[i, :k] = t, p, v, b, True
+        t_s[i, k:] = t[-1] + np.arange(1, h - k + 1)
+        pos[i, k:] = p[-1]
+    return TruthTracks(
+        t_s=t_s,
+        pos_ecef_m=pos,
+        vel_ecef_m_s=vel,
+        alive=alive,
+        label=np.zeros(n, dtype=np.int64),
+        rcs_m2=np.full((n, h), float(rcs_m2)),
+        squawk=np.ones(n, dtype=bool),
+        iff=np.zeros(n, dtype=bool),
+        baro_alt_m=baro,
+        group=np.arange(n, dtype=np.int64),
+        kind=np.full(n, "real"),
+    )
+
+
+def real_flight_tracks(
+    flights: list[RealFlight],
+    seed: int,
+    *,
+    sensor_type: str = "ground_master_400",
+    sensor_lat_deg: float = 48.60,
+    sensor_lon_deg: float = 2.95,
+    rcs_m2: float = 20.0,
+    max_s: int | None = None,
+) -> TrackHistory:
+    """Real flights seen by one radar (default: a Ground Master 400 site south-east of Paris,
+    ~50 km from Charles de Gaulle) and tracked; transponders are set per window later."""
+    truth = real_flight_truth(flights, rcs_m2=rcs_m2, max_s=max_s)
+    return simulate_tracks(
+        truth,
+        seed,
+        sensor_type=sensor_type,
+        sensor_lat_deg=sensor_lat_deg,
+        sensor_lon_deg=sensor_lon_deg,
+        dropouts=False,
+        chunk=64,
+    )
+
+
+def paris_airways() -> AirwayNetwork:
+    """Airways between ``PARIS_AIRPORTS_DEG`` (up to 1,500 km long)."""
+    lat = [v[0] for v in PARIS_AIRPORTS_DEG.values()]
+    lon = [v[1] for v in PARIS_AIRPORTS_DEG.values()]
+    return airway_network(lat, lon, max_length_m=1500e3)
+
+
+def every_window(history: TrackHistory, every_s: int = 2) -> tuple[IntArray, IntArray]:
+    """(track, end step) of a window every ``every_s`` steps over each track's existence."""
+    tr, end = np.nonzero(history.exists)
+    keep = ((end - history.start_idx[tr, end]) % every_s) == 0
+    return tr[keep].astype(np.int64), end[keep].astype(np.int64)
+
+
+# --------------------------------------------------------------------------- private: truth
+
+
+@dataclass(slots=True)
+class _Segments:
+    t: list[FloatArray]
+    pos: list[FloatArray]
+    vel: list[FloatArray]
+    rcs: list[FloatArray]
+    kind: npt.NDArray[np.str_]
+    group: IntArray
+    label: IntArray
+
+
+def _segments(
+    rng: np.random.Generator,
+    flights: list[Flight],
+    kinds: list[str],
+    rcs: FloatArray,
+    group0: int,
+    history_s: int,
+    n_out: int,
+    *,
+    end_bias: FloatArray | None = None,
+    start_bias: FloatArray | None = None,
+    boost_rcs: FloatArray | None = None,
+    boost_s: FloatArray | None = None,
+) -> _Segments:
+    """Cut n_out segments of ``history_s`` from the flights (round robin over flights)."""
+    t_l: list[FloatArray] = []
+    p_l: list[FloatArray] = []
+    v_l: list[FloatArray] = []
+    r_l: list[FloatArray] = []
+    kind: list[str] = []
+    group: list[int] = []
+    nf = len(flights)
+    for j in range(n_out):
+        i = j % nf
+        f = flights[i]
+        k = len(f.t_s)
+        # 1 s samples from the start (drop a fractional last sample)
+        frac = np.abs(f.t_s - f.t_s[0] - np.round(f.t_s - f.t_s[0])) < 1e-6
+        idx = np.flatnonzero(frac)
+        k = len(idx)
+        u = rng.random()
+        if end_bias is not None and u < end_bias[i]:
+            s0 = max(0, k - history_s + int(rng.integers(0, 60)))
+        elif start_bias is not None and u > 1.0 - start_bias[i]:
+            s0 = int(rng.integers(0, min(300, max(1, k - 10))))
+        else:
+            s0 = int(rng.integers(0, max(1, k - 10)))
+        sel = idx[s0 : s0 + history_s]
+        t_l.append(f.t_s[sel])
+        p_l.append(f.pos_ecef_m[sel])
+        v_l.append(f.vel_ecef_m_s[sel])
+        r = np.full(len(sel), rcs[i])
+        if boost_rcs is not None and boost_s is not None:
+            r = np.where(f.t_s[sel] - f.t_s[0] < boost_s[i], boost_rcs[i], r)
+        r_l.append(r)
+        kind.append(kinds[i])
+        group.append(group0 + i)
+    return _Segments(
+        t=t_l,
+        pos=p_l,
+        vel=v_l,
+        rcs=r_l,
+        kind=np.array(kind),
+        group=np.array(group, dtype=np.int64),
+        label=np.zeros(0, dtype=np.int64),
+    )
+
+
+def _stack_segments(parts: list[_Segments], seed: int) -> TruthTracks:
+    t_all = [t for p in parts for t in p.t]
+    h = max(len(t) for t in t_all)
+    n = len(t_all)
+    t_s = np.zeros((n, h))
+    pos = np.zeros((n, h, 3))
+    vel = np.zeros((n, h, 3))
+    rcs = np.ones((n, h))
+    alive = np.zeros((n, h), dtype=bool)
+    i = 0
+    for p in parts:
+        for t, q, v, r in zip(p.t, p.pos, p.vel, p.rcs, strict=True):
+            k = len(t)
+            t_s[i, :k], pos[i, :k], vel[i, :k], rcs[i, :k], alive[i, :k] = t, q, v, r, True
+            t_s[i, k:] = t[-1] + np.arange(1, h - k + 1)
+            pos[i, k:] = q[-1]
+            rcs[i, k:] = r[-1]
+            i += 1
+    label = np.concatenate([p.label for p in parts])
+    rng = stream(seed, "identify-coop")
+    u1, u2 = rng.random(n), rng.random(n)
+    p_sq = np.array([SQUAWK_PROB.get(CLASSES[c], 0.0) for c in label])
+    p_iff = np.array([IFF_PROB.get(CLASSES[c], 0.0) for c in label])
+    _, _, h_m = ecef_to_lla(pos)
+    return TruthTracks(
+        t_s=t_s,
+        pos_ecef_m=pos,
+        vel_ecef_m_s=vel,
+        alive=alive,
+        label=label,
+        rcs_m2=rcs,
+        squawk=u1 < p_sq,
+        iff=u2 < p_iff,
+        baro_alt_m=np.asarray(h_m),
+        group=np.concatenate([p.group for p in parts]),
+        kind=np.concatenate([p.kind for p in parts]),
+    )
+
+
+def _loguniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> FloatArray:
+    return np.asarray(np.exp(rng.uniform(np.log(lo), np.log(hi), n)))
+
+
+def _random_points(rng: np.random.Generator, n: int) -> tuple[FloatArray, FloatArray]:
+    la0, la1, lo0, lo1 = THEATRE_BOX_DEG
+    return np.radians(rng.uniform(la0, la1, n)), np.radians(rng.uniform(lo0, lo1, n))
+
+
+def _flight_level_m(rng: np.random.Generator, n: int, lo: int = 280, hi: int = 410) -> FloatArray:
+    fl = rng.integers(lo // 10, hi // 10 + 1, n) * 10
+    return np.asarray(fl * 100.0 * FT_M)
+
+
+def _civil(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
+    n_jet = round(0.30 * n)
+    n_over = round(0.15 * n)
+    n_term = round(0.25 * n)
+    n_hold = round(0.05 * n)
+    n_ga = n - n_jet - n_over - n_term - n_hold
+    flights: list[Flight] = []
+    kinds: list[str] = []
+    rcs: list[float] = []
+    ap = list(airports().values())
+    nf_jet = max(1, n_jet // 2)
+    for _ in range(nf_jet if n_jet else 0):
+        while True:
+            a, b = rng.choice(len(ap), 2, replace=False)
+            _, _, d = _GEOD.inv(ap[a].lon_deg, ap[a].lat_deg, ap[b].lon_deg, ap[b].lat_deg)
+            if d > 200e3:
+                break
+        flights.append(
+            fly_airliner(
+                math.radians(ap[a].lat_deg), math.radians(ap[a].lon_deg),
+                math.radians(ap[b].lat_deg), math.radians(ap[b].lon_deg), 0.0,
+                cruise_alt_m=float(_flight_level_m(rng, 1)[0]),
+                cruise_speed_m_s=float(rng.uniform(210.0, 250.0)),
+                climb_rate_m_s=float(rng.uniform(7.0, 15.0)),
+                descent_angle_rad=math.radians(float(rng.uniform(2.5, 3.5))),
+                dep_alt_m=ap[a].elevation_m, arr_alt_m=ap[b].elevation_m,
+            )
+        )  # fmt: skip
+        kinds.append("jet")
+        rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
+    seg_jet = _segments(
+        rng, flights, kinds, np.array(rcs), group0, history_s, n_jet,
+        end_bias=np.full(len(flights), 0.2), start_bias=np.full(len(flights), 0.2),
+    )  # fmt: skip
+    g = group0 + len(flights)
+    # overflights on great circles at a flight level, sometimes via a turn point
+    flights, kinds, rcs = [], [], []
+    for _ in range(max(1, n_over // 2) if n_over else 0):
+        lat, lon = _random_points(rng, 2)
+        alt = float(_flight_level_m(rng, 1)[0])
+        if rng.random() < 0.5:
+            mid_lat = 0.5 * (lat[0] + lat[1]) + math.radians(float(rng.normal(0, 0.5)))
+            mid_lon = 0.5 * (lon[0] + lon[1]) + math.radians(float(rng.normal(0, 0.5)))
+            lat = np.array([lat[0], mid_lat, lat[1]])
+            lon = np.array([lon[0], mid_lon, lon[1]])
+        flights.append(
+            fly_waypoints(lat, lon, np.full(len(lat), alt), float(rng.uniform(215, 260)), 0.0)
+        )
+        kinds.append("overflight")
+        rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
+    seg_over = _segments(rng, flights, kinds, np.array(rcs), g, history_s, n_over)
+    g += len(flights)
+    # terminal-area traffic and light aircraft: manoeuvring near airports
+    near = rng.integers(0, len(ap), n_term + n_ga)
+    d0 = rng.uniform(0.0, 80e3, n_term + n_ga)
+    az0 = rng.uniform(0.0, 360.0, n_term + n_ga)
+    lon0, lat0, _ = _GEOD.fwd(
+        np.array([ap[i].lon_deg for i in near]), np.array([ap[i].lat_deg for i in near]), az0, d0
+    )
+    lat0r, lon0r = np.radians(np.asarray(lat0)), np.radians(np.asarray(lon0))
+    term = _fly_manoeuvres(
+        rng, n_term, history_s, lat0r[:n_term], lon0r[:n_term],
+        speed=(85.0, 190.0), alt=(300.0, 7000.0), climb_max=15.0, max_g=1.16,
+        turn_rate_max=0.055, accel_max=0.7, p_turn=0.4, p_climb=0.6,
+    )  # fmt: skip
+    seg_term = _segments(
+        rng, term, ["terminal"] * n_term, _loguniform(rng, 10.0, 100.0, n_term), g,
+        history_s, n_term,
+    )  # fmt: skip
+    g += n_term
+    ga = _fly_manoeuvres(
+        rng, n_ga, history_s, lat0r[n_term:], lon0r[n_term:],
+        speed=(25.0, 110.0), alt=(150.0, 3500.0), climb_max=5.0, max_g=1.3,
+        turn_rate_max=0.12, accel_max=0.5, p_turn=0.35, p_climb=0.4,
+    )  # fmt: skip
+    seg_ga = _segments(
+        rng, ga, ["ga"] * n_ga, _loguniform(rng, 1.5, 10.0, n_ga), g, history_s, n_ga
+    )
+    g += n_ga
+    flights, kinds, rcs = [], [], []
+    for _ in range(max(1, n_hold // 2) if n_hold else 0):
+        i = int(rng.integers(0, len(ap)))
+        flights.append(
+            racetrack_orbit(
+                math.radians(ap[i].lat_deg + float(rng.normal(0, 0.2))),
+                math.radians(ap[i].lon_deg + float(rng.normal(0, 0.2))),
+                float(rng.uniform(1500.0, 6000.0)), float(rng.uniform(100.0, 130.0)),
+                float(rng.uniform(7e3, 15e3)), float(rng.uniform(0, 2 * np.pi)), 0.0,
+                1800.0, bank_angle_rad=math.radians(25.0),
+            )
+        )  # fmt: skip
+        kinds.append("holding")
+        rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
+    seg_hold = _segments(rng, flights, kinds, np.array(rcs), g, history_s, n_hold)
+    return _concat_segments([seg_jet, seg_over, seg_term, seg_ga, seg_hold])
+
+
+def _fighters(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
+    n_cap = round(0.3 * n)
+    n_man = n - n_cap
+    lat, lon = _random_points(rng, n_man)
+    man = _fly_manoeuvres(
+        rng, n_man, history_s, lat, lon,
+        speed=(150.0, 550.0), alt=(100.0, 15000.0), climb_max=120.0, max_g=7.0,
+        turn_rate_max=0.35, accel_max=15.0, p_turn=0.6, p_climb=0.5,
+    )  # fmt: skip
+    seg_man = _segments(rng, man, ["manoeuvre"] * n_man, _loguniform(rng, 1.0, 5.0, n_man),
+                        group0, history_s, n_man)  # fmt: skip
+    flights: list[Flight] = []
+    nf = max(1, n_cap // 2) if n_cap else 0
+    la, lo = _random_points(rng, nf)
+    for i in range(nf):
+        flights.append(
+            racetrack_orbit(
+                float(la[i]), float(lo[i]), float(rng.uniform(4000.0, 11000.0)),
+                float(rng.uniform(190.0, 280.0)), float(rng.uniform(30e3, 90e3)),
+                float(rng.uniform(0, 2 * np.pi)), 0.0, 1800.0,
+                bank_angle_rad=math.radians(float(rng.uniform(30.0, 60.0))),
+            )
+        )  # fmt: skip
+    seg_cap = _segments(rng, flights, ["cap"] * nf, _loguniform(rng, 1.0, 5.0, max(nf, 1)),
+                        group0 + n_man, history_s, n_cap)  # fmt: skip
+    return _concat_segments([seg_man, seg_cap])
+
+
+def _attack_legs(
+    rng: np.random.Generator, n: int, d_range: tuple[float, float]
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Launch and aim points: from the Black Sea / Crimea or anywhere, onto the Balkans."""
+    la0 = np.where(rng.random(n) < 0.5, rng.uniform(43.0, 46.0, n), rng.uniform(34.0, 48.5, n))
+    lo0 = np.where(la0 > 43.0, rng.uniform(29.0, 39.0, n), rng.uniform(19.0, 40.0, n))
+    d = rng.uniform(*d_range, n)
+    az = rng.uniform(180.0, 330.0, n)
+    lo1, la1, _ = _GEOD.fwd(lo0, la0, az, d)
+    return (
+        np.radians(la0),
+        np.radians(lo0),
+        np.radians(np.asarray(la1)),
+        np.radians(np.asarray(lo1)),
+    )
+
+
+def _doglegs(
+    rng: np.random.Generator, la0: float, lo0: float, la1: float, lo1: float, k: int, off_m: float
+) -> tuple[list[float], list[float]]:
+    if k == 0:
+        return [], []
+    az, _, d = _GEOD.inv(lo0, la0, lo1, la1, radians=True)
+    fr = np.sort(rng.uniform(0.15, 0.85, k))
+    lon_m, lat_m, _ = _GEOD.fwd(np.full(k, lo0), np.full(k, la0), np.full(k, az), fr * d,
+                                radians=True)  # fmt: skip
+    side = rng.uniform(-off_m, off_m, k)
+    lon_v, lat_v, _ = _GEOD.fwd(lon_m, lat_m, np.full(k, az + np.pi / 2), side, radians=True)
+    return list(np.atleast_1d(lat_v)), list(np.atleast_1d(lon_v))
+
+
+def _drones(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
+    nf = max(1, n // 2)
+    la0, lo0, la1, lo1 = _attack_legs(rng, nf, (60e3, 250e3))
+    flights = []
+    for i in range(nf):
+        vla, vlo = _doglegs(rng, la0[i], lo0[i], la1[i], lo1[i], int(rng.integers(0, 5)), 30e3)
+        r = drone_route(
+            float(la0[i]), float(lo0[i]), float(la1[i]), float(lo1[i]),
+            cruise_alt_m=float(_loguniform(rng, 50.0, 2500.0, 1)[0]),
+            speed_m_s=float(rng.uniform(35.0, 55.0)), via_lat_rad=vla, via_lon_rad=vlo,
+            climb_distance_m=float(rng.uniform(2e3, 8e3)),
+            terminal_distance_m=float(rng.uniform(1e3, 4e3)),
+        )  # fmt: skip
+        flights.append(fly_route(r, 0.0))
+    return _segments(rng, flights, ["drone"] * nf, _loguniform(rng, 0.05, 1.0, nf), group0,
+                     history_s, n, end_bias=np.full(nf, 0.2))  # fmt: skip
+
+
+def _cruise_missiles(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
+    nf = max(1, n // 2)
+    la0, lo0, la1, lo1 = _attack_legs(rng, nf, (150e3, 700e3))
+    flights = []
+    kinds = []
+    for i in range(nf):
+        vla, vlo = _doglegs(rng, la0[i], lo0[i], la1[i], lo1[i], int(rng.integers(0, 4)), 60e3)
+        popup = rng.random() < 0.4
+        air = rng.random() < 0.3
+        r = cruise_missile_route(
+            float(la0[i]), float(lo0[i]), float(la1[i]), float(lo1[i]),
+            cruise_alt_m=float(_loguniform(rng, 25.0, 200.0, 1)[0]),
+            speed_m_s=float(rng.uniform(200.0, 280.0)), via_lat_rad=vla, via_lon_rad=vlo,
+            launch_alt_m=float(rng.uniform(3000.0, 10000.0)) if air else 0.0,
+            climb_distance_m=float(rng.uniform(5e3, 30e3)) if air else 10e3,
+            terminal="popup" if popup else "dive",
+            terminal_distance_m=float(rng.uniform(3e3, 10e3)),
+            popup_alt_m=float(rng.uniform(150.0, 600.0)),
+        )  # fmt: skip
+        flights.append(fly_route(r, 0.0))
+        kinds.append("popup" if popup else ("air_launched" if air else "cruise"))
+    return _segments(rng, flights, kinds, _loguniform(rng, 0.05, 1.0, nf), group0, history_s,
+                     n, end_bias=np.full(nf, 0.3))  # fmt: skip
+
+
+def _ballistic_missiles(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
+    nf = max(1, n // 3)
+    cat = builtin_catalog()
+    types = [t for t in cat.threats.values() if t.ballistic is not None]
+    pick = rng.integers(0, len(types), nf)
+    params = [
+        BallisticMissileParams(
+            boost_time_s=types[i].ballistic.boost_time_s,
+            burnout_altitude_km=types[i].ballistic.burnout_altitude_km,
+            reentry_mass_kg=types[i].ballistic.reentry_mass_kg,
+            drag_area_m2=types[i].ballistic.drag_area_m2,
+        )
+        for i in pick
+    ]
+    iran = rng.random(nf) < 0.6
+    la0 = np.where(iran, rng.uniform(33.0, 38.5, nf), rng.uniform(44.5, 45.8, nf))
+    lo0 = np.where(iran, rng.uniform(45.0, 50.0, nf), rng.uniform(33.0, 36.5, nf))
+    la1 = rng.uniform(38.0, 47.0, nf)
+    lo1 = rng.uniform(20.0, 29.0, nf)
+    _, _, d = _GEOD.inv(lo0, la0, lo1, la1)
+    # short-range shots for a third: aim 150-600 km along the same bearing
+    short = rng.random(nf) < 0.33
+    az, _, _ = _GEOD.inv(lo0, la0, lo1, la1)
+    lo_s, la_s, _ = _GEOD.fwd(lo0, la0, az, rng.uniform(150e3, 600e3, nf))
+    la1 = np.where(short, la_s, la1)
+    lo1 = np.where(short, lo_s, lo1)
+    _, _, d = _GEOD.inv(lo0, la0, lo1, la1)
+    far = np.asarray(d) > 2000e3
+    lo_c, la_c, _ = _GEOD.fwd(lo0, la0, az, np.full(nf, 1950e3))
+    la1 = np.where(far, la_c, la1)
+    lo1 = np.where(far, lo_c, lo1)
+    gamma = np.radians(rng.uniform(25.0, 45.0, nf))
+    flights, _sol = fly_ballistic(
+        np.radians(la0), np.radians(lo0), np.radians(la1), np.radians(lo1), 0.0, params,
+        flight_path_angle_rad=gamma,
+    )  # fmt: skip
+    boost = np.array([p.boost_time_s for p in params])
+    return _segments(
+        rng, flights, ["srbm" if s else "mrbm" for s in short], _loguniform(rng, 0.01, 1.0, nf),
+        group0, history_s, n, boost_rcs=_loguniform(rng, 1.0, 10.0, nf), boost_s=boost,
+    )  # fmt: skip
+
+
+def _concat_segments(parts: list[_Segments]) -> _Segments:
+    parts = [p for p in parts if len(p.kind)]
+    return _Segments(
+        t=[x for p in parts for x in p.t],
+        pos=[x for p in parts for x in p.pos],
+        vel=[x for p in parts for x in p.vel],
+        rcs=[x for p in parts for x in p.rcs],
+        kind=np.concatenate([p.kind for p in parts]),
+        group=np.concatenate([p.group for p in parts]),
+        label=np.zeros(0, dtype=np.int64),
+    )
+
+
+def _fly_manoeuvres(
+    rng: np.random.Generator,
+    n: int,
+    duration_s: int,
+    lat0_rad: FloatArray,
+    lon0_rad: FloatArray,
+    *,
+    speed: tuple[float, float],
+    alt: tuple[float, float],
+    climb_max: float,
+    max_g: float,
+    turn_rate_max: float,
+    accel_max: float,
+    p_turn: float,
+    p_climb: float,
+) -> list[Flight]:
+    """n aircraft flying piecewise-constant commands (turn rate, climb rate, acceleration) for
+    segments of 8–40 s: coordinated turns limited by load factor (ω ≤ g √(n² − 1) / v) and
+    ``turn_rate_max``, integrated every second along geodesics (``pyproj.Geod``)."""
+    if n == 0:
+        return []
+    k = duration_s
+    n_seg = k // 8 + 2
+    dur = rng.uniform(8.0, 40.0, (n, n_seg))
+    bounds = np.cumsum(dur, axis=1)
+    steps = np.arange(k, dtype=np.float64)
+    seg = (bounds[:, None, :] <= steps[None, :, None]).sum(axis=2)
+    turn_on = rng.random((n, n_seg)) < p_turn
+    g_load = rng.uniform(1.05, max_g, (n, n_seg))
+    w_sign = rng.choice([-1.0, 1.0], (n, n_seg))
+    w_frac = rng.uniform(0.3, 1.0, (n, n_seg))
+    climb_cmd = np.where(
+        rng.random((n, n_seg)) < p_climb, rng.uniform(-climb_max, climb_max, (n, n_seg)), 0.0
+    )
+    acc_cmd = rng.uniform(-accel_max, accel_max, (n, n_seg)) * (rng.random((n, n_seg)) < 0.4)
+    v = rng.uniform(*speed, n)
+    h = rng.uniform(*alt, n)
+    psi = rng.uniform(0.0, 2 * np.pi, n)
+    lat = np.asarray(lat0_rad, dtype=np.float64).copy()
+    lon = np.asarray(lon0_rad, dtype=np.float64).copy()
+    rows = np.arange(n)
+    lat_s = np.empty((n, k))
+    lon_s = np.empty((n, k))
+    h_s = np.empty((n, k))
+    ve = np.empty((n, k))
+    vn = np.empty((n, k))
+    vu = np.empty((n, k))
+    for j in range(k):
+        s = seg[:, j]
+        w_lim = np.minimum(G0_M_S2 * np.sqrt(g_load[rows, s] ** 2 - 1.0) / v, turn_rate_max)
+        w = np.where(turn_on[rows, s], w_sign[rows, s] * w_frac[rows, s] * w_lim, 0.0)
+        c = np.clip(climb_cmd[rows, s], -0.5 * v, 0.5 * v)
+        c = np.where((h <= alt[0]) & (c < 0), 0.0, c)
+        c = np.where((h >= alt[1]) & (c > 0), 0.0, c)
+        vh = np.sqrt(np.maximum(v * v - c * c, 1.0))
+        lat_s[:, j], lon_s[:, j], h_s[:, j] = lat, lon, h
+        ve[:, j], vn[:, j], vu[:, j] = vh * np.sin(psi), vh * np.cos(psi), c
+        dist = vh * R_MEAN_M / (R_MEAN_M + h)
+        lo2, la2, baz = _GEOD.fwd(lon, lat, psi + 0.5 * w, dist, radians=True)
+        lat, lon = np.asarray(la2), np.asarray(lo2)
+        psi = np.asarray(baz) + np.pi + 0.5 * w
+        h = h + c
+        v = np.clip(v + acc_cmd[rows, s], speed[0], speed[1])
+    pos = lla_to_ecef(lat_s, lon_s, h_s)
+    vel = enu_vector_to_ecef(np.stack([ve, vn, vu], axis=-1), lat_s, lon_s)
+    t = np.arange(k, dtype=np.float64)
+    return [Flight(t_s=t.copy(), pos_ecef_m=pos[i], vel_ecef_m_s=vel[i]) for i in range(n)]
+
+
+# --------------------------------------------------------------------------- private: sensing
+
+
+@dataclass(frozen=True, slots=True)
+class _Sensors:
+    type_name: npt.NDArray[np.str_]
+    lat: FloatArray
+    lon: FloatArray
+    alt: FloatArray
+    ecef: FloatArray
+    range_ref: FloatArray
+    rcs_ref: FloatArray
+    snr_ref: FloatArray
+    min_el: FloatArray
+    max_el: FloatArray
+    max_alt: FloatArray
+    period: IntArray
+    phase: IntArray
+    s_r: FloatArray
+    s_az: FloatArray
+    s_el: FloatArray
+
+
+_AIR_WEIGHTS = {
+    "ground_master_400": 0.3, "trml_4d": 0.2, "patriot_mpq65": 0.15, "s300_30n6": 0.1,
+    "skynex_fc": 0.08, "smart_l_mm": 0.07, "spy1d_aegis_ashore": 0.05, "an_tpy2": 0.05,
+}  # fmt: skip
+_BM_WEIGHTS = {
+    "patriot_mpq65": 0.2, "smart_l_mm": 0.25, "an_tpy2": 0.25, "spy1d_aegis_ashore": 0.2,
+    "ground_master_400": 0.1,
+}  # fmt: skip
+
+
+def _take_truth(truth: TruthTracks, idx: IntArray) -> TruthTracks:
+    return TruthTracks(
+        t_s=truth.t_s[idx],
+        pos_ecef_m=truth.pos_ecef_m[idx],
+        vel_ecef_m_s=truth.vel_ecef_m_s[idx],
+        alive=truth.alive[idx],
+        label=truth.label[idx],
+        rcs_m2=truth.rcs_m2[idx],
+        squawk=truth.squawk[idx],
+        iff=truth.iff[idx],
+        baro_alt_m=truth.baro_alt_m[idx],
+        group=truth.group[idx],
+        kind=truth.kind[idx],
+    )
+
+
+def _place_sensors(
+    rng: np.random.Generator,
+    truth: TruthTracks,
+    sensor_type: str | None,
+    lat_deg: float | None,
+    lon_deg: float | None,
+    site_alt_m: float,
+) -> _Sensors:
+    cat = builtin_catalog().sensors
+    n = len(truth)
+    if sensor_type is not None:
+        names = np.full(n, sensor_type)
+    else:
+        air_n, air_w = list(_AIR_WEIGHTS), np.array(list(_AIR_WEIGHTS.values()))
+        bm_n, bm_w = list(_BM_WEIGHTS), np.array(list(_BM_WEIGHTS.values()))
+        a = rng.choice(len(air_n), n, p=air_w / air_w.sum())
+        b = rng.choice(len(bm_n), n, p=bm_w / bm_w.sum())
+        is_bm = truth.label == _CLASS_INDEX["ballistic_missile"]
+        names = np.where(is_bm, np.array(bm_n)[b], np.array(air_n)[a])
+    st = [cat[str(x)] for x in names]
+    ant = np.array([s.antenna_height_m for s in st])
+    range_ref = np.array([s.detection_range_km * 1e3 for s in st])
+    rcs_ref = np.array([s.rcs_ref_m2 for s in st])
+    if lat_deg is not None and lon_deg is not None:
+        lat = np.full(n, math.radians(lat_deg))
+        lon = np.full(n, math.radians(lon_deg))
+        alt = np.full(n, site_alt_m) + ant
+    else:
+        alive_n = truth.alive.sum(axis=1)
+        mid = np.maximum(alive_n // 2, 0)
+        p_mid = truth.pos_ecef_m[np.arange(n), mid]
+        t_lat, t_lon, t_h = ecef_to_lla(p_mid)
+        # sites below the target: radars do not look below 0° elevation (min_elevation_deg)
+        alt = rng.uniform(0.0, 1.0, n) * np.clip(0.5 * t_h, 0.0, 600.0) + ant
+        rcs_mid = truth.rcs_m2[np.arange(n), mid]
+        r_det = range_ref * (rcs_mid / rcs_ref) ** 0.25
+        r_hor = radar_horizon_range_m(alt, np.maximum(t_h, 0.0))
+        d_max = np.maximum(np.minimum(0.9 * r_hor, 1.1 * r_det), 6e3)
+        d = np.exp(rng.uniform(np.log(5e3), np.log(d_max)))
+        lo2, la2, _ = _GEOD.fwd(np.degrees(t_lon), np.degrees(t_lat), rng.uniform(0.0, 360.0, n), d)
+        lat, lon = np.radians(np.asarray(la2)), np.radians(np.asarray(lo2))
+    period = np.array([max(1, round(s.scan_period_s)) for s in st], dtype=np.int64)
+    return _Sensors(
+        type_name=names.astype(str),
+        lat=lat,
+        lon=lon,
+        alt=alt,
+        ecef=lla_to_ecef(lat, lon, alt),
+        range_ref=range_ref,
+        rcs_ref=rcs_ref,
+        snr_ref=np.asarray(snr_for_pd(np.array([s.pd_ref for s in st]))),
+        min_el=np.radians([s.min_elevation_deg for s in st]),
+        max_el=np.radians([s.max_elevation_deg for s in st]),
+        max_alt=np.array([s.max_altitude_km * 1e3 for s in st]),
+        period=period,
+        phase=(rng.integers(0, 1 << 30, n) % period).astype(np.int64),
+        s_r=np.array([s.sigma_range_m for s in st]),
+        s_az=np.array([s.sigma_azimuth_mrad * 1e-3 for s in st]),
+        s_el=np.array([s.sigma_elevation_mrad * 1e-3 for s in st]),
+    )
+
+
+def _sense(
+    rng: np.random.Generator, truth: TruthTracks, s: _Sensors, dropouts: bool
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """Detections (n, H), plots (n, H, 3) ECEF and their covariances (n, H, 3, 3)."""
+    n, h = truth.alive.shape
+    pos = truth.pos_ecef_m
+    lat, lon, alt = s.lat[:, None], s.lon[:, None], s.alt[:, None]
+    az, el, rng_m = ecef_to_aer(pos, lat, lon, alt)
+    _, _, tgt_h = ecef_to_lla(pos)
+    horizon = above_radar_horizon(s.ecef[:, None, :], pos)
+    visible = (
+        horizon
+        & (el >= s.min_el[:, None])
+        & (el <= s.max_el[:, None])
+        & (tgt_h <= s.max_alt[:, None])
+        & (rng_m <= INSTRUMENTED_RANGE_FACTOR * s.range_ref[:, None])
+    )
+    snr = (
+        s.snr_ref[:, None]
+        * (truth.rcs_m2 / s.rcs_ref[:, None])
+        * (s.range_ref[:, None] / np.maximum(rng_m, 1.0)) ** 4
+    )
+    pd = pd_swerling1(snr)
+    steps = np.arange(h)[None, :]
+    scan = ((steps + s.phase[:, None]) % s.period[:, None]) == 0
+    u = rng.random((n, h))
+    det: BoolArray = truth.alive & visible & scan & (u < pd)
+    if dropouts:
+        has = np.asarray(rng.random(n) < 1.0 / 3.0)
+        start = rng.integers(0, max(h, 1), n)
+        length = rng.integers(5, 31, n)
+        out = (steps >= start[:, None]) & (steps < (start + length)[:, None]) & has[:, None]
+        det = det & ~out
+    noise = rng.standard_normal((n, h, 3))
+    m_r = rng_m + noise[..., 0] * s.s_r[:, None]
+    m_az = az + noise[..., 1] * s.s_az[:, None]
+    m_el = el + noise[..., 2] * s.s_el[:, None]
+    z = aer_to_ecef(m_az, m_el, m_r, lat, lon, alt)
+    # converted-measurement covariance J diag(sr², (r cos el σaz)², (r σel)²) Jᵀ in ECEF
+    ce, se = np.cos(m_el), np.sin(m_el)
+    ca, sa = np.cos(m_az), np.sin(m_az)
+    u_r = np.stack([ce * sa, ce * ca, se], axis=-1)
+    u_az = np.stack([ca, -sa, np.zeros_like(ca)], axis=-1)
+    u_el = np.stack([-se * sa, -se * ca, ce], axis=-1)
+    rot = enu_rotation(s.lat, s.lon)  # rows E, N, U in ECEF
+    cols = []
+    for vec, sig in (
+        (u_r, s.s_r[:, None]),
+        (u_az, m_r * ce * s.s_az[:, None]),
+        (u_el, m_r * s.s_el[:, None]),
+    ):
+        cols.append(np.einsum("nji,nhj->nhi", rot, vec) * sig[..., None])
+    jm = np.stack(cols, axis=-1)  # (n, h, 3, 3)
+    r_cov = np.einsum("nhik,nhjk->nhij", jm, jm)
+    return det, z, r_cov
+
+
+def _kalman(
+    truth: TruthTracks, det: BoolArray, z: FloatArray, r_cov: FloatArray, max_coast: IntArray
+) -> tuple[FloatArray, FloatArray, BoolArray, IntArray]:
+    """Constant-velocity Kalman filter per target (ECEF), vectorised over targets.
+
+    A plot starts a track (position = plot, velocity unknown); the track exists once a second
+    plot has updated it, and is dropped when no plot came for ``max_coast`` steps, after which
+    the next plot starts a new track.
+    """
+    n, h = det.shape
+    x = np.zeros((n, 6))
+    p = np.zeros((n, 6, 6))
+    started = np.zeros(n, dtype=bool)
+    last_det = np.full(n, -(10**9), dtype=np.int64)
+    n_upd = np.zeros(n, dtype=np.int64)
+    start = np.full(n, -1, dtype=np.int64)
+    out_pos = np.zeros((n, h, 3))
+    out_vel = np.zeros((n, h, 3))
+    out_start = np.full((n, h), -1, dtype=np.int64)
+    exists = np.zeros((n, h), dtype=bool)
+    q = KF_ACCEL_SIGMA_M_S2**2
+    eye3 = np.eye(3)
+    q_blk = q * np.block([[0.25 * eye3, 0.5 * eye3], [0.5 * eye3, eye3]])  # dt = 1 s
+    f_mat = np.block([[eye3, eye3], [np.zeros((3, 3)), eye3]])
+    for k in range(h):
+        started &= (k - last_det) <= max_coast  # drop tracks that coasted too long
+        if started.any():
+            i = np.flatnonzero(started)
+            x[i] = x[i] @ f_mat.T
+            p[i] = f_mat @ p[i] @ f_mat.T + q_blk
+        d = det[:, k]
+        upd = np.flatnonzero(d & started)
+        if len(upd):
+            r_k = r_cov[upd, k]
+            s_mat = p[upd, :3, :3] + r_k
+            k_gain = np.linalg.solve(s_mat, p[upd, :3, :]).transpose(0, 2, 1)
+            innov = z[upd, k] - x[upd, :3]
+            x[upd] += np.einsum("nij,nj->ni", k_gain, innov)
+            ikh = np.eye(6)[None] - np.concatenate([k_gain, np.zeros((len(upd), 6, 3))], axis=2)
+            pu = ikh @ p[upd] @ ikh.transpose(0, 2, 1) + k_gain @ r_k @ k_gain.transpose(0, 2, 1)
+            p[upd] = 0.5 * (pu + pu.transpose(0, 2, 1))
+            n_upd[upd] += 1
+        new = np.flatnonzero(d & ~started)
+        if len(new):
+            x[new, :3] = z[new, k]
+            x[new, 3:] = 0.0
+            p[new] = 0.0
+            p[new, :3, :3] = r_cov[new, k]
+            p[new, 3:, 3:] = np.eye(3) * KF_INIT_SIGMA_V_M_S**2
+            started[new] = True
+            start[new] = k
+            n_upd[new] = 0
+        last_det = np.where(d, k, last_det)
+        out_pos[:, k] = x[:, :3]
+        out_vel[:, k] = x[:, 3:]
+        out_start[:, k] = np.where(started, start, -1)
+        exists[:, k] = started & truth.alive[:, k] & (n_upd >= 1)
+    return out_pos, out_vel, exists, out_start
+
+
+# --------------------------------------------------------------------------- private: misc
+
+
+def _random_true(rng: np.random.Generator, mask: BoolArray) -> IntArray:
+    """A uniformly random column where each row of ``mask`` is True (-1 if none)."""
+    score = np.where(mask, rng.random(mask.shape), -1.0)
+    idx = score.argmax(axis=1)
+    return np.where(mask.any(axis=1), idx, -1).astype(np.int64)
+
+
+def _split_groups(group: IntArray, seed: int) -> IntArray:
+    """0 / 1 / 2 (train / calibration / test) per window, 70 / 15 / 15 % of the flights."""
+    ug = np.unique(group)
+    rng = stream(seed, "identify-split")
+    u = rng.random(len(ug))
+    lab = np.where(u < 0.70, 0, np.where(u < 0.85, 1, 2))
+    return np.asarray(lab[np.searchsorted(ug, group)], dtype=np.int64)
+
+
+def _subset(d: Dataset, m: BoolArray) -> Dataset:
+    return Dataset(
+        x=d.x[m],
+        y=d.y[m],
+        group=d.group[m],
+        track=d.track[m],
+        end_idx=d.end_idx[m],
+        age_s=d.age_s[m],
+        kind=d.kind[m],
+    )
+
+
+def _dataset_hash(d: Dataset) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(d.x).tobytes())
+    h.update(np.ascontiguousarray(d.y).tobytes())
+    return h.hexdigest()
+
+
+def _versions(sklearn_version: str) -> dict[str, str]:
+    from iamd import __version__
+
+    return {
+        "iamd": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn_version,
+        "pandas": pd.__version__,
+    }
