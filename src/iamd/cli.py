@@ -87,6 +87,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-tracks", type=_positive_int, default=10_000, help="simulated tracks (default: 10000)"
     )
 
+    t = sub.add_parser("track", help="track plots (CSV or Parquet) into confirmed tracks")
+    t.add_argument("plots", type=Path, help="plots file: t_s, x_m, y_m, z_m [, sigma_m, sensor_id]")
+    t.add_argument("--out", type=Path, required=True, help="tracks file (.csv or .parquet)")
+    t.add_argument(
+        "--sigma-m",
+        type=float,
+        default=None,
+        metavar="S",
+        help="plot sigma per axis (m), when the file has no sigma_m column",
+    )
+    t.add_argument(
+        "--confirm", default=None, metavar="M/N", help="M-of-N confirmation (default 3/5)"
+    )
+    t.add_argument(
+        "--delete-misses",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="consecutive misses that delete a confirmed track (default 5)",
+    )
+
     c = sub.add_parser("catalog", help="list the built-in catalog")
     c.add_argument(
         "section",
@@ -111,6 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_schema(args)
         if args.command == "catalog":
             return _cmd_catalog(args)
+        if args.command == "track":
+            from iamd.track.tool import track_command
+
+            return track_command(
+                args.plots,
+                args.out,
+                args.sigma_m,
+                confirm=args.confirm,
+                delete_misses=args.delete_misses,
+            )
         if args.command == "identify":
             from iamd.identify.tool import identify_command
 

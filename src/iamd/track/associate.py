@@ -1,0 +1,286 @@
+"""Gating and global-nearest-neighbour assignment of plots to tracks, over whole scans.
+
+- **Gate** (`gate`): a plot is a candidate for a track when its squared Mahalanobis distance
+  ``d² = ν' S⁻¹ ν``, ``S = HPH' + R``, is at most the chi-square threshold ``γ = χ²₃(P_G)``
+  (the validation region of Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to
+  Tracking and Navigation*, 2001; the gating of Blackman and Popoli, *Design and Analysis of
+  Modern Tracking Systems*, 1999). ``d² ≤ γ`` implies
+  ``|ν| ≤ √(γ λ_max(S)) ≤ √(γ (λ_max(P) + λ_max(R)))``, so a k-d tree
+  (``scipy.spatial.cKDTree``) on the plot positions, queried with one such radius per track,
+  finds every candidate pair without testing all n × p of them; plots are grouped by their own
+  largest sigma so that one imprecise sensor does not widen every track's search.
+- **Assign** (`gnn_assign`): global nearest neighbour — the most tracks paired with gated
+  plots, and among those pairings the least total cost ``d² + ln|S|`` (the "generalised
+  statistical distance" that penalises imprecise pairs, Blackman and Popoli 1999). It is
+  ``scipy.optimize.linear_sum_assignment`` on the gated cost with a large cost for pairs
+  outside the gate, solved separately on each connected component of the sparse gating
+  graph: a component with one track or one plot is solved by taking its cheapest pair (all
+  components at once), and only the ambiguous ones become small dense matrices.
+- `min_cost_assign` solves the same sparse problem without the cardinality term, as the
+  OSPA and GOSPA metrics need (`iamd.track.metrics`).
+
+>>> import numpy as np
+>>> tracks = np.array([[0.0, 0, 0], [1000.0, 0, 0]])
+>>> plots = np.array([[990.0, 5, 0], [10.0, -5, 0], [5000.0, 0, 0]])
+>>> eye = np.eye(3)
+>>> g = gate(tracks, np.stack([100.0 * eye] * 2), plots, np.stack([100.0 * eye] * 3),
+...          threshold=gate_threshold(0.997))
+>>> e = gnn_assign(g.track, g.plot, g.cost, 2, 3)
+>>> sorted(zip(g.track[e].tolist(), g.plot[e].tolist()))
+[(0, 1), (1, 0)]
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from scipy.stats import chi2
+
+from iamd.track.filters import innovation_stats, largest_eigenvalue3
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+GATE_PROB = 0.997
+"""Default gate probability P_G (χ²₃ threshold ≈ 13.9)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gated:
+    """Track–plot pairs inside the gate, shape (k,) each.
+
+    Attributes:
+        track: index of the track (into the arrays given to `gate`).
+        plot: index of the plot.
+        d2: squared Mahalanobis distance ``ν' S⁻¹ ν`` (the smallest over a track's models).
+        cost: assignment cost, ``-2 ln`` of the plot's likelihood up to a constant: the
+            generalised statistical distance ``d² + ln|S|`` for one model, and
+            ``-2 ln Σ_j μ_j exp(-(d_j² + ln|S_j|)/2)`` for a mixture of models.
+    """
+
+    track: IntArray
+    plot: IntArray
+    d2: FloatArray
+    cost: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+
+def gate_threshold(prob: float = GATE_PROB, dof: int = 3) -> float:
+    """Chi-square gate threshold γ with ``P(χ²_dof ≤ γ) = prob``.
+
+    >>> round(gate_threshold(0.997, 3), 3)
+    13.931
+    """
+    return float(chi2.ppf(prob, dof))
+
+
+def gate(
+    track_pos_m: FloatArray,
+    track_covar_m2: FloatArray,
+    plot_pos_m: FloatArray,
+    plot_covar_m2: FloatArray,
+    *,
+    threshold: float,
+    model_weight: FloatArray | None = None,
+) -> Gated:
+    """All pairs with ``d² ≤ threshold``.
+
+    Args:
+        track_pos_m: (n, 3) predicted track positions, or (n, r, 3) the predictions of r
+            models per track (an IMM); track_covar_m2: (n, 3, 3) or (n, r, 3, 3) their
+            position covariances ``HPH'``.
+        plot_pos_m: (p, 3) plot positions; plot_covar_m2: (p, 3, 3) their covariances R.
+        threshold: γ, e.g. `gate_threshold`.
+        model_weight: (n, r) predicted model probabilities, for the mixture cost.
+
+    With several models a plot is in a track's gate when it is in the gate of any of its
+    models, so that a manoeuvre model of low probability still sees the plots that would
+    raise it (gating with the moment-matched mixture alone would hide them). Tracks with a
+    non-finite position or covariance gate nothing. Pairs come sorted by track, then plot.
+    """
+    tp = track_pos_m if track_pos_m.ndim == 3 else track_pos_m[:, None, :]
+    tc = track_covar_m2 if track_covar_m2.ndim == 4 else track_covar_m2[:, None, :, :]
+    n, r = tp.shape[:2]
+    p = len(plot_pos_m)
+    if n == 0 or p == 0:
+        return _empty_gated()
+    lam_t = largest_eigenvalue3(tc)  # (n, r)
+    lam_p = largest_eigenvalue3(plot_covar_m2)
+    center = tp[:, 0, :]
+    offset = np.linalg.norm(tp - center[:, None, :], axis=-1)  # (n, r)
+    ok_t = np.all(np.isfinite(lam_t), axis=1) & np.all(np.isfinite(tp), axis=(1, 2))
+    ok_p = np.isfinite(lam_p) & np.all(np.isfinite(plot_pos_m), axis=1)
+    lam_t = np.where(ok_t[:, None], np.maximum(lam_t, 0.0), 0.0)
+    lam_p = np.where(ok_p, np.maximum(lam_p, 0.0), 0.0)
+    # Plot classes by largest sigma, a factor 2 apart: one k-d tree query per class.
+    cls = np.floor(np.log2(np.sqrt(lam_p) + 1e-3)).astype(np.int64)
+    t_parts: list[IntArray] = []
+    p_parts: list[IntArray] = []
+    track_rows = np.flatnonzero(ok_t)
+    for c in np.unique(cls[ok_p]):  # a loop over sensor-accuracy classes, not plots
+        members = np.flatnonzero(ok_p & (cls == c))
+        reach = offset[track_rows] + np.sqrt(threshold * (lam_t[track_rows] + lam_p[members].max()))
+        radius = reach.max(axis=1) * (1.0 + 1e-9)
+        tree = cKDTree(plot_pos_m[members])
+        hits = tree.query_ball_point(center[track_rows], radius, return_sorted=False)
+        lens = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+        flat = np.fromiter(
+            itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum())
+        )
+        t_parts.append(np.repeat(track_rows, lens))
+        p_parts.append(members[flat])
+    ti = np.concatenate(t_parts)
+    pi = np.concatenate(p_parts)
+    if len(ti) == 0:
+        return _empty_gated()
+    nu = plot_pos_m[pi][:, None, :] - tp[ti]  # (k, r, 3)
+    s = tc[ti] + plot_covar_m2[pi][:, None, :, :]
+    d2_all, log_det = innovation_stats(nu, s)
+    d2_all = np.where(np.isnan(d2_all), np.inf, d2_all)
+    d2 = d2_all.min(axis=1)
+    keep = d2 <= threshold
+    ti, pi, d2 = ti[keep], pi[keep], d2[keep]
+    half = -0.5 * (d2_all[keep] + log_det[keep])
+    if r == 1:
+        cost = -2.0 * half[:, 0]
+    else:
+        w = np.full((n, r), 1.0 / r) if model_weight is None else model_weight
+        log_w = np.log(np.maximum(w[ti], np.finfo(np.float64).tiny)) + half
+        top = np.max(log_w, axis=1, keepdims=True)
+        cost = -2.0 * (top[:, 0] + np.log(np.sum(np.exp(log_w - top), axis=1)))
+    order = np.lexsort((pi, ti))
+    return Gated(track=ti[order], plot=pi[order], d2=d2[order], cost=cost[order])
+
+
+def gnn_assign(
+    rows: IntArray, cols: IntArray, cost: FloatArray, n_rows: int, n_cols: int
+) -> IntArray:
+    """Global nearest neighbour on a sparse cost: indices of the chosen edges.
+
+    Among the matchings that use only the given edges ``(rows[e], cols[e])``, the chosen one
+    has the most edges and, among those, the least total ``cost``: what
+    ``linear_sum_assignment`` gives on the dense matrix with a large cost for absent pairs.
+
+    >>> gnn_assign(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1.0, 5.0, 2.0]), 2, 2)
+    array([1, 2])
+    """
+    return _sparse_assign(rows, cols, cost, n_rows, n_cols, cardinality_first=True)
+
+
+def min_cost_assign(
+    rows: IntArray, cols: IntArray, cost: FloatArray, n_rows: int, n_cols: int
+) -> IntArray:
+    """The matching of least total cost over the given edges (an empty matching costs 0, so
+    only negative-cost edges are ever chosen): indices of the chosen edges.
+
+    >>> min_cost_assign(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([-3.0, -1.0, -1.0]),
+    ...                 2, 2)
+    array([0])
+    """
+    return _sparse_assign(rows, cols, cost, n_rows, n_cols, cardinality_first=False)
+
+
+def _empty_gated() -> Gated:
+    z = np.zeros(0, dtype=np.int64)
+    return Gated(track=z, plot=z.copy(), d2=np.zeros(0), cost=np.zeros(0))
+
+
+def _sparse_assign(
+    rows: IntArray,
+    cols: IntArray,
+    cost: FloatArray,
+    n_rows: int,
+    n_cols: int,
+    *,
+    cardinality_first: bool,
+) -> IntArray:
+    """Solve the assignment on each connected component of the bipartite edge graph.
+
+    With ``cardinality_first`` absent pairs cost more than any matching of real edges (GNN);
+    otherwise they cost 0 and edges of cost ≥ 0 are never chosen. Both objectives are sums
+    over components, so solving components separately is exact.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    cost = np.asarray(cost, dtype=np.float64)
+    if not cardinality_first:
+        keep = np.flatnonzero(cost < 0.0)
+        rows, cols, cost = rows[keep], cols[keep], cost[keep]
+    else:
+        keep = np.arange(len(rows))
+    k = len(rows)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    ur, r_inv = np.unique(rows, return_inverse=True)
+    uc, c_inv = np.unique(cols, return_inverse=True)
+    nr, nc = len(ur), len(uc)
+    deg_r = np.bincount(r_inv, minlength=nr)
+    deg_c = np.bincount(c_inv, minlength=nc)
+    if np.all(deg_r == 1) or np.all(deg_c == 1):
+        # every component is a star (the usual case): no graph search needed
+        comp = c_inv if np.all(deg_r == 1) else r_inv
+        star = np.ones(max(nr, nc), dtype=bool)
+    else:
+        graph = sparse.coo_matrix(
+            (np.ones(k, dtype=np.int8), (r_inv, nr + c_inv)), shape=(nr + nc, nr + nc)
+        )
+        _, labels = connected_components(graph, directed=False)
+        comp = labels[r_inv]
+        rows_in = np.bincount(labels[:nr], minlength=labels.max() + 1)
+        cols_in = np.bincount(labels[nr:], minlength=labels.max() + 1)
+        star = (rows_in == 1) | (cols_in == 1)
+    chosen: list[IntArray] = []
+    # Stars (one track or one plot): the cheapest edge of each, all at once.
+    e_star = np.flatnonzero(star[comp])
+    if len(e_star):
+        order = e_star[np.lexsort((cost[e_star], comp[e_star]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = comp[order[1:]] != comp[order[:-1]]
+        chosen.append(order[first])
+    # Ambiguous components: a dense assignment each (a loop over clusters, not tracks).
+    e_amb = np.flatnonzero(~star[comp])
+    if len(e_amb):
+        e_amb = e_amb[np.argsort(comp[e_amb], kind="stable")]
+        bounds = np.flatnonzero(np.diff(comp[e_amb])) + 1
+        for edges in np.split(e_amb, bounds):
+            chosen.append(_dense_block(edges, r_inv, c_inv, cost, cardinality_first))
+    picked = np.sort(np.concatenate(chosen))
+    return np.asarray(keep[picked], dtype=np.int64)
+
+
+def _dense_block(
+    edges: IntArray,
+    r_inv: IntArray,
+    c_inv: IntArray,
+    cost: FloatArray,
+    cardinality_first: bool,
+) -> IntArray:
+    lr, li = np.unique(r_inv[edges], return_inverse=True)
+    lc, lj = np.unique(c_inv[edges], return_inverse=True)
+    c = cost[edges]
+    if cardinality_first:
+        shifted = c - c.min()
+        big = (shifted.max() + 1.0) * (min(len(lr), len(lc)) + 1)
+        fill = big
+        values = shifted
+    else:
+        fill = 0.0
+        values = c
+    mat = np.full((len(lr), len(lc)), fill)
+    idx = np.full((len(lr), len(lc)), -1, dtype=np.int64)
+    by_cost = np.argsort(-values, kind="stable")  # duplicates: the cheapest wins
+    mat[li[by_cost], lj[by_cost]] = values[by_cost]
+    idx[li[by_cost], lj[by_cost]] = edges[by_cost]
+    ri, ci = linear_sum_assignment(mat)
+    e = idx[ri, ci]
+    good = (e >= 0) & (mat[ri, ci] < fill)
+    return np.asarray(e[good], dtype=np.int64)

@@ -1,0 +1,136 @@
+"""Gating and global-nearest-neighbour assignment against brute force.
+
+Brute-force oracles: every partial matching of a small random instance (GNN: most pairs,
+then least cost; OSPA-style: least cost) and every track–plot pair for the gate.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import chi2
+
+from iamd.track.associate import gate, gate_threshold, gnn_assign, min_cost_assign
+
+
+def _matchings(edges: list[tuple[int, int, float]]) -> list[tuple[int, float]]:
+    """(size, cost) of every matching of the edge list."""
+    out = []
+    for k in range(len(edges) + 1):
+        for combo in itertools.combinations(edges, k):
+            rows = [e[0] for e in combo]
+            cols = [e[1] for e in combo]
+            if len(set(rows)) == k and len(set(cols)) == k:
+                out.append((k, sum(e[2] for e in combo)))
+    return out
+
+
+def _instance(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    mask = rng.random((n_rows, n_cols)) < 0.6
+    rows, cols = np.nonzero(mask)
+    cost = rng.normal(0.0, 3.0, len(rows))
+    return rows.astype(np.int64), cols.astype(np.int64), cost, n_rows, n_cols
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_gnn_matches_brute_force_over_all_matchings(seed: int) -> None:
+    rows, cols, cost, nr, nc = _instance(seed)
+    e = gnn_assign(rows, cols, cost, nr, nc)
+    assert len(set(rows[e])) == len(e) and len(set(cols[e])) == len(e)  # feasible
+    best = max(_matchings(list(zip(rows, cols, cost, strict=True))), key=lambda m: (m[0], -m[1]))
+    assert len(e) == best[0]
+    assert cost[e].sum() == pytest.approx(best[1], abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_min_cost_assignment_matches_brute_force(seed: int) -> None:
+    rows, cols, cost, nr, nc = _instance(seed)
+    e = min_cost_assign(rows, cols, cost, nr, nc)
+    assert len(set(rows[e])) == len(e) and len(set(cols[e])) == len(e)
+    best = min(m[1] for m in _matchings(list(zip(rows, cols, cost, strict=True))))
+    assert cost[e].sum() == pytest.approx(best, abs=1e-9)
+
+
+def test_gnn_on_a_larger_random_instance_is_feasible_and_as_good_as_dense_lsa() -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(7)
+    nr, nc = 60, 70
+    mask = rng.random((nr, nc)) < 0.05
+    rows, cols = np.nonzero(mask)
+    cost = rng.uniform(0, 10, len(rows))
+    e = gnn_assign(rows, cols, cost, nr, nc)
+    dense = np.full((nr, nc), 1e6)
+    dense[rows, cols] = cost
+    r, c = linear_sum_assignment(dense)
+    ok = dense[r, c] < 1e6
+    assert len(e) == ok.sum()
+    assert cost[e].sum() == pytest.approx(dense[r, c][ok].sum())
+
+
+def test_gate_threshold_is_the_chi_square_quantile() -> None:
+    assert gate_threshold(0.997, 3) == pytest.approx(chi2.ppf(0.997, 3))
+    assert gate_threshold(0.99, 2) == pytest.approx(9.2103, abs=1e-4)
+
+
+def _random_covs(rng: np.random.Generator, n: int, scale: np.ndarray) -> np.ndarray:
+    a = rng.standard_normal((n, 3, 3)) * scale[:, None, None]
+    return a @ np.swapaxes(a, -1, -2) + np.eye(3) * (0.1 * scale[:, None, None] ** 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), models=st.integers(1, 3))
+def test_gate_finds_exactly_the_pairs_inside_the_chi_square_gate(seed: int, models: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, p = 30, 40
+    centre = rng.uniform(0, 5000, (n, 3))
+    tp = centre[:, None, :] + rng.normal(0, 50, (n, models, 3))
+    tc = _random_covs(rng, n * models, rng.uniform(5, 200, n * models)).reshape(n, models, 3, 3)
+    pp = rng.uniform(0, 5000, (p, 3))
+    pp[:20] = centre[:20] + rng.normal(0, 150, (20, 3))
+    pc = _random_covs(rng, p, rng.choice([5.0, 50.0, 500.0], p))
+    gam = gate_threshold(0.997)
+    g = gate(tp, tc, pp, pc, threshold=gam, model_weight=np.full((n, models), 1 / models))
+    expected = set()
+    for i in range(n):
+        for j in range(p):
+            d2 = min(
+                float((pp[j] - tp[i, m]) @ np.linalg.solve(tc[i, m] + pc[j], pp[j] - tp[i, m]))
+                for m in range(models)
+            )
+            if d2 <= gam:
+                expected.add((i, j))
+    assert set(zip(g.track.tolist(), g.plot.tolist(), strict=True)) == expected
+    assert np.all(g.d2 <= gam)
+
+
+def test_gate_cost_is_the_generalised_distance_for_one_model() -> None:
+    tp = np.array([[0.0, 0.0, 0.0]])
+    tc = np.diag([100.0, 100.0, 100.0])[None]
+    pp = np.array([[10.0, 0.0, 0.0]])
+    pc = np.diag([300.0, 300.0, 300.0])[None]
+    g = gate(tp, tc, pp, pc, threshold=gate_threshold())
+    assert g.d2[0] == pytest.approx(100.0 / 400.0)
+    assert g.cost[0] == pytest.approx(0.25 + 3 * np.log(400.0))
+
+
+def test_empty_inputs_gate_nothing() -> None:
+    eye = np.eye(3)[None]
+    g = gate(np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((1, 3)), eye, threshold=10.0)
+    assert len(g) == 0
+    g = gate(np.zeros((1, 3)), eye, np.zeros((0, 3)), np.zeros((0, 3, 3)), threshold=10.0)
+    assert len(g) == 0
+    assert len(gnn_assign(g.track, g.plot, g.cost, 1, 0)) == 0
+
+
+def test_a_non_finite_track_gates_nothing() -> None:
+    eye = 100.0 * np.eye(3)
+    tp = np.array([[0.0, 0, 0], [np.nan, 0, 0]])
+    g = gate(tp, np.stack([eye, eye]), np.zeros((1, 3)), eye[None], threshold=14.0)
+    assert g.track.tolist() == [0]
