@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
     )
     c.add_argument("--json", action="store_true", help="print the full entries as JSON")
+
+    from iamd.analysis.cli import add_analysis_parsers
+
+    add_analysis_parsers(sub)
     return p
 
 
@@ -132,6 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_schema(args)
         if args.command == "catalog":
             return _cmd_catalog(args)
+        if args.command == "compare":
+            from iamd.analysis.cli import compare_command
+
+            return compare_command(args)
+        if args.command == "sweep":
+            from iamd.analysis.cli import sweep_command
+
+            return sweep_command(args)
         if args.command == "track":
             from iamd.track.tool import track_command
 

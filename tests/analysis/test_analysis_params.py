@@ -1,0 +1,256 @@
+"""Sweep parameter paths: parsing, validation messages (flag, path, value, what is allowed),
+and what an override does to the scenario; run seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iamd.analysis.params import (
+    Param,
+    apply_overrides,
+    check_params,
+    grid_points,
+    load_with_overrides,
+    parse_param,
+    point_label,
+)
+from iamd.analysis.runs import run_seed
+from iamd.errors import InputError
+from iamd.scenario.loader import builtin_scenario_text
+
+TEXT = builtin_scenario_text("balkans")
+SRC = "builtin:balkans"
+
+
+def check(*flags: str) -> None:
+    check_params(TEXT, SRC, [parse_param(f) for f in flags])
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def test_parse_param_splits_path_and_values() -> None:
+    p = parse_param("catalog_overrides.effectors.pac3_mse.pk.ballistic_missile=0.5,0.7,0.9")
+    assert p == Param(
+        path="catalog_overrides.effectors.pac3_mse.pk.ballistic_missile",
+        values=("0.5", "0.7", "0.9"),
+    )
+    assert p.flag == "--param catalog_overrides.effectors.pac3_mse.pk.ballistic_missile=0.5,0.7,0.9"
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("raids.count", "--param 'raids.count': expected PATH=V1,V2,..."),
+        ("=1,2", "--param '=1,2': expected PATH=V1,V2,..."),
+        ("duration_s=600,,900", "--param 'duration_s=600,,900': empty value"),
+        ("duration_s=600,600", "--param 'duration_s=600,600': value '600' given twice"),
+    ],
+)
+def test_malformed_flags_are_named(flag: str, message: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_param(flag)
+    assert str(err.value).startswith(message)
+
+
+def test_grid_is_the_product_in_flag_order_and_points_have_labels() -> None:
+    params = [parse_param("a=1,2"), parse_param("b.c=x,y")]
+    points = grid_points(params)
+    assert points == [
+        {"a": "1", "b.c": "x"},
+        {"a": "1", "b.c": "y"},
+        {"a": "2", "b.c": "x"},
+        {"a": "2", "b.c": "y"},
+    ]
+    assert point_label(points[1]) == "a=1; b.c=y"
+    assert grid_points([]) == [{}]
+
+
+# --- validation messages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (
+            "raids.mrbm_sofia.cout=2",
+            "--param raids.mrbm_sofia.cout=2: raids.mrbm_sofia: unknown field 'cout' "
+            "(allowed: id, type, count, launch,",
+        ),
+        (
+            "effectors.gr_patriot_nort=present,absent",
+            "--param effectors.gr_patriot_nort=present,absent: effectors: no item with id "
+            "'gr_patriot_nort' (allowed: gr_patriot_north, gr_patriot_athens,",
+        ),
+        (
+            "raids.mrbm_sofia.count=0,2",
+            "--param raids.mrbm_sofia.count=0,2: value '0': raids[2].count: Input should be "
+            "greater than or equal to 1 (got 0)",
+        ),
+        (
+            "duration_s=600,abc",
+            "--param duration_s=600,abc: value 'abc': duration_s: Input should be a valid number",
+        ),
+        (
+            "effectors.gr_patriot_north=yes",
+            "--param effectors.gr_patriot_north=yes: effectors.gr_patriot_north is a list item; "
+            "its values are present or absent (got 'yes')",
+        ),
+        (
+            "raids.mrbm_sofia.count=absent",
+            "--param raids.mrbm_sofia.count=absent: absent applies to a list item (a unit by "
+            "its id), not to the field raids.mrbm_sofia.count (got 'absent')",
+        ),
+        ("seed=1,2", "--param seed=1,2: seed is not a sweep parameter (use --seed)"),
+        (
+            "policy=national",
+            "--param policy=national: policy is not a sweep parameter (use --policies)",
+        ),
+        (
+            "catalog_overrides.effectors.pac9.pk.drone=0.5",
+            "--param catalog_overrides.effectors.pac9.pk.drone=0.5: catalog_overrides.effectors: "
+            "unknown effector type 'pac9' (allowed: ",
+        ),
+        (
+            "catalog_overrides.effectors.pac3_mse.pk.dragon=0.5",
+            "--param catalog_overrides.effectors.pac3_mse.pk.dragon=0.5: "
+            "catalog_overrides.effectors.pac3_mse.pk: unknown key 'dragon' (allowed: airliner, "
+            "fighter, drone, cruise_missile, ballistic_missile)",
+        ),
+        (
+            "catalog_overrides.effectors.pac3_mse.pk.ballistic_missile=0.5,1.5",
+            "--param catalog_overrides.effectors.pac3_mse.pk.ballistic_missile=0.5,1.5: "
+            "value '1.5': catalog_overrides.effectors.pac3_mse: pk.ballistic_missile must be "
+            "within [0, 1] (got 1.5)",
+        ),
+        (
+            "catalog_overrides.weapons.x.y=1",
+            "--param catalog_overrides.weapons.x.y=1: catalog_overrides: unknown key 'weapons' "
+            "(allowed: sensors, effectors, threats)",
+        ),
+        (
+            "assets.sofia=absent",
+            "--param assets.sofia=absent: assets.sofia: assets cannot be present/absent",
+        ),
+        (
+            "civil_traffic.airways[40].flights=1",
+            "--param civil_traffic.airways[40].flights=1: civil_traffic.airways: no item [40] "
+            "(the list has 12)",
+        ),
+        (
+            "civil_traffic.airways.LBSF=absent",
+            "--param civil_traffic.airways.LBSF=absent: civil_traffic.airways: items there have "
+            "no id; address them by position, e.g. civil_traffic.airways[0] (got 'LBSF')",
+        ),
+        (
+            "duration_s.x=1",
+            "--param duration_s.x=1: duration_s is a value, not a section (cannot go on to 'x')",
+        ),
+        (
+            "raids.mrbm_sofia.route[0].lat_deg=1",
+            "--param raids.mrbm_sofia.route[0].lat_deg=1: raids.mrbm_sofia.route: the scenario "
+            "lists no items there",
+        ),
+        (
+            "effectors..magazine=1",
+            "--param effectors..magazine=1: malformed path 'effectors..magazine'",
+        ),
+    ],
+)
+def test_bad_paths_and_values_are_named_with_flag_path_value_and_what_is_allowed(
+    flag: str, message: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        check(flag)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_the_same_path_twice_and_bad_combinations_are_refused() -> None:
+    with pytest.raises(InputError, match=r"the path duration_s is given by two --param flags"):
+        check("duration_s=600", "duration_s=900")
+    with pytest.raises(InputError) as err:
+        check(
+            "catalog_overrides.effectors.pac3_mse.min_range_km=3,50",
+            "catalog_overrides.effectors.pac3_mse.max_range_km=60,40",
+        )
+    assert str(err.value) == (
+        "--param combination catalog_overrides.effectors.pac3_mse.min_range_km=50; "
+        "catalog_overrides.effectors.pac3_mse.max_range_km=40: "
+        "catalog_overrides.effectors.pac3_mse: min_range_km (50.0) must be below max_range_km "
+        "(40.0)"
+    )
+
+
+def test_valid_paths_pass() -> None:
+    check(
+        "catalog_overrides.effectors.pac3_mse.pk.ballistic_missile=0.5,0.7,0.9",
+        "raids.mrbm_constanta.count=2,4,8",
+        "effectors.gr_patriot_north=present,absent",
+    )
+    check("civil_traffic.airways[0].flights=1,2", "nations.GRC.participates=true,false")
+    check("raids.mrbm_sofia.launch.radius_km=10,40", "assets.sofia.value=5,20")
+
+
+# --- what overrides do -------------------------------------------------------------------------
+
+
+def test_overrides_change_the_loaded_scenario_and_catalog() -> None:
+    loaded = load_with_overrides(
+        TEXT,
+        SRC,
+        {
+            "catalog_overrides.effectors.pac3_mse.pk.ballistic_missile": "0.5",
+            "raids.mrbm_constanta.count": "8",
+            "effectors.gr_patriot_north": "absent",
+            "nations.GRC.participates": "false",
+        },
+    )
+    sc = loaded.scenario
+    assert next(r for r in sc.raids if r.id == "mrbm_constanta").count == 8
+    assert "gr_patriot_north" not in [e.id for e in sc.effectors]
+    assert len(sc.effectors) == 12
+    assert not next(n for n in sc.nations if n.code == "GRC").participates
+    pac3 = loaded.catalog.effectors["pac3_mse"]
+    assert pac3.pk["ballistic_missile"] == 0.5
+    assert pac3.pk["drone"] == 0.85  # the other classes keep the catalog's figures
+
+
+def test_fields_of_an_absent_unit_are_ignored_and_present_changes_nothing() -> None:
+    text = apply_overrides(
+        TEXT,
+        SRC,
+        {"effectors.gr_patriot_north.magazine": "4", "effectors.gr_patriot_north": "absent"},
+    )
+    assert "gr_patriot_north," not in text and "id: gr_patriot_north\n" not in text
+    kept = load_with_overrides(
+        TEXT,
+        SRC,
+        {"effectors.gr_patriot_north.magazine": "4", "effectors.gr_patriot_north": "present"},
+    )
+    unit = next(e for e in kept.scenario.effectors if e.id == "gr_patriot_north")
+    assert unit.magazine == 4
+
+
+def test_no_overrides_keep_the_text_and_its_hash() -> None:
+    assert apply_overrides(TEXT, SRC, {}) is TEXT
+    import hashlib
+
+    sha = hashlib.sha256(TEXT.encode()).hexdigest()
+    assert load_with_overrides(TEXT, SRC, {}).sha256 == sha
+
+
+# --- seeds -------------------------------------------------------------------------------------
+
+
+def test_run_seed_is_the_spawned_child_whatever_the_number_of_runs() -> None:
+    for n in (3, 10, 50):
+        children = np.random.SeedSequence(2026).spawn(n)
+        for i in (0, 1, 2):
+            word = int(children[i].generate_state(1, np.uint64)[0])
+            assert run_seed(2026, i) == word >> 1
+    seeds = [run_seed(7, i) for i in range(200)]
+    assert len(set(seeds)) == 200
+    assert all(0 <= s < 2**63 for s in seeds)
+    with pytest.raises(ValueError, match=">= 0"):
+        run_seed(-1, 0)
