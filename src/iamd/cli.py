@@ -87,6 +87,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-tracks", type=_positive_int, default=10_000, help="simulated tracks (default: 10000)"
     )
 
+    a = sub.add_parser("assign", help="solve a weapon-target assignment problem file")
+    a.add_argument(
+        "problem", type=Path, help="WTA problem: JSON (.json) or text instance (gzip or not)"
+    )
+    a.add_argument("--out", type=Path, required=True, help="solution JSON to write")
+    a.add_argument(
+        "--method",
+        choices=["auto", "exact", "greedy", "fast"],
+        default="auto",
+        help="solver (default: auto = exact if small, else fast)",
+    )
+    a.add_argument(
+        "--time-limit",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="time limit in seconds (default: 1.0)",
+    )
+    a.add_argument(
+        "--lambda-cost",
+        type=float,
+        default=None,
+        metavar="L",
+        help="weight of ammunition cost in the objective (default: the problem's)",
+    )
+    a.add_argument("--seed", type=_seed, default=0, help="seed of the local search (default: 0)")
+
     t = sub.add_parser("track", help="track plots (CSV or Parquet) into confirmed tracks")
     t.add_argument("plots", type=Path, help="plots file: t_s, x_m, y_m, z_m [, sigma_m, sensor_id]")
     t.add_argument("--out", type=Path, required=True, help="tracks file (.csv or .parquet)")
@@ -144,6 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from iamd.analysis.cli import sweep_command
 
             return sweep_command(args)
+        if args.command == "assign":
+            from iamd.engage.wta.cli import assign_command
+
+            return assign_command(
+                args.problem, args.out, args.method, args.time_limit, args.lambda_cost, args.seed
+            )
         if args.command == "track":
             from iamd.track.tool import track_command
 
