@@ -23,7 +23,7 @@ STAGES = {
     "truth (build_truth)": "truth.py",
     "sensing (detect)": "radar.py",
     "envelopes (intercept_options)": "envelope.py",
-    "pictures (TruthPicture.update)": "picture.py",
+    "pictures (sensed tracking)": "sensed.py",
 }
 
 

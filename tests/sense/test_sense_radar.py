@@ -352,7 +352,7 @@ def test_plot_positions_agree_with_measured_range_and_angles() -> None:
     assert sorted(p.entity.tolist()) == [0, 1]
     # Noise-free plots sit on the true positions (to well under a metre).
     np.testing.assert_allclose(p.pos_ecef_m, pos[p.entity], atol=0.01)
-    assert np.all(p.t_s == 1.0)
+    assert np.all(p.t_s == 0.0)  # stamped with the time of the positions measured
 
 
 def _plots_to_tuple(p: Any) -> tuple[np.ndarray, ...]:

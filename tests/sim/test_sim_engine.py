@@ -56,6 +56,7 @@ def test_same_seed_gives_identical_summary_and_threats_in_two_processes(
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
     assert (a / "threats.csv").read_bytes() != (c / "threats.csv").read_bytes()
     assert b'"seed": 3' in (a / "summary.json").read_bytes()
+    assert b'"picture": "sensed"' in (a / "summary.json").read_bytes()  # the default picture
     assert b'"seed": 4' in (c / "summary.json").read_bytes()
 
 

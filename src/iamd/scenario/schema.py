@@ -48,9 +48,11 @@ class Policy(StrEnum):
 
 
 class PictureMode(StrEnum):
-    """Where the air picture comes from: ``truth`` gives perfect tracks of every detected
-    object (a baseline for analysis); sensed tracking is a later stage."""
+    """Where the air picture comes from: ``sensed`` tracks the radars' plots (noise, false
+    alarms, cooperative replies) with a multi-sensor tracker per picture; ``truth`` gives
+    perfect tracks of every detected object (a baseline for analysis)."""
 
+    SENSED = "sensed"
     TRUTH = "truth"
 
 
@@ -231,6 +233,24 @@ class RulesOfEngagement(_Model):
     )
 
 
+class Tracking(_Model):
+    """Sensing and tracking settings of the sensed picture."""
+
+    false_alarms_per_s: float = Field(
+        default=0.1,
+        ge=0,
+        le=100,
+        description="Mean false plots per second of each radar, spread over its coverage "
+        "(a radar scanning every T s reports rate x T per scan).",
+    )
+    cooperative_dropout: float = Field(
+        default=0.03,
+        ge=0,
+        le=1,
+        description="Probability that one transponder (ADS-B, Mode S) or IFF reply is lost.",
+    )
+
+
 class Theatre(_Model):
     """The map: its name, bounding box and the countries drawn on it."""
 
@@ -264,7 +284,8 @@ class Scenario(_Model):
     time_step_s: float = Field(default=2.0, gt=0, le=60, description="Clock step (s).")
     seed: int = Field(default=0, ge=0, description="Seed when `--seed` is not given.")
     policy: Policy = Policy.INTEGRATED
-    picture: PictureMode = PictureMode.TRUTH
+    picture: PictureMode = PictureMode.SENSED
+    tracking: Tracking = Field(default_factory=Tracking)
     theatre: Theatre = Field(default_factory=Theatre)
     nations: list[Nation] = Field(min_length=1)
     assets: list[Asset] = Field(default_factory=list)

@@ -10,8 +10,10 @@ outside the sector or elevation limits, above the radar's altitude ceiling or be
 reference range (the instrumented range) are not detected; a lower elevation limit of 0° or
 less means "down to the radar horizon". Each radar scans every ``scan_period_s`` from a phase
 fixed by its id; a radar faster than the clock gets every look of the step
-(``Pd_step = 1 - (1 - Pd)^looks``). This is the honest first version; clutter,
-false alarms and cooperative surveillance belong to the sensed picture.
+(``Pd_step = 1 - (1 - Pd)^looks``). Each plot carries the ECEF covariance of its converted
+range/azimuth/elevation measurement (:func:`measurement_covariance_ecef`, Lerro and
+Bar-Shalom, IEEE TAES 29(3), 1993, linearised). False alarms (:mod:`iamd.sense.clutter`) and
+cooperative replies (:mod:`iamd.sense.cooperative`) are added by :func:`iamd.sense.scan.scan`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from iamd.geo.horizon import above_radar_horizon
-from iamd.geo.wgs84 import aer_to_ecef, ecef_to_aer, ecef_to_lla, lla_to_ecef
+from iamd.geo.geodesic import great_circle_distance_m
+from iamd.geo.horizon import radar_horizon_range_m
+from iamd.geo.wgs84 import (
+    A_M,
+    B_M,
+    aer_to_enu,
+    ecef_to_lla,
+    enu_rotation,
+    enu_to_aer,
+    lla_to_ecef,
+)
 from iamd.rng import key
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,9 +67,10 @@ def pd_swerling1(snr: FloatArray, pfa: float = PFA) -> FloatArray:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorArray:
-    """All radars of a scenario as arrays of shape (S,) or (S, 3).
+    """All radars of a scenario as arrays of shape (S,), (S, 3) or (S, 3, 3).
 
-    Angles in radians; ``sector_half_rad`` is π for an all-round radar.
+    Angles in radians; ``sector_half_rad`` is π for an all-round radar; ``enu_rot`` holds each
+    antenna's ENU rotation (rows: East, North, Up in ECEF; ``vec_enu = enu_rot @ vec_ecef``).
     """
 
     ids: tuple[str, ...]
@@ -81,6 +93,7 @@ class SensorArray:
     sigma_el_rad: FloatArray
     sector_center_rad: FloatArray
     sector_half_rad: FloatArray
+    enu_rot: FloatArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -135,15 +148,24 @@ def make_sensor_array(
         sigma_el_rad=np.asarray(sigma_elevation_mrad, dtype=np.float64) * 1e-3,
         sector_center_rad=np.radians(np.asarray(sector_center_deg, dtype=np.float64)),
         sector_half_rad=np.radians(np.asarray(sector_width_deg, dtype=np.float64)) / 2.0,
+        enu_rot=enu_rotation(lat, lon).reshape(-1, 3, 3),
     )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plots:
-    """Detections of one clock step, shape (P,) or (P, 3).
+    """Plots of one clock step, shape (P,), (P, 3) or (P, 3, 3).
 
-    ``entity`` is the index of the true object that caused the plot (for scoring only; a
-    tracker must not use it).
+    Attributes:
+        t_s: time of the measured position (s).
+        sensor: index of the radar.
+        entity: index of the true object that caused the plot, -1 for a false alarm (for
+            scoring only; a tracker must not use it).
+        range_m, az_rad, el_rad: the measurement.
+        pos_ecef_m: (P, 3) the measurement converted to ECEF.
+        cov_ecef_m2: (P, 3, 3) its covariance (:func:`measurement_covariance_ecef`).
+        squawk: a transponder reply (ADS-B / Mode S) was associated with the plot.
+        iff: an allied IFF (Mode 5) answer was associated with the plot.
     """
 
     t_s: FloatArray
@@ -153,9 +175,84 @@ class Plots:
     az_rad: FloatArray
     el_rad: FloatArray
     pos_ecef_m: FloatArray
+    cov_ecef_m2: FloatArray
+    squawk: BoolArray
+    iff: BoolArray
 
     def __len__(self) -> int:
         return len(self.sensor)
+
+    @classmethod
+    def empty(cls) -> Plots:
+        """No plots."""
+        f = np.zeros(0)
+        return cls(
+            t_s=f,
+            sensor=np.zeros(0, dtype=np.int64),
+            entity=np.zeros(0, dtype=np.int64),
+            range_m=f,
+            az_rad=f,
+            el_rad=f,
+            pos_ecef_m=np.zeros((0, 3)),
+            cov_ecef_m2=np.zeros((0, 3, 3)),
+            squawk=np.zeros(0, dtype=bool),
+            iff=np.zeros(0, dtype=bool),
+        )
+
+    def concat(self, other: Plots) -> Plots:
+        """This table's plots followed by ``other``'s."""
+        return Plots(
+            **{
+                name: np.concatenate([getattr(self, name), getattr(other, name)])
+                for name in Plots.__slots__
+            }
+        )
+
+
+def measurement_covariance_ecef(
+    sensors: SensorArray,
+    sensor: IntArray,
+    az_rad: FloatArray,
+    el_rad: FloatArray,
+    range_m: FloatArray,
+) -> FloatArray:
+    """ECEF covariance ``(P, 3, 3)`` of P converted azimuth/elevation/range measurements of
+    the radars ``sensor`` (P,): ``R_ecef = Rot' J diag(σ_az², σ_el², σ_r²) J' Rot`` with J the
+    Jacobian of the AER-to-ENU conversion and Rot the radar's ENU rotation (linearised, without
+    the debiasing of Lerro and Bar-Shalom 1993). It is the same kernel as
+    ``iamd.track.filters.radar_plot_covariance_ecef``, kept here because sensing may not
+    import the tracking stage.
+
+    >>> radar = make_sensor_array(ids=["r"], nation=["BGR"], type_=["t"], lat_deg=[0.0],
+    ...     lon_deg=[0.0], site_alt_m=[0.0], antenna_height_m=[0.0], detection_range_km=[100.0],
+    ...     rcs_ref_m2=[1.0], pd_ref=[0.9], min_elevation_deg=[0.0], max_elevation_deg=[80.0],
+    ...     max_altitude_km=[30.0], scan_period_s=[1.0], sigma_range_m=[5.0],
+    ...     sigma_azimuth_mrad=[1.0], sigma_elevation_mrad=[2.0], sector_center_deg=[0.0],
+    ...     sector_width_deg=[360.0])
+    >>> c = measurement_covariance_ecef(radar, np.array([0]), np.array([0.0]), np.array([0.0]),
+    ...                                 np.array([1e4]))
+    >>> np.round(np.diag(c[0]), 6).tolist()   # ECEF x = up, y = east (r σ_az), z = north (σ_r)
+    [400.0, 100.0, 25.0]
+    """
+    sa, ca = np.sin(az_rad), np.cos(az_rad)
+    se, ce = np.sin(el_rad), np.cos(el_rad)
+    r = range_m
+    j = np.empty((len(sensor), 3, 3))
+    j[:, 0, 0], j[:, 1, 0], j[:, 2, 0] = r * ce * ca, -r * ce * sa, 0.0  # d/d az
+    j[:, 0, 1], j[:, 1, 1], j[:, 2, 1] = -r * se * sa, -r * se * ca, r * ce  # d/d el
+    j[:, 0, 2], j[:, 1, 2], j[:, 2, 2] = ce * sa, ce * ca, se  # d/d range
+    var = np.stack(
+        [
+            sensors.sigma_az_rad[sensor] ** 2,
+            sensors.sigma_el_rad[sensor] ** 2,
+            sensors.sigma_range_m[sensor] ** 2,
+        ],
+        axis=-1,
+    )
+    c_enu = (j * var[:, None, :]) @ np.swapaxes(j, -1, -2)
+    rot = sensors.enu_rot[sensor]
+    c = np.swapaxes(rot, -1, -2) @ c_enu @ rot
+    return np.asarray(0.5 * (c + np.swapaxes(c, -1, -2)))
 
 
 def scanning(sensors: SensorArray, t_s: float, dt_s: float) -> IntArray:
@@ -169,43 +266,50 @@ def scanning(sensors: SensorArray, t_s: float, dt_s: float) -> IntArray:
 
 
 def visibility(
-    sensors: SensorArray, pos_ecef_m: FloatArray
+    sensors: SensorArray, pos_ecef_m: FloatArray, rows: IntArray | None = None
 ) -> tuple[BoolArray, FloatArray, FloatArray, FloatArray]:
-    """Geometric visibility of N targets from S radars.
+    """Geometric visibility of N targets from S radars (or the radars ``rows`` of them).
 
     Args:
         pos_ecef_m: (N, 3) target positions.
+        rows: (S',) indices of the radars to use (default all).
 
     Returns:
         ``visible`` (S, N) — inside horizon, sector, elevation, ceiling and instrumented range;
         and azimuth, elevation (rad), slant range (m), each (S, N).
     """
-    lat = sensors.lat_rad[:, None]
-    lon = sensors.lon_rad[:, None]
-    alt = sensors.alt_m[:, None]
-    az, el, rng = ecef_to_aer(pos_ecef_m[None, :, :], lat, lon, alt)
-    _, _, tgt_alt = ecef_to_lla(pos_ecef_m)
-    horizon = above_radar_horizon(sensors.pos_ecef_m[:, None, :], pos_ecef_m[None, :, :])
-    off = np.abs(np.mod(az - sensors.sector_center_rad[:, None] + np.pi, 2 * np.pi) - np.pi)
+    r = slice(None) if rows is None else rows
+    t_lat, t_lon, tgt_alt = ecef_to_lla(pos_ecef_m)  # once for the targets
+    d = pos_ecef_m[None, :, :] - sensors.pos_ecef_m[r][:, None, :]
+    az, el, rng = enu_to_aer(np.einsum("sij,snj->sni", sensors.enu_rot[r], d))
+    # 4/3-Earth horizon (as iamd.geo.horizon.above_radar_horizon, from the sites' LLA)
+    ground = great_circle_distance_m(
+        sensors.lat_rad[r][:, None], sensors.lon_rad[r][:, None], t_lat[None, :], t_lon[None, :]
+    )
+    horizon = ground <= radar_horizon_range_m(sensors.alt_m[r][:, None], tgt_alt[None, :])
+    off = np.abs(np.mod(az - sensors.sector_center_rad[r][:, None] + np.pi, 2 * np.pi) - np.pi)
+    min_el = sensors.min_el_rad[r][:, None]
     visible = (
         horizon
-        & (off <= sensors.sector_half_rad[:, None])
-        & ((el >= sensors.min_el_rad[:, None]) | (sensors.min_el_rad[:, None] <= 0.0))
-        & (el <= sensors.max_el_rad[:, None])
-        & (tgt_alt[None, :] <= sensors.max_alt_m[:, None])
-        & (rng <= INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[:, None])
+        & (off <= sensors.sector_half_rad[r][:, None])
+        & ((el >= min_el) | (min_el <= 0.0))
+        & (el <= sensors.max_el_rad[r][:, None])
+        & (tgt_alt[None, :] <= sensors.max_alt_m[r][:, None])
+        & (rng <= INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[r][:, None])
     )
     return visible, az, el, rng
 
 
 def detection_probability(
-    sensors: SensorArray, rng_m: FloatArray, rcs_m2: FloatArray
+    sensors: SensorArray, rng_m: FloatArray, rcs_m2: FloatArray, rows: IntArray | None = None
 ) -> FloatArray:
-    """Pd (S, N) of targets of RCS ``rcs_m2`` (N,) at slant ranges ``rng_m`` (S, N)."""
+    """Pd (S, N) of targets of RCS ``rcs_m2`` (N,) at slant ranges ``rng_m`` (S, N) from the
+    radars (or the radars ``rows`` of them)."""
+    r = slice(None) if rows is None else rows
     snr = (
-        sensors.snr_ref[:, None]
-        * (rcs_m2[None, :] / sensors.rcs_ref_m2[:, None])
-        * (sensors.range_ref_m[:, None] / np.maximum(rng_m, 1.0)) ** 4
+        sensors.snr_ref[r][:, None]
+        * (rcs_m2[None, :] / sensors.rcs_ref_m2[r][:, None])
+        * (sensors.range_ref_m[r][:, None] / np.maximum(rng_m, 1.0)) ** 4
     )
     return pd_swerling1(snr)
 
@@ -219,7 +323,9 @@ def detect(
     dt_s: float,
     generators: list[np.random.Generator],
 ) -> Plots:
-    """Plots of the radars that scan during ``[t_s, t_s + dt_s)``.
+    """Plots of the radars that scan during ``[t_s, t_s + dt_s)``, of the objects at their
+    positions at ``t_s`` (the time stamp of the plots). No false alarms and no cooperative
+    replies here (see :func:`iamd.sense.scan.scan`).
 
     Args:
         pos_ecef_m: (N, 3) true positions; present: (N,) objects in the air and alive.
@@ -230,21 +336,11 @@ def detect(
     looks = scanning(sensors, t_s, dt_s)
     s_idx = np.flatnonzero(looks)
     if len(s_idx) == 0 or not present.any():
-        empty = np.zeros(0)
-        return Plots(
-            t_s=empty,
-            sensor=np.zeros(0, dtype=np.int64),
-            entity=np.zeros(0, dtype=np.int64),
-            range_m=empty,
-            az_rad=empty,
-            el_rad=empty,
-            pos_ecef_m=np.zeros((0, 3)),
-        )
+        return Plots.empty()
     n = len(pos_ecef_m)
-    sub = _take(sensors, s_idx)
     obj = np.flatnonzero(present)
-    visible, az, el, rng = visibility(sub, pos_ecef_m[obj])
-    pd_look = detection_probability(sub, rng, rcs_m2[obj])
+    visible, az, el, rng = visibility(sensors, pos_ecef_m[obj], s_idx)
+    pd_look = detection_probability(sensors, rng, rcs_m2[obj], s_idx)
     pd = 1.0 - (1.0 - pd_look) ** looks[s_idx][:, None]  # every look of the step
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
@@ -254,19 +350,59 @@ def detect(
     hit = visible & (u[:, obj] < pd)
     rows, cols = np.nonzero(hit)
     ent = obj[cols]
-    m_rng = rng[rows, cols] + z[rows, ent, 0] * sub.sigma_range_m[rows]
-    m_az = az[rows, cols] + z[rows, ent, 1] * sub.sigma_az_rad[rows]
-    m_el = el[rows, cols] + z[rows, ent, 2] * sub.sigma_el_rad[rows]
-    pos = aer_to_ecef(m_az, m_el, m_rng, sub.lat_rad[rows], sub.lon_rad[rows], sub.alt_m[rows])
+    sensor = s_idx[rows].astype(np.int64)
+    m_rng = rng[rows, cols] + z[rows, ent, 0] * sensors.sigma_range_m[sensor]
+    m_az = az[rows, cols] + z[rows, ent, 1] * sensors.sigma_az_rad[sensor]
+    m_el = el[rows, cols] + z[rows, ent, 2] * sensors.sigma_el_rad[sensor]
+    pos = aer_to_ecef_at(sensors, sensor, m_az, m_el, m_rng)
     return Plots(
-        t_s=np.full(len(rows), t_s + dt_s),
-        sensor=s_idx[rows].astype(np.int64),
+        t_s=np.full(len(rows), float(t_s)),
+        sensor=sensor,
         entity=ent.astype(np.int64),
         range_m=m_rng,
         az_rad=m_az,
         el_rad=m_el,
         pos_ecef_m=pos.reshape(-1, 3),
+        cov_ecef_m2=measurement_covariance_ecef(sensors, sensor, m_az, m_el, m_rng),
+        squawk=np.zeros(len(rows), dtype=bool),
+        iff=np.zeros(len(rows), dtype=bool),
     )
+
+
+def aer_to_ecef_at(
+    sensors: SensorArray,
+    sensor: IntArray,
+    az_rad: FloatArray,
+    el_rad: FloatArray,
+    range_m: FloatArray,
+) -> FloatArray:
+    """ECEF positions ``(P, 3)`` of P azimuth/elevation/range measurements of the radars
+    ``sensor`` (P,) (`iamd.geo.wgs84.aer_to_ecef` with the radars' stored rotations)."""
+    enu = aer_to_enu(az_rad, el_rad, range_m).reshape(-1, 3)
+    return np.asarray(
+        sensors.pos_ecef_m[sensor] + np.einsum("pji,pj->pi", sensors.enu_rot[sensor], enu)
+    )
+
+
+def approx_height_m(pos_ecef_m: FloatArray) -> FloatArray:
+    """Height above the WGS84 ellipsoid (m) of positions ``(..., 3)``, approximated as the
+    distance from the centre minus the ellipsoid's radius at the same geocentric latitude —
+    within 2 m of the geodetic height below 300 km (5 m at 1,000 km), and cheaper than
+    `iamd.geo.wgs84.ecef_to_lla`; for thresholds (ceilings, speed priors).
+
+    >>> round(float(approx_height_m(lla_to_ecef(0.7, 0.4, 30_000.0))))
+    30000
+    """
+    p = np.asarray(pos_ecef_m, dtype=np.float64)
+    r = np.linalg.norm(p, axis=-1)
+    s2 = (p[..., 2] / r) ** 2
+    radius = A_M * B_M / np.sqrt(B_M * B_M * (1.0 - s2) + A_M * A_M * s2)
+    return np.asarray(r - radius)
+
+
+def take_sensors(sensors: SensorArray, idx: IntArray) -> SensorArray:
+    """The radars ``idx`` of an array, as a new array (every field indexed alike)."""
+    return _take(sensors, idx)
 
 
 def _take(sensors: SensorArray, idx: IntArray) -> SensorArray:

@@ -1,11 +1,23 @@
 """The clock that runs the pipeline, step by step, and writes the event log.
 
 One step of ``time_step_s``: objects move (truth, precomputed on the clock), radars scan and
-detect, pictures fold the detections in and assign identities, engagements due in the step
-are resolved by a kill draw, threats that may be engaged are offered to the effectors, and
-threats that reach their aim point (leakers) or aircraft that land leave the air. Every
-random draw comes from a stream keyed by the run's seed and the ids concerned
-(``iamd.rng``), so a run is a pure function of its scenario and seed.
+detect (with noise, false alarms and cooperative replies), pictures fold the plots in and
+assign identities, engagements due in the step are resolved by a kill draw, threats that may
+be engaged are offered to the effectors, and threats that reach their aim point (leakers) or
+aircraft that land leave the air. Every random draw comes from a stream keyed by the run's
+seed and the ids concerned (``iamd.rng``), so a run is a pure function of its scenario and
+seed.
+
+The air picture is ``sensed`` by default: a multi-sensor tracker per picture
+(`iamd.track.sensed`) on the plots, and the engagement stage works on its confirmed tracks —
+candidates, predicted intercepts from the track's state (`iamd.track.predict`), the unit's
+distance. Scoring and the effect of a shot use the true object each track follows (its
+``entity``); a shot at a false track is wasted. Identity is still the ``truth`` identity of
+that object (the classifier of `iamd.identify` comes later), so a false track is ``unknown``
+and never engaged under rules that engage ``hostile`` only; the sharing policy and the threat
+evaluation (time to go) also still read the object's true aim and impact time. With
+``picture: truth`` the engine runs the perfect-information baseline
+(`iamd.track.picture.TruthPicture`, true trajectories for the intercepts).
 """
 
 from __future__ import annotations
@@ -22,20 +34,31 @@ from iamd.engage.envelope import EffectorArray, intercept_options
 from iamd.engage.shoot import EngagementState
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.truth_identity import truth_identity
-from iamd.rng import stream
-from iamd.scenario.catalog import THREAT_CLASSES
+from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES
 from iamd.scenario.loader import LoadedScenario
-from iamd.sense.radar import SensorArray, detect
+from iamd.scenario.schema import PictureMode
+from iamd.sense.clutter import false_alarms_per_scan
+from iamd.sense.radar import SensorArray, approx_height_m, scanning
+from iamd.sense.scan import scan, sensor_streams
 from iamd.sim.events import EventLog
 from iamd.sim.outcome import asset_hits, summarize, threat_table
 from iamd.sim.setup import build_effectors, build_sensors
+from iamd.track.metrics import ospa
 from iamd.track.picture import PictureLayout, TruthPicture, picture_layout
+from iamd.track.predict import predict_positions
+from iamd.track.sensed import PictureUpdate, SensedPicture
 from iamd.world.truth import Truth, build_truth
 
 FloatArray = npt.NDArray[np.float64]
 
 LOOKAHEAD_S = 300.0
 """How far ahead the engagement stage looks for an intercept (s)."""
+OSPA_EVERY_S = 20.0
+"""Interval at which the pictures are scored against the truth picture (s)."""
+OSPA_CUTOFF_M = 10_000.0
+"""OSPA cut-off c (m), order 1: a missed or false track costs 10 km."""
+FALSE_TRACK = "false track"
+"""Identity evidence of a track that follows no object."""
 
 ProgressFn = Callable[[int, int], None]
 
@@ -51,6 +74,8 @@ class RunResult:
         engagements: one row per engagement (unit, threat, rounds, cost, result).
         truth: the trajectories (for reports).
         sensors, effectors: the deployed units.
+        layout: the pictures of the policy.
+        picture: the sensed pictures at the end of the run (None with ``picture: truth``).
     """
 
     loaded: LoadedScenario
@@ -63,6 +88,7 @@ class RunResult:
     sensors: SensorArray
     effectors: EffectorArray
     layout: PictureLayout
+    picture: SensedPicture | None = None
 
 
 def run(
@@ -80,14 +106,23 @@ def run(
         sc.policy.value, nations, [n.participates for n in sc.nations], list(sensors.nation)
     )
     n = len(truth.ids)
-    picture = TruthPicture(layout=layout, n=n)
-    state = EngagementState(units=units, n=n)
+    sensed = sc.picture == PictureMode.SENSED
+    picture = TruthPicture(layout=layout, n=n)  # the baseline, and the reference of OSPA
+    tracker = (
+        SensedPicture(layout=layout, sensors=sensors, nations=nations, n_objects=n)
+        if sensed
+        else None
+    )
+    # Engagement slots: the objects, and with a sensed picture one more for false tracks.
+    slots = n + 1 if sensed else n
+    state = EngagementState(units=units, n=slots)
     log = EventLog()
-    sensor_rngs = [stream(seed, "sense", sid) for sid in sensors.ids]
+    streams = sensor_streams(seed, sensors.ids)
     alive = np.ones(n, dtype=bool)
     ended = np.zeros(n, dtype=bool)
     class_index = np.array([THREAT_CLASSES.index(c) for c in truth.cls], dtype=np.int64)
     is_bm = truth.cls == "ballistic_missile"
+    hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
     identity, evidence = truth_identity(truth.cls, truth.has_iff)
     roe = set(sc.rules_of_engagement.engage_identities)
     may_engage_identity = np.isin(identity, list(roe))
@@ -97,11 +132,23 @@ def run(
         else 1
     )
     policy_allowed = _policy_matrix(sc.policy.value, loaded, units, truth)
+    if sensed:  # the false-track slot: never allowed, never alive
+        class_index = np.append(class_index, 0)
+        is_bm = np.append(is_bm, False)
+        may_engage_identity = np.append(may_engage_identity, False)
+        policy_allowed = np.hstack([policy_allowed, np.zeros((len(units), 1), dtype=bool)])
+    slot_ids = [*truth.ids, ""][:slots]
     unit_picture = np.array([layout.of_nation[nat] for nat in units.nation], dtype=np.int64)
     launched = np.zeros(n, dtype=bool)
     asset_nation = [a.nation for a in sc.assets]
     steps = len(truth.t_grid_s)
     horizon = max(1, round(LOOKAHEAD_S / dt))
+    ospa_every = max(1, round(OSPA_EVERY_S / dt))
+    ospa_samples: list[list[float]] = [[] for _ in layout.names]
+    fa_per_scan = false_alarms_per_scan(sensors, sc.tracking.false_alarms_per_s)
+    coop_transponder = truth.has_transponder & ~hostile  # threats never reply
+    coop_iff = truth.has_iff & ~hostile
+    track_of_engagement: dict[int, str] = {}
 
     for k in range(steps):
         t = float(truth.t_grid_s[k])
@@ -123,23 +170,29 @@ def run(
         launched |= started
         present = truth.present[:, k] & alive
         pos = truth.pos_ecef_m[:, k, :]
-        # 2. engagements due in this step
-        for eng, killed in state.resolve(t_next, alive, seed, truth.ids):
+        # 2. engagements due in this step (a shot at a false track hits nothing)
+        alive_slots = np.append(alive, False) if sensed else alive
+        for eng, killed in state.resolve(t_next, alive_slots, seed, slot_ids):
             j = eng.threat
-            kk = min(int(np.searchsorted(truth.t_grid_s, eng.t_intercept_s)), steps - 1)
-            lat, lon, alt = _lla(truth.pos_ecef_m[j, kk])
+            lat = lon = alt = float("nan")
+            if j < n:
+                kk = min(int(np.searchsorted(truth.t_grid_s, eng.t_intercept_s)), steps - 1)
+                lat, lon, alt = _lla(truth.pos_ecef_m[j, kk])
             log.append(
                 eng.t_intercept_s,
                 "intercept" if killed else "miss",
-                entity=truth.ids[j],
+                entity=slot_ids[j],
                 unit=units.ids[eng.unit],
                 nation=units.nation[eng.unit],
                 lat_deg=lat,
                 lon_deg=lon,
                 alt_m=alt,
                 value=eng.pk_salvo,
-                detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)",
+                detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)"
+                + ("" if j < n else f", {FALSE_TRACK} {track_of_engagement[eng.seq]}"),
             )
+        if sensed:
+            alive[:] = alive_slots[:n]
         present &= alive
         # 3. leakers and landings: objects whose flight ends within the step
         finishing = np.flatnonzero(alive & ~ended & (truth.t_end_s < t_next) & launched)
@@ -186,76 +239,137 @@ def run(
                 )
         present &= alive
         # 4. sensing and the pictures
-        plots = detect(sensors, pos, present, truth.rcs_m2, t, dt, sensor_rngs)
-        ip, ie, dp, de = picture.update(t_next, plots.sensor, plots.entity, alive & present)
-        for p_idx, j in zip(ip, ie, strict=True):
-            lat, lon, alt = _lla(pos[j])
-            log.append(
-                t_next,
-                "track_init",
-                entity=truth.ids[j],
-                picture=layout.names[p_idx],
-                lat_deg=lat,
-                lon_deg=lon,
-                alt_m=alt,
-            )
-            log.append(
-                t_next,
-                "identity",
-                entity=truth.ids[j],
-                picture=layout.names[p_idx],
-                detail=f"{identity[j]} ({evidence[j]})",
-            )
-        for p_idx, j in zip(dp, de, strict=True):
-            log.append(t_next, "track_drop", entity=truth.ids[j], picture=layout.names[p_idx])
+        plots = scan(
+            sensors,
+            pos,
+            present,
+            truth.rcs_m2,
+            t,
+            dt,
+            streams,
+            has_transponder=coop_transponder,
+            has_iff=coop_iff,
+            false_alarms_per_scan=fa_per_scan,
+            dropout=sc.tracking.cooperative_dropout,
+        )
+        real = plots.entity >= 0
+        ip, ie, dp, de = picture.update(
+            t_next, plots.sensor[real], plots.entity[real], alive & present
+        )
+        if tracker is None:
+            _log_truth_picture(log, t_next, truth, layout, pos, identity, evidence, ip, ie, dp, de)
+        else:
+            update = tracker.update(t, plots, scanning(sensors, t, dt), alive)
+            _log_sensed_picture(log, t_next, truth, layout, nations, identity, evidence, update)
+        if k % ospa_every == 0 and tracker is not None:
+            for p_idx in range(len(layout.names)):
+                ospa_samples[p_idx].append(
+                    ospa(
+                        pos[picture.held[p_idx]],
+                        tracker.positions(p_idx),
+                        cutoff_m=OSPA_CUTOFF_M,
+                    )
+                )
         # 5. engagement
         engaged = state.engaged()
-        cand = np.flatnonzero(
-            present
-            & may_engage_identity
-            & ~engaged
-            & (state.attempts < max_attempts)
-            & picture.held.any(axis=0)
-        )
+        if tracker is None:
+            cand = np.flatnonzero(
+                present
+                & may_engage_identity
+                & ~engaged
+                & (state.attempts < max_attempts)
+                & picture.held.any(axis=0)
+            )
+            cand_picture = rows = np.zeros(0, dtype=np.int64)
+        else:
+            trk = tracker.tracks
+            rows = _track_candidates(tracker, alive, may_engage_identity, engaged,
+                                     state.attempts < max_attempts, n)  # fmt: skip
+            ent = trk.entity[rows]
+            cand = np.where(ent >= 0, ent, n)
+            cand_picture = trk.picture[rows]
         if len(cand) and len(units):
             h_end = min(steps, k + 1 + horizon)
             window = slice(k + 1, h_end)
-            allowed = policy_allowed[:, cand] & picture.held[unit_picture][:, cand]
+            t_window = truth.t_grid_s[window]
+            if tracker is None:
+                allowed = policy_allowed[:, cand] & picture.held[unit_picture][:, cand]
+            else:
+                allowed = policy_allowed[:, cand] & (unit_picture[:, None] == cand_picture)
             if allowed.any():
+                if tracker is None:
+                    pred = truth.pos_ecef_m[cand, window, :]
+                    pred_alt = truth.alt_m[cand, window]
+                    pred_present = truth.present[cand, window]
+                    now = pos[cand]
+                else:
+                    state_6 = tracker.tracks.table.state[rows]
+                    pred = predict_positions(state_6, is_bm[cand], t_window - t)
+                    pred_alt = approx_height_m(pred)
+                    pred_present = np.logical_and.accumulate(pred_alt > 0.0, axis=1)
+                    now = state_6[:, :3]
                 opts = intercept_options(
                     units,
                     t_next + units.reaction_s,
-                    truth.t_grid_s[window],
-                    truth.pos_ecef_m[cand, window, :],
-                    truth.alt_m[cand, window],
-                    truth.present[cand, window],
+                    t_window,
+                    pred,
+                    pred_alt,
+                    pred_present,
                     class_index[cand],
                     is_bm[cand],
                     allowed,
                 )
-                dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - pos[None, cand, :], axis=-1)
-                urgency = truth.t_end_s[cand] - t
+                dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - now[None, :, :], axis=-1)
+                t_end = np.append(truth.t_end_s, np.inf)[cand]
+                urgency = t_end - t
                 for eng in state.choose(
                     t_next, cand, urgency, class_index[cand], allowed, opts, dist
                 ):
                     j = eng.threat
+                    label = ""
+                    if tracker is not None:
+                        col = np.flatnonzero(
+                            (cand == j) & (cand_picture == unit_picture[eng.unit])
+                        )[0]
+                        row = rows[col]
+                        label = (
+                            f"{layout.names[tracker.tracks.picture[row]]} track "
+                            f"{tracker.tracks.number[row]}"
+                        )
+                        track_of_engagement[eng.seq] = label
                     log.append(
                         eng.t_fire_s,
                         "fire",
-                        entity=truth.ids[j],
+                        entity=slot_ids[j],
                         unit=units.ids[eng.unit],
                         nation=units.nation[eng.unit],
                         value=eng.cost_usd,
                         detail=f"{eng.rounds} x {units.type[eng.unit]}, intercept at "
-                        f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km",
+                        f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km"
+                        + (f", {label}" if label else ""),
                     )
         if progress is not None:
             progress(k + 1, steps)
 
     events = log.frame()
-    engagements = _engagement_table(state, units, truth)
+    engagements = _engagement_table(state, units, truth, track_of_engagement)
     threats = threat_table(truth, events)
-    summary = summarize(loaded, seed, truth, events, engagements, __version__)
+    ospa_by_picture = (
+        {
+            name: (round(float(np.mean(v)), 3) if v else 0.0)
+            for name, v in zip(layout.names, ospa_samples, strict=True)
+        }
+        if tracker is not None
+        else {}
+    )
+    all_samples = [x for v in ospa_samples for x in v]
+    picture_stats = {
+        "picture_ospa_m": round(float(np.mean(all_samples)), 3) if all_samples else 0.0,
+        "picture_ospa_by_picture_m": ospa_by_picture,
+    }
+    summary = summarize(
+        loaded, seed, truth, events, engagements, __version__, picture_stats=picture_stats
+    )
     return RunResult(
         loaded=loaded,
         seed=seed,
@@ -267,7 +381,117 @@ def run(
         sensors=sensors,
         effectors=units,
         layout=layout,
+        picture=tracker,
     )
+
+
+def _track_candidates(
+    tracker: SensedPicture,
+    alive: npt.NDArray[np.bool_],
+    may_engage: npt.NDArray[np.bool_],
+    engaged: npt.NDArray[np.bool_],
+    attempts_left: npt.NDArray[np.bool_],
+    n: int,
+) -> npt.NDArray[np.int64]:
+    """Rows of the confirmed tracks that may be engaged: the object they follow (the slot
+    ``n`` for a false track) is alive, has an identity the rules allow, is not under
+    engagement and has attempts left; one track per object and picture (the one with most
+    updates), in order of picture and object."""
+    trk = tracker.tracks
+    rows = np.flatnonzero(trk.confirmed)
+    ent = trk.entity[rows]
+    slot = np.where(ent >= 0, ent, n)
+    alive_slot = np.append(alive, False)
+    ok = alive_slot[slot] & may_engage[slot] & ~engaged[slot] & attempts_left[slot]
+    rows, slot = rows[ok], slot[ok]
+    if len(rows) == 0:
+        return rows
+    order = np.lexsort((-trk.table.hits[rows], slot, trk.picture[rows]))
+    rows, slot = rows[order], slot[order]
+    pic = trk.picture[rows]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (pic[1:] != pic[:-1]) | (slot[1:] != slot[:-1])
+    return np.asarray(rows[first], dtype=np.int64)
+
+
+def _log_truth_picture(
+    log: EventLog,
+    t_s: float,
+    truth: Truth,
+    layout: PictureLayout,
+    pos: FloatArray,
+    identity: npt.NDArray[np.str_],
+    evidence: npt.NDArray[np.str_],
+    ip: npt.NDArray[np.int64],
+    ie: npt.NDArray[np.int64],
+    dp: npt.NDArray[np.int64],
+    de: npt.NDArray[np.int64],
+) -> None:
+    """Track starts, identities and drops of the truth picture."""
+    for p_idx, j in zip(ip, ie, strict=True):
+        lat, lon, alt = _lla(pos[j])
+        log.append(
+            t_s,
+            "track_init",
+            entity=truth.ids[j],
+            picture=layout.names[p_idx],
+            lat_deg=lat,
+            lon_deg=lon,
+            alt_m=alt,
+        )
+        log.append(
+            t_s,
+            "identity",
+            entity=truth.ids[j],
+            picture=layout.names[p_idx],
+            detail=f"{identity[j]} ({evidence[j]})",
+        )
+    for p_idx, j in zip(dp, de, strict=True):
+        log.append(t_s, "track_drop", entity=truth.ids[j], picture=layout.names[p_idx])
+
+
+def _log_sensed_picture(
+    log: EventLog,
+    t_s: float,
+    truth: Truth,
+    layout: PictureLayout,
+    nations: list[str],
+    identity: npt.NDArray[np.str_],
+    evidence: npt.NDArray[np.str_],
+    up: PictureUpdate,
+) -> None:
+    """Tracks confirmed (with their identity), re-acquired, handed over and dropped."""
+
+    def entity(j: int) -> str:
+        return truth.ids[j] if j >= 0 else ""
+
+    c = up.confirmed
+    for i in range(len(c)):  # a loop over the step's events, not over tracks
+        j, name = int(c.entity[i]), layout.names[c.picture[i]]
+        lat, lon, alt = _lla(c.pos_ecef_m[i])
+        label = f"{name} track {c.number[i]}"
+        log.append(t_s, "track_init", entity=entity(j), picture=name, lat_deg=lat,
+                   lon_deg=lon, alt_m=alt, detail=label)  # fmt: skip
+        why = f"{identity[j]} ({evidence[j]})" if j >= 0 else f"unknown ({FALSE_TRACK})"
+        log.append(t_s, "identity", entity=entity(j), picture=name, detail=f"{why}, {label}")
+    r = up.reacquired
+    for i in range(len(r)):
+        name = layout.names[r.picture[i]]
+        log.append(t_s, "reacquire", entity=entity(int(r.entity[i])), picture=name,
+                   value=float(r.value[i]),
+                   detail=f"{name} track {r.number[i]}, last held by "
+                   f"{layout.names[r.source[i]]}")  # fmt: skip
+    h = up.handover
+    for i in range(len(h)):
+        name = layout.names[h.picture[i]]
+        log.append(t_s, "handover", entity=entity(int(h.entity[i])), picture=name,
+                   detail=f"{name} track {h.number[i]}: {nations[h.source[i]]} -> "
+                   f"{nations[h.target[i]]}")  # fmt: skip
+    d = up.dropped
+    for i in range(len(d)):
+        name = layout.names[d.picture[i]]
+        log.append(t_s, "track_drop", entity=entity(int(d.entity[i])), picture=name,
+                   detail=f"{name} track {d.number[i]}")  # fmt: skip
 
 
 def _lla(pos_ecef_m: FloatArray) -> tuple[float, float, float]:
@@ -294,9 +518,13 @@ def _policy_matrix(
     return np.asarray(own | (part & target_part[None, :]))
 
 
-def _engagement_table(state: EngagementState, units: EffectorArray, truth: Truth) -> pd.DataFrame:
-    """One row per engagement; those still in flight at the end are ``unresolved``."""
+def _engagement_table(
+    state: EngagementState, units: EffectorArray, truth: Truth, tracks: dict[int, str]
+) -> pd.DataFrame:
+    """One row per engagement; those still in flight at the end are ``unresolved``. A shot at
+    a false track has an empty threat, class and aim nation."""
     records = [*state.done, *((e, "unresolved") for e in state.in_flight)]
+    n = len(truth.ids)
     rows = [
         {
             "seq": eng.seq,
@@ -304,9 +532,10 @@ def _engagement_table(state: EngagementState, units: EffectorArray, truth: Truth
             "unit_type": units.type[eng.unit],
             "unit_kind": units.kind[eng.unit],
             "nation": units.nation[eng.unit],
-            "threat": truth.ids[eng.threat],
-            "threat_class": truth.cls[eng.threat],
-            "aim_nation": truth.aim_nation[eng.threat],
+            "threat": truth.ids[eng.threat] if eng.threat < n else "",
+            "threat_class": str(truth.cls[eng.threat]) if eng.threat < n else "",
+            "aim_nation": str(truth.aim_nation[eng.threat]) if eng.threat < n else "",
+            "track": tracks.get(eng.seq, ""),
             "attempt": eng.attempt + 1,
             "t_fire_s": eng.t_fire_s,
             "t_intercept_s": eng.t_intercept_s,
@@ -320,7 +549,7 @@ def _engagement_table(state: EngagementState, units: EffectorArray, truth: Truth
     ]
     cols = [
         "seq", "unit", "unit_type", "unit_kind", "nation", "threat", "threat_class",
-        "aim_nation", "attempt", "t_fire_s", "t_intercept_s", "rounds", "pk_salvo",
+        "aim_nation", "track", "attempt", "t_fire_s", "t_intercept_s", "rounds", "pk_salvo",
         "cost_usd", "range_m", "result",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)

@@ -1,9 +1,9 @@
 """The append-only event log of a run.
 
-Every stage reports what happened (detections, track initiation and drop, identities,
-launches, intercepts, misses, impacts) as rows of one table; metrics, reports and replays are
-computed from it. Rows are ordered by ``(t_s, priority, seq)``, where ``seq`` is the order of
-appending, so the log is identical for identical runs.
+Every stage reports what happened (detections, track initiation, re-acquisition, hand-over
+and drop, identities, launches, intercepts, misses, impacts) as rows of one table; metrics,
+reports and replays are computed from it. Rows are ordered by ``(t_s, priority, seq)``, where
+``seq`` is the order of appending, so the log is identical for identical runs.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ PRIORITY = {
     "detect": 1,
     "track_init": 2,
     "identity": 3,
-    "track_drop": 4,
-    "fire": 5,
-    "intercept": 6,
-    "miss": 7,
-    "impact": 8,
-    "asset_hit": 9,
-    "land": 10,
+    "reacquire": 4,
+    "handover": 5,
+    "track_drop": 6,
+    "fire": 7,
+    "intercept": 8,
+    "miss": 9,
+    "impact": 10,
+    "asset_hit": 11,
+    "land": 12,
 }
 """Tie-break order of event kinds that share a time stamp."""
 

@@ -118,8 +118,12 @@ def summarize(
     events: pd.DataFrame,
     engagements: pd.DataFrame,
     version: str,
+    *,
+    picture_stats: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The figures of ``summary.json``: totals, ``by_class``, ``by_nation`` and provenance."""
+    """The figures of ``summary.json``: totals, ``by_class``, ``by_nation``, provenance and
+    the quality of the air picture (``picture_stats``: its OSPA against the truth picture,
+    computed by the engine while it runs; 0 when not given)."""
     sc = loaded.scenario
     threats = threat_table(truth, events)
     civil = {truth.ids[i] for i in np.flatnonzero(truth.cls == "airliner")}
@@ -166,4 +170,13 @@ def summarize(
         sums = engagements.groupby("unit_kind")["rounds"].sum()
         kinds = {str(k): int(v) for k, v in sums.items()}
     out["shots_by_effector_kind"] = kinds
+    stats = picture_stats or {}
+    out["picture_ospa_m"] = stats.get("picture_ospa_m", 0.0)
+    out["picture_ospa_by_picture_m"] = stats.get("picture_ospa_by_picture_m", {})
+    inits = events[events["kind"] == "track_init"]
+    out["tracks_initiated"] = len(inits)
+    out["false_tracks"] = int((inits["entity"] == "").sum())
+    resolved = engagements[engagements["result"] != "unresolved"]
+    at_false = resolved[resolved["threat"] == ""] if len(resolved) else resolved
+    out["interceptors_at_false_tracks"] = int(at_false["rounds"].fillna(0).sum())
     return out
