@@ -35,6 +35,7 @@ from iamd.sense.radar import (
     scanning,
 )
 from iamd.sense.scan import scan, sensor_streams
+from iamd.sense.signature import CALIBRATION_SIGMA_DB, rcs_measurements
 from iamd.sim.setup import build_sensors
 from iamd.track.filters import radar_plot_covariance_ecef
 
@@ -246,3 +247,59 @@ def test_approx_height_agrees_with_geodetic_height() -> None:
     for h in (0.0, 50.0, 20_000.0, 300_000.0):
         p = lla_to_ecef(lat, 0.3, h)
         np.testing.assert_allclose(approx_height_m(p), h, atol=2.0)
+
+
+# --- signature: RCS measured on the plots, altitude reported by the transponder -----------------
+
+
+def test_single_look_rcs_is_swerling_1_exponential_with_the_calibration_spread() -> None:
+    """Swerling (1960) case 1: the echo power of one look is exponential about its mean, so
+    P(estimate < σ/10) = 1 − exp(−0.1) ≈ 0.095 without calibration error; with a log-normal
+    calibration error the median of log(estimate/σ) is ln(ln 2) (the exponential's median)."""
+    radar = radars()
+    n = 4000
+    pos = targets(np.full(n, 50e3), 3_000.0)
+    rcs = np.full(n, 5.0)
+    plots = detect(radar, pos, np.ones(n, dtype=bool), rcs, 0.0, 1.0, [stream(3, "sense", "r0")])
+    plots = rcs_measurements(plots, np.array([1]), rcs, [stream(3, "signature", "r0")])
+    assert len(plots) > 3500
+    ratio = plots.rcs_m2 / 5.0
+    cal = 10.0 ** (CALIBRATION_SIGMA_DB * stats.norm.rvs(size=200_000, random_state=1) / 10.0)
+    ref = stats.expon.rvs(size=200_000, random_state=2) * cal  # the model, by Monte Carlo
+    res = stats.ks_2samp(ratio, ref)
+    assert res.pvalue > 1e-3
+    low = float(np.mean(ratio < 0.1))
+    assert abs(low - float(np.mean(ref < 0.1))) < 4.0 * math.sqrt(0.1 * 0.9 / len(ratio))
+
+
+def test_false_alarm_rcs_is_noise_over_the_threshold_read_through_the_radar_equation() -> None:
+    """Square-law detection: noise power over the threshold T = −ln(Pfa) is T + Exp(1); at
+    the reference range the apparent RCS is σ_ref (T + x) / SNR_ref, growing as R⁴."""
+    radar = radars()
+    fa = false_alarms(radar, np.array([1]), 0.0, np.array([400.0]), [stream(5, "clutter", "r0")])
+    assert len(fa) > 100
+    expected_min = radar.rcs_ref_m2[0] * -math.log(1e-6) / radar.snr_ref[0]
+    scaled = fa.rcs_m2 / (fa.range_m / radar.range_ref_m[0]) ** 4
+    assert (scaled >= expected_min * (1 - 1e-12)).all()
+    assert float(np.mean(scaled)) == pytest.approx(
+        radar.rcs_ref_m2[0] * (-math.log(1e-6) + 1.0) / radar.snr_ref[0], rel=0.02
+    )
+
+
+def test_transponder_reports_altitude_in_25_ft_steps_only_with_a_reply() -> None:
+    """ICAO Annex 10 vol. IV: Mode S / ADS-B altitude in 25 ft increments."""
+    radar = radars()
+    n = 300
+    pos = targets(np.full(n, 60e3), 9_123.0)
+    transponder = np.arange(n) % 2 == 0
+    plots = detect(radar, pos, np.ones(n, dtype=bool), np.full(n, 10.0), 0.0, 1.0,
+                   [stream(2, "sense", "r0")])  # fmt: skip
+    plots = cooperative_replies(
+        plots, np.array([1]), transponder, np.zeros(n, dtype=bool), 0.05,
+        [stream(2, "cooperative", "r0")], alt_m=np.full(n, 9_123.0),
+    )  # fmt: skip
+    rep = plots.reported_alt_m
+    assert np.isnan(rep[~plots.squawk]).all()
+    step = 25.0 * 0.3048
+    assert np.allclose(rep[plots.squawk], round(9_123.0 / step) * step)
+    assert abs(rep[plots.squawk][0] - 9_123.0) <= step / 2

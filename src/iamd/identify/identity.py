@@ -46,6 +46,7 @@ The evidence string of each track names the rule that fired and the top probabil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -268,24 +269,28 @@ def identity_from_features(
     rules: IdentityRules | None = None,
     friendly: frozenset[str] = NATO_COUNTRIES,
 ) -> tuple[CodeArray, StrArray]:
-    """:func:`standard_identity` with the cooperative and geographic inputs taken from features.
+    """:func:`standard_identity` with the cooperative and geographic inputs taken from features
+    (:func:`rule_inputs`)."""
+    return standard_identity(probabilities, **rule_inputs(features, friendly), rules=rules)
+
+
+def rule_inputs(features: Features, friendly: frozenset[str] = NATO_COUNTRIES) -> dict[str, Any]:
+    """The keyword inputs of :func:`standard_identity` / :func:`identity_codes` from features.
 
     Transponder consistency, airway, ballistic signature, launch area and friendly origin are
     those of :mod:`iamd.identify.features` (``transponder_valid``, ``on_airway``,
     ``ballistic_signature``, ``from_launch_area``).
     """
-    return standard_identity(
-        probabilities,
-        squawk=features.squawk > 0.5,
-        iff=features.iff > 0.5,
-        age_s=features.age_s,
-        transponder_ok=transponder_valid(features),
-        on_airway=on_airway(features),
-        ballistic=ballistic_signature(features),
-        launch_area=from_launch_area(features, friendly),
-        friendly_origin=np.isin(features.origin_country, list(friendly)),
-        rules=rules,
-    )
+    return {
+        "squawk": features.squawk > 0.5,
+        "iff": features.iff > 0.5,
+        "age_s": features.age_s,
+        "transponder_ok": transponder_valid(features),
+        "on_airway": on_airway(features),
+        "ballistic": ballistic_signature(features),
+        "launch_area": from_launch_area(features, friendly),
+        "friendly_origin": np.isin(features.origin_country, list(friendly)),
+    }
 
 
 def identity_names(codes: npt.ArrayLike) -> StrArray:

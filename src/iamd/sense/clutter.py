@@ -49,6 +49,7 @@ from iamd.sense.radar import (
     approx_height_m,
     measurement_covariance_ecef,
 )
+from iamd.sense.signature import radar_rcs_m2
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -83,7 +84,8 @@ def false_alarms(
             draws nothing.
 
     Returns:
-        ``Plots`` with ``entity == -1``, no cooperative reply, and each radar's measurement
+        ``Plots`` with ``entity == -1``, no cooperative reply, the apparent RCS of the noise
+        that crossed the threshold (`iamd.sense.signature`), and each radar's measurement
         covariance.
     """
     parts: list[tuple[int, FloatArray]] = []
@@ -91,7 +93,8 @@ def false_alarms(
         gen = generators[s]
         count = int(gen.poisson(float(rate_per_scan[s]) * int(looks[s])))
         if count:
-            parts.append((int(s), gen.random((count, 3))))
+            u_s = gen.random((count, 3))
+            parts.append((int(s), np.column_stack([u_s, gen.exponential(1.0, count)])))
     if not parts:
         return Plots.empty()
     sensor = np.concatenate([np.full(len(u), s, dtype=np.int64) for s, u in parts])
@@ -106,6 +109,7 @@ def false_alarms(
     keep = approx_height_m(pos) <= sensors.max_alt_m[sensor]
     sensor, rng, az, el, pos = sensor[keep], rng[keep], az[keep], el[keep], pos[keep]
     k = len(sensor)
+    rcs = radar_rcs_m2(sensors, sensor, rng, u[keep, 3])
     return Plots(
         t_s=np.full(k, float(t_s)),
         sensor=sensor,
@@ -117,4 +121,6 @@ def false_alarms(
         cov_ecef_m2=measurement_covariance_ecef(sensors, sensor, az, el, rng),
         squawk=np.zeros(k, dtype=bool),
         iff=np.zeros(k, dtype=bool),
+        rcs_m2=rcs,
+        reported_alt_m=np.full(k, np.nan),
     )

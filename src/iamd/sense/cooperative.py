@@ -36,10 +36,14 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.sense.radar import Plots
+from iamd.units import FT_M
 
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+ALT_REPORT_STEP_M = 25.0 * FT_M
+"""Altitude quantum of Mode S and ADS-B altitude reports (25 ft, in m)."""
 DEFAULT_DROPOUT = 0.03
 """Probability that one cooperative reply (transponder or IFF) is lost (EST, 2–5 %)."""
 
@@ -51,8 +55,11 @@ def cooperative_replies(
     has_iff: BoolArray,
     dropout: float,
     generators: list[np.random.Generator],
+    alt_m: FloatArray | None = None,
 ) -> Plots:
-    """The plots with their ``squawk`` and ``iff`` flags set.
+    """The plots with their ``squawk`` and ``iff`` flags set, and the altitude a transponder
+    reports (``reported_alt_m``: the object's height ``alt_m`` in the 25 ft steps of Mode S
+    and ADS-B, ICAO Annex 10 vol. IV; NaN without a reply or without ``alt_m``).
 
     Args:
         plots: the step's plots (false alarms, ``entity == -1``, get no reply).
@@ -61,6 +68,7 @@ def cooperative_replies(
         has_transponder, has_iff: (N,) what each object answers (False for threats).
         dropout: probability that a reply is lost.
         generators: one generator per radar (stream ``cooperative``).
+        alt_m: (N,) the objects' heights (m), for the reported altitude.
     """
     n = len(has_transponder)
     s_idx = np.flatnonzero(looks > 0)
@@ -80,4 +88,9 @@ def cooperative_replies(
     iff = np.zeros(len(plots), dtype=bool)
     squawk[real] = has_transponder[ent] & (u[rows, ent, 0] >= dropout)
     iff[real] = has_iff[ent] & (u[rows, ent, 1] >= dropout)
-    return replace(plots, squawk=squawk, iff=iff)
+    reported = np.full(len(plots), np.nan)
+    if alt_m is not None:
+        reported[real] = np.where(
+            squawk[real], np.round(alt_m[ent] / ALT_REPORT_STEP_M) * ALT_REPORT_STEP_M, np.nan
+        )
+    return replace(plots, squawk=squawk, iff=iff, reported_alt_m=reported)

@@ -166,6 +166,10 @@ class Plots:
         cov_ecef_m2: (P, 3, 3) its covariance (:func:`measurement_covariance_ecef`).
         squawk: a transponder reply (ADS-B / Mode S) was associated with the plot.
         iff: an allied IFF (Mode 5) answer was associated with the plot.
+        rcs_m2: the radar's estimate of the target's RCS from the plot's echo power
+            (`iamd.sense.signature`), m².
+        reported_alt_m: the altitude reported by the transponder reply (Mode C / S, 25 ft
+            steps), NaN without a reply.
     """
 
     t_s: FloatArray
@@ -178,6 +182,8 @@ class Plots:
     cov_ecef_m2: FloatArray
     squawk: BoolArray
     iff: BoolArray
+    rcs_m2: FloatArray
+    reported_alt_m: FloatArray
 
     def __len__(self) -> int:
         return len(self.sensor)
@@ -197,6 +203,8 @@ class Plots:
             cov_ecef_m2=np.zeros((0, 3, 3)),
             squawk=np.zeros(0, dtype=bool),
             iff=np.zeros(0, dtype=bool),
+            rcs_m2=f,
+            reported_alt_m=f,
         )
 
     def concat(self, other: Plots) -> Plots:
@@ -366,6 +374,8 @@ def detect(
         cov_ecef_m2=measurement_covariance_ecef(sensors, sensor, m_az, m_el, m_rng),
         squawk=np.zeros(len(rows), dtype=bool),
         iff=np.zeros(len(rows), dtype=bool),
+        rcs_m2=np.full(len(rows), np.nan),
+        reported_alt_m=np.full(len(rows), np.nan),
     )
 
 

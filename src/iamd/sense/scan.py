@@ -1,9 +1,10 @@
 """One clock step of sensing: detections, cooperative replies and false alarms, as one table.
 
-:func:`scan` runs the three models of the sensing stage in order — the primary radar's
+:func:`scan` runs the four models of the sensing stage in order — the primary radar's
 detections and measurement noise (:func:`iamd.sense.radar.detect`), the transponder and IFF
-replies associated with them (:func:`iamd.sense.cooperative.cooperative_replies`) and the
-radars' false alarms (:func:`iamd.sense.clutter.false_alarms`) — each radar drawing from three
+replies associated with them (:func:`iamd.sense.cooperative.cooperative_replies`), the RCS
+each detection measures (:func:`iamd.sense.signature.rcs_measurements`) and the
+radars' false alarms (:func:`iamd.sense.clutter.false_alarms`) — each radar drawing from four
 streams of its own (:func:`sensor_streams`), so that adding a radar, a target or a false alarm
 never changes another radar's draws.
 """
@@ -18,7 +19,8 @@ import numpy.typing as npt
 from iamd.rng import stream
 from iamd.sense.clutter import false_alarms
 from iamd.sense.cooperative import cooperative_replies
-from iamd.sense.radar import Plots, SensorArray, detect, scanning
+from iamd.sense.radar import Plots, SensorArray, approx_height_m, detect, scanning
+from iamd.sense.signature import rcs_measurements
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -32,11 +34,13 @@ class SensorStreams:
         detect: detection draws and measurement noise (stream ``sense``).
         clutter: false alarms (stream ``clutter``).
         cooperative: reply dropouts (stream ``cooperative``).
+        signature: RCS fluctuations and calibration errors (stream ``signature``).
     """
 
     detect: list[np.random.Generator]
     clutter: list[np.random.Generator]
     cooperative: list[np.random.Generator]
+    signature: list[np.random.Generator]
 
 
 def sensor_streams(seed: int, sensor_ids: tuple[str, ...] | list[str]) -> SensorStreams:
@@ -45,6 +49,7 @@ def sensor_streams(seed: int, sensor_ids: tuple[str, ...] | list[str]) -> Sensor
         detect=[stream(seed, "sense", sid) for sid in sensor_ids],
         clutter=[stream(seed, "clutter", sid) for sid in sensor_ids],
         cooperative=[stream(seed, "cooperative", sid) for sid in sensor_ids],
+        signature=[stream(seed, "signature", sid) for sid in sensor_ids],
     )
 
 
@@ -74,7 +79,9 @@ def scan(
     plots = detect(sensors, pos_ecef_m, present, rcs_m2, t_s, dt_s, streams.detect)
     looks = scanning(sensors, t_s, dt_s)
     plots = cooperative_replies(
-        plots, looks, has_transponder, has_iff, dropout, streams.cooperative
-    )
+        plots, looks, has_transponder, has_iff, dropout, streams.cooperative,
+        alt_m=approx_height_m(pos_ecef_m),
+    )  # fmt: skip
+    plots = rcs_measurements(plots, looks, rcs_m2, streams.signature)
     clutter = false_alarms(sensors, looks, t_s, false_alarms_per_scan, streams.clutter)
     return plots.concat(clutter) if len(clutter) else plots

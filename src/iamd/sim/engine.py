@@ -11,13 +11,16 @@ seed.
 The air picture is ``sensed`` by default: a multi-sensor tracker per picture
 (`iamd.track.sensed`) on the plots, and the engagement stage works on its confirmed tracks —
 candidates, predicted intercepts from the track's state (`iamd.track.predict`), the unit's
-distance. Scoring and the effect of a shot use the true object each track follows (its
-``entity``); a shot at a false track is wasted. Identity is still the ``truth`` identity of
-that object (the classifier of `iamd.identify` comes later), so a false track is ``unknown``
-and never engaged under rules that engage ``hostile`` only; the sharing policy and the threat
-evaluation (time to go) also still read the object's true aim and impact time. With
+distance. Every track is classified and given a STANAG 1241 identity by the identification
+stage (`iamd.identify.stage`: features of the track's window, the shipped classifier, the
+identity rules and the civil-aircraft guard) without the truth; only tracks whose identity
+the rules of engagement allow (``hostile`` by default) are engaged, and each identity change
+is logged with its evidence. Scoring and the effect of a shot use the true object each track
+follows (its ``entity``); a shot at a false track is wasted. The sharing policy and the
+threat evaluation (time to go) still read the object's true aim and impact time. With
 ``picture: truth`` the engine runs the perfect-information baseline
-(`iamd.track.picture.TruthPicture`, true trajectories for the intercepts).
+(`iamd.track.picture.TruthPicture`, true trajectories for the intercepts, the truth identity
+of `iamd.identify.truth_identity`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from iamd import __version__
 from iamd.engage.envelope import EffectorArray, intercept_options
 from iamd.engage.shoot import EngagementState
 from iamd.geo.wgs84 import ecef_to_lla
-from iamd.identify.truth_identity import truth_identity
+from iamd.identify.stage import IdentityStep, TrackIdentifier
+from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES
 from iamd.scenario.loader import LoadedScenario
 from iamd.scenario.schema import PictureMode
@@ -113,6 +117,7 @@ def run(
         if sensed
         else None
     )
+    identifier = TrackIdentifier() if sensed else None
     # Engagement slots: the objects, and with a sensed picture one more for false tracks.
     slots = n + 1 if sensed else n
     state = EngagementState(units=units, n=slots)
@@ -124,8 +129,9 @@ def run(
     is_bm = truth.cls == "ballistic_missile"
     hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
     identity, evidence = truth_identity(truth.cls, truth.has_iff)
-    roe = set(sc.rules_of_engagement.engage_identities)
-    may_engage_identity = np.isin(identity, list(roe))
+    roe = sorted(sc.rules_of_engagement.engage_identities)
+    roe_codes = np.array([STANDARD_IDENTITIES.index(r) for r in roe], dtype=np.int8)
+    may_engage_identity = np.isin(identity, roe)
     max_attempts = (
         sc.rules_of_engagement.max_engagements_per_threat
         if sc.rules_of_engagement.shoot_look_shoot
@@ -259,8 +265,11 @@ def run(
         if tracker is None:
             _log_truth_picture(log, t_next, truth, layout, pos, identity, evidence, ip, ie, dp, de)
         else:
+            assert identifier is not None
             update = tracker.update(t, plots, scanning(sensors, t, dt), alive)
-            _log_sensed_picture(log, t_next, truth, layout, nations, identity, evidence, update)
+            ident = identifier.update(t, tracker.tracks)
+            _log_sensed_picture(log, t_next, truth, layout, nations, update)
+            _log_identities(log, t_next, truth, layout, tracker, ident)
         if k % ospa_every == 0 and tracker is not None:
             for p_idx in range(len(layout.names)):
                 ospa_samples[p_idx].append(
@@ -283,7 +292,7 @@ def run(
             cand_picture = rows = np.zeros(0, dtype=np.int64)
         else:
             trk = tracker.tracks
-            rows = _track_candidates(tracker, alive, may_engage_identity, engaged,
+            rows = _track_candidates(tracker, alive, np.isin(ident.code, roe_codes), engaged,
                                      state.attempts < max_attempts, n)  # fmt: skip
             ent = trk.entity[rows]
             cand = np.where(ent >= 0, ent, n)
@@ -393,16 +402,16 @@ def _track_candidates(
     attempts_left: npt.NDArray[np.bool_],
     n: int,
 ) -> npt.NDArray[np.int64]:
-    """Rows of the confirmed tracks that may be engaged: the object they follow (the slot
-    ``n`` for a false track) is alive, has an identity the rules allow, is not under
-    engagement and has attempts left; one track per object and picture (the one with most
-    updates), in order of picture and object."""
+    """Rows of the confirmed tracks that may be engaged: the track's identity is one the rules
+    of engagement allow (``may_engage``, per row), the object it follows (the slot ``n`` for
+    a false track) is alive, not under engagement and has attempts left; one track per object
+    and picture (the one with most updates), in order of picture and object."""
     trk = tracker.tracks
-    rows = np.flatnonzero(trk.confirmed)
+    rows = np.flatnonzero(trk.confirmed & may_engage)
     ent = trk.entity[rows]
     slot = np.where(ent >= 0, ent, n)
-    alive_slot = np.append(alive, False)
-    ok = alive_slot[slot] & may_engage[slot] & ~engaged[slot] & attempts_left[slot]
+    alive_slot = np.append(alive, True)  # a false track's slot: it may be shot at
+    ok = alive_slot[slot] & ~engaged[slot] & attempts_left[slot]
     rows, slot = rows[ok], slot[ok]
     if len(rows) == 0:
         return rows
@@ -450,17 +459,40 @@ def _log_truth_picture(
         log.append(t_s, "track_drop", entity=truth.ids[j], picture=layout.names[p_idx])
 
 
+def _log_identities(
+    log: EventLog,
+    t_s: float,
+    truth: Truth,
+    layout: PictureLayout,
+    tracker: SensedPicture,
+    ident: IdentityStep,
+) -> None:
+    """Identity of each confirmed track when it is first classified and whenever it
+    changes, with the evidence; ``value`` is the probability of the most likely class."""
+    trk = tracker.tracks
+    for i, row in enumerate(ident.changed):  # a loop over the step's changes
+        j = int(trk.entity[row])
+        name = layout.names[trk.picture[row]]
+        word = STANDARD_IDENTITIES[ident.code[row]]
+        log.append(
+            t_s,
+            "identity",
+            entity=truth.ids[j] if j >= 0 else "",
+            picture=name,
+            value=float(np.nanmax(ident.probabilities[row])),
+            detail=f"{word} ({ident.evidence[i]}), {name} track {trk.number[row]}",
+        )
+
+
 def _log_sensed_picture(
     log: EventLog,
     t_s: float,
     truth: Truth,
     layout: PictureLayout,
     nations: list[str],
-    identity: npt.NDArray[np.str_],
-    evidence: npt.NDArray[np.str_],
     up: PictureUpdate,
 ) -> None:
-    """Tracks confirmed (with their identity), re-acquired, handed over and dropped."""
+    """Tracks confirmed, re-acquired, handed over and dropped."""
 
     def entity(j: int) -> str:
         return truth.ids[j] if j >= 0 else ""
@@ -472,8 +504,6 @@ def _log_sensed_picture(
         label = f"{name} track {c.number[i]}"
         log.append(t_s, "track_init", entity=entity(j), picture=name, lat_deg=lat,
                    lon_deg=lon, alt_m=alt, detail=label)  # fmt: skip
-        why = f"{identity[j]} ({evidence[j]})" if j >= 0 else f"unknown ({FALSE_TRACK})"
-        log.append(t_s, "identity", entity=entity(j), picture=name, detail=f"{why}, {label}")
     r = up.reacquired
     for i in range(len(r)):
         name = layout.names[r.picture[i]]

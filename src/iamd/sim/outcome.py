@@ -179,4 +179,55 @@ def summarize(
     resolved = engagements[engagements["result"] != "unresolved"]
     at_false = resolved[resolved["threat"] == ""] if len(resolved) else resolved
     out["interceptors_at_false_tracks"] = int(at_false["rounds"].fillna(0).sum())
+    ident = identification_figures(truth, events)
+    out["misidentifications"] = ident["misidentifications"]
+    out["identification"] = ident
     return out
+
+
+AIRCRAFT_CLASSES = ("airliner", "fighter")
+FRIENDLY_IDENTITIES = ("neutral", "friend", "assumed_friend")
+
+
+def identification_figures(truth: Truth, events: pd.DataFrame) -> dict[str, Any]:
+    """How well the pictures identified the objects, from the ``identity`` events.
+
+    A *misidentification* is an object given, in some picture and at some time, an identity
+    that contradicts what it is: ``hostile`` for an aircraft (civil or military), or
+    ``neutral`` / ``friend`` / ``assumed_friend`` for a threat; each (object, picture) pair
+    counts once. Also: the objects of each kind concerned, the threats that were tracked but
+    never identified hostile, and the time from a threat's first confirmed track to its first
+    ``hostile`` identity (median and maximum per class, s). The identity word is the first
+    word of an identity event's ``detail``.
+    """
+    cls_of = dict(zip(truth.ids, truth.cls.tolist(), strict=True))
+    ev = events[(events["kind"] == "identity") & (events["entity"] != "")]
+    word = ev["detail"].str.split(" ", n=1).str[0]
+    cls = ev["entity"].map(cls_of)
+    aircraft = cls.isin(AIRCRAFT_CLASSES)
+    threat = cls.isin([c.value for c in HOSTILE_CLASSES])
+    false_hostile = ev[aircraft & (word == "hostile")]
+    threat_friendly = ev[threat & word.isin(FRIENDLY_IDENTITIES)]
+    pairs = pd.concat([false_hostile, threat_friendly])[["entity", "picture"]]
+    hostile_t = ev[word == "hostile"].groupby("entity")["t_s"].min()
+    inits = events[(events["kind"] == "track_init") & (events["entity"] != "")]
+    first_t = inits.groupby("entity")["t_s"].min()
+    hostile_classes = {c.value for c in HOSTILE_CLASSES}
+    tracked_threats = [e for e in first_t.index if cls_of.get(e) in hostile_classes]
+    delay: dict[str, dict[str, float]] = {}
+    for c in sorted({cls_of[e] for e in tracked_threats}):
+        ids = [e for e in tracked_threats if cls_of[e] == c and e in hostile_t.index]
+        if ids:
+            d = (hostile_t[ids] - first_t[ids]).to_numpy(dtype=float)
+            delay[c] = {"median": round(float(np.median(d)), 3), "max": round(float(d.max()), 3)}
+    return {
+        "misidentifications": len(pairs.drop_duplicates()),
+        "aircraft_identified_hostile": int(false_hostile["entity"].nunique()),
+        "civil_aircraft_identified_hostile": int(
+            false_hostile.loc[false_hostile["entity"].map(cls_of) == "airliner", "entity"].nunique()
+        ),
+        "threats_identified_friendly": int(threat_friendly["entity"].nunique()),
+        "threats_tracked": len(tracked_threats),
+        "threats_tracked_never_hostile": sum(e not in hostile_t.index for e in tracked_threats),
+        "time_to_hostile_s": delay,
+    }

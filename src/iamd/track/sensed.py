@@ -50,8 +50,9 @@ to apply an engagement's effect — never by the tracker itself.
 
 Per track the picture also keeps its **custodian**: the nation whose radars update it. When
 the custodian's radars no longer contribute and another nation's do, the track is handed over
-(it keeps its number). Cooperative replies (transponder, IFF) on a track's plots are counted
-for the identification stage.
+(it keeps its number). Cooperative replies (transponder, IFF) on a track's plots are counted,
+the last reported altitude kept, and the RCS measured on its plots averaged with a fading
+memory (`iamd.sense.signature`), for the identification stage.
 
 >>> import numpy as np
 >>> from iamd.sense.radar import make_sensor_array, Plots
@@ -72,7 +73,8 @@ for the identification stage.
 ...     plots = Plots(t_s=np.array([2.0 * k]), sensor=np.array([0]), entity=np.array([0]),
 ...         range_m=rng, az_rad=az, el_rad=el, pos_ecef_m=pos.reshape(1, 3),
 ...         cov_ecef_m2=measurement_covariance_ecef(radar, np.array([0]), az, el, rng),
-...         squawk=np.array([False]), iff=np.array([False]))
+...         squawk=np.array([False]), iff=np.array([False]), rcs_m2=np.array([1.0]),
+...         reported_alt_m=np.array([np.nan]))
 ...     up = pic.update(2.0 * k, plots, np.array([2]), np.array([True]))
 >>> up.confirmed.number.tolist(), pic.tracks.entity.tolist()   # confirmed at the 3rd look
 ([], [0])
@@ -165,6 +167,9 @@ class SensedParams:
             log-likelihood-ratio track score.
         turn_rate_gain, max_turn_rate_rad_s, min_turn_speed_m_s: the turn-rate estimate of
             the ``ct`` model (as in `iamd.track.manager.TrackerParams`).
+        rcs_memory_s: time constant of the fading-memory average of the RCS measured on a
+            track's plots (s): long enough to average the Swerling fluctuations of a dozen
+            looks, short enough to follow a booster's separation.
     """
 
     models: tuple[MotionModel, ...] = SENSED_MODELS
@@ -186,6 +191,7 @@ class SensedParams:
     turn_rate_gain: float = 0.3
     max_turn_rate_rad_s: float = 0.5
     min_turn_speed_m_s: float = 20.0
+    rcs_memory_s: float = 60.0
 
     def __post_init__(self) -> None:
         rules = [
@@ -208,6 +214,7 @@ class SensedParams:
             (0.0 < self.pd < 1.0, "pd must be in (0, 1)", self.pd),
             (self.clutter_density_m3 > 0, "clutter_density_m3 must be > 0",
              self.clutter_density_m3),
+            (self.rcs_memory_s > 0, "rcs_memory_s must be > 0", self.rcs_memory_s),
         ]  # fmt: skip
         for ok, rule, value in rules:
             if not ok:
@@ -228,6 +235,10 @@ class SensedTracks:
         custodian: (n,) index (in the scenario's nations) of the nation whose radars hold it.
         custodian_seen_s: (n,) last time a radar of the custodian updated the track (s).
         squawk_updates, iff_updates: (n,) updates with a transponder reply / an IFF answer.
+        reported_alt_m: (n,) the altitude of the track's last transponder reply (NaN: none).
+        rcs_sum_m2, rcs_looks: (n,) fading-memory sums of the RCS measured on the track's
+            plots and of their number (time constant :attr:`SensedParams.rcs_memory_s`);
+            their ratio is the track's RCS estimate, ``rcs_looks`` how many looks it rests on.
         announced: (n,) the track has been confirmed and reported.
     """
 
@@ -239,6 +250,9 @@ class SensedTracks:
     custodian_seen_s: FloatArray
     squawk_updates: IntArray
     iff_updates: IntArray
+    reported_alt_m: FloatArray
+    rcs_sum_m2: FloatArray
+    rcs_looks: FloatArray
     announced: BoolArray
 
     def __len__(self) -> int:
@@ -257,6 +271,9 @@ class SensedTracks:
             custodian_seen_s=np.zeros(0),
             squawk_updates=i,
             iff_updates=i,
+            reported_alt_m=np.zeros(0),
+            rcs_sum_m2=np.zeros(0),
+            rcs_looks=np.zeros(0),
             announced=np.zeros(0, dtype=bool),
         )
 
@@ -294,6 +311,14 @@ class SensedTracks:
     def speed_m_s(self) -> FloatArray:
         """(n,) estimated speed."""
         return np.asarray(np.linalg.norm(self.table.state[:, 3:], axis=1))
+
+    @property
+    def rcs_m2(self) -> FloatArray:
+        """(n,) the track's RCS estimate, the mean of its recent looks (NaN: none)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(
+                np.where(self.rcs_looks > 0.0, self.rcs_sum_m2 / self.rcs_looks, np.nan)
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -475,6 +500,9 @@ class SensedPicture:
         # Scoring bookkeeping: the true object of the best-fitting plot, cooperative replies.
         recent = trk.recent_entity
         squawk_up, iff_up = trk.squawk_updates, trk.iff_updates
+        fade = np.exp(-dt / par.rcs_memory_s)
+        rcs_sum, rcs_looks = trk.rcs_sum_m2 * fade, trk.rcs_looks * fade
+        reported_alt = trk.reported_alt_m
         custodian = trk.custodian
         custodian_seen = trk.custodian_seen_s
         handover_rows = np.zeros(0, dtype=np.int64)
@@ -493,6 +521,13 @@ class SensedPicture:
             ff[tr[plots.iff[used]]] = True
             squawk_up = squawk_up + sq
             iff_up = iff_up + ff
+            rcs_ok = np.isfinite(plots.rcs_m2[used])
+            np.add.at(rcs_sum, tr[rcs_ok], plots.rcs_m2[used][rcs_ok])
+            np.add.at(rcs_looks, tr[rcs_ok], 1.0)
+            rep = plots.reported_alt_m[used]
+            rep_ok = np.isfinite(rep)
+            reported_alt = reported_alt.copy()
+            reported_alt[tr[rep_ok]] = rep[rep_ok]
             mask = np.zeros(n, dtype=np.uint64)
             bits = np.left_shift(np.uint64(1), self._sensor_nation[ps[used]].astype(np.uint64))
             np.bitwise_or.at(mask, tr, bits)
@@ -536,6 +571,9 @@ class SensedPicture:
             custodian_seen_s=custodian_seen,
             squawk_updates=squawk_up,
             iff_updates=iff_up,
+            reported_alt_m=reported_alt,
+            rcs_sum_m2=rcs_sum,
+            rcs_looks=rcs_looks,
         )
         handover = self._events(trk, handover_rows, source=handover_from,
                                 target=custodian[handover_rows])  # fmt: skip
@@ -636,6 +674,15 @@ class SensedPicture:
         np.maximum.at(sq, labels, plots.squawk[free].astype(np.int64))
         ff = np.zeros(k, dtype=np.int64)
         np.maximum.at(ff, labels, plots.iff[free].astype(np.int64))
+        rcs = plots.rcs_m2[free]
+        rcs_ok = np.isfinite(rcs)
+        rcs_sum = np.asarray(
+            np.bincount(labels[rcs_ok], weights=rcs[rcs_ok], minlength=k), dtype=np.float64
+        )
+        rcs_looks = np.bincount(labels[rcs_ok], minlength=k).astype(np.float64)
+        rep = plots.reported_alt_m[free]
+        reported = np.full(k, np.nan)
+        reported[labels[np.isfinite(rep)]] = rep[np.isfinite(rep)]
         f = np.zeros(k)
         i = np.zeros(k, dtype=np.int64)
         table = TrackTable(
@@ -665,6 +712,9 @@ class SensedPicture:
             custodian_seen_s=f + t_s,
             squawk_updates=sq,
             iff_updates=ff,
+            reported_alt_m=reported,
+            rcs_sum_m2=rcs_sum,
+            rcs_looks=rcs_looks,
             announced=np.zeros(k, dtype=bool),
         )
 

@@ -1,0 +1,217 @@
+"""The identification stage of the engine: class and standard identity of every sensed track.
+
+Each clock step the stage reads the sensed pictures' track table (`iamd.track.sensed`) and
+keeps, per track, the window the classifier was trained on (:mod:`iamd.identify.features`):
+the last :data:`~iamd.identify.features.WINDOW_SAMPLES` filter states, one every
+:data:`~iamd.identify.features.WINDOW_STEP_S` (or every clock step when the step is longer),
+and the position at which the track started. A track is known by its picture and
+track number, which it keeps for life (through hand-overs), so the windows follow the tracks
+whatever the table's row order.
+
+For the confirmed tracks it then runs, all at once,
+
+1. :func:`~iamd.identify.features.compute_features` on the windows, with the track's own
+   cooperative and signature evidence: a transponder (ADS-B / Mode S) reply on any of its
+   updates, the altitude of the last reply, an allied IFF answer, and the RCS averaged over
+   its recent looks (`SensedTracks.rcs_m2`, from the echo power of each plot,
+   :mod:`iamd.sense.signature`);
+2. the shipped classifier (:func:`~iamd.identify.classifier.classify`, calibrated class
+   probabilities);
+3. the STANAG 1241 rules and the civil-aircraft guard of :mod:`iamd.identify.identity`.
+
+Tentative tracks are ``pending``. The evidence string of a track (the rule that fired, its
+values, the two most likely classes) is built only when its identity changes, which is what
+the event log records. The stage never reads the truth.
+
+>>> import numpy as np
+>>> ident = TrackIdentifier()
+>>> ident.window.shape
+(0, 20, 6)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from iamd.identify.classifier import CLASSES, IdentifyModel, classify, load_model
+from iamd.identify.features import (
+    NATO_COUNTRIES,
+    WINDOW_SAMPLES,
+    WINDOW_STEP_S,
+    AirwayNetwork,
+    TrackWindow,
+    compute_features,
+    default_airways,
+)
+from iamd.identify.identity import (
+    PENDING,
+    IdentityRules,
+    evidence_strings,
+    identity_codes,
+    rule_inputs,
+)
+from iamd.track.sensed import SensedTracks
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+CodeArray = npt.NDArray[np.int8]
+StrArray = npt.NDArray[np.str_]
+
+_KEY_SHIFT = np.int64(1 << 32)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdentityStep:
+    """Identities after one step, aligned with the rows of the track table it was given.
+
+    Attributes:
+        code: (n,) identity codes (indices into ``STANDARD_IDENTITIES``); tentative tracks
+            are ``pending``.
+        cls: (n,) index of the most likely class in ``CLASSES`` (-1: not classified).
+        probabilities: (n, K) calibrated class probabilities (NaN: not classified).
+        changed: (k,) rows of confirmed tracks whose identity changed this step (or that
+            were classified for the first time).
+        evidence: (k,) the evidence of those rows.
+    """
+
+    code: CodeArray
+    cls: IntArray
+    probabilities: FloatArray
+    changed: IntArray
+    evidence: StrArray
+
+
+@dataclass(slots=True)
+class TrackIdentifier:
+    """Windows, classes and identities of the tracks of a sensed picture (see the module).
+
+    Attributes:
+        model: the classifier (default: the shipped model).
+        rules: thresholds of the identity rules.
+        airways: airports and airways for the airway and origin features.
+        friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
+        samples, every_s: the window's length and sample spacing.
+        keys, window, t_window, valid, last_sample_s, first_pos, code: per track, in the
+            order of the last table given — its key (picture, number), its window of states
+            (k, samples, 6), their times and validity, its first position and its identity.
+    """
+
+    model: IdentifyModel = field(default_factory=load_model)
+    rules: IdentityRules = field(default_factory=IdentityRules)
+    airways: AirwayNetwork = field(default_factory=default_airways)
+    friendly: frozenset[str] = NATO_COUNTRIES
+    samples: int = WINDOW_SAMPLES
+    every_s: float = WINDOW_STEP_S
+    keys: IntArray = field(init=False)
+    window: FloatArray = field(init=False)
+    t_window: FloatArray = field(init=False)
+    valid: BoolArray = field(init=False)
+    last_sample_s: FloatArray = field(init=False)
+    first_pos: FloatArray = field(init=False)
+    code: CodeArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.window = np.zeros((0, self.samples, 6))
+        self.t_window = np.zeros((0, self.samples))
+        self.valid = np.zeros((0, self.samples), dtype=bool)
+        self.last_sample_s = np.zeros(0)
+        self.first_pos = np.zeros((0, 3))
+        self.code = np.zeros(0, dtype=np.int8)
+
+    def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
+        """Fold the tracks' states at ``t_s`` into their windows and identify the confirmed
+        ones."""
+        self._follow(t_s, tracks)
+        n = len(tracks)
+        # sample the window
+        due = ~(t_s - self.last_sample_s < self.every_s - 1e-6)
+        if due.any():
+            d = np.flatnonzero(due)
+            self.window[d, :-1] = self.window[d, 1:]
+            self.t_window[d, :-1] = self.t_window[d, 1:]
+            self.valid[d, :-1] = self.valid[d, 1:]
+            self.window[d, -1] = tracks.table.state[d]
+            self.t_window[d, -1] = t_s
+            self.valid[d, -1] = True
+            self.last_sample_s[d] = t_s
+        code = np.full(n, PENDING, dtype=np.int8)
+        cls = np.full(n, -1, dtype=np.int64)
+        prob = np.full((n, len(CLASSES)), np.nan)
+        rows = np.flatnonzero(tracks.confirmed)
+        if len(rows) == 0:
+            self.code = code
+            return IdentityStep(code=code, cls=cls, probabilities=prob,
+                                changed=rows, evidence=np.zeros(0, dtype=str))  # fmt: skip
+        rcs = tracks.rcs_m2[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rcs_db = np.where(rcs > 0.0, 10.0 * np.log10(rcs), np.nan)
+        w = TrackWindow(
+            t_s=self.t_window[rows],
+            pos_ecef_m=self.window[rows, :, :3],
+            vel_ecef_m_s=self.window[rows, :, 3:],
+            valid=self.valid[rows],
+            first_pos_ecef_m=self.first_pos[rows],
+            age_s=t_s - tracks.table.born_s[rows],
+            rcs_dbsm=rcs_db,
+            rcs_looks=np.where(np.isfinite(rcs_db), tracks.rcs_looks[rows], np.nan),
+            squawk=tracks.squawk_updates[rows] > 0,
+            reported_alt_m=tracks.reported_alt_m[rows],
+            iff=tracks.iff_updates[rows] > 0,
+        )
+        feats = compute_features(w, self.airways)
+        p = classify(feats, self.model)
+        inputs = rule_inputs(feats, self.friendly)
+        c, rule, capped = identity_codes(p, **inputs, rules=self.rules)
+        code[rows] = c
+        cls[rows] = p.argmax(axis=1)
+        prob[rows] = p
+        ch = np.flatnonzero(c != self.code[rows])
+        changed = rows[ch]
+        evidence = evidence_strings(
+            rule[ch],
+            capped[ch],
+            p[ch],
+            age_s=feats.age_s[ch],
+            transponder_ok=np.asarray(inputs["transponder_ok"])[ch],
+            rules=self.rules,
+        )
+        self.code = code
+        return IdentityStep(
+            code=code, cls=cls, probabilities=prob, changed=changed, evidence=evidence
+        )
+
+    def _follow(self, t_s: float, tracks: SensedTracks) -> None:
+        """Reorder the per-track state to the rows of ``tracks``: known tracks keep theirs,
+        new ones start empty at their current position; tracks gone are forgotten."""
+        cur = tracks.picture.astype(np.int64) * _KEY_SHIFT + tracks.number.astype(np.int64)
+        n = len(cur)
+        src = np.full(n, -1, dtype=np.int64)
+        if len(self.keys) and n:
+            order = np.argsort(self.keys, kind="stable")
+            pos = np.minimum(np.searchsorted(self.keys[order], cur), len(order) - 1)
+            hit = self.keys[order][pos] == cur
+            src[hit] = order[pos[hit]]
+        old = src >= 0
+        s = np.where(old, src, 0)
+
+        def gather(a: Any, fresh: object) -> Any:
+            out = a[s] if len(a) else np.zeros((n, *a.shape[1:]), dtype=a.dtype)
+            out[~old] = fresh
+            return out
+
+        self.window = gather(self.window, 0.0)
+        self.t_window = gather(self.t_window, np.nan)
+        self.valid = gather(self.valid, False)
+        self.last_sample_s = gather(self.last_sample_s, -np.inf)
+        self.code = gather(self.code, PENDING)
+        first = gather(self.first_pos, 0.0)
+        new = np.flatnonzero(~old)
+        first[new] = tracks.table.state[new, :3]
+        self.first_pos = first
+        self.keys = cur
