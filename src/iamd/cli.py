@@ -216,11 +216,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     loaded = load_scenario(args.scenario)
     sc = loaded.scenario
+    recorded = ""
+    if sc.civil_traffic.recorded:  # the files are read by the world stage, above the loader
+        from iamd.world.recorded import recorded_traffic
+
+        recorded = f", {len(recorded_traffic(loaded))} recorded flights"
     n_threats = sum(r.count for r in sc.raids)
     print(
         f"{loaded.source}: ok — scenario {sc.name!r}, {len(sc.nations)} nations, "
         f"{len(sc.assets)} assets, {len(sc.sensors)} sensors, {len(sc.effectors)} effector "
-        f"units, {len(sc.raids)} raids ({n_threats} threats), policy {sc.policy.value}"
+        f"units, {len(sc.raids)} raids ({n_threats} threats){recorded}, "
+        f"policy {sc.policy.value}"
     )
     return 0
 

@@ -55,10 +55,8 @@ sensed and tracked the same way (:func:`real_flight_tracks`).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import importlib
-import io
 import math
 import platform
 import time
@@ -71,7 +69,6 @@ import numpy.typing as npt
 import pandas as pd
 from pyproj import Geod
 
-from iamd.errors import DataFileError
 from iamd.geo.horizon import above_radar_horizon, radar_horizon_range_m
 from iamd.geo.wgs84 import (
     R_MEAN_M,
@@ -97,7 +94,7 @@ from iamd.scenario.airports import airports
 from iamd.scenario.catalog import builtin_catalog
 from iamd.sense.radar import INSTRUMENTED_RANGE_FACTOR, pd_swerling1, snr_for_pd
 from iamd.units import FT_M
-from iamd.world.airliner import fly_airliner, replay_track
+from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import BallisticMissileParams, fly_ballistic
 from iamd.world.base import Flight
 from iamd.world.paths import (
@@ -108,6 +105,7 @@ from iamd.world.paths import (
     fly_waypoints,
     racetrack_orbit,
 )
+from iamd.world.recorded import read_flight_reports, replay_flights
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -598,48 +596,22 @@ def load_real_flights(
 ) -> list[RealFlight]:
     """Recorded flights (``flight_id, t_unix_s, lat_deg, lon_deg, alt_m, ..., onground``) as truth.
 
-    Reports on the ground are dropped (a radar's air picture holds no taxiing aircraft), and
-    flights with fewer than ``min_reports`` airborne reports are skipped. The index, if given,
-    supplies call signs.
+    Read and replayed by :mod:`iamd.world.recorded` (``read_flight_reports``,
+    ``replay_flights``): reports on the ground are dropped (a radar's air picture holds no
+    taxiing aircraft), and flights with fewer than ``min_reports`` airborne reports are
+    skipped. The index, if given, supplies call signs.
 
     Raises:
-        DataFileError: ``FILE: column x: ...`` for a missing column or an unreadable file.
+        DataFileError: ``FILE: column x: ...`` or ``FILE: row n: column x: ...`` for a missing
+            column, a bad value or an unreadable file.
     """
-    path = Path(points_path)
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                df = pd.read_csv(io.BytesIO(fh.read()))
-        else:
-            df = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise DataFileError(f"{path}: cannot read flights ({exc})") from None
-    for col in ("flight_id", "t_unix_s", "lat_deg", "lon_deg", "alt_m"):
-        if col not in df.columns:
-            raise DataFileError(f"{path}: column {col}: missing (got {', '.join(df.columns)})")
-    if "onground" in df.columns:
-        df = df[df["onground"].fillna(0).astype(int) == 0]
-    calls: dict[str, str] = {}
-    if index_path is not None:
-        ix = pd.read_csv(index_path)
-        calls = dict(zip(ix["flight_id"].astype(str), ix["callsign"].astype(str), strict=True))
-    out: list[RealFlight] = []
-    for fid, g in df.groupby("flight_id", sort=True):
-        if len(g) < min_reports or not np.isfinite(g["alt_m"].to_numpy(float)).any():
-            continue
-        t = g["t_unix_s"].to_numpy(float)
-        lat = np.radians(g["lat_deg"].to_numpy(float))
-        lon = np.radians(g["lon_deg"].to_numpy(float))
-        alt = g["alt_m"].to_numpy(float)
-        fl = replay_track(t, lat, lon, alt)
-        ok = np.isfinite(alt)
-        order = np.argsort(t[ok], kind="stable")
-        baro = np.interp(fl.t_s, t[ok][order], alt[ok][order])
-        out.append(
-            RealFlight(flight_id=str(fid), callsign=calls.get(str(fid), ""), flight=fl,
-                       baro_alt_m=baro)
-        )  # fmt: skip
-    return out
+    reports = read_flight_reports(points_path, index_path)
+    return [
+        RealFlight(
+            flight_id=rf.flight_id, callsign=rf.callsign, flight=rf.flight, baro_alt_m=rf.alt_m
+        )
+        for rf in replay_flights(reports, min_reports=min_reports)
+    ]
 
 
 def real_flight_truth(

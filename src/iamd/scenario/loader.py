@@ -9,7 +9,8 @@ assets, airports, ids). Duplicate keys, which YAML parsers silently merge, are e
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -36,12 +37,15 @@ class LoadedScenario:
         catalog: the built-in catalog with the scenario's overrides applied.
         source: the file name (or ``builtin:NAME``).
         sha256: hash of the file's bytes (recorded in outputs).
+        lines: the line of each field path in the file, so that later stages (the world
+            reading recorded-traffic files) can report a field as ``FILE:LINE: path: ...``.
     """
 
     scenario: Scenario
     catalog: Catalog
     source: str
     sha256: str
+    lines: Mapping[PathKey, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def format_path(path: PathKey) -> str:
@@ -95,7 +99,7 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
 
 
-def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
+def _line_of(lines: Mapping[PathKey, int], path: PathKey) -> int:
     for n in range(len(path), -1, -1):
         if path[:n] in lines:
             return lines[path[:n]]
@@ -250,8 +254,31 @@ def _unconstructible(node: yaml.Node) -> yaml.ScalarNode | None:
     return None
 
 
-def _fail(source: str, lines: dict[PathKey, int], path: PathKey, what: str) -> ScenarioError:
+def _fail(source: str, lines: Mapping[PathKey, int], path: PathKey, what: str) -> ScenarioError:
     return ScenarioError(f"{source}:{_line_of(lines, path)}: {format_path(path)}: {what}")
+
+
+def field_error(loaded: LoadedScenario, path: PathKey, what: str) -> ScenarioError:
+    """The error ``FILE:LINE: path.to.field: what`` for a field of a loaded scenario.
+
+    >>> from iamd.scenario.loader import load_scenario
+    >>> str(field_error(load_scenario("balkans"), ("duration_s",), "too long (got 3000.0)"))
+    'builtin:balkans:15: duration_s: too long (got 3000.0)'
+    """
+    return _fail(loaded.source, loaded.lines, path, what)
+
+
+def resolve_data_path(source: str, file: str) -> Path:
+    """A data file named in a scenario: a relative path is taken from the scenario file's
+    directory (the working directory for built-in scenarios and text without a file).
+
+    >>> resolve_data_path("examples/x.yaml", "../data/f.csv").as_posix()
+    'examples/../data/f.csv'
+    """
+    path = Path(file).expanduser()
+    if path.is_absolute() or source.startswith("builtin:"):
+        return path
+    return Path(source).parent / path
 
 
 def check_references(
@@ -345,6 +372,7 @@ def check_references(
                 ("civil_traffic", "airways", i, "type"),
                 f"not an airliner type (got {w.type!r}; allowed: {allowed(airliners)})",
             )
+    _check_recorded(scenario, catalog, source, lines)
     for i, p in enumerate(scenario.patrols):
         if p.type not in catalog.threats or catalog.threats[p.type].threat_class != "fighter":
             fighters = [k for k, t in catalog.threats.items() if t.threat_class == "fighter"]
@@ -357,6 +385,64 @@ def check_references(
             ("duration_s",),
             f"must be at least time_step_s = {scenario.time_step_s} (got {scenario.duration_s})",
         )
+
+
+def _check_recorded(
+    scenario: Scenario, catalog: Catalog, source: str, lines: dict[PathKey, int]
+) -> None:
+    """Cross-check ``civil_traffic.recorded``: what can be checked without reading the files
+    (their contents are read, and checked, by ``iamd.world.recorded``)."""
+    nations = [n.code for n in scenario.nations]
+    theatre = scenario.theatre
+    airliners = sorted(k for k, t in catalog.threats.items() if t.threat_class == "airliner")
+    for i, rec in enumerate(scenario.civil_traffic.recorded):
+        at: PathKey = ("civil_traffic", "recorded", i)
+        for key in ("file", "index"):
+            name = getattr(rec, key)
+            if name is None:
+                continue
+            path = resolve_data_path(source, name)
+            if not path.exists():
+                raise _fail(
+                    source, lines, (*at, key), f"no such file (got {name!r}, looked for {path})"
+                )
+            if not path.is_file():
+                raise _fail(source, lines, (*at, key), f"not a file (got {name!r}: {path})")
+        if rec.flights is not None:
+            for j, fid in enumerate(rec.flights):
+                if fid in rec.flights[:j]:
+                    raise _fail(
+                        source, lines, (*at, "flights", j), f"duplicate flight (got {fid!r})"
+                    )
+        if rec.type not in catalog.threats or (
+            catalog.threats[rec.type].threat_class != ThreatClass.AIRLINER
+        ):
+            raise _fail(
+                source,
+                lines,
+                (*at, "type"),
+                f"not an airliner type (got {rec.type!r}; allowed: {', '.join(airliners)})",
+            )
+        if rec.nation is not None and rec.nation not in nations:
+            raise _fail(
+                source,
+                lines,
+                (*at, "nation"),
+                f"nation not declared under `nations` (got {rec.nation!r}; "
+                f"declared: {', '.join(sorted(nations))})",
+            )
+        if rec.relocate is not None and not (
+            theatre.lat_min_deg <= rec.relocate.lat_deg <= theatre.lat_max_deg
+            and theatre.lon_min_deg <= rec.relocate.lon_deg <= theatre.lon_max_deg
+        ):
+            raise _fail(
+                source,
+                lines,
+                (*at, "relocate"),
+                f"outside the theatre box lat_deg {theatre.lat_min_deg}..{theatre.lat_max_deg}, "
+                f"lon_deg {theatre.lon_min_deg}..{theatre.lon_max_deg} (got lat_deg "
+                f"{rec.relocate.lat_deg}, lon_deg {rec.relocate.lon_deg})",
+            )
 
 
 def load_scenario_text(text: str, source: str) -> LoadedScenario:
@@ -379,7 +465,9 @@ def load_scenario_text(text: str, source: str) -> LoadedScenario:
         raise ScenarioError(f"{source}:{_line_of(lines, path)}: {msg}") from None
     check_references(scenario, catalog, source, lines)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedScenario(scenario=scenario, catalog=catalog, source=source, sha256=sha)
+    return LoadedScenario(
+        scenario=scenario, catalog=catalog, source=source, sha256=sha, lines=lines
+    )
 
 
 def builtin_scenario_text(name: str) -> str:

@@ -198,10 +198,72 @@ class Airway(_Model):
         return self
 
 
+class Relocation(_Model):
+    """Where a recorded set is moved: the centre of the bounding box (in latitude and
+    longitude) of all its reports lands on this point, and every report keeps its geodesic
+    distance and its bearing (turned by one angle for the whole set) from that centre."""
+
+    lat_deg: Latitude
+    lon_deg: Longitude
+
+
+class RecordedTraffic(_Model):
+    """Recorded flights (ADS-B position reports) replayed as civil airliners.
+
+    The *set* is the flights of ``file`` selected by ``flights`` and then ``max_flights``; its
+    earliest report plays at ``start_s`` and the other reports keep their timing. Reports on
+    the ground are dropped, flights are cut to the scenario window, and a flight with fewer
+    than two reports in the window is skipped."""
+
+    file: str = Field(
+        min_length=1,
+        description="Points file, CSV or gzip-compressed CSV with columns flight_id, t_unix_s, "
+        "lat_deg, lon_deg, alt_m and optionally onground (the format of "
+        "shared/data/flights/quickstart_points.csv.gz); a relative path is resolved "
+        "against the scenario file's directory.",
+    )
+    index: str | None = Field(
+        default=None,
+        description="Index file with columns flight_id and callsign, for the object ids "
+        "(default: NAME_index.csv beside a NAME_points.csv or NAME_points.csv.gz file, if it "
+        "exists; without call signs the ids use the flight ids).",
+    )
+    flights: list[Annotated[str, StringConstraints(min_length=1)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="flight_id values to take (default: every flight in the file).",
+    )
+    max_flights: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Take at most this many flights, the first by flight_id order.",
+    )
+    start_s: float = Field(
+        default=0.0,
+        ge=-604_800,
+        le=86_400,
+        description="Scenario time (s after epoch) at which the set's earliest report plays; "
+        "negative to join the recording under way.",
+    )
+    relocate: Relocation | None = Field(
+        default=None,
+        description="Move the whole set rigidly to this point (default: replay it where it "
+        "was recorded, which must then be inside the theatre box).",
+    )
+    type: str = Field(default="airliner", description="Threat catalog key of class airliner.")
+    nation: NationCode | None = Field(
+        default=None, description="Owner of the flights, for the records (default: none)."
+    )
+
+
 class CivilTraffic(_Model):
-    """Civil air traffic on airways between real airports."""
+    """Civil air traffic on airways between real airports, and recorded flights replayed."""
 
     airways: list[Airway] = Field(default_factory=list)
+    recorded: list[RecordedTraffic] = Field(
+        default_factory=list, description="Recorded flights replayed from files."
+    )
 
 
 class Patrol(_Model):

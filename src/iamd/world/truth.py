@@ -4,9 +4,10 @@ Raids are expanded into individual threats (launch points drawn uniformly in the
 disc, aim points in the aim spread, launch times by spacing and window, all from streams
 keyed by the raid id); ballistic missiles are aimed and flown together
 (:mod:`iamd.world.ballistic`), cruise missiles and drones follow low waypoint routes
-(:mod:`iamd.world.paths`), airliners fly their airways (:mod:`iamd.world.airliner`) and
-fighters orbit their patrol racetracks. Each flight is then sampled on the common clock, so
-that every later stage reads positions as one array ``(N, T, 3)``.
+(:mod:`iamd.world.paths`), airliners fly their airways (:mod:`iamd.world.airliner`),
+fighters orbit their patrol racetracks, and recorded flights replay their ADS-B reports
+(:mod:`iamd.world.recorded`; last, after every other object). Each flight is then sampled on
+the common clock, so that every later stage reads positions as one array ``(N, T, 3)``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import fly_ballistic
 from iamd.world.base import Flight
 from iamd.world.paths import G0_M_S2, cruise_missile_route, drone_route, fly_route, racetrack_orbit
+from iamd.world.recorded import recorded_traffic
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -39,16 +41,20 @@ class Truth:
     """N objects on a clock of T steps.
 
     Attributes:
-        ids: object ids (``raid-007``, ``airway-LBSF-LGAV-2``, ``patrol-1``).
+        ids: object ids (``raid-007``, ``LBSF-LGAV-2``, ``patrol-1``, ``rec-AFR123``).
         cls, type: (N,) class and catalog type.
-        group: (N,) raid, airway or patrol id.
-        nation: (N,) nation of friendly aircraft ('' otherwise).
+        group: (N,) raid, airway, patrol or recorded file (``recorded NAME``).
+        nation: (N,) nation of friendly aircraft, or the owner given for recorded flights
+            ('' otherwise).
         aim_asset, aim_nation: (N,) aimed asset name and its nation ('' for aircraft).
         aim_lat_deg, aim_lon_deg: (N,) aim point (NaN for aircraft).
-        start_lla: (N, 3) launch or take-off point (deg, deg, m).
-        t_start_s, t_end_s: (N,) launch/take-off and impact/landing times.
+        start_lla: (N, 3) launch or take-off point (deg, deg, m); for a recorded flight its
+            first report in the scenario window.
+        t_start_s, t_end_s: (N,) launch/take-off and impact/landing times (first and last
+            report in the window for a recorded flight).
         rcs_m2, cost_usd, lethal_radius_m: (N,) catalog figures.
-        has_iff, has_transponder: (N,) cooperative identification.
+        has_iff, has_transponder: (N,) cooperative identification (a recorded flight has
+            its transponder on and no IFF, whatever its catalog type says).
         ground_range_m, apogee_m: (N,) of the whole flight.
         t_grid_s: (T,) clock times.
         pos_ecef_m, vel_ecef_m_s: (N, T, 3) state on the clock (NaN when not flying).
@@ -96,6 +102,8 @@ class _Member:
     aim_lat: float
     aim_lon: float
     flight: Flight
+    transponder: bool | None = None  # None: the catalog type's
+    iff: bool | None = None
 
 
 def _disc_points(
@@ -316,6 +324,28 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
     return members
 
 
+def _recorded_members(loaded: LoadedScenario, taken: list[str]) -> list[_Member]:
+    """Recorded flights replayed: airliners with the transponder (ADS-B) on and no IFF."""
+    cat = loaded.catalog
+    return [
+        _Member(
+            r.id,
+            cat.threats[r.type],
+            r.type,
+            r.group,
+            r.nation,
+            "",
+            "",
+            float("nan"),
+            float("nan"),
+            r.flight,
+            transponder=True,
+            iff=False,
+        )
+        for r in recorded_traffic(loaded, taken)
+    ]
+
+
 def _sample(flight: Flight, t_grid: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Positions and velocities of a flight at the clock times (NaN outside it)."""
     inside = (t_grid >= flight.t_s[0]) & (t_grid <= flight.t_s[-1])
@@ -330,11 +360,13 @@ def _sample(flight: Flight, t_grid: FloatArray) -> tuple[FloatArray, FloatArray,
 
 
 def build_truth(loaded: LoadedScenario, seed: int) -> Truth:
-    """Expand the scenario's raids, airways and patrols into trajectories on the clock."""
+    """Expand the scenario's raids, airways, patrols and recorded flights into trajectories
+    on the clock."""
     sc = loaded.scenario
     dt = sc.time_step_s
     t_grid = np.arange(0.0, sc.duration_s + 0.5 * dt, dt)
     members = _raid_members(loaded, seed, dt) + _aircraft_members(loaded, dt)
+    members += _recorded_members(loaded, [m.id for m in members])
     n, t_n = len(members), len(t_grid)
     pos = np.full((n, t_n, 3), np.nan)
     vel = np.full((n, t_n, 3), np.nan)
@@ -371,8 +403,11 @@ def build_truth(loaded: LoadedScenario, seed: int) -> Truth:
         rcs_m2=np.array([m.kind.rcs_m2 for m in members], dtype=np.float64),
         cost_usd=np.array([m.kind.cost_usd for m in members], dtype=np.float64),
         lethal_radius_m=np.array([m.kind.lethal_radius_m for m in members], dtype=np.float64),
-        has_iff=np.array([m.kind.has_iff for m in members], dtype=bool),
-        has_transponder=np.array([m.kind.has_transponder for m in members], dtype=bool),
+        has_iff=np.array([m.kind.has_iff if m.iff is None else m.iff for m in members], dtype=bool),
+        has_transponder=np.array(
+            [m.kind.has_transponder if m.transponder is None else m.transponder for m in members],
+            dtype=bool,
+        ),
         ground_range_m=ground,
         apogee_m=apogee,
         t_grid_s=t_grid,
