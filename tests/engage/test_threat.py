@@ -123,7 +123,8 @@ def test_asset_on_the_heading_wins_over_a_more_valuable_one_30_deg_off() -> None
     ev = evaluate_air([air_track(*SITE, 1000.0, 50.0, 0.0)], assets)
     assert ev.asset.tolist() == [1]
     # 30° off at 50 km: 25 km cross-track against σ_c ≈ 9.7 km (heading error 0.22 rad)
-    assert ev.p_hit_by_asset[0, 0] < 0.05 < 0.99 < ev.p_hit_by_asset[0, 1]
+    # (the off asset, 43 km along, is met first: the on-line asset keeps 1 − 0.05 of its 1.0)
+    assert ev.p_hit_by_asset[0, 0] < 0.05 < 0.94 < ev.p_hit_by_asset[0, 1]
 
 
 def test_aim_probability_falls_off_with_the_off_bearing_angle() -> None:
@@ -134,6 +135,18 @@ def test_aim_probability_falls_off_with_the_off_bearing_angle() -> None:
     p = evaluate_air(states, assets).p_hit_by_asset[:, 0]
     assert p[0] == 1.0  # the course passes within the footprint
     assert np.all(np.diff(p) <= 0.0) and p[-1] < 0.01 < p[2]
+
+
+def test_an_asset_behind_the_first_one_on_the_course_is_not_the_aim() -> None:
+    """Sequential reach: a drone diving on a port 20 km ahead does not threaten a more
+    valuable plant 300 km further along the same course."""
+    port = asset_at(90.0, 20e3)
+    plant = asset_at(90.0, 300e3)
+    assets = make_assets([plant[0], port[0]], [plant[1], port[1]], value=[10.0, 8.0])
+    ev = evaluate_air([air_track(*SITE, 500.0, 50.0, 0.0)], assets)
+    assert ev.asset.tolist() == [1]
+    assert ev.time_to_go_s[0] == pytest.approx(400.0, abs=5.0)
+    assert ev.p_hit_by_asset[0, 0] < 0.01
 
 
 def test_slow_track_threatens_only_the_asset_it_is_over() -> None:
@@ -382,7 +395,8 @@ def test_batch_equals_track_by_track() -> None:
                 )
             assert one.asset[0] == batch.asset[i]
             assert one.ballistic_impact[0] == batch.ballistic_impact[i]
-    assert batch.asset.tolist() == [0, 1, 2, 2, -1, -1, 0]
+    # the boosting missile (3) flies the heading model: the first asset on its course wins
+    assert batch.asset.tolist() == [0, 1, 2, 0, -1, -1, 0]
     assert batch.ballistic_impact.tolist() == [False, False, True, False, False, False, False]
 
 

@@ -1,13 +1,14 @@
-"""First engagement doctrine: the nearest feasible effector shoots, then a Pk draw.
+"""Shooting: magazines, fire channels, engagements in flight and the kill draw.
 
-Each step, every threat that may be engaged (in a picture of the unit's nation, identity
-allowed by the rules of engagement, permitted by the sharing policy, not already under
-engagement) is offered, most urgent first (shortest time to go), to the nearest unit that can
-intercept it with rounds and a free fire channel. The unit fires its salvo for the threat's
-class; at the intercept time one uniform draw, keyed by the threat and the attempt number,
-decides the kill against ``1 - (1 - pk)^rounds``. After a miss the threat may be engaged again
-(shoot-look-shoot) up to the rules' limit. Weapon-target assignment proper (cost-aware,
-optimal) replaces the choice of unit in a later stage; this is its baseline.
+Each step the engine offers the hostile tracks that may be engaged (in a picture of the unit's
+nation, identity allowed by the rules of engagement, permitted by the sharing policy, not
+already under engagement) with their threat value and time to go (`iamd.engage.threat`);
+:meth:`EngagementState.choose` prices every feasible unit-threat pair by the salvo's kill
+probability and cost and fires the step's optimal assignment (`iamd.engage.assign`: one
+shooter per threat, cost-aware, layered). A unit fires its salvo for the threat's class; at
+the intercept time one uniform draw, keyed by the threat and the attempt number, decides the
+kill against ``1 - (1 - pk)^rounds`` (Washburn and Kress, *Combat Modeling*, 2009, §2). After
+a miss the threat may be engaged again (shoot-look-shoot) up to the rules' limit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from iamd.engage.assign import Doctrine, assign_step, covering_scores
 from iamd.engage.envelope import EffectorArray, InterceptOptions
 from iamd.rng import stream
 
@@ -80,34 +82,67 @@ class EngagementState:
         self,
         t_s: float,
         candidates: IntArray,
-        urgency_s: FloatArray,
         class_index: IntArray,
         allowed: BoolArray,
         options: InterceptOptions,
-        distance_m: FloatArray,
+        *,
+        value: FloatArray,
+        time_to_go_s: FloatArray,
+        doctrine: Doctrine,
+        covers: BoolArray | None = None,
+        kill_class_index: IntArray | None = None,
     ) -> list[Engagement]:
         """Assign units to candidate threats and fire.
 
         Args:
-            candidates: (M,) object indices.
-            urgency_s: (M,) time to go of each (smaller first).
-            class_index: (M,) class column of each.
+            t_s: decision time (the units fire after their reaction time).
+            candidates: (M,) object (slot) indices.
+            class_index: (M,) the class each is believed to be (salvo, pk for the choice).
             allowed: (U, M) the policy and pictures let the unit engage the threat.
             options: earliest intercepts (U, M).
-            distance_m: (U, M) current distance unit-threat (the nearest feasible unit fires).
+            value: (M,) threat values; time_to_go_s: (M,) until each reaches its aim.
+            doctrine: cost weight and layered hold (`iamd.engage.assign.Doctrine`).
+            covers: (U, M) the unit may engage the threat and covers its asset at risk
+                (for the layered hold; default: no hold).
+            kill_class_index: (M,) the class whose pk decides the kill (default
+                ``class_index``; the engine passes the true class of the object).
         """
         units = self.units
+        m_n = len(candidates)
         salvo = units.salvo[:, class_index]
+        pk1 = units.pk[:, class_index]
+        pk_salvo = 1.0 - (1.0 - pk1) ** salvo
+        cost = salvo * units.cost_per_shot_usd[:, None]
         free = self.channels_free()
+        rounds_ok = (salvo >= 1) & (self.magazine[:, None] >= salvo)
+        feasible = allowed & options.feasible & rounds_ok & (free[:, None] > 0)
+        min_salvo = np.where(feasible, salvo, np.iinfo(np.int64).max).min(axis=1, initial=1 << 62)
+        capacity = np.where(
+            feasible.any(axis=1), np.minimum(free, self.magazine // np.maximum(min_salvo, 1)), 0
+        )
+        future = (
+            covering_scores(value, pk_salvo, cost, covers & rounds_ok, doctrine)
+            if covers is not None
+            else np.full(m_n, -np.inf)
+        )
+        plan = assign_step(
+            value=value,
+            pk_salvo=pk_salvo,
+            cost_usd=cost,
+            feasible=feasible,
+            capacity=capacity,
+            future_score=future,
+            time_to_go_s=time_to_go_s,
+            doctrine=doctrine,
+        )
+        kill_cls = class_index if kill_class_index is None else kill_class_index
         fired: list[Engagement] = []
-        base_ok = allowed & options.feasible & (salvo >= 1)
-        for col in np.argsort(urgency_s, kind="stable"):
-            ok = base_ok[:, col] & (self.magazine >= salvo[:, col]) & (free > 0)
-            if not ok.any():
-                continue
-            u = int(np.flatnonzero(ok)[np.argmin(distance_m[ok, col])])
-            threat = int(candidates[col])
+        for u_i, col_i in zip(plan.unit, plan.threat, strict=True):  # the step's few shots
+            u, col = int(u_i), int(col_i)
             rounds = int(salvo[u, col])
+            if self.magazine[u] < rounds or free[u] < 1:
+                continue
+            threat = int(candidates[col])
             eng = Engagement(
                 seq=self._seq,
                 unit=u,
@@ -116,7 +151,7 @@ class EngagementState:
                 t_fire_s=t_s + float(units.reaction_s[u]),
                 t_intercept_s=float(options.t_s[u, col]),
                 rounds=rounds,
-                pk_single=float(units.pk[u, class_index[col]]),
+                pk_single=float(units.pk[u, kill_cls[col]]),
                 cost_usd=rounds * float(units.cost_per_shot_usd[u]),
                 range_m=float(options.range_m[u, col]),
             )

@@ -45,7 +45,10 @@ the track's horizontal position error σ_p, and a heading error σ_ψ from the t
 error σ_v and the threat's own course changes σ_intent (``intent_sigma_rad``): cruise
 missiles and one-way attack drones fly doglegs between waypoints, so early predictions can
 point at the wrong asset, and σ_c grows with the distance still to fly. In angular terms this
-is a Gaussian in the off-bearing angle whose width widens for near assets (σ_p / u).
+is a Gaussian in the off-bearing angle whose width widens for near assets (σ_p / u). Several
+assets can lie on one course; the threat strikes the first it is aimed at, so the aim
+probability of an asset is its on-line probability times the probability that no asset met
+earlier is the aim (a nuclear plant 300 km behind the port a drone dives on is not its aim).
 
 *Aim probability* (``p_hit``). With m the predicted miss distance (ballistic: impact point
 to asset centre; air: the CPA miss), r the asset's radius and σ the uncertainty of the
@@ -512,6 +515,21 @@ def _heading_model(
         sv2 = 0.5 * (pv[:, 0, 0] + pv[:, 1, 1])
     heading_var = sv2 / np.where(moving, speed, 1.0) ** 2 + prm.intent_sigma_rad**2
     sig2 = sp2[:, None] + heading_var[:, None] * along_pos * along_pos
-    p = _aim_probability(miss, assets.radius_m[None, :], sig2, "footprint")
+    p_line = _aim_probability(miss, assets.radius_m[None, :], sig2, "footprint")
     ttg = along_pos / np.where(moving, speed, 1.0)[:, None]
-    return p, ttg, sig2
+    return _first_on_the_line(p_line, ttg), ttg, sig2
+
+
+def _first_on_the_line(p_line: FloatArray, ttg: FloatArray) -> FloatArray:
+    """(n, A) aim probabilities from the on-line probabilities ``p_line`` (n, A): a threat
+    strikes the first asset it reaches that it is aimed at, so an asset is the aim only if
+    none met earlier on the course is, ``p_a · Π_{b reached before a} (1 − p_b)`` (a
+    sequential-reach model). Without it an asset further down the line — a nuclear plant
+    300 km behind a port a drone dives on — would take the value of the port's threat."""
+    order = np.argsort(ttg, axis=1, kind="stable")
+    p_sorted = np.take_along_axis(p_line, order, axis=1)
+    before = np.cumprod(1.0 - p_sorted, axis=1)
+    survive = np.hstack([np.ones((len(p_line), 1)), before[:, :-1]])
+    out = np.empty_like(p_line)
+    np.put_along_axis(out, order, p_sorted * survive, axis=1)
+    return out

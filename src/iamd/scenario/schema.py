@@ -293,6 +293,37 @@ class RulesOfEngagement(_Model):
     min_time_to_go_s: float = Field(
         default=0.0, ge=0, description="Do not start engagements later than this before impact."
     )
+    cost_weight_per_musd: float = Field(
+        default=0.1,
+        ge=0,
+        le=1000,
+        description="Weight of the rounds' price in the assignment: value points one million "
+        "USD is worth (0: cost-blind; asset values are the assets' `value`).",
+    )
+    required_pk: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Required kill probability of a salvo: salvos that meet it are equally "
+        "good, so the cheapest of them fires (1: plain expected value).",
+    )
+    base_threat_value: float = Field(
+        default=1.0,
+        ge=0,
+        le=1000,
+        description="Value of a hostile track that threatens no known asset (value points).",
+    )
+    layered_defence: bool = Field(
+        default=True,
+        description="Hold a threat for a unit covering its asset at risk that is worth more "
+        "(cheaper, or better) than what can reach it now, while time allows.",
+    )
+    defer_margin_s: float = Field(
+        default=90.0,
+        ge=0,
+        le=3600,
+        description="Time to go below which a threat is engaged by whatever can reach it.",
+    )
 
 
 class Tracking(_Model):

@@ -33,12 +33,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd import __version__
+from iamd.engage.assign import Doctrine
 from iamd.engage.envelope import EffectorArray, intercept_options
 from iamd.engage.shoot import EngagementState
+from iamd.engage.threat import DefendedAssets, ThreatEvaluation, evaluate_threats
+from iamd.geo.borders import country_at
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
-from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES
+from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
 from iamd.scenario.loader import LoadedScenario
 from iamd.scenario.schema import PictureMode
 from iamd.sense.clutter import false_alarms_per_scan
@@ -54,6 +57,8 @@ from iamd.track.sensed import PictureUpdate, SensedPicture
 from iamd.world.truth import Truth, build_truth
 
 FloatArray = npt.NDArray[np.float64]
+BALLISTIC = THREAT_CLASSES.index(ThreatClass.BALLISTIC_MISSILE)
+"""Column of the ballistic-missile class in class-indexed arrays."""
 
 LOOKAHEAD_S = 300.0
 """How far ahead the engagement stage looks for an intercept (s)."""
@@ -137,12 +142,24 @@ def run(
         if sc.rules_of_engagement.shoot_look_shoot
         else 1
     )
-    policy_allowed = _policy_matrix(sc.policy.value, loaded, units, truth)
-    if sensed:  # the false-track slot: never allowed, never alive
+    if sensed:  # the false-track slot: never alive, its class is the track's believed one
         class_index = np.append(class_index, 0)
         is_bm = np.append(is_bm, False)
         may_engage_identity = np.append(may_engage_identity, False)
-        policy_allowed = np.hstack([policy_allowed, np.zeros((len(units), 1), dtype=bool)])
+    roe_sc = sc.rules_of_engagement
+    doctrine = Doctrine(
+        cost_weight_per_musd=roe_sc.cost_weight_per_musd,
+        base_threat_value=roe_sc.base_threat_value,
+        layered=roe_sc.layered_defence,
+        defer_margin_s=roe_sc.defer_margin_s,
+        min_time_to_go_s=roe_sc.min_time_to_go_s,
+        required_pk=roe_sc.required_pk,
+    )
+    defended = DefendedAssets.from_assets(sc.assets)
+    nation_codes = [nat.code for nat in sc.nations]
+    participates = {nat.code: nat.participates for nat in sc.nations}
+    unit_part = np.array([participates[u] for u in units.nation], dtype=bool)
+    unit_nation = np.array(units.nation, dtype=str)
     slot_ids = [*truth.ids, ""][:slots]
     unit_picture = np.array([layout.of_nation[nat] for nat in units.nation], dtype=np.int64)
     launched = np.zeros(n, dtype=bool)
@@ -302,21 +319,31 @@ def run(
             window = slice(k + 1, h_end)
             t_window = truth.t_grid_s[window]
             if tracker is None:
-                allowed = policy_allowed[:, cand] & picture.held[unit_picture][:, cand]
+                seen = picture.held[unit_picture][:, cand]
+                now6 = np.hstack([pos[cand], truth.vel_ecef_m_s[cand, k]])
+                covar = None
+                believed = class_index[cand]
             else:
-                allowed = policy_allowed[:, cand] & (unit_picture[:, None] == cand_picture)
+                seen = unit_picture[:, None] == cand_picture
+                now6 = tracker.tracks.table.state[rows]
+                covar = tracker.tracks.table.covar[rows]
+                believed = np.where(ident.cls[rows] >= 0, ident.cls[rows], 0)
+            bm_c = believed == BALLISTIC
+            # evaluate: the asset at risk, its nation, the threat value and time to go
+            evaluation = evaluate_threats(now6, bm_c, defended, covar=covar)
+            threatened = _threatened_nation(evaluation, defended, now6, nation_codes)
+            allowed = seen & _policy_allowed(
+                sc.policy.value, unit_nation, unit_part, threatened, participates
+            )
             if allowed.any():
                 if tracker is None:
                     pred = truth.pos_ecef_m[cand, window, :]
                     pred_alt = truth.alt_m[cand, window]
                     pred_present = truth.present[cand, window]
-                    now = pos[cand]
                 else:
-                    state_6 = tracker.tracks.table.state[rows]
-                    pred = predict_positions(state_6, is_bm[cand], t_window - t)
+                    pred = predict_positions(now6, bm_c, t_window - t)
                     pred_alt = approx_height_m(pred)
                     pred_present = np.logical_and.accumulate(pred_alt > 0.0, axis=1)
-                    now = state_6[:, :3]
                 opts = intercept_options(
                     units,
                     t_next + units.reaction_s,
@@ -324,15 +351,25 @@ def run(
                     pred,
                     pred_alt,
                     pred_present,
-                    class_index[cand],
-                    is_bm[cand],
+                    believed,
+                    bm_c,
                     allowed,
                 )
-                dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - now[None, :, :], axis=-1)
-                t_end = np.append(truth.t_end_s, np.inf)[cand]
-                urgency = t_end - t
+                reach = np.where(bm_c[None, :], units.max_range_bm_m[:, None],
+                                 units.max_range_m[:, None])  # fmt: skip
+                covers = allowed & _covers_course(units, evaluation, now6, bm_c, reach)
+                kill_cls = np.where(cand < n, class_index[cand], believed)
                 for eng in state.choose(
-                    t_next, cand, urgency, class_index[cand], allowed, opts, dist
+                    t_next,
+                    cand,
+                    believed,
+                    allowed,
+                    opts,
+                    value=evaluation.value + doctrine.base_threat_value,
+                    time_to_go_s=evaluation.time_to_go_s,
+                    doctrine=doctrine,
+                    covers=covers,
+                    kill_class_index=kill_cls,
                 ):
                     j = eng.threat
                     label = ""
@@ -529,23 +566,73 @@ def _lla(pos_ecef_m: FloatArray) -> tuple[float, float, float]:
     return float(np.degrees(lat)), float(np.degrees(lon)), float(alt)
 
 
-def _policy_matrix(
-    policy: str, loaded: LoadedScenario, units: EffectorArray, truth: Truth
+def _covers_course(
+    units: EffectorArray,
+    evaluation: ThreatEvaluation,
+    state_6: FloatArray,
+    ballistic: npt.NDArray[np.bool_],
+    reach_m: FloatArray,
 ) -> npt.NDArray[np.bool_]:
-    """(U, N): the sharing policy lets unit u engage object j.
+    """(U, M): the unit will be able to engage the threat before it reaches its aim point —
+    the aim point (a ballistic impact, or the asset at risk) lies within the unit's reach, or,
+    for an air-breathing threat, the straight course from the track to it passes within
+    reach (distance from the unit to the segment)."""
+    aim = evaluation.aim_point_ecef_m
+    has = np.asarray(np.isfinite(aim).all(axis=1), dtype=bool)
+    a = np.where(has[:, None], aim, state_6[:, :3])
+    p0 = state_6[:, :3]
+    seg = a - p0  # (M, 3)
+    rel = units.pos_ecef_m[:, None, :] - p0[None, :, :]  # (U, M, 3)
+    len2 = np.maximum(np.einsum("mi,mi->m", seg, seg), 1e-9)
+    along = np.clip(np.einsum("umi,mi->um", rel, seg) / len2, 0.0, 1.0)
+    along = np.where(ballistic[None, :], 1.0, along)  # a ballistic threat: its impact point
+    closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
+    dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - closest, axis=-1)
+    return np.asarray(has[None, :] & (dist <= reach_m))
 
-    ``national`` and ``shared_picture``: a unit engages only threats aimed at its own nation's
-    assets (or points in its own territory); ``integrated``: a participating nation's unit
-    engages any threat, and a non-participating nation's only its own.
+
+def _threatened_nation(
+    evaluation: ThreatEvaluation,
+    defended: DefendedAssets,
+    state_6: FloatArray,
+    nations: list[str],
+) -> npt.NDArray[np.str_]:
+    """(M,) the nation each threat threatens: that of its asset at risk, else the scenario
+    nation whose territory lies under the track (Natural Earth), else ``''``."""
+    out = np.full(len(evaluation.asset), "", dtype=object)
+    has = evaluation.asset >= 0
+    if has.any():
+        out[has] = np.array(defended.nation, dtype=object)[evaluation.asset[has]]
+    rest = np.flatnonzero(~has)
+    if len(rest):
+        lat, lon, _ = ecef_to_lla(state_6[rest, :3])
+        under = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
+        out[rest] = np.where(np.isin(under, nations), under, "")
+    return out.astype(str)
+
+
+def _policy_allowed(
+    policy: str,
+    unit_nation: npt.NDArray[np.str_],
+    unit_participates: npt.NDArray[np.bool_],
+    threatened: npt.NDArray[np.str_],
+    participates: dict[str, bool],
+) -> npt.NDArray[np.bool_]:
+    """(U, M): the sharing policy lets unit u engage threat m, given the nation each threat
+    threatens (from the threat evaluation, not the truth).
+
+    ``national`` and ``shared_picture``: a unit engages only threats to its own nation's
+    assets or territory; ``integrated``: a participating nation's unit engages any threat to
+    a participating nation or to no nation in particular (over the sea), and a
+    non-participating nation's unit only threats to its own.
     """
-    sc = loaded.scenario
-    participates = {n.code: n.participates for n in sc.nations}
-    own = np.array(list(units.nation))[:, None] == truth.aim_nation[None, :]
+    own = unit_nation[:, None] == threatened[None, :]
     if policy != "integrated":
         return np.asarray(own)
-    part = np.array([participates[n] for n in units.nation], dtype=bool)[:, None]
-    target_part = np.array([participates.get(n, False) for n in truth.aim_nation], dtype=bool)
-    return np.asarray(own | (part & target_part[None, :]))
+    target_part = np.array(
+        [participates.get(str(c), False) or c == "" for c in threatened], dtype=bool
+    )
+    return np.asarray(own | (unit_participates[:, None] & target_part[None, :]))
 
 
 def _engagement_table(
