@@ -1,4 +1,5 @@
-"""Engagement doctrine: who fires, magazines and fire channels, the salvo kill draw, abandon.
+"""Shooting: who fires (the step's cost-aware assignment), magazines and fire channels, the
+salvo kill draw, abandon.
 
 The salvo kill probability of ``n`` independent rounds of single-shot ``pk`` is
 ``1 - (1 - pk)^n`` (e.g. Washburn & Kress, *Combat Modeling*, §2); the kill draws are checked
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from iamd.engage.assign import Doctrine
 from iamd.engage.envelope import InterceptOptions
 from iamd.engage.shoot import Engagement, EngagementState
 
@@ -49,13 +51,15 @@ def options(feasible: np.ndarray, t_s: float | np.ndarray = 100.0) -> InterceptO
     )
 
 
+NO_HOLD = Doctrine(layered=False)
+
+
 def choose_all(
     state: EngagementState,
     t_s: float,
     candidates: list[int],
     feasible: np.ndarray,
-    distance_m: np.ndarray | None = None,
-    urgency_s: list[float] | None = None,
+    value: list[float] | None = None,
     cls: str = "drone",
 ) -> list[Engagement]:
     m = len(candidates)
@@ -63,30 +67,26 @@ def choose_all(
     return state.choose(
         t_s,
         np.array(candidates, dtype=np.int64),
-        np.array(urgency_s if urgency_s is not None else [100.0] * m),
         np.full(m, C[cls], dtype=np.int64),
         np.ones((u, m), dtype=bool),
         options(feasible),
-        np.ones((u, m)) * 10e3 if distance_m is None else distance_m,
+        value=np.array(value if value is not None else [5.0] * m),
+        time_to_go_s=np.full(m, 300.0),
+        doctrine=NO_HOLD,
     )
 
 
-def test_nearest_feasible_unit_fires() -> None:
-    units = make_units(ids=("far", "near", "nearest_but_infeasible"))
+def test_cheapest_unit_meeting_the_required_pk_fires() -> None:
+    units = make_units(ids=("dear", "cheap", "cheapest_but_infeasible"),
+                       cost_per_shot_usd=[4e6, 4e4, 4.0])  # fmt: skip
     state = EngagementState(units=units, n=1)
-    fired = choose_all(
-        state,
-        50.0,
-        [0],
-        np.array([[True], [True], [False]]),
-        distance_m=np.array([[40e3], [20e3], [5e3]]),
-    )
-    assert [units.ids[e.unit] for e in fired] == ["near"]
+    fired = choose_all(state, 50.0, [0], np.array([[True], [True], [False]]))
+    assert [units.ids[e.unit] for e in fired] == ["cheap"]
     e = fired[0]
     assert e.threat == 0 and e.attempt == 0 and e.rounds == 1
     assert e.t_fire_s == 50.0 + 15.0  # decision time + reaction time
     assert e.t_intercept_s == 100.0
-    assert e.cost_usd == 4e6
+    assert e.cost_usd == 4e4
     assert e.pk_single == pytest.approx(0.85)
     assert state.magazine.tolist() == [72, 71, 72]
     assert state.engaged().tolist() == [True]
@@ -102,12 +102,10 @@ def test_salvo_against_ballistic_missiles_uses_the_class_salvo() -> None:
     assert state.magazine.tolist() == [70]
 
 
-def test_most_urgent_threat_gets_the_last_channel() -> None:
+def test_most_valuable_threat_gets_the_last_channel() -> None:
     units = make_units(channels=1)
     state = EngagementState(units=units, n=3)
-    fired = choose_all(
-        state, 0.0, [0, 1, 2], np.ones((1, 3), dtype=bool), urgency_s=[300.0, 60.0, 120.0]
-    )
+    fired = choose_all(state, 0.0, [0, 1, 2], np.ones((1, 3), dtype=bool), value=[3.0, 9.0, 5.0])
     assert [e.threat for e in fired] == [1]
     assert state.channels_free().tolist() == [0]
     assert choose_all(state, 2.0, [0, 2], np.ones((1, 2), dtype=bool)) == []
@@ -130,11 +128,12 @@ def test_policy_mask_is_respected() -> None:
     fired = state.choose(
         0.0,
         np.array([0]),
-        np.array([10.0]),
         np.array([C["drone"]]),
         np.array([[False], [True]]),
         options(np.ones((2, 1), dtype=bool)),
-        np.array([[1e3], [50e3]]),
+        value=np.array([5.0]),
+        time_to_go_s=np.array([100.0]),
+        doctrine=NO_HOLD,
     )
     assert [units.ids[e.unit] for e in fired] == ["b"]
 
@@ -183,15 +182,12 @@ def test_magazines_never_negative_and_channels_respected(
         fired = state.choose(
             t,
             np.array(cand, dtype=np.int64),
-            np.arange(m, dtype=float),
             cls,
             np.ones((n_units, m), dtype=bool),
             opts,
-            np.array(
-                data.draw(st.lists(st.floats(0.0, 1e5), min_size=n_units * m, max_size=n_units * m))
-            ).reshape(n_units, m)
-            if m
-            else np.zeros((n_units, 0)),
+            value=np.array(data.draw(st.lists(st.floats(0.1, 10.0), min_size=m, max_size=m))),
+            time_to_go_s=np.full(m, 200.0),
+            doctrine=NO_HOLD,
         )
         event("fired" if fired else "nothing fired")
         for e in fired:
@@ -247,16 +243,17 @@ def test_resolve_only_due_engagements_in_time_order_and_no_double_kill() -> None
     state.choose(
         0.0,
         np.array([0, 1]),
-        np.array([1.0, 2.0]),
         np.array([C["drone"]] * 2),
-        np.ones((2, 2), dtype=bool),
+        np.array([[True, False], [True, True]]),  # a may only engage 0
         InterceptOptions(
             feasible=np.ones((2, 2), dtype=bool),
             t_s=np.array([[130.0, 90.0], [130.0, 90.0]]),
             step=np.zeros((2, 2), dtype=np.int64),
             range_m=np.full((2, 2), 5e3),
         ),
-        np.array([[1.0, 2.0], [2.0, 1.0]]),
+        value=np.array([5.0, 5.0]),
+        time_to_go_s=np.array([300.0, 300.0]),
+        doctrine=NO_HOLD,
     )
     assert sorted((e.unit, e.threat) for e in state.in_flight) == [(0, 0), (1, 1)]
     alive = np.array([True, True])
@@ -271,11 +268,12 @@ def test_resolve_only_due_engagements_in_time_order_and_no_double_kill() -> None
     state.choose(
         300.0,
         np.array([0]),
-        np.array([1.0]),
         np.array([C["drone"]]),
         np.ones((2, 1), dtype=bool),
         options(np.ones((2, 1), dtype=bool), 400.0),
-        np.ones((2, 1)),
+        value=np.array([5.0]),
+        time_to_go_s=np.array([100.0]),
+        doctrine=NO_HOLD,
     )
     ((eng, killed),) = state.resolve(500.0, alive, 1, ["t0", "t1"])
     assert eng.attempt == 1 and not killed
