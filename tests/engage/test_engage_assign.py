@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from iamd.engage.assign import Doctrine, assign_step, pair_scores
 
-NO_HOLD = Doctrine(layered=False)
+NO_HOLD = Doctrine(layered=False, reserve_bmd=False)
 
 
 def _brute_force(score: np.ndarray, capacity: np.ndarray) -> float:

@@ -51,7 +51,7 @@ def options(feasible: np.ndarray, t_s: float | np.ndarray = 100.0) -> InterceptO
     )
 
 
-NO_HOLD = Doctrine(layered=False)
+NO_HOLD = Doctrine(layered=False, reserve_bmd=False)
 
 
 def choose_all(

@@ -20,8 +20,8 @@ SHORT_DURATION_S = 800  # long enough for the first shots, intercepts and a miss
 
 def _short_run(seed: int = 1) -> RunResult:
     text = builtin_scenario_text("balkans")
-    assert "duration_s: 3000" in text
-    text = text.replace("duration_s: 3000", f"duration_s: {SHORT_DURATION_S}")
+    assert "duration_s: 3600" in text
+    text = text.replace("duration_s: 3600", f"duration_s: {SHORT_DURATION_S}")
     return run(load_scenario_text(text, "builtin:balkans-short"), seed=seed)
 
 

@@ -141,7 +141,7 @@ def test_scenario_error_is_an_input_error() -> None:
 
 
 def test_wrong_type_names_field_line_and_value() -> None:
-    text = _edit("duration_s: 3000", "duration_s: abc")
+    text = _edit("duration_s: 3600", "duration_s: abc")
     assert _message(text) == (
         f"{SOURCE}:{_line_with(text, 'duration_s: abc')}: duration_s: Input should be a valid "
         "number, unable to parse string as a number (got 'abc')"
@@ -162,7 +162,8 @@ def test_unknown_nested_key_lists_the_allowed_keys_of_that_model() -> None:
     assert _message(text) == (
         f"{SOURCE}:{_line_with(text, 'shoot_look_shot')}: "
         "rules_of_engagement.shoot_look_shot: unknown key (allowed: engage_identities, "
-        "shoot_look_shoot, max_engagements_per_threat, min_time_to_go_s)"
+        "shoot_look_shoot, max_engagements_per_threat, min_time_to_go_s, cost_weight_per_musd, "
+        "required_pk, base_threat_value, layered_defence, reserve_bmd, defer_margin_s)"
     )
 
 

@@ -41,6 +41,14 @@ for the inner layer and committing the outer one as the threat comes close is th
 layered air defence (Roux and van Vuuren 2007, §5; US Joint Publication 3-01, *Countering
 Air and Missile Threats*, 2017, ch. III).
 
+**Reserving missile-defence rounds.** An interceptor that can stop a ballistic missile is the
+scarcest round of the theatre: nothing else can do its job, and each one spent on a drone is
+one fewer for the missiles that may follow. With ``reserve_bmd`` (the default) such units
+engage air-breathing threats only as the last layer, inside ``defer_margin_s`` of their aim
+point, by which time the threat's target is clear and the short-range layer has had its
+chance — guns such as Gepard are reported highly effective against Shahed drones
+(reference §1.7, [R69]), a missile-defence interceptor costs ~100 times the drone.
+
 >>> import numpy as np
 >>> plan = assign_step(value=np.array([5.0, 5.0]), pk_salvo=np.array([[0.9, 0.9], [0.85, 0.85]]),
 ...     cost_usd=np.array([[4.0, 4.0], [4e6, 4e6]]), feasible=np.ones((2, 2), bool),
@@ -81,6 +89,8 @@ class Doctrine:
         defer_margin_s: below this time to go a threat is never held (s).
         min_time_to_go_s: no engagement is started later than this before impact (s).
         required_pk: salvo kill probability beyond which a pair is worth no more.
+        reserve_bmd: units that can engage ballistic missiles engage air-breathing threats
+            only as the last layer (time to go below ``defer_margin_s``).
     """
 
     cost_weight_per_musd: float = 0.1
@@ -89,6 +99,7 @@ class Doctrine:
     defer_margin_s: float = 90.0
     min_time_to_go_s: float = 0.0
     required_pk: float = 0.8
+    reserve_bmd: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.required_pk <= 1.0:

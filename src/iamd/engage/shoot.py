@@ -21,8 +21,10 @@ import numpy.typing as npt
 from iamd.engage.assign import Doctrine, assign_step, covering_scores
 from iamd.engage.envelope import EffectorArray, InterceptOptions
 from iamd.rng import stream
+from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 
 FloatArray = npt.NDArray[np.float64]
+_BM = THREAT_CLASSES.index(ThreatClass.BALLISTIC_MISSILE)
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -116,6 +118,10 @@ class EngagementState:
         free = self.channels_free()
         rounds_ok = (salvo >= 1) & (self.magazine[:, None] >= salvo)
         feasible = allowed & options.feasible & rounds_ok & (free[:, None] > 0)
+        if doctrine.reserve_bmd:  # BMD rounds at air-breathing threats: last layer only
+            bmd = (units.pk[:, _BM] > 0.0) & (units.max_range_bm_m > 0.0)
+            early = (class_index != _BM) & (time_to_go_s > doctrine.defer_margin_s)
+            feasible &= ~(bmd[:, None] & early[None, :])
         min_salvo = np.where(feasible, salvo, np.iinfo(np.int64).max).min(axis=1, initial=1 << 62)
         capacity = np.where(
             feasible.any(axis=1), np.minimum(free, self.magazine // np.maximum(min_salvo, 1)), 0

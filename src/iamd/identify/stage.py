@@ -11,9 +11,11 @@ whatever the table's row order.
 For the confirmed tracks it then runs, all at once,
 
 1. :func:`~iamd.identify.features.compute_features` on the windows, with the track's own
-   cooperative and signature evidence: a transponder (ADS-B / Mode S) reply on any of its
-   updates, the altitude of the last reply, an allied IFF answer, and the RCS averaged over
-   its recent looks (`SensedTracks.rcs_m2`, from the echo power of each plot,
+   cooperative and signature evidence: a transponder (ADS-B / Mode S) reply, or an allied
+   IFF answer, on at least :data:`COOPERATIVE_SHARE` of its updates (one reply of a nearby
+   aircraft associated with a drone's track by mistake must not make it a friend, while a
+   real transponder answers ~97 % of the time), the altitude of the last reply, and the RCS
+   averaged over its recent looks (`SensedTracks.rcs_m2`, from the echo power of each plot,
    :mod:`iamd.sense.signature`);
 2. the shipped classifier (:func:`~iamd.identify.classifier.classify`, calibrated class
    probabilities);
@@ -63,6 +65,13 @@ CodeArray = npt.NDArray[np.int8]
 StrArray = npt.NDArray[np.str_]
 
 _KEY_SHIFT = np.int64(1 << 32)
+COOPERATIVE_SHARE = 0.5
+"""Share of a track's updates that must carry a reply for the track to count as replying."""
+
+
+def _most(replies: IntArray, updates: IntArray) -> BoolArray:
+    """(n,) at least :data:`COOPERATIVE_SHARE` of the updates carried a reply."""
+    return np.asarray(replies >= COOPERATIVE_SHARE * updates)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +157,7 @@ class TrackIdentifier:
             self.code = code
             return IdentityStep(code=code, cls=cls, probabilities=prob,
                                 changed=rows, evidence=np.zeros(0, dtype=str))  # fmt: skip
+        hits = np.maximum(tracks.table.hits[rows], 1)
         rcs = tracks.rcs_m2[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             rcs_db = np.where(rcs > 0.0, 10.0 * np.log10(rcs), np.nan)
@@ -160,9 +170,9 @@ class TrackIdentifier:
             age_s=t_s - tracks.table.born_s[rows],
             rcs_dbsm=rcs_db,
             rcs_looks=np.where(np.isfinite(rcs_db), tracks.rcs_looks[rows], np.nan),
-            squawk=tracks.squawk_updates[rows] > 0,
+            squawk=_most(tracks.squawk_updates[rows], hits),
             reported_alt_m=tracks.reported_alt_m[rows],
-            iff=tracks.iff_updates[rows] > 0,
+            iff=_most(tracks.iff_updates[rows], hits),
         )
         feats = compute_features(w, self.airways)
         p = classify(feats, self.model)

@@ -318,6 +318,11 @@ class RulesOfEngagement(_Model):
         description="Hold a threat for a unit covering its asset at risk that is worth more "
         "(cheaper, or better) than what can reach it now, while time allows.",
     )
+    reserve_bmd: bool = Field(
+        default=True,
+        description="Units that can engage ballistic missiles engage drones, cruise missiles "
+        "and aircraft only as the last layer (time to go below `defer_margin_s`).",
+    )
     defer_margin_s: float = Field(
         default=90.0,
         ge=0,

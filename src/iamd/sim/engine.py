@@ -154,6 +154,7 @@ def run(
         defer_margin_s=roe_sc.defer_margin_s,
         min_time_to_go_s=roe_sc.min_time_to_go_s,
         required_pk=roe_sc.required_pk,
+        reserve_bmd=roe_sc.reserve_bmd,
     )
     defended = DefendedAssets.from_assets(sc.assets)
     nation_codes = [nat.code for nat in sc.nations]
