@@ -270,18 +270,26 @@ def default_airways() -> AirwayNetwork:
     return airway_network([a.lat_deg for a in ap], [a.lon_deg for a in ap])
 
 
-def compute_features(window: TrackWindow, airways: AirwayNetwork | None = None) -> Features:
+def compute_features(
+    window: TrackWindow,
+    airways: AirwayNetwork | None = None,
+    origin_country: StrArray | None = None,
+) -> Features:
     """Features of every track of ``window`` (see the module docstring for the definitions).
 
     Args:
         window: n track histories of w samples.
         airways: airports and airways to measure against (default: the built-in airports).
+        origin_country: (n,) the country under each first position, if already known (a
+            caller that keeps tracks over time computes it once per track).
 
     Returns:
         :class:`Features`, arrays of shape (n,).
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _compute_features(window, default_airways() if airways is None else airways)
+        return _compute_features(
+            window, default_airways() if airways is None else airways, origin_country
+        )
 
 
 def gravity_ecef(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray) -> FloatArray:
@@ -402,7 +410,9 @@ def from_launch_area(
 # --------------------------------------------------------------------------- private helpers
 
 
-def _compute_features(window: TrackWindow, net: AirwayNetwork) -> Features:
+def _compute_features(
+    window: TrackWindow, net: AirwayNetwork, origin_country: StrArray | None
+) -> Features:
     m = np.asarray(window.valid, dtype=bool)
     mf = m.astype(np.float64)
     cnt = mf.sum(axis=1)
@@ -457,7 +467,11 @@ def _compute_features(window: TrackWindow, net: AirwayNetwork) -> Features:
     first = np.asarray(window.first_pos_ecef_m, dtype=np.float64)
     o_lat, o_lon, o_h = ecef_to_lla(first)
     origin_ap = np.minimum(airport_distance_m(first, net), AIRPORT_CAP_M)
-    country = np.atleast_1d(np.asarray(country_at(o_lat, o_lon))).astype(str)
+    country = (
+        np.atleast_1d(np.asarray(country_at(o_lat, o_lon))).astype(str)
+        if origin_country is None
+        else np.asarray(origin_country).astype(str)
+    )
 
     rep = np.asarray(window.reported_alt_m, dtype=np.float64)
     alt_last = h[rows, last]

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from iamd.geo.borders import country_at
+from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.classifier import CLASSES, IdentifyModel, classify, load_model
 from iamd.identify.features import (
     NATO_COUNTRIES,
@@ -65,6 +67,8 @@ CodeArray = npt.NDArray[np.int8]
 StrArray = npt.NDArray[np.str_]
 
 _KEY_SHIFT = np.int64(1 << 32)
+_UNKNOWN_ORIGIN = "?"
+"""Origin country not looked up yet (``''`` is a real answer: over the sea)."""
 COOPERATIVE_SHARE = 0.5
 """Share of a track's updates that must carry a reply for the track to count as replying."""
 
@@ -105,9 +109,10 @@ class TrackIdentifier:
         airways: airports and airways for the airway and origin features.
         friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
         samples, every_s: the window's length and sample spacing.
-        keys, window, t_window, valid, last_sample_s, first_pos, code: per track, in the
+        keys, window, t_window, valid, last_sample_s, first_pos, origin, code: per track, in the
             order of the last table given — its key (picture, number), its window of states
-            (k, samples, 6), their times and validity, its first position and its identity.
+            (k, samples, 6), their times and validity, its first position, the country
+            under it (ADM0_A3, computed once) and its identity.
     """
 
     model: IdentifyModel = field(default_factory=load_model)
@@ -122,6 +127,7 @@ class TrackIdentifier:
     valid: BoolArray = field(init=False)
     last_sample_s: FloatArray = field(init=False)
     first_pos: FloatArray = field(init=False)
+    origin: StrArray = field(init=False)
     code: CodeArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -131,6 +137,7 @@ class TrackIdentifier:
         self.valid = np.zeros((0, self.samples), dtype=bool)
         self.last_sample_s = np.zeros(0)
         self.first_pos = np.zeros((0, 3))
+        self.origin = np.zeros(0, dtype="<U3")
         self.code = np.zeros(0, dtype=np.int8)
 
     def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
@@ -174,7 +181,11 @@ class TrackIdentifier:
             reported_alt_m=tracks.reported_alt_m[rows],
             iff=_most(tracks.iff_updates[rows], hits),
         )
-        feats = compute_features(w, self.airways)
+        todo = rows[self.origin[rows] == _UNKNOWN_ORIGIN]  # first confirmed: look it up once
+        if len(todo):
+            lat, lon, _ = ecef_to_lla(self.first_pos[todo])
+            self.origin[todo] = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
+        feats = compute_features(w, self.airways, self.origin[rows])
         p = classify(feats, self.model)
         inputs = rule_inputs(feats, self.friendly)
         c, rule, capped = identity_codes(p, **inputs, rules=self.rules)
@@ -221,7 +232,9 @@ class TrackIdentifier:
         self.last_sample_s = gather(self.last_sample_s, -np.inf)
         self.code = gather(self.code, PENDING)
         first = gather(self.first_pos, 0.0)
+        origin = gather(self.origin, _UNKNOWN_ORIGIN)
         new = np.flatnonzero(~old)
         first[new] = tracks.table.state[new, :3]
         self.first_pos = first
+        self.origin = origin
         self.keys = cur

@@ -322,16 +322,14 @@ def run(
             if tracker is None:
                 seen = picture.held[unit_picture][:, cand]
                 now6 = np.hstack([pos[cand], truth.vel_ecef_m_s[cand, k]])
-                covar = None
                 believed = class_index[cand]
             else:
                 seen = unit_picture[:, None] == cand_picture
                 now6 = tracker.tracks.table.state[rows]
-                covar = tracker.tracks.table.covar[rows]
                 believed = np.where(ident.cls[rows] >= 0, ident.cls[rows], 0)
             bm_c = believed == BALLISTIC
             # evaluate: the asset at risk, its nation, the threat value and time to go
-            evaluation = evaluate_threats(now6, bm_c, defended, covar=covar)
+            evaluation = evaluate_threats(now6, bm_c, defended)
             threatened = _threatened_nation(evaluation, defended, now6, nation_codes)
             allowed = seen & _policy_allowed(
                 sc.policy.value, unit_nation, unit_part, threatened, participates
