@@ -20,10 +20,13 @@ from iamd.sim.engine import run
 from iamd.world.truth import build_truth
 
 STAGES = {
-    "truth (build_truth)": "truth.py",
-    "sensing (detect)": "radar.py",
-    "envelopes (intercept_options)": "envelope.py",
-    "pictures (sensed tracking)": "sensed.py",
+    "truth (build_truth)": "world/truth.py",
+    "sensing (scan)": "sense/scan.py",
+    "pictures (sensed tracking)": "track/sensed.py",
+    "identification (stage)": "identify/stage.py",
+    "threat evaluation": "engage/threat.py",
+    "envelopes (intercept_options)": "engage/envelope.py",
+    "assignment and shots (choose)": "engage/shoot.py",
 }
 
 

@@ -1,16 +1,20 @@
 """The step's dynamic assignment: exact against a brute-force oracle (every one-shooter-per-
 threat assignment within the units' capacities), the required-Pk cap that lets the cheapest
-adequate unit fire, and the layered hold."""
+adequate unit fire, the layered hold, and the sharing policies' rules of who may shoot."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iamd.engage.assign import Doctrine, assign_step, pair_scores
+from iamd.engage.assign import Doctrine, assign_step, pair_scores, policy_allows
+from iamd.engage.threat import DefendedAssets, evaluate_threats, threatened_nation
+from iamd.geo.wgs84 import lla_to_ecef
+from iamd.scenario.loader import load_scenario
 
 NO_HOLD = Doctrine(layered=False, reserve_bmd=False)
 
@@ -82,3 +86,47 @@ def test_layered_hold_waits_for_the_cheaper_unit_while_time_allows() -> None:
     close = assign_step(**kw, time_to_go_s=np.array([60.0]), doctrine=Doctrine())
     assert close.held.tolist() == [False] and close.unit.tolist() == [0]
     assert len(assign_step(**kw, time_to_go_s=np.array([600.0]), doctrine=NO_HOLD).unit) == 1
+
+
+# --- sharing policies: who may shoot, from the evaluated threatened nation --------------------
+
+UNITS = np.array(["GRC", "BGR", "ROU", "TUR"])
+PART = np.array([True, True, True, False])  # Türkiye does not take part in sharing
+PARTICIPATES = {"GRC": True, "BGR": True, "ROU": True, "TUR": False}
+
+
+@pytest.mark.parametrize("policy", ["national", "shared_picture"])
+def test_national_fire_control_engages_only_threats_to_the_own_nation(policy: str) -> None:
+    threatened = np.array(["BGR", "TUR", ""])
+    allowed = policy_allows(policy, UNITS, PART, threatened, PARTICIPATES)
+    assert allowed.tolist() == [
+        [False, False, False],  # the Greek unit: no Greek asset at risk
+        [True, False, False],
+        [False, False, False],
+        [False, True, False],
+    ]
+
+
+def test_integrated_lets_any_participating_unit_engage_threats_to_participants() -> None:
+    threatened = np.array(["BGR", "TUR", ""])  # a Bulgarian asset, a Turkish one, over the sea
+    allowed = policy_allows("integrated", UNITS, PART, threatened, PARTICIPATES)
+    assert allowed.tolist() == [
+        [True, False, True],  # the Greek Patriot defends Bulgaria, not non-participant Türkiye
+        [True, False, True],
+        [True, False, True],
+        [False, True, False],  # the non-participant defends only itself
+    ]
+
+
+def test_threatened_nation_is_the_asset_at_risk_else_the_country_under_the_track() -> None:
+    assets = DefendedAssets.from_assets(load_scenario("balkans").scenario.assets)
+    sofia = assets.names.index("sofia")
+    over_bgr = lla_to_ecef(np.radians(42.9), np.radians(25.3), 3000.0)  # central Bulgaria
+    over_sea = lla_to_ecef(np.radians(43.3), np.radians(31.0), 3000.0)  # the Black Sea
+    state = np.zeros((3, 6))
+    state[0, :3] = assets.pos_ecef_m[sofia] + 1000.0
+    state[1, :3], state[2, :3] = over_bgr.ravel(), over_sea.ravel()
+    ev = evaluate_threats(state, np.zeros(3, dtype=bool), assets)  # at rest: over what they are
+    assert ev.asset[0] == sofia and ev.asset[1] == -1 and ev.asset[2] == -1
+    nations = threatened_nation(ev, assets, state, ["GRC", "BGR", "ROU"])
+    assert nations.tolist() == ["BGR", "BGR", ""]

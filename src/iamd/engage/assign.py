@@ -21,9 +21,10 @@ objective. With at most one shooter per threat and step (no
 double engagement; a miss is seen and re-engaged the next steps, shoot-look-shoot), the step's
 problem — maximise Σ s_uj over the chosen pairs, each unit within its free channels and
 rounds, each threat at most once — is a linear assignment with each unit's column repeated
-once per free channel. It is solved exactly with the Jonker–Volgenant algorithm of
-``scipy.optimize.linear_sum_assignment`` (Crouse, "On implementing 2D rectangular assignment
-algorithms", *IEEE Trans. AES* 52(4), 2016); pairs worth ≤ 0 are never fired (a round that
+once per free channel, plus one zero-worth "no shooter" column per threat. It is solved
+exactly with the Jonker–Volgenant algorithm of ``scipy.optimize.linear_sum_assignment``
+(Crouse, "On implementing 2D rectangular assignment algorithms", *IEEE Trans. AES* 52(4),
+2016); pairs worth ≤ 0 are never fired (a round that
 costs more than the value it saves). This is the dynamic WTA of the "shoot-look-shoot"
 family (Hosein and Athans, "Some analytical results for the dynamic weapon-target allocation
 problem", MIT LIDS-P-1944, 1990): the value of a shot now is weighed against the rounds it
@@ -72,8 +73,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_INFEASIBLE = 1.0e18
-"""Cost of a pair that may not be chosen, in the assignment's matrix."""
+_INFEASIBLE = 1.0e12
+"""Cost of a pair that may not be chosen, in the assignment's matrix (every real pair costs
+minus its worth, a few value points; leaving a threat unengaged costs 0)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,15 +176,20 @@ def assign_step(
     if len(cols) == 0 or cap.sum() == 0:
         return empty
     slot_unit = np.repeat(np.arange(u_n), np.minimum(cap, len(cols)))
-    s = score[slot_unit][:, cols]  # (slots, C)
-    cost = np.where(s > 0.0, -s, _INFEASIBLE)
+    s = score[slot_unit][:, cols].T  # (C, slots)
+    c_n = len(cols)
+    # each threat may also go unengaged: its own zero-cost "no shooter" column
+    cost = np.full((c_n, len(slot_unit) + c_n), _INFEASIBLE)
+    cost[:, : len(slot_unit)] = np.where(s > 0.0, -s, _INFEASIBLE)
+    cost[np.arange(c_n), len(slot_unit) + np.arange(c_n)] = 0.0
     rows, cc = linear_sum_assignment(cost)
-    keep = cost[rows, cc] < _INFEASIBLE
-    unit = slot_unit[rows[keep]].astype(np.int64)
-    threat = cols[cc[keep]].astype(np.int64)
+    keep = cc < len(slot_unit)
+    keep &= cost[rows, cc] < 0.0
+    unit = slot_unit[cc[keep]].astype(np.int64)
+    threat = cols[rows[keep]].astype(np.int64)
+    worth = s[rows[keep], cc[keep]]
     order = np.lexsort((unit, threat))
-    return StepPlan(unit=unit[order], threat=threat[order], score=s[rows[keep], cc[keep]][order],
-                    held=held)  # fmt: skip
+    return StepPlan(unit=unit[order], threat=threat[order], score=worth[order], held=held)
 
 
 def covering_scores(
@@ -197,3 +204,27 @@ def covering_scores(
     reach); -inf where none does."""
     s = np.where(covers, pair_scores(value, pk_salvo, cost_usd, doctrine), -np.inf)
     return np.asarray(s.max(axis=0) if s.shape[0] else np.full(s.shape[1], -np.inf))
+
+
+def policy_allows(
+    policy: str,
+    unit_nation: npt.NDArray[np.str_],
+    unit_participates: npt.NDArray[np.bool_],
+    threatened: npt.NDArray[np.str_],
+    participates: dict[str, bool],
+) -> npt.NDArray[np.bool_]:
+    """(U, M): the sharing policy lets unit u engage threat m, given the nation each threat
+    threatens (from the threat evaluation, not the truth).
+
+    ``national`` and ``shared_picture``: a unit engages only threats to its own nation's
+    assets or territory; ``integrated``: a participating nation's unit engages any threat to
+    a participating nation or to no nation in particular (over the sea), and a
+    non-participating nation's unit only threats to its own.
+    """
+    own = unit_nation[:, None] == threatened[None, :]
+    if policy != "integrated":
+        return np.asarray(own)
+    target_part = np.array(
+        [participates.get(str(c), False) or c == "" for c in threatened], dtype=bool
+    )
+    return np.asarray(own | (unit_participates[:, None] & target_part[None, :]))

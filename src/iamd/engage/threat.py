@@ -105,6 +105,7 @@ import numpy.typing as npt
 from scipy.stats import ncx2
 
 from iamd.errors import InputError
+from iamd.geo.borders import country_at
 from iamd.geo.wgs84 import A_M, ecef_to_lla, enu_rotation, lla_to_ecef
 from iamd.sense.radar import approx_height_m
 from iamd.track.predict import kepler_ecef
@@ -372,6 +373,26 @@ def evaluate_threats(
         miss_sigma_m=miss_sigma,
         p_hit_by_asset=p_all,
     )
+
+
+def threatened_nation(
+    evaluation: ThreatEvaluation,
+    defended: DefendedAssets,
+    state_6: FloatArray,
+    nations: list[str],
+) -> npt.NDArray[np.str_]:
+    """(M,) the nation each threat threatens: that of its asset at risk, else the scenario
+    nation whose territory lies under the track (Natural Earth), else ``''``."""
+    out = np.full(len(evaluation.asset), "", dtype=object)
+    has = evaluation.asset >= 0
+    if has.any():
+        out[has] = np.array(defended.nation, dtype=object)[evaluation.asset[has]]
+    rest = np.flatnonzero(~has)
+    if len(rest):
+        lat, lon, _ = ecef_to_lla(state_6[rest, :3])
+        under = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
+        out[rest] = np.where(np.isin(under, nations), under, "")
+    return out.astype(str)
 
 
 # --------------------------------------------------------------------------- private helpers

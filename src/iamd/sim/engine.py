@@ -33,11 +33,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd import __version__
-from iamd.engage.assign import Doctrine
+from iamd.engage.assign import Doctrine, policy_allows
 from iamd.engage.envelope import EffectorArray, intercept_options
 from iamd.engage.shoot import EngagementState
-from iamd.engage.threat import DefendedAssets, ThreatEvaluation, evaluate_threats
-from iamd.geo.borders import country_at
+from iamd.engage.threat import (
+    DefendedAssets,
+    ThreatEvaluation,
+    evaluate_threats,
+    threatened_nation,
+)
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
@@ -330,8 +334,8 @@ def run(
             bm_c = believed == BALLISTIC
             # evaluate: the asset at risk, its nation, the threat value and time to go
             evaluation = evaluate_threats(now6, bm_c, defended)
-            threatened = _threatened_nation(evaluation, defended, now6, nation_codes)
-            allowed = seen & _policy_allowed(
+            threatened = threatened_nation(evaluation, defended, now6, nation_codes)
+            allowed = seen & policy_allows(
                 sc.policy.value, unit_nation, unit_part, threatened, participates
             )
             if allowed.any():
@@ -588,50 +592,6 @@ def _covers_course(
     closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
     dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - closest, axis=-1)
     return np.asarray(has[None, :] & (dist <= reach_m))
-
-
-def _threatened_nation(
-    evaluation: ThreatEvaluation,
-    defended: DefendedAssets,
-    state_6: FloatArray,
-    nations: list[str],
-) -> npt.NDArray[np.str_]:
-    """(M,) the nation each threat threatens: that of its asset at risk, else the scenario
-    nation whose territory lies under the track (Natural Earth), else ``''``."""
-    out = np.full(len(evaluation.asset), "", dtype=object)
-    has = evaluation.asset >= 0
-    if has.any():
-        out[has] = np.array(defended.nation, dtype=object)[evaluation.asset[has]]
-    rest = np.flatnonzero(~has)
-    if len(rest):
-        lat, lon, _ = ecef_to_lla(state_6[rest, :3])
-        under = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
-        out[rest] = np.where(np.isin(under, nations), under, "")
-    return out.astype(str)
-
-
-def _policy_allowed(
-    policy: str,
-    unit_nation: npt.NDArray[np.str_],
-    unit_participates: npt.NDArray[np.bool_],
-    threatened: npt.NDArray[np.str_],
-    participates: dict[str, bool],
-) -> npt.NDArray[np.bool_]:
-    """(U, M): the sharing policy lets unit u engage threat m, given the nation each threat
-    threatens (from the threat evaluation, not the truth).
-
-    ``national`` and ``shared_picture``: a unit engages only threats to its own nation's
-    assets or territory; ``integrated``: a participating nation's unit engages any threat to
-    a participating nation or to no nation in particular (over the sea), and a
-    non-participating nation's unit only threats to its own.
-    """
-    own = unit_nation[:, None] == threatened[None, :]
-    if policy != "integrated":
-        return np.asarray(own)
-    target_part = np.array(
-        [participates.get(str(c), False) or c == "" for c in threatened], dtype=bool
-    )
-    return np.asarray(own | (unit_participates[:, None] & target_part[None, :]))
 
 
 def _engagement_table(
