@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from iamd.engage.assign import Doctrine
 from iamd.engage.envelope import InterceptOptions
-from iamd.engage.shoot import Engagement, EngagementState
+from iamd.engage.shoot import Engagement, EngagementState, fire_now
 
 
 def _load_envelope_helpers() -> Any:
@@ -47,7 +47,7 @@ def options(feasible: np.ndarray, t_s: float | np.ndarray = 100.0) -> InterceptO
         feasible=feasible,
         t_s=t,
         step=np.zeros(feasible.shape, dtype=np.int64),
-        range_m=np.where(feasible, 20e3, np.nan),
+        range_m=np.where(feasible, 200e3, np.nan),  # a round flies 167 s: fire now
     )
 
 
@@ -177,7 +177,7 @@ def test_magazines_never_negative_and_channels_respected(
             feasible=feasible,
             t_s=np.where(feasible, t_int[None, :], np.inf),
             step=np.zeros((n_units, m), dtype=np.int64),
-            range_m=np.where(feasible, 10e3, np.nan),
+            range_m=np.where(feasible, 60e3, np.nan),
         )
         fired = state.choose(
             t,
@@ -249,7 +249,7 @@ def test_resolve_only_due_engagements_in_time_order_and_no_double_kill() -> None
             feasible=np.ones((2, 2), dtype=bool),
             t_s=np.array([[130.0, 90.0], [130.0, 90.0]]),
             step=np.zeros((2, 2), dtype=np.int64),
-            range_m=np.full((2, 2), 5e3),
+            range_m=np.full((2, 2), 150e3),
         ),
         value=np.array([5.0, 5.0]),
         time_to_go_s=np.array([300.0, 300.0]),
@@ -293,3 +293,21 @@ def test_abandon_drops_the_threats_engagements_as_too_late() -> None:
     assert state.channels_free()[gone[0].unit] == before[gone[0].unit] + 1
     assert state.abandon(2) == []  # nothing in flight on threat 2
     assert state.magazine.sum() == 2 * 72 - 2  # rounds already fired stay spent
+
+
+def test_a_unit_waits_for_a_threat_still_outside_its_envelope() -> None:
+    """An intercept 200 s away at 20 km (a 17 s flight) is for later: no channel is tied up."""
+    units = make_units()
+    state = EngagementState(units=units, n=1)
+    later = InterceptOptions(
+        feasible=np.array([[True]]),
+        t_s=np.array([[215.0]]),
+        step=np.zeros((1, 1), dtype=np.int64),
+        range_m=np.array([[20e3]]),
+    )
+    assert not fire_now(units, 0.0, later)[0, 0]
+    assert fire_now(units, 215.0 - 15.0 - 20e3 / 1200.0 - 1.0, later)[0, 0]
+    fired = state.choose(0.0, np.array([0]), np.array([C["drone"]]), np.ones((1, 1), bool),
+                         later, value=np.array([5.0]), time_to_go_s=np.array([60.0]),
+                         doctrine=NO_HOLD)  # fmt: skip
+    assert fired == [] and state.channels_free().tolist() == units.channels.tolist()

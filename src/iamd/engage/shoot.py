@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.engage.assign import Doctrine, assign_step, covering_scores
-from iamd.engage.envelope import EffectorArray, InterceptOptions
+from iamd.engage.envelope import EffectorArray, InterceptOptions, laser_dwell_s
 from iamd.rng import stream
 from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 
@@ -27,6 +27,30 @@ FloatArray = npt.NDArray[np.float64]
 _BM = THREAT_CLASSES.index(ThreatClass.BALLISTIC_MISSILE)
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+
+
+FIRE_NOW_SLACK_S = 4.0
+"""A unit fires now only if its round would meet the threat within its flight (or dwell) time
+plus this slack (s, two clock steps); an intercept further off is for a later step."""
+
+
+def fire_now(units: EffectorArray, t_s: float, options: InterceptOptions) -> BoolArray:
+    """(U, M) pairs whose earliest intercept is one a round launched now flies straight to.
+
+    `iamd.engage.envelope.intercept_options` finds the earliest time a round launched after
+    the unit's reaction could meet the threat inside the envelope; when that lies beyond the
+    round's own flight time (range / speed, or a laser's dwell), the threat has not entered
+    the envelope yet and a real unit waits rather than tie up a fire channel (and its one
+    look after a miss) for minutes.
+    """
+    rng = np.where(options.feasible, options.range_m, 0.0)
+    need = np.where(
+        units.is_laser[:, None],
+        laser_dwell_s(units.dwell_s[:, None], rng),
+        rng / units.speed_m_s[:, None],
+    )
+    wait = options.t_s - (t_s + units.reaction_s[:, None])
+    return np.asarray(options.feasible & (wait <= need + FIRE_NOW_SLACK_S))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +142,7 @@ class EngagementState:
         free = self.channels_free()
         rounds_ok = (salvo >= 1) & (self.magazine[:, None] >= salvo)
         feasible = allowed & options.feasible & rounds_ok & (free[:, None] > 0)
+        feasible &= fire_now(units, t_s, options)
         if doctrine.reserve_bmd:  # BMD rounds at air-breathing threats: last layer only
             bmd = (units.pk[:, _BM] > 0.0) & (units.max_range_bm_m > 0.0)
             early = (class_index != _BM) & (time_to_go_s > doctrine.defer_margin_s)
