@@ -42,7 +42,7 @@ from iamd.engage.threat import (
     evaluate_threats,
     threatened_nation,
 )
-from iamd.geo.wgs84 import ecef_to_lla
+from iamd.geo.wgs84 import ecef_to_lla, enu_rotation
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
@@ -347,6 +347,11 @@ def run(
                     pred = predict_positions(now6, bm_c, t_window - t)
                     pred_alt = approx_height_m(pred)
                     pred_present = np.logical_and.accumulate(pred_alt > 0.0, axis=1)
+                    # no intercept after the threat reaches its aim point (the evaluation's
+                    # time to go): a straight-line prediction flies on past the target
+                    pred_present &= (t_window - t)[None, :] <= (
+                        evaluation.time_to_go_s[:, None] + dt
+                    )
                 opts = intercept_options(
                     units,
                     t_next + units.reaction_s,
@@ -579,7 +584,8 @@ def _covers_course(
     """(U, M): the unit will be able to engage the threat before it reaches its aim point —
     the aim point (a ballistic impact, or the asset at risk) lies within the unit's reach, or,
     for an air-breathing threat, the straight course from the track to it passes within
-    reach (distance from the unit to the segment)."""
+    reach (distance from the unit to the segment) — and that point lies in the unit's
+    azimuth sector (a battery facing east cannot defend a plant 30 km west of it)."""
     aim = evaluation.aim_point_ecef_m
     has = np.asarray(np.isfinite(aim).all(axis=1), dtype=bool)
     a = np.where(has[:, None], aim, state_6[:, :3])
@@ -590,8 +596,13 @@ def _covers_course(
     along = np.clip(np.einsum("umi,mi->um", rel, seg) / len2, 0.0, 1.0)
     along = np.where(ballistic[None, :], 1.0, along)  # a ballistic threat: its impact point
     closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
-    dist = np.linalg.norm(units.pos_ecef_m[:, None, :] - closest, axis=-1)
-    return np.asarray(has[None, :] & (dist <= reach_m))
+    diff = closest - units.pos_ecef_m[:, None, :]
+    dist = np.linalg.norm(diff, axis=-1)
+    enu = np.einsum("uij,umj->umi", enu_rotation(units.lat_rad, units.lon_rad), diff)
+    az = np.arctan2(enu[..., 0], enu[..., 1])
+    off = np.abs(np.mod(az - units.sector_center_rad[:, None] + np.pi, 2 * np.pi) - np.pi)
+    in_sector = off <= units.sector_half_rad[:, None] + 1e-9
+    return np.asarray(has[None, :] & (dist <= reach_m) & in_sector)
 
 
 def _engagement_table(
