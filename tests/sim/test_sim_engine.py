@@ -133,7 +133,8 @@ def test_events_are_sorted_by_time_priority_and_sequence(
     keys = list(zip(ev["t_s"], ev["priority"], ev["seq"], strict=True))
     assert keys == sorted(keys)
     assert ev["seq"].is_unique
-    assert set(ev["kind"]) >= {"launch", "track_init", "identity", "fire", "intercept", "impact"}
+    assert set(ev["kind"]) >= {"launch", "track_init", "identity", "fire", "intercept"}
+    assert (ev["kind"] == "impact").sum() == full_run("integrated").summary["leakers"]
 
 
 def test_every_intercept_follows_a_fire_on_the_same_entity(
