@@ -36,7 +36,10 @@ the drone's target would get it in the last kilometres. A threat is *held* this 
 unit that covers its asset at risk (the asset within the unit's maximum range for the
 threat's class, allowed by the policy, with rounds for it) would be worth more than the best
 pair available now, and the threat's time to go leaves room for that engagement and one
-more (``defer_margin_s``); below the margin it is engaged by whatever can reach it. Holding
+more (``defer_margin_s``); below the margin it is engaged by whatever can reach it. Ballistic
+missiles are never held (the engine leaves them out of the hold): each defence tier engages
+at its first chance, the upper tier (SM-3) first and the terminal tier (PAC-3) as the
+backstop, because a missile minutes from impact leaves no time for a second try later. Holding
 for the inner layer and committing the outer one as the threat comes close is the
 "engage late with the cheap layer, keep the expensive one as a backstop" doctrine of
 layered air defence (Roux and van Vuuren 2007, §5; US Joint Publication 3-01, *Countering

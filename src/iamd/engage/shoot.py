@@ -31,17 +31,21 @@ IntArray = npt.NDArray[np.int64]
 
 FIRE_NOW_SLACK_S = 4.0
 """A unit fires now only if its round would meet the threat within its flight (or dwell) time
-plus this slack (s, two clock steps); an intercept further off is for a later step."""
+plus a slack of this much or two clock steps, whichever is longer (s); an intercept further
+off is for a later step."""
 
 
-def fire_now(units: EffectorArray, t_s: float, options: InterceptOptions) -> BoolArray:
+def fire_now(
+    units: EffectorArray, t_s: float, options: InterceptOptions, step_s: float = 2.0
+) -> BoolArray:
     """(U, M) pairs whose earliest intercept is one a round launched now flies straight to.
 
     `iamd.engage.envelope.intercept_options` finds the earliest time a round launched after
     the unit's reaction could meet the threat inside the envelope; when that lies beyond the
     round's own flight time (range / speed, or a laser's dwell), the threat has not entered
     the envelope yet and a real unit waits rather than tie up a fire channel (and its one
-    look after a miss) for minutes.
+    look after a miss) for minutes. The predicted intercepts lie on the clock's grid, so the
+    slack is at least two steps (``step_s``).
     """
     rng = np.where(options.feasible, options.range_m, 0.0)
     need = np.where(
@@ -50,7 +54,8 @@ def fire_now(units: EffectorArray, t_s: float, options: InterceptOptions) -> Boo
         rng / units.speed_m_s[:, None],
     )
     wait = options.t_s - (t_s + units.reaction_s[:, None])
-    return np.asarray(options.feasible & (wait <= need + FIRE_NOW_SLACK_S))
+    slack = max(FIRE_NOW_SLACK_S, 2.0 * step_s)
+    return np.asarray(options.feasible & (wait <= need + slack))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +122,7 @@ class EngagementState:
         doctrine: Doctrine,
         covers: BoolArray | None = None,
         kill_class_index: IntArray | None = None,
+        step_s: float = 2.0,
     ) -> list[Engagement]:
         """Assign units to candidate threats and fire.
 
@@ -129,9 +135,12 @@ class EngagementState:
             value: (M,) threat values; time_to_go_s: (M,) until each reaches its aim.
             doctrine: cost weight and layered hold (`iamd.engage.assign.Doctrine`).
             covers: (U, M) the unit may engage the threat and covers its asset at risk
-                (for the layered hold; default: no hold).
+                (for the layered hold; default: no hold). A ballistic missile is never held:
+                every tier engages it at its first chance (upper tier, then the terminal
+                tier as the backstop), there is no time to wait for a cheaper one.
             kill_class_index: (M,) the class whose pk decides the kill (default
                 ``class_index``; the engine passes the true class of the object).
+            step_s: the clock step (the grid of the predicted intercepts).
         """
         units = self.units
         m_n = len(candidates)
@@ -142,7 +151,7 @@ class EngagementState:
         free = self.channels_free()
         rounds_ok = (salvo >= 1) & (self.magazine[:, None] >= salvo)
         feasible = allowed & options.feasible & rounds_ok & (free[:, None] > 0)
-        feasible &= fire_now(units, t_s, options)
+        feasible &= fire_now(units, t_s, options, step_s)
         if doctrine.reserve_bmd:  # BMD rounds at air-breathing threats: last layer only
             bmd = (units.pk[:, _BM] > 0.0) & (units.max_range_bm_m > 0.0)
             early = (class_index != _BM) & (time_to_go_s > doctrine.defer_margin_s)
@@ -152,7 +161,9 @@ class EngagementState:
             feasible.any(axis=1), np.minimum(free, self.magazine // np.maximum(min_salvo, 1)), 0
         )
         future = (
-            covering_scores(value, pk_salvo, cost, covers & rounds_ok, doctrine)
+            covering_scores(
+                value, pk_salvo, cost, covers & rounds_ok & (class_index != _BM)[None, :], doctrine
+            )
             if covers is not None
             else np.full(m_n, -np.inf)
         )

@@ -378,6 +378,7 @@ def run(
                     doctrine=doctrine,
                     covers=covers,
                     kill_class_index=kill_cls,
+                    step_s=dt,
                 ):
                     j = eng.threat
                     label = ""
