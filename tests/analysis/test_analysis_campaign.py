@@ -27,6 +27,7 @@ from iamd.analysis.executors import (
     make_executor,
     parse_dask,
 )
+from iamd.analysis.params import apply_overrides
 from iamd.analysis.runs import FAULT_ENV, run_one, run_seed
 from iamd.analysis.sweep import sweep
 from iamd.errors import InputError
@@ -125,6 +126,25 @@ def test_dask_local_cluster_gives_identical_bytes(reference: CompareResult, tmp_
     with DaskExecutor(workers=2) as ex:
         compare(short_scenario(), POLICIES, RUNS, SEED, tmp_path, ex)
     assert outputs(tmp_path) == outputs(reference.campaign.out_dir)
+
+
+def test_dask_local_workers_run_without_profiler_malloc_trim_or_fast_ticks() -> None:
+    pytest.importorskip("dask.distributed")
+    import os
+
+    import dask.config
+
+    before = dask.config.get("distributed.worker.profile.enabled")
+    with DaskExecutor(workers=1) as ex:
+        tasks = [
+            (0, ("distributed.worker.profile.enabled",)),
+            (1, ("distributed.admin.tick.interval",)),
+        ]
+        got = dict(ex.map_unordered(dask.config.get, tasks))
+        env = dict(ex.map_unordered(os.getenv, [(0, ("MALLOC_TRIM_THRESHOLD_",))]))
+    assert got == {0: False, 1: "1s"}
+    assert env == {0: None}  # glibc keeps its dynamic mmap threshold
+    assert dask.config.get("distributed.worker.profile.enabled") == before  # left as it was
 
 
 # --- nothing lost ------------------------------------------------------------------------------
@@ -287,7 +307,44 @@ def test_sweep_writes_a_tidy_table_with_one_column_per_parameter(tmp_path: Path)
     assert absent["leakers"].sum() >= present["leakers"].sum()
     m = result.marginal
     assert set(m["param_value"]) == {"present", "absent"}
-    assert 'id="iamd-sweep-0"' in (tmp_path / "sweep.html").read_text(encoding="utf-8")
+    page = (tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert 'id="iamd-sweep-0"' in page
+    assert len(result.paired) == 0 and "iamd-sweep-paired" not in page  # one policy
+
+
+def test_sweep_reports_paired_differences_at_each_point_as_compare_does(tmp_path: Path) -> None:
+    pols = ["national", "integrated"]
+    param = "effectors.ro_patriot_constanta"
+    result = sweep(short_scenario(), [f"{param}=present,absent"], pols, 2, SEED, tmp_path / "sweep")
+    assert result.reference == "national"
+    paired = result.paired
+    assert list(paired.columns[:2]) == ["point", param]
+    assert set(paired["policy"]) == {"integrated"} and set(paired["reference"]) == {"national"}
+    always = paired[paired["metric"].isin(["any_asset_hit", "leakers", "interceptors_fired"])]
+    assert len(always) == 2 * 3 and (always["n"] == 2).all()  # two pairs at each point
+    # at the point "absent", the same runs as a comparison of the scenario without the unit
+    src = short_scenario()
+    text = apply_overrides(src.text, src.source, {param: "absent"})
+    cmp = compare(ScenarioSource(text=text, source="x.yaml"), pols, 2, SEED, tmp_path / "cmp")
+    at = paired[paired[param] == "absent"].drop(columns=["point", param])
+    pd.testing.assert_frame_equal(at.reset_index(drop=True), cmp.paired)
+    lk = at.set_index("metric").loc["leakers"]
+    assert lk["value"] < 0  # integration lets fewer threats through, run by run
+    page = (tmp_path / "sweep" / "sweep.html").read_text(encoding="utf-8")
+    assert 'id="iamd-sweep-paired"' in page
+    assert "Paired differences against national at every grid point" in page
+    assert "<th>policy − national</th>" in page and "<th>pairs</th>" in page
+    import io
+
+    from rich.console import Console
+
+    from iamd.analysis.cli import print_sweep
+
+    buf = io.StringIO()
+    print_sweep(result, Console(file=buf, width=250))
+    text = buf.getvalue()
+    assert "paired differences at each point, policy − national (same seed per run)" in text
+    assert f"{lk['value']:+.2f} [" in text
 
 
 # --- command-line flags ------------------------------------------------------------------------

@@ -3,6 +3,8 @@ and what an override does to the scenario; run seeds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -85,8 +87,8 @@ def test_grid_is_the_product_in_flag_order_and_points_have_labels() -> None:
         ),
         (
             "raids.mrbm_sofia.count=0,2",
-            "--param raids.mrbm_sofia.count=0,2: value '0': raids[2].count: Input should be "
-            "greater than or equal to 1 (got 0)",
+            "--param raids.mrbm_sofia.count=0,2: value '0': raids.mrbm_sofia.count: Input "
+            "should be greater than or equal to 1 (got 0)",
         ),
         (
             "duration_s=600,abc",
@@ -148,6 +150,11 @@ def test_grid_is_the_product_in_flag_order_and_points_have_labels() -> None:
             "--param duration_s.x=1: duration_s is a value, not a section (cannot go on to 'x')",
         ),
         (
+            "raids.mrbm_sofia.count[0]=1",
+            "--param raids.mrbm_sofia.count[0]=1: raids.mrbm_sofia.count is a value, not a "
+            "section (cannot go on to [0])",
+        ),
+        (
             "raids.mrbm_sofia.route[0].lat_deg=1",
             "--param raids.mrbm_sofia.route[0].lat_deg=1: raids.mrbm_sofia.route: the scenario "
             "lists no items there",
@@ -164,6 +171,123 @@ def test_bad_paths_and_values_are_named_with_flag_path_value_and_what_is_allowed
     with pytest.raises(InputError) as err:
         check(flag)
     assert str(err.value).startswith(message), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (  # the schema rejects the value: the field named by the path as written
+            ["effectors.gr_patriot_north.magazine=8,-1"],
+            "--param effectors.gr_patriot_north.magazine=8,-1: value '-1': "
+            "effectors.gr_patriot_north.magazine: Input should be greater than or equal to 0 "
+            "(got -1)",
+        ),
+        (
+            ["effectors.gr_patriot_north.magazine=abc"],
+            "--param effectors.gr_patriot_north.magazine=abc: value 'abc': "
+            "effectors.gr_patriot_north.magazine: Input should be a valid integer, unable to "
+            "parse string as an integer (got 'abc')",
+        ),
+        (  # the catalog cross-check rejects it
+            ["effectors.gr_patriot_north.nation=XXX"],
+            "--param effectors.gr_patriot_north.nation=XXX: value 'XXX': "
+            "effectors.gr_patriot_north.nation: nation not declared under `nations` (got 'XXX'; "
+            "declared: BGR, GRC, ROU, TUR, USA)",
+        ),
+        (
+            ["nations.GRC.participates=maybe"],
+            "--param nations.GRC.participates=maybe: value 'maybe': nations.GRC.participates: "
+            "Input should be a valid boolean, unable to interpret input (got 'maybe')",
+        ),
+        (
+            ["assets.sofia.value=-3"],
+            "--param assets.sofia.value=-3: value '-3': assets.sofia.value: Input should be "
+            "greater than 0 (got -3)",
+        ),
+        (  # not a scalar: the message is kept whole (no split inside the value)
+            ["effectors.gr_patriot_north.magazine={a: 1}"],
+            "--param effectors.gr_patriot_north.magazine={a: 1}: value '{a: 1}': "
+            "effectors.gr_patriot_north.magazine takes a single value (a number, true/false or "
+            "a word), not a YAML list or mapping (got '{a: 1}')",
+        ),
+        (  # a path written with a position stays as written
+            ["effectors[0].magazine=-1"],
+            "--param effectors[0].magazine=-1: value '-1': effectors[0].magazine: Input should "
+            "be greater than or equal to 0 (got -1)",
+        ),
+        (  # an absent unit shifts the positions of the others: the id still names the unit
+            [
+                "effectors.gr_patriot_north=present,absent",
+                "effectors.gr_patriot_athens.magazine=-1",
+            ],
+            "--param effectors.gr_patriot_athens.magazine=-1: value '-1': "
+            "effectors.gr_patriot_athens.magazine: Input should be greater than or equal to 0",
+        ),
+        (  # a renamed unit keeps the name the user addresses it by; the other by its id
+            ["effectors.gr_patriot_north.id=gr_patriot_athens"],
+            "--param effectors.gr_patriot_north.id=gr_patriot_athens: value "
+            "'gr_patriot_athens': effectors.gr_patriot_athens.id: duplicate id, already used at "
+            "effectors.gr_patriot_north.id (got 'gr_patriot_athens')",
+        ),
+    ],
+)
+def test_value_errors_name_the_field_as_the_user_wrote_it_never_by_position(
+    flags: list[str], message: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        check(*flags)
+    text = str(err.value)
+    assert text.startswith(message), text
+    if not any("[" in f for f in flags):
+        assert "[" not in text.split(": value ", 1)[1], text  # no effectors[0] and the like
+
+
+def test_a_grid_point_names_the_unit_whose_field_is_bad_after_another_is_removed() -> None:
+    with pytest.raises(InputError) as err:
+        load_with_overrides(
+            TEXT,
+            SRC,
+            {"effectors.gr_patriot_north": "absent", "effectors.gr_patriot_athens.magazine": "-2"},
+        )
+    assert str(err.value) == (
+        "--param effectors.gr_patriot_north=absent; effectors.gr_patriot_athens.magazine=-2: "
+        "effectors.gr_patriot_athens.magazine: Input should be greater than or equal to 0 "
+        "(got -2)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (  # a path that leads nowhere
+            "effectors.gr_patriot_north.magazin=4",
+            "error: --param effectors.gr_patriot_north.magazin=4: effectors.gr_patriot_north: "
+            "unknown field 'magazin' (allowed: id, type, nation, lat_deg, lon_deg, alt_m, "
+            "sector, magazine, lent_by)",
+        ),
+        (  # a value of the wrong kind for the path
+            "effectors.gr_patriot_north=lent",
+            "error: --param effectors.gr_patriot_north=lent: effectors.gr_patriot_north is a "
+            "list item; its values are present or absent (got 'lent')",
+        ),
+        (  # a value the scenario schema rejects
+            "raids.mrbm_sofia.count=2,0",
+            "error: --param raids.mrbm_sofia.count=2,0: value '0': raids.mrbm_sofia.count: "
+            "Input should be greater than or equal to 1 (got 0)",
+        ),
+    ],
+)
+def test_the_command_line_prints_one_error_line_and_exits_2(
+    flag: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iamd.cli import main
+
+    out = tmp_path / "never"
+    status = main(["sweep", "--param", flag, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err == message + "\n", err  # one line, no traceback
+    assert not out.exists()
 
 
 def test_the_same_path_twice_and_bad_combinations_are_refused() -> None:

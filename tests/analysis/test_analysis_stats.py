@@ -20,7 +20,13 @@ from iamd.analysis.stats import (
     proportion,
     wilson_interval,
 )
-from iamd.analysis.summary import metrics_for, paired_stats, policy_stats, reference_policy
+from iamd.analysis.summary import (
+    metrics_for,
+    paired_stats,
+    point_paired_stats,
+    policy_stats,
+    reference_policy,
+)
 
 # --- Wilson (1927) score interval ------------------------------------------------------------
 
@@ -207,3 +213,64 @@ def test_paired_stats_on_a_hand_made_table() -> None:
 def test_reference_policy_is_national_when_compared_else_the_first() -> None:
     assert reference_policy(["integrated", "national"]) == "national"
     assert reference_policy(["shared_picture", "integrated"]) == "shared_picture"
+
+
+def _two_point_table() -> pd.DataFrame:
+    """Two grid points × two runs × two policies; run 1 of ``integrated`` at b=2 failed."""
+    leakers = {  # (point, run): (national, integrated)
+        ("1", 0): (3, 1),
+        ("1", 1): (2, 1),
+        ("2", 0): (5, 5),
+        ("2", 1): (5, None),
+    }
+    rows = []
+    for (b, run), pair in leakers.items():
+        for pol, lk in zip(("national", "integrated"), pair, strict=True):
+            rows.append(
+                {
+                    "run": run,
+                    "point": f"b={b}",
+                    "b": b,
+                    "policy": pol,
+                    "status": "error" if lk is None else "ok",
+                    "leakers": np.nan if lk is None else lk,
+                    "assets_hit": 0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_sweep_paired_differences_pair_runs_within_each_grid_point() -> None:
+    df = _two_point_table()
+    metrics = [m for m in metrics_for([]) if m.column == "leakers"]
+    pols = ["national", "integrated"]
+    points = [{"b": "1"}, {"b": "2"}]
+    t = point_paired_stats(df, pols, "national", metrics, points)
+    assert list(t.columns[:2]) == ["point", "b"]
+    assert list(t["point"]) == ["b=1", "b=2"] and list(t["b"]) == ["1", "2"]
+    assert set(t["policy"]) == {"integrated"} and set(t["reference"]) == {"national"}
+    at = t.set_index("b")
+    # b=1: differences -2, -1; b=2: only run 0 has both policies (run 1 failed): 0
+    assert (at.loc["1", "n"], at.loc["1", "value"]) == (2, pytest.approx(-1.5))
+    d = np.array([-2.0, -1.0])
+    lo, hi = sps.t.interval(0.95, 1, loc=d.mean(), scale=sps.sem(d))
+    assert (at.loc["1", "lo"], at.loc["1", "hi"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert (at.loc["2", "n"], at.loc["2", "value"]) == (1, 0.0)
+    assert math.isnan(at.loc["2", "lo"])  # a t interval needs two pairs
+    # each point's rows are paired_stats of that point's runs alone
+    alone = paired_stats(df[df["point"] == "b=1"], pols, "national", metrics)
+    pd.testing.assert_frame_equal(
+        t[t["point"] == "b=1"].drop(columns=["point", "b"]).reset_index(drop=True), alone
+    )
+    # over several points, a pair is (run, point): run 0 at b=1 is not paired with b=2
+    pooled = paired_stats(df, pols, "national", metrics).iloc[0]
+    assert (pooled["n"], pooled["value"]) == (3, pytest.approx(-1.0))
+
+
+def test_sweep_paired_differences_are_empty_with_one_policy() -> None:
+    df = _two_point_table()
+    df = df[df["policy"] == "national"]
+    metrics = [m for m in metrics_for([]) if m.column == "leakers"]
+    t = point_paired_stats(df, ["national"], "national", metrics, [{"b": "1"}, {"b": "2"}])
+    assert len(t) == 0
+    assert {"point", "b", "reference", "value", "lo", "hi"} <= set(t.columns)

@@ -19,11 +19,16 @@ from typing import TYPE_CHECKING, Any
 from iamd.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
     from rich.console import Console
+    from rich.table import Table
 
     from iamd.analysis.campaign import CampaignRun
     from iamd.analysis.compare import CompareResult
     from iamd.analysis.executors import DaskExecutor, InProcessExecutor, LocalProcessExecutor
+    from iamd.analysis.summary import Metric
     from iamd.analysis.sweep import SweepResult
 
 DEFAULT_POLICIES = "national,shared_picture,integrated"
@@ -194,10 +199,9 @@ def print_compare(result: CompareResult, console: Console) -> None:
 
 
 def print_sweep(result: SweepResult, console: Console) -> None:
-    """One row per grid point and policy with the key outcomes (rich)."""
-    from rich.table import Table
-
-    from iamd.analysis.summary import format_estimate, lookup, metrics_for
+    """One row per grid point and policy with the key outcomes, then (with two or more
+    policies) the paired differences against the reference at every point (rich)."""
+    from iamd.analysis.summary import format_difference, format_estimate, metrics_for
 
     camp = result.campaign
     keys = (
@@ -208,25 +212,30 @@ def print_sweep(result: SweepResult, console: Console) -> None:
         "cost_exchange_ratio",
     )
     metrics = [m for m in metrics_for([]) if m.column in keys]
-    t = Table(
-        title=f"{camp.loaded.scenario.name}: {camp.spec.runs} runs per point, seed "
-        f"{camp.spec.seed} — mean or probability [95% CI]",
-        title_justify="left",
-    )
     params = [p.path for p in result.params]
-    for i, _ in enumerate(params, start=1):
-        t.add_column(f"P{i}")
-    t.add_column("policy")
-    for m in metrics:
-        t.add_column(m.label, justify="right")
-    for (_, pol), sub in result.stats.groupby(["point", "policy"], sort=False):
-        first = sub.iloc[0]
-        t.add_row(
-            *(str(first[p]) for p in params),
-            str(pol),
-            *(format_estimate(*lookup(sub, m.column, str(pol)), m.unit) for m in metrics),
+    console.print(
+        _point_table(
+            result.stats,
+            params,
+            metrics,
+            f"{camp.loaded.scenario.name}: {camp.spec.runs} runs per point, seed "
+            f"{camp.spec.seed} — mean or probability [95% CI]",
+            format_estimate,
+            "policy",
         )
-    console.print(t)
+    )
+    if len(result.paired):
+        console.print(
+            _point_table(
+                result.paired,
+                params,
+                metrics,
+                f"paired differences at each point, policy − {result.reference} (same seed "
+                f"per run) [95% CI]",
+                format_difference,
+                f"policy − {result.reference}",
+            )
+        )
     console.print("; ".join(f"P{i} = {p}" for i, p in enumerate(params, start=1)))
     console.print(
         f"outputs in {camp.out_dir}/: sweep.parquet sweep.html runs.jsonl "
@@ -271,6 +280,35 @@ def _common(p: argparse.ArgumentParser, kind: str) -> None:
         "--resume", action="store_true", help="continue the campaign in --out (missing runs only)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+
+
+def _point_table(
+    table: pd.DataFrame,
+    params: list[str],
+    metrics: list[Metric],
+    title: str,
+    fmt: Callable[[float, float, float, str], str],
+    policy_header: str,
+) -> Table:
+    """A rich table of a per-point stats or paired table: P1.., policy, one column per metric."""
+    from rich.table import Table
+
+    from iamd.analysis.summary import lookup
+
+    t = Table(title=title, title_justify="left")
+    for i, _ in enumerate(params, start=1):
+        t.add_column(f"P{i}")
+    t.add_column(policy_header)
+    for m in metrics:
+        t.add_column(m.label, justify="right")
+    for (_, pol), sub in table.groupby(["point", "policy"], sort=False):
+        first = sub.iloc[0]
+        t.add_row(
+            *(str(first[p]) for p in params),
+            str(pol),
+            *(fmt(*lookup(sub, m.column, str(pol)), m.unit) for m in metrics),
+        )
+    return t
 
 
 def _policies(text: str) -> list[str]:

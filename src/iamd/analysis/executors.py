@@ -15,19 +15,51 @@ not depend on the executor, the number of workers or the order of completion.
   its workers need ``iamd`` installed). A task that raises is retried ``retries`` times; a task
   whose worker dies is rescheduled by the scheduler (up to its ``allowed-failures``).
 
+**Dask worker settings for CPU-bound runs.** A run is one long, CPU-bound, NumPy-heavy Python
+call. Dask's defaults suit many small tasks watched on a dashboard; for such runs they cost
+CPU in two ways, both set right for the LocalCluster this module starts
+(``LOCAL_CLUSTER_CONFIG``; a remote cluster keeps its own). Measured in
+``benchmarks/campaign/README.md`` (``bench_dask_settings.py``): 5 % of a worker's CPU in its
+event loop, 3.2x the page faults and 8x the system time of a pool worker, 25x the involuntary
+context switches; with ``LOCAL_CLUSTER_CONFIG``, 0.6 % and as in a pool worker, 11-15 % less
+CPU per run (more when the cores are contended), and 1.88x over one core with 2 workers
+instead of 1.70x. (Of the ~30 % first reported there, the rest was the machine's speed
+drifting between measurements.)
+
+- The nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536``
+  (``distributed.nanny.pre-spawn-environ``) so that freed memory goes back to the system
+  (Dask docs, "Worker Memory Management: memory not released back to the OS"). Setting the
+  trim threshold switches off glibc's dynamic mmap threshold (``mallopt(3)``, M_TRIM_THRESHOLD
+  and "dynamic mmap threshold"): every array above 128 KiB is then a fresh ``mmap`` that is
+  unmapped when freed, and each new one page-faults and zeroes its pages again. The variable
+  is left unset, as in a pool worker; a worker holds one scenario and one run at a time.
+- Each worker's event loop wakes ~170 times a second besides running tasks: the statistical
+  profiler samples the task thread's stack every 10 ms for the dashboard
+  (``distributed.worker.profile``), the loop health tick every 20 ms
+  (``distributed.admin.tick``), the memory monitor every 100 ms and the system monitor every
+  500 ms. Every wake takes the GIL from the task thread (a forced switch after
+  ``sys.getswitchinterval()``, 5 ms) and costs CPU of its own (4-8 % of a run in the loop
+  thread, measured). The profiler is switched off (no dashboard is started) and the checks
+  run every second (the memory limit is still enforced), which leaves the loop thread <1 %.
+
+The OpenMP/BLAS thread variables are not a cause: Dask already sets them to 1 in its workers.
+
 A task whose worker died more often than allowed is yielded with a ``TaskLost`` in place of
 its result, so the campaign records it instead of losing it.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import multiprocessing
+import os
 import re
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -35,6 +67,15 @@ from typing import Any, Protocol, Self
 from iamd.errors import IamdError, InputError
 
 Task = tuple[Hashable, tuple[Any, ...]]
+
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings of the LocalCluster of ``--dask local:N`` (why: the module's docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +233,21 @@ class DaskExecutor(_Managed):
         address: ``tcp://HOST:PORT`` of a running scheduler, or None for a LocalCluster.
         workers: LocalCluster size (worker processes, one thread each).
         retries: retries of a task that raises (``Client.submit(retries=...)``).
+        local_config: Dask settings of the LocalCluster's scheduler, nannies and workers
+            (default ``LOCAL_CLUSTER_CONFIG``; ``{}`` for Dask's own defaults). They hold for
+            workers the nanny restarts, and leave this process's Dask configuration as it was.
     """
 
-    def __init__(self, address: str | None = None, *, workers: int = 2, retries: int = 2) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        workers: int = 2,
+        retries: int = 2,
+        local_config: Mapping[str, Any] | None = None,
+    ) -> None:
         try:
+            import dask.config
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - depends on the installation
             raise InputError(
@@ -206,14 +258,18 @@ class DaskExecutor(_Managed):
         if address is None:
             if workers < 1:
                 raise InputError(f"--dask local:N needs N >= 1 (got {workers})")
+            settings = LOCAL_CLUSTER_CONFIG if local_config is None else local_config
             try:
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    processes=True,
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with _restored_environ(), dask.config.set(dict(settings)):
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        processes=True,
+                        threads_per_worker=1,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                        # the nannies keep their own copy: restarted workers get it too
+                        config=copy.deepcopy(dask.config.config),
+                    )
             except Exception as exc:  # e.g. started from a script without a __main__ guard
                 raise IamdError(
                     f"--dask local:{workers}: the Dask LocalCluster did not start ({exc}); a "
@@ -300,6 +356,24 @@ def make_executor(
     if workers == 1:
         return InProcessExecutor()
     return LocalProcessExecutor(workers, retries=retries)
+
+
+@contextmanager
+def _restored_environ() -> Iterator[None]:
+    """Undo the changes Dask nannies make to this process's environment as they start.
+
+    A nanny sets its ``pre-spawn-environ`` variables (``OMP_NUM_THREADS=1``, ...) in the
+    environment of the process that starts it, here the campaign's own, from where they would
+    reach every process started later (a local pool, another cluster). A nanny that restarts
+    a dead worker sets them again.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 def _in_submission_order(done: set[Future[Any]], running: dict[Future[Any], Task]) -> list[Any]:

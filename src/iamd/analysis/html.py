@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -20,6 +20,7 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from iamd import __version__
+from iamd.analysis.params import point_label
 from iamd.analysis.summary import Metric, format_difference, format_estimate, lookup, ok_runs
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def sweep_html(result: SweepResult, metrics: Sequence[Metric]) -> str:
         _provenance(camp),
         _errors_html(camp),
     ]
+    params = [p.path for p in result.params]
     for i, p in enumerate(result.params):
         marg = result.marginal[result.marginal["param"] == p.path]
         pooled = len(result.params) > 1
@@ -111,12 +113,47 @@ def sweep_html(result: SweepResult, metrics: Sequence[Metric]) -> str:
             + (", pooling the runs of every value of the other parameters" if pooled else "")
             + ".</p>",
             _figure_div(
-                _sweep_figure(marg, p.path, list(p.values), pols, shown), f"iamd-sweep-{i}"
+                _sweep_figure(marg, "param_value", list(p.values), p.path, pols, shown),
+                f"iamd-sweep-{i}",
+            ),
+        ]
+    others = [p for p in pols if p != result.reference]
+    if others:
+        ref = html.escape(result.reference)
+        points = camp.spec.points()
+        labels = [point_label(pt) for pt in points]
+        body += [
+            f"<h2>Paired differences against {ref} at every grid point</h2>",
+            f'<p class="note">policy − {ref}, run by run at the same grid point (run i of '
+            "both policies has the same seed: common random numbers), with its 95 % interval: "
+            "paired t for means, Newcombe's paired score interval for probabilities. Nothing "
+            "is pooled over grid points.</p>",
+            _figure_div(
+                _sweep_figure(
+                    result.paired,
+                    "point",
+                    labels,
+                    ", ".join(params),
+                    others,
+                    shown,
+                    paired=True,
+                    x_text=[", ".join(pt.values()) for pt in points],
+                ),
+                "iamd-sweep-paired",
+            ),
+            _sweep_table(
+                result.paired,
+                params,
+                others,
+                shown,
+                fmt=format_difference,
+                policy_header=f"policy − {result.reference}",
+                n_header="pairs",
             ),
         ]
     body += [
         "<h2>Every grid point</h2>",
-        _sweep_table(result.stats, [p.path for p in result.params], pols, shown),
+        _sweep_table(result.stats, params, pols, shown),
         f'<p class="note">{_STATS_NOTE}</p>',
     ]
     return _page(f"iamd sweep: {camp.loaded.scenario.name}", body)
@@ -204,15 +241,22 @@ def _paired_table(paired: pd.DataFrame, others: list[str], metrics: Sequence[Met
 
 
 def _sweep_table(
-    stats: pd.DataFrame, params: list[str], pols: list[str], metrics: Sequence[Metric]
+    stats: pd.DataFrame,
+    params: list[str],
+    pols: list[str],
+    metrics: Sequence[Metric],
+    fmt: Callable[[float, float, float, str], str] = format_estimate,
+    policy_header: str = "policy",
+    n_header: str = "n",
 ) -> str:
-    header = [*params, "policy", *(m.label for m in metrics), "n"]
+    """One row per grid point and policy of a per-point table (estimates or differences)."""
+    header = [*params, policy_header, *(m.label for m in metrics), n_header]
     rows: list[list[object]] = []
     for (_, pol), sub in stats.groupby(["point", "policy"], sort=False):
         first = sub.iloc[0]
         cells: list[object] = [*(str(first[p]) for p in params), str(pol)]
         for m in metrics:
-            cells.append(format_estimate(*lookup(sub, m.column, str(pol)), m.unit))
+            cells.append(fmt(*lookup(sub, m.column, str(pol)), m.unit))
         cells.append(int(sub["n"].max()))
         rows.append(cells)
     return _table(header, rows, num_from=len(params) + 1)
@@ -423,8 +467,19 @@ def _forest_means_figure(
 
 
 def _sweep_figure(
-    marg: pd.DataFrame, param: str, values: list[str], pols: list[str], metrics: Sequence[Metric]
+    table: pd.DataFrame,
+    x_column: str,
+    x_values: list[str],
+    x_title: str,
+    pols: list[str],
+    metrics: Sequence[Metric],
+    paired: bool = False,
+    x_text: list[str] | None = None,
 ) -> go.Figure:
+    """Each metric against ``x_values`` (of ``table[x_column]``, shown as ``x_text``), one
+    line per policy, with 95 % interval bars; ``paired``: differences to the reference, with
+    a zero line."""
+    shown_x = x_values if x_text is None else x_text
     cols = 3
     nrows = max(1, math.ceil(len(metrics) / cols))
     fig = make_subplots(
@@ -437,17 +492,17 @@ def _sweep_figure(
         row, col = i // cols + 1, i % cols + 1
         scale = 1e-6 if m.unit == "usd" else 1.0
         for p in pols:
-            sub = marg[(marg["policy"] == p) & (marg["metric"] == m.column)]
-            sub = sub.set_index("param_value").reindex(values)
+            sub = table[(table["policy"] == p) & (table["metric"] == m.column)]
+            sub = sub.set_index(x_column).reindex(x_values)
             v = [_scaled(x, scale) for x in sub["value"]]
             lo = [_scaled(x, scale) for x in sub["lo"]]
             hi = [_scaled(x, scale) for x in sub["hi"]]
             fig.add_trace(
                 go.Scatter(
-                    x=values,
+                    x=shown_x,
                     y=v,
                     mode="lines+markers",
-                    name=p,
+                    name=f"{p} − reference" if paired else p,
                     legendgroup=p,
                     showlegend=i == 0,
                     line={"color": _colour(p)},
@@ -461,8 +516,10 @@ def _sweep_figure(
                 row=row,
                 col=col,
             )
+        if paired:
+            fig.add_hline(y=0, line={"color": "#444", "width": 1, "dash": "dot"}, row=row, col=col)
         fig.update_xaxes(
-            type="category", title_text=param if row == nrows else None, row=row, col=col
+            type="category", title_text=x_title if row == nrows else None, row=row, col=col
         )
     fig.update_layout(
         height=280 * nrows + 60,

@@ -21,9 +21,14 @@ absent, other parameters that set its fields are ignored at that grid point.
 
 Every path and value is checked against the schema and the scenario before anything runs
 (``check_params``): the path must lead to a field of the schema and to an existing item, and
-each value, and each combination of values, must give a scenario that loads. ``seed`` and
-``policy`` are not parameters (``--seed``, ``--policies``), nor are whole ``assets`` and
-``nations`` (the outcome columns depend on them).
+each value, and each combination of values, must give a scenario that loads. A message names
+the flag, the value, the place as the user wrote it (the ``--param`` path, or list items by
+their id, never by a position in the rewritten file) and what is allowed, e.g.
+``--param raids.mrbm_sofia.count=0,2: value '0': raids.mrbm_sofia.count: Input should be
+greater than or equal to 1 (got 0)``.
+
+``seed`` and ``policy`` are not parameters (``--seed``, ``--policies``), nor are whole
+``assets`` and ``nations`` (the outcome columns depend on them).
 """
 
 from __future__ import annotations
@@ -123,48 +128,28 @@ def apply_overrides(text: str, source: str, overrides: Mapping[str, str]) -> str
     """
     if not overrides:
         return text
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: the scenario must be a mapping of fields")
-    removals: list[tuple[list[Any], Any]] = []
-    sets: list[tuple[Any, str | int, Any, list[Any]]] = []
-    for path, value in overrides.items():
-        target = _locate(data, path, create=True)
-        if target.item is not None:
-            if value not in (PRESENT, ABSENT):
-                raise InputError(
-                    f"--param {path}={value}: {path} is a list item; its values are "
-                    f"{PRESENT} or {ABSENT} (got {value!r})"
-                )
-            if value == ABSENT:
-                removals.append((target.parent, target.item))
-        else:
-            sets.append((target.parent, target.key, _scalar(path, value), target.items))
-    removed = [id(item) for _, item in removals]
-    for parent, key, value, items in sets:
-        if not any(id(i) in removed for i in items):  # fields of an absent unit are moot
-            parent[key] = value
-    for lst, item in removals:
-        for i, x in enumerate(lst):
-            if x is item:
-                del lst[i]
-                break
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    return _dump(_rewrite(text, source, overrides).data)
 
 
 def load_with_overrides(text: str, source: str, overrides: Mapping[str, str]) -> LoadedScenario:
     """Load ``text`` with ``overrides`` applied; a bad value is an InputError naming it.
 
-    The loaded scenario keeps the hash of the original text when there are no overrides.
+    The loader names a bad field by its place in the rewritten file (``effectors[0].magazine``,
+    a position that shifts when a unit is absent). The message names it as the user wrote
+    it instead: the ``--param`` path when the field is one a parameter sets, else the path
+    with every list item named by its ``id``/``name``/``code`` in the original file
+    (``effectors.gr_patriot_north.magazine``; positions stay for items without one). The
+    loaded scenario keeps the hash of the original text when there are no overrides.
     """
     if not overrides:
         return load_scenario_text(text, source)
-    new_text = apply_overrides(text, source, overrides)
+    rewritten = _rewrite(text, source, overrides)
     label = point_label(overrides)
     try:
-        return load_scenario_text(new_text, source)
+        return load_scenario_text(_dump(rewritten.data), source)
     except ScenarioError as exc:
-        raise InputError(f"--param {label}: {_strip_place(str(exc), source)}") from None
+        reason = _user_paths(_strip_place(str(exc), source), rewritten)
+        raise InputError(f"--param {label}: {reason}") from None
 
 
 def check_params(text: str, source: str, params: Sequence[Param]) -> None:
@@ -201,7 +186,7 @@ def check_params(text: str, source: str, params: Sequence[Param]) -> None:
             try:
                 _check_point(text, source, ((p.path, v),))
             except InputError as exc:
-                msg = str(exc).split(": ", 1)[1]
+                msg = str(exc).removeprefix(f"--param {p.path}={v}: ")
                 raise InputError(f"{p.flag}: value {v!r}: {msg}") from None
     if len(params) > 1:
         for point in grid_points(params):
@@ -216,6 +201,114 @@ def check_params(text: str, source: str, params: Sequence[Param]) -> None:
 def _check_point(text: str, source: str, overrides: tuple[tuple[str, str], ...]) -> None:
     """Load one parameter point (cached: a checked point is not loaded twice)."""
     load_with_overrides(text, source, dict(overrides))
+
+
+# --- rewriting the file -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Rewritten:
+    """The scenario data with overrides applied, and how to name its places as the user does.
+
+    Attributes:
+        data: the YAML data, changed in place (the same objects as parsed).
+        names: ``id(item) -> its id, name or code`` for every list item of the original file
+            that has one (taken before any override, so a renamed unit keeps its name).
+        fields: ``(id(mapping), key) -> --param path`` of every field a parameter sets.
+    """
+
+    data: Any
+    names: dict[int, str]
+    fields: dict[tuple[int, str | int], str]
+
+
+def _rewrite(text: str, source: str, overrides: Mapping[str, str]) -> _Rewritten:
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: the scenario must be a mapping of fields")
+    names = _item_names(data)
+    removals: list[tuple[list[Any], Any]] = []
+    sets: list[tuple[Any, str | int, Any, list[Any]]] = []
+    fields: dict[tuple[int, str | int], str] = {}
+    for path, value in overrides.items():
+        target = _locate(data, path, create=True)
+        if target.item is not None:
+            if value not in (PRESENT, ABSENT):
+                raise InputError(
+                    f"--param {path}={value}: {path} is a list item; its values are "
+                    f"{PRESENT} or {ABSENT} (got {value!r})"
+                )
+            if value == ABSENT:
+                removals.append((target.parent, target.item))
+        else:
+            sets.append((target.parent, target.key, _scalar(path, value), target.items))
+            fields[(id(target.parent), target.key)] = path
+    removed = [id(item) for _, item in removals]
+    for parent, key, value, items in sets:
+        if not any(id(i) in removed for i in items):  # fields of an absent unit are moot
+            parent[key] = value
+    for lst, item in removals:
+        for i, x in enumerate(lst):
+            if x is item:
+                del lst[i]
+                break
+    return _Rewritten(data=data, names=names, fields=fields)
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _item_names(node: Any) -> dict[int, str]:
+    """``id(item) -> id/name/code`` of every list item (at any depth) that has one."""
+    out: dict[int, str] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            for item in n:
+                if isinstance(item, dict):
+                    key = next((k for k in _ITEM_KEYS if item.get(k) is not None), None)
+                    if key is not None:
+                        out[id(item)] = str(item[key])
+                stack.append(item)
+    return out
+
+
+_POSITIONAL = re.compile(r"(?<![\w.\]])[A-Za-z_]\w*(?:\.\w+|\[\d+\])*\[\d+\](?:\.\w+|\[\d+\])*")
+
+
+def _user_paths(msg: str, rewritten: _Rewritten) -> str:
+    """Every positional path in a loader message (``raids[2].count``) named as the user would
+    (``raids.mrbm_sofia.count``, or the ``--param`` path that sets that field)."""
+    return _POSITIONAL.sub(lambda m: _user_path(m.group(0), rewritten), msg)
+
+
+def _user_path(path: str, rewritten: _Rewritten) -> str:
+    parts: list[str | int] = []
+    for key, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path):
+        parts.append(key if key else int(index))
+    node: Any = rewritten.data
+    out = ""
+    for part in parts:
+        parent = node
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return path  # not a place in the file: leave the text alone
+            node = node[part]
+            name = rewritten.names.get(id(node))
+            out += f"[{part}]" if name is None else f".{name}"
+        else:
+            if not isinstance(node, dict) or part not in node:
+                return path
+            node = node[part]
+            out += f".{part}" if out else part
+        user = rewritten.fields.get((id(parent), part))
+        if user is not None:
+            out = user
+    return out
 
 
 # --- path resolution --------------------------------------------------------------------------
@@ -321,7 +414,8 @@ def _locate(data: Any, path: str, *, create: bool) -> _Target:
             schema = vt
             i += 1
         else:
-            raise InputError(f"{here} is a value, not a section (cannot go on to {tok!r})")
+            step = f"[{tok}]" if isinstance(tok, int) else repr(tok)
+            raise InputError(f"{here} is a value, not a section (cannot go on to {step})")
     raise InputError("empty path")  # pragma: no cover - _tokens never returns []
 
 
@@ -416,7 +510,10 @@ def _scalar(path: str, value: str) -> Any:
     except yaml.YAMLError:
         return value
     if isinstance(out, dict | list):
-        raise InputError(f"--param {path}={value}: a value must be a scalar (got {value!r})")
+        raise InputError(
+            f"--param {path}={value}: {path} takes a single value (a number, true/false or a "
+            f"word), not a YAML list or mapping (got {value!r})"
+        )
     return value if out is None and value not in ("null", "~") else out
 
 

@@ -6,13 +6,14 @@ only runs with ``status == "ok"`` count. Output: long tables with one row per
 (``iamd.analysis.stats``). Proportions (an asset hit in a run) use the Wilson interval; means
 use Student's t; paired differences against the reference policy are taken run by run
 (common random numbers), with a t interval for means and Newcombe's paired interval for
-proportions.
+proportions. In a sweep a pair is run ``i`` of two policies at the same grid point
+(``point_paired_stats``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,14 +128,19 @@ def paired_stats(
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
     """One row per (policy other than the reference, metric): the paired difference
-    ``policy - reference`` over the runs where both succeeded, with its interval."""
+    ``policy - reference`` over the runs where both succeeded, with its interval.
+
+    A pair is run ``i`` of both policies at the same grid point (``run`` and, when the
+    records have one, ``point``): the same seed, hence the same raid (common random numbers).
+    """
     ok = ok_runs(records)
-    ref = ok[ok["policy"] == reference].set_index("run")
+    key = ["run", "point"] if "point" in ok.columns else ["run"]
+    ref = ok[ok["policy"] == reference].set_index(key)
     rows = []
     for pol in policies:
         if pol == reference:
             continue
-        sub = ok[ok["policy"] == pol].set_index("run")
+        sub = ok[ok["policy"] == pol].set_index(key)
         runs = sorted(set(sub.index) | set(ref.index))
         for m in metrics:
             x = sub[m.column].reindex(runs).to_numpy(dtype=float)
@@ -157,15 +163,35 @@ def point_stats(
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
     """One row per (parameter point, policy, metric), with the point's parameter values."""
-    frames = []
-    for point in points:
-        label = point_label(point)
-        st = policy_stats(records[records["point"] == label], policies, metrics, confidence)
-        st.insert(0, "point", label)
-        for i, (path, value) in enumerate(point.items()):
-            st.insert(1 + i, path, value)
-        frames.append(st)
-    return pd.concat(frames, ignore_index=True)
+    return _per_point(records, points, lambda sub: policy_stats(sub, policies, metrics, confidence))
+
+
+def point_paired_stats(
+    records: pd.DataFrame,
+    policies: Sequence[str],
+    reference: str,
+    metrics: Sequence[Metric],
+    points: Sequence[Mapping[str, str]],
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """One row per (parameter point, policy other than the reference, metric): the paired
+    difference ``policy - reference`` at that point (``paired_stats`` over the point's runs),
+    with the point's parameter values; no rows with a single policy.
+
+    >>> recs = pd.DataFrame({
+    ...     "run": [0, 0, 1, 1], "point": ["a=1"] * 4, "a": ["1"] * 4,
+    ...     "policy": ["national", "integrated"] * 2, "status": ["ok"] * 4,
+    ...     "assets_hit": [1, 0, 1, 1], "leakers": [3, 1, 2, 1]})
+    >>> m = [Metric("leakers", "leakers", "mean", "count")]
+    >>> t = point_paired_stats(recs, ["national", "integrated"], "national", m, [{"a": "1"}])
+    >>> t[["point", "a", "policy", "reference", "n", "value"]].values.tolist()
+    [['a=1', '1', 'integrated', 'national', 2, -1.5]]
+    """
+    return _per_point(
+        records,
+        points,
+        lambda sub: paired_stats(sub, policies, reference, metrics, confidence),
+    )
 
 
 def marginal_stats(
@@ -226,6 +252,23 @@ def format_difference(value: float, lo: float, hi: float, unit: str) -> str:
     """
     text = format_estimate(value, lo, hi, unit)
     return text if text.startswith(("-", "–")) else "+" + text
+
+
+def _per_point(
+    records: pd.DataFrame,
+    points: Sequence[Mapping[str, str]],
+    table: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """``table`` of each point's records, with ``point`` and one column per parameter first."""
+    frames = []
+    for point in points:
+        label = point_label(point)
+        st = table(records[records["point"] == label])
+        st.insert(0, "point", label)
+        for i, (path, value) in enumerate(point.items()):
+            st.insert(1 + i, path, value)
+        frames.append(st)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _row(m: Metric, policy: str, e: Estimate) -> dict[str, object]:

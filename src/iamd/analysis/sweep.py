@@ -9,8 +9,17 @@ always has the same seed). It writes into ``out_dir``:
   value as written) and per outcome figure (as in ``compare.parquet``);
 - ``sweep.html``: for each parameter, every outcome's mean with its 95 % interval against the
   parameter's values (pooled over the other parameters' values when there are several), and
-  the table of every point;
+  the table of every point; with two or more policies, the paired differences
+  ``policy - reference`` at every grid point (figure and table);
 - the campaign state (``campaign.json``, ``scenario.yaml``, ``runs.jsonl``) for ``resume``.
+
+**Paired differences per point.** As in ``iamd.analysis.compare``, the policies are compared
+with a reference (``national`` if swept, else the first policy) run by run: run ``i`` of two
+policies at the same grid point has the same seed, hence the same raid (common random numbers;
+Law, *Simulation Modeling and Analysis*, §11.2), and the difference is summarised with a
+paired t interval for means and Newcombe's (1998b) paired score interval for probabilities
+(``iamd.analysis.summary.paired_stats``, ``iamd.analysis.stats``). Differences are taken
+within a grid point only, never pooled over points.
 """
 
 from __future__ import annotations
@@ -36,7 +45,13 @@ from iamd.analysis.campaign import (
 )
 from iamd.analysis.executors import Executor
 from iamd.analysis.params import Param, check_params, parse_param
-from iamd.analysis.summary import marginal_stats, metrics_for, point_stats
+from iamd.analysis.summary import (
+    marginal_stats,
+    metrics_for,
+    point_paired_stats,
+    point_stats,
+    reference_policy,
+)
 from iamd.errors import InputError
 from iamd.scenario.loader import load_scenario_text
 
@@ -53,6 +68,10 @@ class SweepResult:
         stats: per point, policy and metric: ``n``, ``value``, ``lo``, ``hi``, ``method``,
             with one column per parameter.
         marginal: per parameter value, policy and metric, pooling the other parameters.
+        paired: per point, policy other than ``reference`` and metric: the paired difference
+            ``policy - reference`` (``n`` pairs, ``value``, ``lo``, ``hi``, ``method``), with
+            one column per parameter, in the layout of ``stats``; no rows with one policy.
+        reference: the reference policy of the paired differences.
         params: the parameters of the grid.
         errors: the failed runs (run, point, policy, seed, error).
     """
@@ -60,6 +79,8 @@ class SweepResult:
     records: pd.DataFrame
     stats: pd.DataFrame
     marginal: pd.DataFrame
+    paired: pd.DataFrame
+    reference: str
     params: tuple[Param, ...]
     errors: pd.DataFrame
     parquet_path: Path
@@ -100,6 +121,8 @@ def sweep(
     camp = run_campaign(spec, Path(out_dir), executor, resume, progress)
     metrics = metrics_for([a.name for a in loaded.scenario.assets])
     stats = point_stats(camp.records, pols, metrics, spec.points())
+    reference = reference_policy(pols)
+    paired = point_paired_stats(camp.records, pols, reference, metrics, spec.points())
     marginal = pd.concat(
         [marginal_stats(camp.records, pols, metrics, p.path, p.values) for p in plist],
         ignore_index=True,
@@ -109,6 +132,8 @@ def sweep(
         records=camp.records,
         stats=stats,
         marginal=marginal,
+        paired=paired,
+        reference=reference,
         params=plist,
         errors=camp.errors,
         parquet_path=parquet_path,
