@@ -10,15 +10,17 @@ seed.
 
 The air picture is ``sensed`` by default: a multi-sensor tracker per picture
 (`iamd.track.sensed`) on the plots, and the engagement stage works on its confirmed tracks —
-candidates, predicted intercepts from the track's state (`iamd.track.predict`), the unit's
-distance. Every track is classified and given a STANAG 1241 identity by the identification
-stage (`iamd.identify.stage`: features of the track's window, the shipped classifier, the
+candidates and predicted intercepts from the track's state (`iamd.track.predict`). Every
+track is classified and given a STANAG 1241 identity by the identification stage
+(`iamd.identify.stage`: features of the track's window, the shipped classifier, the
 identity rules and the civil-aircraft guard) without the truth; only tracks whose identity
 the rules of engagement allow (``hostile`` by default) are engaged, and each identity change
-is logged with its evidence. Scoring and the effect of a shot use the true object each track
-follows (its ``entity``); a shot at a false track is wasted. The sharing policy and the
-threat evaluation (time to go) still read the object's true aim and impact time. With
-``picture: truth`` the engine runs the perfect-information baseline
+is logged with its evidence. The threat evaluation (`iamd.engage.threat`) on the track's
+state gives each candidate its asset at risk, value and time to go; the sharing policy reads
+the threatened nation from it (`iamd.engage.assign.policy_allows`); the step's cost-aware,
+layered assignment chooses the shooters (`iamd.engage.shoot`). Scoring and the effect of a
+shot use the true object each track follows (its ``entity``); a shot at a false track is
+wasted. With ``picture: truth`` the engine runs the perfect-information baseline
 (`iamd.track.picture.TruthPicture`, true trajectories for the intercepts, the truth identity
 of `iamd.identify.truth_identity`).
 """
