@@ -13,12 +13,16 @@ a gun fires shells at the catalog speed. The earliest feasible intercept is chos
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from iamd.geo.horizon import above_radar_horizon
 from iamd.geo.wgs84 import enu_rotation, lla_to_ecef
+
+if TYPE_CHECKING:
+    from iamd.engage.threat import ThreatEvaluation
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -153,7 +157,7 @@ def intercept_options(
     enu = np.einsum("pij,phj->phi", rot, diff[ui, mi])
     az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
     min_alt = np.where(is_ballistic[mi], units.min_alt_bm_m[ui], units.min_alt_m[ui])[:, None]
-    off = np.abs(np.mod(az - units.sector_center_rad[ui, None] + np.pi, 2 * np.pi) - np.pi)
+    off = off_sector_rad(az, units.sector_center_rad[ui, None])
     antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
     seen = above_radar_horizon(antenna[ui][:, None, :], pos_window_ecef_m[mi])
     alt = alt_window_m[mi]
@@ -179,3 +183,43 @@ def intercept_options(
     t_int[ui, mi] = np.where(f_p, t_window_s[s_p], np.inf)
     rng_at[ui, mi] = np.where(f_p, rng[np.arange(len(ui)), s_p], np.nan)
     return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+
+
+def off_sector_rad(az_rad: FloatArray, center_rad: FloatArray) -> FloatArray:
+    """Angle (rad, 0..π) between azimuths and a sector's centre, wrapped across north.
+
+    >>> round(float(off_sector_rad(np.radians(350.0), np.radians(10.0))), 4)
+    0.3491
+    """
+    return np.asarray(np.abs(np.mod(az_rad - center_rad + np.pi, 2 * np.pi) - np.pi))
+
+
+def covers_course(
+    units: EffectorArray,
+    evaluation: ThreatEvaluation,
+    state_6: FloatArray,
+    ballistic: npt.NDArray[np.bool_],
+    reach_m: FloatArray,
+) -> npt.NDArray[np.bool_]:
+    """(U, M): the unit will be able to engage the threat before it reaches its aim point —
+    the aim point (a ballistic impact, or the asset at risk) lies within the unit's reach, or,
+    for an air-breathing threat, the straight course from the track to it passes within
+    reach (distance from the unit to the segment) — and that point lies in the unit's
+    azimuth sector (a battery facing east cannot defend a plant 30 km west of it)."""
+    aim = evaluation.aim_point_ecef_m
+    has = np.asarray(np.isfinite(aim).all(axis=1), dtype=bool)
+    a = np.where(has[:, None], aim, state_6[:, :3])
+    p0 = state_6[:, :3]
+    seg = a - p0  # (M, 3)
+    rel = units.pos_ecef_m[:, None, :] - p0[None, :, :]  # (U, M, 3)
+    len2 = np.maximum(np.einsum("mi,mi->m", seg, seg), 1e-9)
+    along = np.clip(np.einsum("umi,mi->um", rel, seg) / len2, 0.0, 1.0)
+    along = np.where(ballistic[None, :], 1.0, along)  # a ballistic threat: its impact point
+    closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
+    diff = closest - units.pos_ecef_m[:, None, :]
+    dist = np.linalg.norm(diff, axis=-1)
+    enu = np.einsum("uij,umj->umi", enu_rotation(units.lat_rad, units.lon_rad), diff)
+    az = np.arctan2(enu[..., 0], enu[..., 1])
+    off = off_sector_rad(az, units.sector_center_rad[:, None])
+    in_sector = off <= units.sector_half_rad[:, None] + 1e-9
+    return np.asarray(has[None, :] & (dist <= reach_m) & in_sector)

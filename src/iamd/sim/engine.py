@@ -36,15 +36,14 @@ import pandas as pd
 
 from iamd import __version__
 from iamd.engage.assign import Doctrine, policy_allows
-from iamd.engage.envelope import EffectorArray, intercept_options
+from iamd.engage.envelope import EffectorArray, covers_course, intercept_options
 from iamd.engage.shoot import EngagementState
 from iamd.engage.threat import (
     DefendedAssets,
-    ThreatEvaluation,
     evaluate_threats,
     threatened_nation,
 )
-from iamd.geo.wgs84 import ecef_to_lla, enu_rotation
+from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
@@ -367,7 +366,7 @@ def run(
                 )
                 reach = np.where(bm_c[None, :], units.max_range_bm_m[:, None],
                                  units.max_range_m[:, None])  # fmt: skip
-                covers = allowed & _covers_course(units, evaluation, now6, bm_c, reach)
+                covers = allowed & covers_course(units, evaluation, now6, bm_c, reach)
                 kill_cls = np.where(cand < n, class_index[cand], believed)
                 for eng in state.choose(
                     t_next,
@@ -575,37 +574,6 @@ def _log_sensed_picture(
 def _lla(pos_ecef_m: FloatArray) -> tuple[float, float, float]:
     lat, lon, alt = ecef_to_lla(pos_ecef_m)
     return float(np.degrees(lat)), float(np.degrees(lon)), float(alt)
-
-
-def _covers_course(
-    units: EffectorArray,
-    evaluation: ThreatEvaluation,
-    state_6: FloatArray,
-    ballistic: npt.NDArray[np.bool_],
-    reach_m: FloatArray,
-) -> npt.NDArray[np.bool_]:
-    """(U, M): the unit will be able to engage the threat before it reaches its aim point —
-    the aim point (a ballistic impact, or the asset at risk) lies within the unit's reach, or,
-    for an air-breathing threat, the straight course from the track to it passes within
-    reach (distance from the unit to the segment) — and that point lies in the unit's
-    azimuth sector (a battery facing east cannot defend a plant 30 km west of it)."""
-    aim = evaluation.aim_point_ecef_m
-    has = np.asarray(np.isfinite(aim).all(axis=1), dtype=bool)
-    a = np.where(has[:, None], aim, state_6[:, :3])
-    p0 = state_6[:, :3]
-    seg = a - p0  # (M, 3)
-    rel = units.pos_ecef_m[:, None, :] - p0[None, :, :]  # (U, M, 3)
-    len2 = np.maximum(np.einsum("mi,mi->m", seg, seg), 1e-9)
-    along = np.clip(np.einsum("umi,mi->um", rel, seg) / len2, 0.0, 1.0)
-    along = np.where(ballistic[None, :], 1.0, along)  # a ballistic threat: its impact point
-    closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
-    diff = closest - units.pos_ecef_m[:, None, :]
-    dist = np.linalg.norm(diff, axis=-1)
-    enu = np.einsum("uij,umj->umi", enu_rotation(units.lat_rad, units.lon_rad), diff)
-    az = np.arctan2(enu[..., 0], enu[..., 1])
-    off = np.abs(np.mod(az - units.sector_center_rad[:, None] + np.pi, 2 * np.pi) - np.pi)
-    in_sector = off <= units.sector_half_rad[:, None] + 1e-9
-    return np.asarray(has[None, :] & (dist <= reach_m) & in_sector)
 
 
 def _engagement_table(
