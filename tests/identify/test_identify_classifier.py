@@ -8,13 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iamd.errors import DataFileError
 from iamd.identify.classifier import (
     CLASSES,
+    GRID_LIST,
     MODEL_JSON,
     MODEL_NPZ,
+    bin_grid,
     classify,
+    feature_bins,
+    grid_bins,
     load_model,
     raw_scores,
     save_model,
@@ -59,6 +65,50 @@ def test_shipped_model_reproduces_scikit_learn_on_its_check_windows() -> None:
     x = np.array(m.metadata["check"]["x"], dtype=np.float64)
     expected = np.array(m.metadata["check"]["p_sklearn"])
     assert np.allclose(classify(x, m), expected, rtol=0.0, atol=1e-12)
+
+
+def _binary_search_bins(x: np.ndarray, thresholds: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The reference: numpy's binary search, one feature at a time (F, n)."""
+    return np.stack([np.searchsorted(t, x[:, f], side="left") for f, t in enumerate(thresholds)])
+
+
+def _edge_values(t: np.ndarray) -> np.ndarray:
+    """Every finite threshold, its two float neighbours, and the awkward values."""
+    fin = t[np.isfinite(t) & (np.abs(t) < 1e308)]
+    odd = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e300, 5e-324, -5e-324]
+    return np.concatenate([fin, np.nextafter(fin, np.inf), np.nextafter(fin, -np.inf), odd])
+
+
+def test_grid_bins_equal_numpy_binary_search_at_every_threshold_of_the_shipped_model() -> None:
+    m = load_model()
+    cols = [_edge_values(t) for t in m.thresholds]
+    n = max(len(c) for c in cols)
+    rng = np.random.default_rng(5)
+    x = np.stack([rng.permutation(np.resize(c, 3 * n)) for c in cols], axis=1)
+    assert np.array_equal(feature_bins(x, m), _binary_search_bins(x, m.thresholds))
+    # every feature of the shipped model is on the grid: no binary search left
+    assert m.grid.search == ()
+    assert len(m.grid.near) == GRID_LIST
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, width=64),
+            st.floats(-1.0, 1.0, allow_nan=False),
+            st.sampled_from([0.0, 1e-300, 1.0 + 2**-52, 1.0]),
+        ),
+        max_size=60,
+    ),
+    st.lists(st.floats(allow_nan=True, width=64), max_size=40),
+)
+def test_grid_bins_equal_numpy_binary_search_on_any_thresholds(
+    thr: list[float], values: list[float]
+) -> None:
+    t = np.unique(np.array([*thr, np.inf]))  # sorted, distinct, +inf last (as the model's)
+    x = np.concatenate([np.array(values, dtype=np.float64), _edge_values(t)])[:, None]
+    got = grid_bins(x, bin_grid((t,)))
+    assert np.array_equal(got, _binary_search_bins(x, (t,)))
 
 
 def test_shipped_model_classifies_obvious_cases() -> None:
