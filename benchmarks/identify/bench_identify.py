@@ -84,6 +84,8 @@ def latency(args: argparse.Namespace) -> None:
         ("features (`compute_features`)", len(f), best_of(lambda: compute_features(w), r)),
         ("classify, table model (`classify`)", len(x), best_of(lambda: classify(x, model), r)),
         ("identity codes (`identity_codes`)", len(p), best_of(lambda: identity_codes(p, **kw), r)),
+        ("**identification: classify + identity codes**", len(x),
+         best_of(lambda: identity_codes(classify(x, model), **kw), r)),
         ("identity + evidence strings (`standard_identity`)", len(p),
          best_of(lambda: standard_identity(p, **kw), max(3, r // 3))),
     ]  # fmt: skip
@@ -119,7 +121,7 @@ def latency(args: argparse.Namespace) -> None:
     for name, n, t in rows:
         print(f"| {name} | {n:,} | {t * 1e3:.2f} ms | {t / n * 1e6:.2f} µs |")
     print(
-        f"\nTable model: {len(model.pair_f)} tables, {model.table.shape[0]:,} rows × 5 classes.\n"
+        f"\nTable model: {len(model.pair_f)} tables, {model.table.shape[1]:,} rows × {model.table.shape[0]} classes.\n"
     )
 
 
