@@ -111,6 +111,15 @@ def test_grid_bins_equal_numpy_binary_search_on_any_thresholds(
     assert np.array_equal(got, _binary_search_bins(x, (t,)))
 
 
+def test_shipped_model_was_trained_on_todays_simulation() -> None:
+    """The shipped model must come from today's world, sensor and tracker models: its probe
+    windows are simulated again and compared (retrain with ``iamd train-identify`` if not)."""
+    probe = load_model().metadata["probe"]
+    want = np.array([[np.nan if v is None else v for v in row] for row in probe["x"]])
+    got = make_dataset(probe["seed"], probe["n_tracks"]).x[: len(want)]
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
 def test_shipped_model_classifies_obvious_cases() -> None:
     nan = np.nan
     f = features_from_columns(

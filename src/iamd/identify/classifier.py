@@ -67,8 +67,9 @@ MODEL_JSON = "identify_model.json"
 FORMAT_VERSION = 1
 GRID_LIST = 2
 """Thresholds compared exactly per value and feature after the grid lookup (see the module doc)."""
-GRID_MAX_CELLS = 8192
-"""Largest grid of one feature; a feature that needs more keeps longer per-cell lists."""
+GRID_MAX_CELLS = 32768
+"""Largest grid of one feature (log-spaced thresholds such as the turn rate's need ~20,000
+cells); a feature that needs more is binned by binary search (see :func:`bin_grid`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

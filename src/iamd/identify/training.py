@@ -32,11 +32,13 @@ What it models
    detects it with the Swerling I probability ``Pd = Pfa^(1/(1+SNR))`` of the calibrated radar
    equation (``iamd.sense.radar.pd_swerling1``); range, azimuth and elevation get Gaussian errors
    of the type's sigmas. A third of the tracks also lose all plots for 5–30 s (dropouts).
-3. **Tracking**: the tracker of ``iamd.track`` had no track manager yet when this was written, so
-   each target's plots go through a constant-velocity Kalman filter of its own (ECEF, discrete
-   white-noise acceleration σ_a = 5 m/s², Bar-Shalom, Li and Kirubarajan 2001, §6.3.2; converted
-   measurement covariance J diag(σ_r², σ_az², σ_el²) Jᵀ), started at the first detection and
-   coasting through missed scans: one track per target, no association errors.
+3. **Tracking** (:func:`_imm_track`): each target's plots (converted measurement covariance
+   J diag(σ_r², σ_az², σ_el²) Jᵀ) go through the engine's own filter and track rules, those
+   of the sensed picture (`iamd.track.sensed`: the IMM of constant velocity, ballistic and
+   manoeuvre models; initiation with the speed uncertainty of the plot's height; M-of-N
+   confirmation over looks; deletion after missed looks or a coast), so the classifier learns
+   the tracks the engine will show it. One track per target, no association errors; a
+   target lost is found again by a new track.
 4. **Windows** (:func:`history_windows`): the last 20 filter states every 2 s at chosen ages,
    with 3 % of the samples dropped, a transponder altitude (25 ft steps) where the target
    squawks, and an RCS estimate: the true RCS times the mean of the window's Swerling I
@@ -92,7 +94,14 @@ from iamd.identify.features import (
 from iamd.rng import stream
 from iamd.scenario.airports import airports
 from iamd.scenario.catalog import builtin_catalog
-from iamd.sense.radar import INSTRUMENTED_RANGE_FACTOR, pd_swerling1, snr_for_pd
+from iamd.sense.radar import (
+    INSTRUMENTED_RANGE_FACTOR,
+    approx_height_m,
+    pd_swerling1,
+    snr_for_pd,
+)
+from iamd.track.filters import imm_combine, imm_update_models, transition_matrix
+from iamd.track.sensed import SensedParams, imm_predict_ecef
 from iamd.units import FT_M
 from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import BallisticMissileParams, fly_ballistic
@@ -113,10 +122,12 @@ IntArray = npt.NDArray[np.int64]
 
 HISTORY_S = 240
 """Length of each simulated track segment (s, 1 s steps)."""
-KF_ACCEL_SIGMA_M_S2 = 5.0
-"""White-noise acceleration of the constant-velocity filter (m/s²)."""
-KF_INIT_SIGMA_V_M_S = 3000.0
-"""Velocity standard deviation of a new track (m/s): anything up to a re-entry vehicle."""
+PROBE_TRACKS = 50
+PROBE_WINDOWS = 40
+"""A model records the first PROBE_WINDOWS windows of ``make_dataset(seed, PROBE_TRACKS)``, so a
+test can tell when the simulation has changed since the model was trained."""
+_TRACKER = SensedParams()
+"""The engine's tracker settings (models, initiation, confirmation, deletion)."""
 WINDOW_DROP_PROB = 0.03
 """Probability that a window sample is missing in the training windows."""
 RCS_CAL_SIGMA_DB = 2.0
@@ -195,8 +206,8 @@ class TrackHistory:
     Attributes:
         truth: the truth the tracks follow.
         pos_ecef_m, vel_ecef_m_s: (n, H, 3) filtered state (m, m/s).
-        exists: (n, H) a track exists: started by a plot, updated by a second one, not yet
-            dropped (no plot for ``max(3 scans, 15 s)``) and the target still flies.
+        exists: (n, H) a confirmed track follows the target (M of N looks, not yet deleted)
+            and the target still flies.
         detected: (n, H) a plot updated the track at this step.
         start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
             A target lost and found again gets a new track, with a new start.
@@ -306,9 +317,8 @@ def simulate_tracks(
         rng = stream(seed, "identify-sense", lo)
         sub = _take_truth(truth, idx)
         sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
-        det, z, r_cov = _sense(rng, sub, sens, dropouts)
-        max_coast = np.maximum(3 * sens.period, 15)
-        pos, vel, exists, start = _kalman(sub, det, z, r_cov, max_coast)
+        det, look, z, r_cov = _sense(rng, sub, sens, dropouts)
+        pos, vel, exists, start = _imm_track(sub, det, look, z, r_cov)
         out["pos"].append(pos)
         out["vel"].append(vel)
         out["exists"].append(exists)
@@ -513,6 +523,14 @@ def train(
     model = from_sklearn(cal, FEATURE_NAMES, meta)
     p = classify(test.x, model)
     meta["test_metrics"] = classification_metrics(test.y, p)
+    probe = make_dataset(seed, PROBE_TRACKS).x[:PROBE_WINDOWS]
+    meta["probe"] = {
+        "note": "the first windows of make_dataset(seed, n_tracks): today's simulation must "
+        "still produce them (else the model no longer matches the code: retrain)",
+        "seed": int(seed),
+        "n_tracks": PROBE_TRACKS,
+        "x": [[None if np.isnan(v) else float(f"{v:.12g}") for v in row] for row in probe],
+    }
     check = test.x[: min(32, len(test.x))]
     meta["check"] = {
         "note": "test windows and scikit-learn's predict_proba on them, for load-time checks",
@@ -1258,8 +1276,12 @@ def _place_sensors(
 
 def _sense(
     rng: np.random.Generator, truth: TruthTracks, s: _Sensors, dropouts: bool
-) -> tuple[BoolArray, FloatArray, FloatArray]:
-    """Detections (n, H), plots (n, H, 3) ECEF and their covariances (n, H, 3, 3)."""
+) -> tuple[BoolArray, BoolArray, FloatArray, FloatArray]:
+    """Detections (n, H), looks (n, H), plots (n, H, 3) ECEF, covariances (n, H, 3, 3).
+
+    A look is a scan in which the target is in the radar's coverage where it would detect a
+    target of the picture's ``look_rcs_m2`` with probability ≥ 0.5 (as the sensed picture
+    counts looks)."""
     n, h = truth.alive.shape
     pos = truth.pos_ecef_m
     lat, lon, alt = s.lat[:, None], s.lon[:, None], s.alt[:, None]
@@ -1279,10 +1301,12 @@ def _sense(
         * (s.range_ref[:, None] / np.maximum(rng_m, 1.0)) ** 4
     )
     pd = pd_swerling1(snr)
+    small = pd_swerling1(snr * (_TRACKER.look_rcs_m2 / np.maximum(truth.rcs_m2, 1e-12)))
     steps = np.arange(h)[None, :]
     scan = ((steps + s.phase[:, None]) % s.period[:, None]) == 0
     u = rng.random((n, h))
     det: BoolArray = truth.alive & visible & scan & (u < pd)
+    look: BoolArray = truth.alive & visible & scan & (small >= 0.5)
     if dropouts:
         has = np.asarray(rng.random(n) < 1.0 / 3.0)
         start = rng.integers(0, max(h, 1), n)
@@ -1310,67 +1334,123 @@ def _sense(
         cols.append(np.einsum("nji,nhj->nhi", rot, vec) * sig[..., None])
     jm = np.stack(cols, axis=-1)  # (n, h, 3, 3)
     r_cov = np.einsum("nhik,nhjk->nhij", jm, jm)
-    return det, z, r_cov
+    return det, look, z, r_cov
 
 
-def _kalman(
-    truth: TruthTracks, det: BoolArray, z: FloatArray, r_cov: FloatArray, max_coast: IntArray
+def _imm_track(
+    truth: TruthTracks,
+    det: BoolArray,
+    look: BoolArray,
+    z: FloatArray,
+    r_cov: FloatArray,
+    params: SensedParams = _TRACKER,
 ) -> tuple[FloatArray, FloatArray, BoolArray, IntArray]:
-    """Constant-velocity Kalman filter per target (ECEF), vectorised over targets.
+    """The sensed picture's IMM tracker (`iamd.track.sensed`), one track per target.
 
-    A plot starts a track (position = plot, velocity unknown); the track exists once a second
-    plot has updated it, and is dropped when no plot came for ``max_coast`` steps, after which
-    the next plot starts a new track.
+    Each target's plots go through the engine's filter: the IMM of ``SensedParams.models``
+    (`iamd.track.sensed.imm_predict_ecef`, `iamd.track.filters.imm_update_models`), started
+    on a plot with zero velocity and the engine's speed sigma for the plot's height, confirmed
+    with M of the last N looks, deleted as the engine deletes (N − M + 1 missed looks or
+    ``tentative_coast_s`` for a tentative track; ``delete_misses`` consecutive missed looks or
+    ``max_coast_s`` for a confirmed one), after which the next plot starts a new track. There
+    is no association: the plots are the target's own, so what is learnt is the filter's
+    response to each class's motion, noise and gaps, not association errors.
+
+    Args:
+        truth: the targets; det: (n, H) a plot at the step; look: (n, H) the radar scanned
+            the target where it would see a small one (misses count only on looks);
+        z, r_cov: (n, H, 3) plots and (n, H, 3, 3) their covariances (ECEF).
+
+    Returns:
+        ``(pos, vel, exists, start)``: the combined state (n, H, 3) twice, (n, H) a confirmed
+        track follows the living target, and (n, H) the step of the track's first plot.
     """
     n, h = det.shape
-    x = np.zeros((n, 6))
-    p = np.zeros((n, 6, 6))
+    par = params
+    r = len(par.models)
+    trans = transition_matrix(r, par.stay_prob)
+    ms = np.zeros((n, r, 6))
+    mc = np.zeros((n, r, 6, 6))
+    mp = np.full((n, r), 1.0 / r)
     started = np.zeros(n, dtype=bool)
-    last_det = np.full(n, -(10**9), dtype=np.int64)
-    n_upd = np.zeros(n, dtype=np.int64)
+    confirmed = np.zeros(n, dtype=bool)
+    looks_bits = np.zeros(n, dtype=np.int64)  # the last N looks, 1 = a plot
+    n_looks = np.zeros(n, dtype=np.int64)
+    misses = np.zeros(n, dtype=np.int64)  # consecutive missed looks
+    last_plot = np.zeros(n, dtype=np.int64)
     start = np.full(n, -1, dtype=np.int64)
+    window = (1 << par.confirm_n) - 1
     out_pos = np.zeros((n, h, 3))
     out_vel = np.zeros((n, h, 3))
     out_start = np.full((n, h), -1, dtype=np.int64)
     exists = np.zeros((n, h), dtype=bool)
-    q = KF_ACCEL_SIGMA_M_S2**2
-    eye3 = np.eye(3)
-    q_blk = q * np.block([[0.25 * eye3, 0.5 * eye3], [0.5 * eye3, eye3]])  # dt = 1 s
-    f_mat = np.block([[eye3, eye3], [np.zeros((3, 3)), eye3]])
+    state = np.zeros((n, 6))
+    v = np.arange(3, 6)
     for k in range(h):
-        started &= (k - last_det) <= max_coast  # drop tracks that coasted too long
-        if started.any():
-            i = np.flatnonzero(started)
-            x[i] = x[i] @ f_mat.T
-            p[i] = f_mat @ p[i] @ f_mat.T + q_blk
+        i = np.flatnonzero(started)
+        if len(i):
+            ms[i], mc[i], mp[i] = imm_predict_ecef(
+                ms[i], mc[i], mp[i], trans, 1.0, par.models, np.zeros(len(i))
+            )
         d = det[:, k]
         upd = np.flatnonzero(d & started)
         if len(upd):
-            r_k = r_cov[upd, k]
-            s_mat = p[upd, :3, :3] + r_k
-            k_gain = np.linalg.solve(s_mat, p[upd, :3, :]).transpose(0, 2, 1)
-            innov = z[upd, k] - x[upd, :3]
-            x[upd] += np.einsum("nij,nj->ni", k_gain, innov)
-            ikh = np.eye(6)[None] - np.concatenate([k_gain, np.zeros((len(upd), 6, 3))], axis=2)
-            pu = ikh @ p[upd] @ ikh.transpose(0, 2, 1) + k_gain @ r_k @ k_gain.transpose(0, 2, 1)
-            p[upd] = 0.5 * (pu + pu.transpose(0, 2, 1))
-            n_upd[upd] += 1
-        new = np.flatnonzero(d & ~started)
+            ms[upd], mc[upd], mp[upd], _ = imm_update_models(
+                ms[upd], mc[upd], mp[upd], z[upd, k], r_cov[upd, k]
+            )
+        # M-of-N over looks, then deletion (the engine's rules)
+        hit = d & started  # a plot is a look that saw it
+        lk = (look[:, k] | d) & started
+        looks_bits = np.where(lk, ((looks_bits << 1) | hit) & window, looks_bits)
+        n_looks += lk
+        misses = np.where(hit, 0, misses + lk)
+        last_plot = np.where(hit, k, last_plot)
+        confirmed |= started & (_popcount_small(looks_bits) >= par.confirm_m)
+        coast = k - last_plot
+        drop = started & np.where(
+            confirmed,
+            (misses >= par.delete_misses) | (coast > par.max_coast_s),
+            (misses >= par.confirm_n - par.confirm_m + 1)
+            | (n_looks >= 2 * par.confirm_n)
+            | (coast > par.tentative_coast_s),
+        )
+        drop |= started & ~truth.alive[:, k]
+        started &= ~drop
+        confirmed &= ~drop
+        new = np.flatnonzero(d & ~started & ~drop)
         if len(new):
-            x[new, :3] = z[new, k]
-            x[new, 3:] = 0.0
-            p[new] = 0.0
-            p[new, :3, :3] = r_cov[new, k]
-            p[new, 3:, 3:] = np.eye(3) * KF_INIT_SIGMA_V_M_S**2
+            zk = z[new, k]
+            speed_sigma = np.where(
+                approx_height_m(zk) > par.ballistic_height_m,
+                par.ballistic_speed_sigma_m_s,
+                par.air_speed_sigma_m_s,
+            )
+            ms[new] = 0.0
+            ms[new, :, :3] = zk[:, None, :]
+            mc[new] = 0.0
+            mc[new, :, :3, :3] = r_cov[new, k][:, None]
+            mc[new[:, None], :, v, v] = (speed_sigma**2)[:, None, None]
+            mp[new] = 1.0 / r
             started[new] = True
             start[new] = k
-            n_upd[new] = 0
-        last_det = np.where(d, k, last_det)
-        out_pos[:, k] = x[:, :3]
-        out_vel[:, k] = x[:, 3:]
+            last_plot[new] = k
+            looks_bits[new] = 1
+            n_looks[new] = 1
+            misses[new] = 0
+        live = np.flatnonzero(started)
+        if len(live):
+            state[live], _ = imm_combine(ms[live], mc[live], mp[live])
+        out_pos[:, k] = state[:, :3]
+        out_vel[:, k] = state[:, 3:]
         out_start[:, k] = np.where(started, start, -1)
-        exists[:, k] = started & truth.alive[:, k] & (n_upd >= 1)
+        exists[:, k] = started & confirmed & truth.alive[:, k]
     return out_pos, out_vel, exists, out_start
+
+
+def _popcount_small(bits: IntArray) -> IntArray:
+    """Set bits of small non-negative integers (< 2**16)."""
+    b = bits.astype(np.uint16)
+    return np.asarray(np.unpackbits(b.view(np.uint8).reshape(-1, 2), axis=1).sum(axis=1))
 
 
 # --------------------------------------------------------------------------- private: misc

@@ -421,7 +421,7 @@ class SensedPicture:
 
         # 1. Predict.
         if n and dt > 0.0:
-            ms, mc, mp = _imm_predict(
+            ms, mc, mp = imm_predict_ecef(
                 tab.model_state,
                 tab.model_covar,
                 tab.model_prob,
@@ -792,7 +792,7 @@ class SensedPicture:
         return np.asarray(np.where(use, est, tab.turn_rate_rad_s))
 
 
-def _imm_predict(
+def imm_predict_ecef(
     model_state: FloatArray,
     model_covar: FloatArray,
     model_prob: FloatArray,
