@@ -121,7 +121,8 @@ def latency(args: argparse.Namespace) -> None:
     for name, n, t in rows:
         print(f"| {name} | {n:,} | {t * 1e3:.2f} ms | {t / n * 1e6:.2f} µs |")
     print(
-        f"\nTable model: {len(model.pair_f)} tables, {model.table.shape[1]:,} rows × {model.table.shape[0]} classes.\n"
+        f"\nTable model: {len(model.pair_f)} tables, {model.table.shape[1]:,} rows × "
+        f"{model.table.shape[0]} classes.\n"
     )
 
 
