@@ -78,21 +78,31 @@ def test_r4_ballistic_trajectory_from_launch_area_is_hostile() -> None:
     ident, why = one(BALLISTIC, ballistic=True, launch_area=True)
     assert ident == "hostile" and why.startswith("R4 hostile")
     # from friendly territory (a test launch, say) it needs R5's confidence instead
-    ident, why = one([0.0, 0.0, 0.0, 0.1, 0.9], ballistic=True, launch_area=False)
+    ident, why = one([0.03, 0.03, 0.0, 0.04, 0.9], ballistic=True, launch_area=False)
     assert ident == "suspect" and why.startswith("R6")
 
 
 def test_r5_confident_hostile_class_without_cooperation_is_hostile() -> None:
     ident, why = one(DRONE)
     assert ident == "hostile"
-    assert why.startswith("R5 hostile: p(drone)=0.995 >= 0.95, no transponder/IFF | drone 0.995")
+    assert why.startswith(
+        "R5 hostile: p(hostile classes)=0.998 >= 0.95, no transponder/IFF | drone 0.995"
+    )
     assert one(CRUISE)[0] == "hostile"
 
 
+def test_r5_a_threat_of_uncertain_kind_is_still_hostile() -> None:
+    # drone or cruise missile, the model cannot tell yet: hostile either way
+    ident, why = one([0.001, 0.004, 0.6, 0.395, 0.0])
+    assert ident == "hostile"
+    assert why.startswith("R5 hostile: p(hostile classes)=0.995 >= 0.95")
+    assert why.endswith("| drone 0.600, cruise_missile 0.395")
+
+
 def test_r5_needs_the_threshold() -> None:
-    assert one([0.001, 0.009, 0.94, 0.05, 0.0])[0] == "suspect"
+    assert one([0.01, 0.05, 0.9, 0.04, 0.0])[0] == "suspect"
     rules = IdentityRules(hostile_p=0.9)
-    assert one([0.001, 0.009, 0.94, 0.05, 0.0], rules=rules)[0] == "hostile"
+    assert one([0.01, 0.05, 0.9, 0.04, 0.0], rules=rules)[0] == "hostile"
 
 
 def test_r6_likely_hostile_is_suspect() -> None:
@@ -214,7 +224,7 @@ def test_hostile_only_when_confident_and_silent_and_not_an_airliner(
         assert not squawk and not iff
         assert pr[0, 0] < rules.airliner_guard_p
         assert age >= rules.min_age_s
-        assert pr[0, 2:].max() >= rules.hostile_p or (ballistic and launch)
+        assert pr[0, 2:].sum() >= rules.hostile_p or (ballistic and launch)
 
 
 def test_evidence_matches_codes_of_the_fast_path() -> None:

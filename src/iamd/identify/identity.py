@@ -15,8 +15,9 @@ R2     pending         track younger than ``min_age_s`` (not yet evaluated)
 R3     neutral         valid transponder, airliner the most likely class, on an airway
 R4     hostile         ballistic kinematics (faster than 600 m/s, no lift) from a launch area,
                        ballistic the most likely class, no transponder
-R5     hostile         a hostile class (drone, cruise missile, ballistic missile) with probability
-                       ≥ ``hostile_p``, no transponder reply of any kind
+R5     hostile         the hostile classes (drone, cruise missile, ballistic missile) together
+                       ≥ ``hostile_p``, no transponder reply of any kind (a threat whose kind
+                       is uncertain — drone or cruise missile — is no less hostile)
 R6     suspect         hostile classes together ≥ ``suspect_p``
 R7     neutral         a valid transponder and airliner the most likely class (off airway)
 R8     assumed_friend  a valid transponder, fighter the most likely class, first seen over
@@ -30,7 +31,8 @@ G      (cap)           a track whose airliner probability is ≥ ``airliner_guar
 Hostile therefore needs high confidence in a hostile class *and* silence on every cooperative
 channel; a civil airliner (by class probability or by transponder) is at most ``suspect``.
 The evidence string of each track names the rule that fired and the top probabilities, e.g.
-``R5 hostile: p(drone)=0.998 >= 0.95, no transponder/IFF | drone 0.998, airliner 0.001``.
+``R5 hostile: p(hostile classes)=0.999 >= 0.95, no transponder/IFF | drone 0.998, airliner
+0.001``.
 
 >>> import numpy as np
 >>> p = np.array([[0.97, 0.01, 0.01, 0.005, 0.005], [0.0, 0.0, 0.99, 0.01, 0.0]])
@@ -85,7 +87,8 @@ class IdentityRules:
 
     Attributes:
         min_age_s: tracks younger than this are ``pending`` (s).
-        hostile_p: a hostile class needs at least this probability for ``hostile`` (R5).
+        hostile_p: the hostile classes together need at least this probability for
+            ``hostile`` (R5).
         suspect_p: the hostile classes together need this for ``suspect`` (R6).
         airliner_guard_p: an airliner probability at or above this forbids ``hostile`` (G).
         civil_p: airliner probability for ``neutral`` on kinematics alone (R9).
@@ -187,15 +190,15 @@ def identity_codes(
     top = p.argmax(axis=1) if n else np.zeros(0, dtype=np.int64)
     p_air = p[:, _AIRLINER]
     hostile_cls = p[:, _HOSTILE_CLASSES]
-    p_best_hostile = hostile_cls.max(axis=1) if n else p_air
+    p_hostile = hostile_cls.sum(axis=1)
     guard = (p_air >= r.airliner_guard_p) | tok
     conds = [
         ff,
         age < r.min_age_s,
         tok & (top == _AIRLINER) & flag(on_airway),
         flag(ballistic) & flag(launch_area) & (top == _BM) & ~sq,
-        (p_best_hostile >= r.hostile_p) & ~sq,
-        hostile_cls.sum(axis=1) >= r.suspect_p,
+        (p_hostile >= r.hostile_p) & ~sq,
+        p_hostile >= r.suspect_p,
         tok & (top == _AIRLINER),
         tok & (top == _FIGHTER) & flag(friendly_origin),
         ~sq & (p_air >= r.civil_p),
@@ -238,9 +241,8 @@ def evidence_strings(
         why[m] = _cat("R2 pending: age ", _fmt_age(np.asarray(age_s)[m]), f" s < {r.min_age_s:g} s")
     m = np.flatnonzero(rl == 5)
     if len(m):
-        h = p[m][:, _HOSTILE_CLASSES]
-        best = np.asarray(CLASSES)[np.asarray(_HOSTILE_CLASSES)[h.argmax(axis=1)]]
-        why[m] = _cat("R5 hostile: p(", best, ")=", _fmt3(h.max(axis=1)),
+        p_hostile = _fmt3(p[m][:, _HOSTILE_CLASSES].sum(axis=1))
+        why[m] = _cat("R5 hostile: p(hostile classes)=", p_hostile,
                       f" >= {r.hostile_p:g}, no transponder/IFF")  # fmt: skip
     m = np.flatnonzero(rl == 6)
     if len(m):

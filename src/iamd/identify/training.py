@@ -207,7 +207,9 @@ class TrackHistory:
         truth: the truth the tracks follow.
         pos_ecef_m, vel_ecef_m_s: (n, H, 3) filtered state (m, m/s).
         exists: (n, H) a confirmed track follows the target (M of N looks, not yet deleted)
-            and the target still flies.
+            and the target still flies: the steps at which the engine would classify it.
+        held: (n, H) a track, tentative or confirmed, follows the living target: the steps
+            whose states fill a window (the engine samples tentative tracks' states too).
         detected: (n, H) a plot updated the track at this step.
         start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
             A target lost and found again gets a new track, with a new start.
@@ -218,6 +220,7 @@ class TrackHistory:
     pos_ecef_m: FloatArray
     vel_ecef_m_s: FloatArray
     exists: BoolArray
+    held: BoolArray
     detected: BoolArray
     start_idx: IntArray
     sensor_type: npt.NDArray[np.str_]
@@ -310,7 +313,7 @@ def simulate_tracks(
         chunk: targets simulated at once (memory).
     """
     n = len(truth)
-    out: dict[str, list[Any]] = {k: [] for k in ("pos", "vel", "exists", "det", "start")}
+    out: dict[str, list[Any]] = {k: [] for k in ("pos", "vel", "exists", "held", "det", "start")}
     types: list[npt.NDArray[np.str_]] = []
     for lo in range(0, n, chunk):
         idx = np.arange(lo, min(n, lo + chunk))
@@ -318,10 +321,11 @@ def simulate_tracks(
         sub = _take_truth(truth, idx)
         sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
         det, look, z, r_cov = _sense(rng, sub, sens, dropouts)
-        pos, vel, exists, start = _imm_track(sub, det, look, z, r_cov)
+        pos, vel, exists, held, start = _imm_track(sub, det, look, z, r_cov)
         out["pos"].append(pos)
         out["vel"].append(vel)
         out["exists"].append(exists)
+        out["held"].append(held)
         out["det"].append(det)
         out["start"].append(start)
         types.append(sens.type_name)
@@ -330,6 +334,7 @@ def simulate_tracks(
         pos_ecef_m=np.concatenate(out["pos"]),
         vel_ecef_m_s=np.concatenate(out["vel"]),
         exists=np.concatenate(out["exists"]),
+        held=np.concatenate(out["held"]),
         detected=np.concatenate(out["det"]),
         start_idx=np.concatenate(out["start"]),
         sensor_type=np.concatenate(types),
@@ -370,7 +375,7 @@ def history_windows(
     start = history.start_idx[tr, end]
     valid = (
         inside
-        & history.exists[tr[:, None], kk]
+        & history.held[tr[:, None], kk]
         & (history.start_idx[tr[:, None], kk] == start[:, None])
     )
     rng = stream(seed, "identify-windows", len(tr))
@@ -1344,7 +1349,7 @@ def _imm_track(
     z: FloatArray,
     r_cov: FloatArray,
     params: SensedParams = _TRACKER,
-) -> tuple[FloatArray, FloatArray, BoolArray, IntArray]:
+) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray, IntArray]:
     """The sensed picture's IMM tracker (`iamd.track.sensed`), one track per target.
 
     Each target's plots go through the engine's filter: the IMM of ``SensedParams.models``
@@ -1362,8 +1367,9 @@ def _imm_track(
         z, r_cov: (n, H, 3) plots and (n, H, 3, 3) their covariances (ECEF).
 
     Returns:
-        ``(pos, vel, exists, start)``: the combined state (n, H, 3) twice, (n, H) a confirmed
-        track follows the living target, and (n, H) the step of the track's first plot.
+        ``(pos, vel, exists, held, start)``: the combined state (n, H, 3) twice, (n, H) a
+        confirmed track follows the living target, (n, H) a track (tentative or confirmed)
+        does, and (n, H) the step of the track's first plot.
     """
     n, h = det.shape
     par = params
@@ -1384,6 +1390,7 @@ def _imm_track(
     out_vel = np.zeros((n, h, 3))
     out_start = np.full((n, h), -1, dtype=np.int64)
     exists = np.zeros((n, h), dtype=bool)
+    held = np.zeros((n, h), dtype=bool)
     state = np.zeros((n, 6))
     v = np.arange(3, 6)
     for k in range(h):
@@ -1443,8 +1450,9 @@ def _imm_track(
         out_pos[:, k] = state[:, :3]
         out_vel[:, k] = state[:, 3:]
         out_start[:, k] = np.where(started, start, -1)
-        exists[:, k] = started & confirmed & truth.alive[:, k]
-    return out_pos, out_vel, exists, out_start
+        held[:, k] = started & truth.alive[:, k]
+        exists[:, k] = held[:, k] & confirmed
+    return out_pos, out_vel, exists, held, out_start
 
 
 def _popcount_small(bits: IntArray) -> IntArray:
