@@ -29,6 +29,7 @@ from iamd.identify.identity import (
 from iamd.identify.training import (
     classification_metrics,
     every_window,
+    fresh_tracks,
     history_windows,
     load_real_flights,
     make_dataset,
@@ -154,8 +155,7 @@ def accuracy(args: argparse.Namespace) -> None:
         print(f"| {c} | " + " | ".join(cells) + " |")
     # identities of the simulated windows need the windows themselves: rebuild them
     hist = simulate_tracks(simulate_truth(2, n), 2)
-    ex = hist.exists
-    tr, end = np.nonzero(ex)
+    tr, end = np.nonzero(fresh_tracks(hist))
     sel = np.arange(len(tr)) % 7 == 0
     w = history_windows(hist, tr[sel], end[sel], seed=2)
     f = compute_features(w)
@@ -190,7 +190,8 @@ def time_to_hostile(args: argparse.Namespace) -> None:
     first_start = np.where(
         ex.any(axis=1), hist.start_idx[np.arange(len(hist)), ex.argmax(axis=1)], -1
     )
-    same = ex & (hist.start_idx == first_start[:, None])  # the first track of each target
+    # the first track of each target, where it is identified
+    same = fresh_tracks(hist) & (hist.start_idx == first_start[:, None])
     tr, end = np.nonzero(same)
     w = history_windows(hist, tr, end, seed=3)
     f = compute_features(w)

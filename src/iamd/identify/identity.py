@@ -92,6 +92,10 @@ class IdentityRules:
         suspect_p: the hostile classes together need this for ``suspect`` (R6).
         airliner_guard_p: an airliner probability at or above this forbids ``hostile`` (G).
         civil_p: airliner probability for ``neutral`` on kinematics alone (R9).
+        max_stale_s: a track without a plot for longer than this is not re-identified: it
+            keeps the identity it had (s). Its state is an extrapolation — coasting below a
+            radar's cover, or flung off by a late plot into a gate grown during the coast —
+            and features of an extrapolation are not evidence (two scans of a 10 s radar).
     """
 
     min_age_s: float = 6.0
@@ -99,6 +103,7 @@ class IdentityRules:
     suspect_p: float = 0.5
     airliner_guard_p: float = 0.02
     civil_p: float = 0.9
+    max_stale_s: float = 20.0
 
 
 def standard_identity(

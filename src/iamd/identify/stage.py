@@ -21,7 +21,9 @@ For the confirmed tracks it then runs, all at once,
    probabilities);
 3. the STANAG 1241 rules and the civil-aircraft guard of :mod:`iamd.identify.identity`.
 
-Tentative tracks are ``pending``. The evidence string of a track (the rule that fired, its
+Tentative tracks are ``pending``. A confirmed track without a plot for longer than
+``IdentityRules.max_stale_s`` keeps the identity and probabilities it had: its state is an
+extrapolation, not evidence. The evidence string of a track (the rule that fired, its
 values, the two most likely classes) is built only when its identity changes, which is what
 the event log records. The stage never reads the truth.
 
@@ -112,7 +114,7 @@ class TrackIdentifier:
         keys, window, t_window, valid, last_sample_s, first_pos, origin, code: per track, in the
             order of the last table given — its key (picture, number), its window of states
             (k, samples, 6), their times and validity, its first position, the country
-            under it (ADM0_A3, computed once) and its identity.
+            under it (ADM0_A3, computed once), its identity and class probabilities.
     """
 
     model: IdentifyModel = field(default_factory=load_model)
@@ -129,6 +131,7 @@ class TrackIdentifier:
     first_pos: FloatArray = field(init=False)
     origin: StrArray = field(init=False)
     code: CodeArray = field(init=False)
+    prob: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = np.zeros(0, dtype=np.int64)
@@ -139,6 +142,7 @@ class TrackIdentifier:
         self.first_pos = np.zeros((0, 3))
         self.origin = np.zeros(0, dtype="<U3")
         self.code = np.zeros(0, dtype=np.int8)
+        self.prob = np.zeros((0, len(CLASSES)))
 
     def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
         """Fold the tracks' states at ``t_s`` into their windows and identify the confirmed
@@ -159,9 +163,19 @@ class TrackIdentifier:
         code = np.full(n, PENDING, dtype=np.int8)
         cls = np.full(n, -1, dtype=np.int64)
         prob = np.full((n, len(CLASSES)), np.nan)
-        rows = np.flatnonzero(tracks.confirmed)
+        conf = np.flatnonzero(tracks.confirmed)
+        # a confirmed track without a recent plot keeps the identity it had (its state is an
+        # extrapolation); the others are identified afresh
+        stale = t_s - tracks.table.updated_s[conf] > self.rules.max_stale_s
+        kept = conf[stale]
+        code[kept] = self.code[kept]
+        prob[kept] = self.prob[kept]
+        cls[kept] = np.where(
+            np.isfinite(prob[kept, 0]), np.argmax(np.nan_to_num(prob[kept]), 1), -1
+        )
+        rows = conf[~stale]
         if len(rows) == 0:
-            self.code = code
+            self.code, self.prob = code, prob
             return IdentityStep(code=code, cls=cls, probabilities=prob,
                                 changed=rows, evidence=np.zeros(0, dtype=str))  # fmt: skip
         hits = np.maximum(tracks.table.hits[rows], 1)
@@ -202,7 +216,7 @@ class TrackIdentifier:
             transponder_ok=np.asarray(inputs["transponder_ok"])[ch],
             rules=self.rules,
         )
-        self.code = code
+        self.code, self.prob = code, prob
         return IdentityStep(
             code=code, cls=cls, probabilities=prob, changed=changed, evidence=evidence
         )
@@ -231,6 +245,7 @@ class TrackIdentifier:
         self.valid = gather(self.valid, False)
         self.last_sample_s = gather(self.last_sample_s, -np.inf)
         self.code = gather(self.code, PENDING)
+        self.prob = gather(self.prob, np.nan)
         first = gather(self.first_pos, 0.0)
         origin = gather(self.origin, _UNKNOWN_ORIGIN)
         new = np.flatnonzero(~old)

@@ -91,6 +91,7 @@ from iamd.identify.features import (
     airway_network,
     compute_features,
 )
+from iamd.identify.identity import IdentityRules
 from iamd.rng import stream
 from iamd.scenario.airports import airports
 from iamd.scenario.catalog import builtin_catalog
@@ -100,7 +101,13 @@ from iamd.sense.radar import (
     pd_swerling1,
     snr_for_pd,
 )
-from iamd.track.filters import imm_combine, imm_update_models, transition_matrix
+from iamd.track.associate import gate_threshold
+from iamd.track.filters import (
+    imm_combine,
+    imm_update_models,
+    innovation_stats,
+    transition_matrix,
+)
 from iamd.track.sensed import SensedParams, imm_predict_ecef
 from iamd.units import FT_M
 from iamd.world.airliner import fly_airliner
@@ -210,6 +217,7 @@ class TrackHistory:
             and the target still flies: the steps at which the engine would classify it.
         held: (n, H) a track, tentative or confirmed, follows the living target: the steps
             whose states fill a window (the engine samples tentative tracks' states too).
+        since_plot: (n, H) steps since the current track's last plot.
         detected: (n, H) a plot updated the track at this step.
         start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
             A target lost and found again gets a new track, with a new start.
@@ -221,6 +229,7 @@ class TrackHistory:
     vel_ecef_m_s: FloatArray
     exists: BoolArray
     held: BoolArray
+    since_plot: IntArray
     detected: BoolArray
     start_idx: IntArray
     sensor_type: npt.NDArray[np.str_]
@@ -313,7 +322,8 @@ def simulate_tracks(
         chunk: targets simulated at once (memory).
     """
     n = len(truth)
-    out: dict[str, list[Any]] = {k: [] for k in ("pos", "vel", "exists", "held", "det", "start")}
+    keys = ("pos", "vel", "exists", "held", "since", "det", "start")
+    out: dict[str, list[Any]] = {k: [] for k in keys}
     types: list[npt.NDArray[np.str_]] = []
     for lo in range(0, n, chunk):
         idx = np.arange(lo, min(n, lo + chunk))
@@ -321,11 +331,12 @@ def simulate_tracks(
         sub = _take_truth(truth, idx)
         sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
         det, look, z, r_cov = _sense(rng, sub, sens, dropouts)
-        pos, vel, exists, held, start = _imm_track(sub, det, look, z, r_cov)
+        pos, vel, exists, held, since, start = _imm_track(sub, det, look, z, r_cov)
         out["pos"].append(pos)
         out["vel"].append(vel)
         out["exists"].append(exists)
         out["held"].append(held)
+        out["since"].append(since)
         out["det"].append(det)
         out["start"].append(start)
         types.append(sens.type_name)
@@ -335,6 +346,7 @@ def simulate_tracks(
         vel_ecef_m_s=np.concatenate(out["vel"]),
         exists=np.concatenate(out["exists"]),
         held=np.concatenate(out["held"]),
+        since_plot=np.concatenate(out["since"]),
         detected=np.concatenate(out["det"]),
         start_idx=np.concatenate(out["start"]),
         sensor_type=np.concatenate(types),
@@ -434,7 +446,7 @@ def make_dataset(
     """
     hist = history if history is not None else simulate_tracks(simulate_truth(seed, n_tracks), seed)
     rng = stream(seed, "identify-dataset")
-    ex = hist.exists
+    ex = fresh_tracks(hist)
     steps = np.arange(ex.shape[1])[None, :]
     young = ex & (steps - hist.start_idx <= 30)
     ends = [_random_true(rng, young)]
@@ -712,9 +724,17 @@ def paris_airways() -> AirwayNetwork:
     return airway_network(lat, lon, max_length_m=1500e3)
 
 
+def fresh_tracks(history: TrackHistory, rules: IdentityRules | None = None) -> BoolArray:
+    """(n, H) the steps at which the engine identifies a target's track: confirmed, and with a
+    plot within ``IdentityRules.max_stale_s`` (a stale track keeps its identity)."""
+    r = IdentityRules() if rules is None else rules
+    return np.asarray(history.exists & (history.since_plot <= r.max_stale_s))
+
+
 def every_window(history: TrackHistory, every_s: int = 2) -> tuple[IntArray, IntArray]:
-    """(track, end step) of a window every ``every_s`` steps over each track's existence."""
-    tr, end = np.nonzero(history.exists)
+    """(track, end step) of a window every ``every_s`` steps over each track's existence, at
+    the steps where it is identified (:func:`fresh_tracks`)."""
+    tr, end = np.nonzero(fresh_tracks(history))
     keep = ((end - history.start_idx[tr, end]) % every_s) == 0
     return tr[keep].astype(np.int64), end[keep].astype(np.int64)
 
@@ -1349,17 +1369,21 @@ def _imm_track(
     z: FloatArray,
     r_cov: FloatArray,
     params: SensedParams = _TRACKER,
-) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray, IntArray]:
+) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray, IntArray, IntArray]:
     """The sensed picture's IMM tracker (`iamd.track.sensed`), one track per target.
 
     Each target's plots go through the engine's filter: the IMM of ``SensedParams.models``
     (`iamd.track.sensed.imm_predict_ecef`, `iamd.track.filters.imm_update_models`), started
-    on a plot with zero velocity and the engine's speed sigma for the plot's height, confirmed
-    with M of the last N looks, deleted as the engine deletes (N − M + 1 missed looks or
-    ``tentative_coast_s`` for a tentative track; ``delete_misses`` consecutive missed looks or
-    ``max_coast_s`` for a confirmed one), after which the next plot starts a new track. There
-    is no association: the plots are the target's own, so what is learnt is the filter's
-    response to each class's motion, noise and gaps, not association errors.
+    on a plot with zero velocity and the engine's speed sigma for the plot's height, updated by
+    the plots inside its χ² gate (``gate_prob``; a plot outside it starts a new track, as an
+    unassociated plot does in the engine), confirmed with M of the last N looks, deleted as the
+    engine deletes (N − M + 1 missed looks or ``tentative_coast_s`` for a tentative track;
+    ``delete_misses`` consecutive missed looks or ``max_coast_s`` for a confirmed one; a
+    position variance over ``max_position_var_m2`` for any: a new track above
+    ``ballistic_height_m`` needs a plot within ~3 s, so radars scanning every 10 s do not
+    start ballistic tracks, in training as in the engine), after which the next plot starts a
+    new track. There is no association between targets: the plots are the target's own, so
+    what is learnt is the filter's response to each class's motion, noise and gaps.
 
     Args:
         truth: the targets; det: (n, H) a plot at the step; look: (n, H) the radar scanned
@@ -1367,9 +1391,10 @@ def _imm_track(
         z, r_cov: (n, H, 3) plots and (n, H, 3, 3) their covariances (ECEF).
 
     Returns:
-        ``(pos, vel, exists, held, start)``: the combined state (n, H, 3) twice, (n, H) a
-        confirmed track follows the living target, (n, H) a track (tentative or confirmed)
-        does, and (n, H) the step of the track's first plot.
+        ``(pos, vel, exists, held, since, start)``: the combined state (n, H, 3) twice,
+        (n, H) a confirmed track follows the living target, (n, H) a track (tentative or
+        confirmed) does, (n, H) steps since the track's last plot, and (n, H) the step of
+        the track's first plot.
     """
     n, h = det.shape
     par = params
@@ -1391,7 +1416,10 @@ def _imm_track(
     out_start = np.full((n, h), -1, dtype=np.int64)
     exists = np.zeros((n, h), dtype=bool)
     held = np.zeros((n, h), dtype=bool)
+    since = np.zeros((n, h), dtype=np.int64)
     state = np.zeros((n, 6))
+    covar = np.zeros((n, 6, 6))
+    gate = gate_threshold(par.gate_prob, 3)
     v = np.arange(3, 6)
     for k in range(h):
         i = np.flatnonzero(started)
@@ -1400,11 +1428,23 @@ def _imm_track(
                 ms[i], mc[i], mp[i], trans, 1.0, par.models, np.zeros(len(i))
             )
         d = det[:, k]
+        cand = np.flatnonzero(d & started)
+        if len(cand):
+            # the engine's χ² gate (a plot is in the gate of any model): a plot outside it
+            # is not this track's; the track is lost and the plot starts a new one
+            nu = z[cand, k][:, None, :] - ms[cand, :, :3]
+            d2, _ = innovation_stats(nu, mc[cand, :, :3, :3] + r_cov[cand, k][:, None])
+            outside = ~(np.nan_to_num(d2, nan=np.inf).min(axis=1) <= gate)
+            started[cand[outside]] = False
+            confirmed[cand[outside]] = False
         upd = np.flatnonzero(d & started)
         if len(upd):
             ms[upd], mc[upd], mp[upd], _ = imm_update_models(
                 ms[upd], mc[upd], mp[upd], z[upd, k], r_cov[upd, k]
             )
+        live = np.flatnonzero(started)
+        if len(live):
+            state[live], covar[live] = imm_combine(ms[live], mc[live], mp[live])
         # M-of-N over looks, then deletion (the engine's rules)
         hit = d & started  # a plot is a look that saw it
         lk = (look[:, k] | d) & started
@@ -1422,6 +1462,8 @@ def _imm_track(
             | (coast > par.tentative_coast_s),
         )
         drop |= started & ~truth.alive[:, k]
+        pos_var = np.max(np.diagonal(covar[:, :3, :3], axis1=1, axis2=2), axis=1)
+        drop |= started & ~(pos_var <= par.max_position_var_m2)
         started &= ~drop
         confirmed &= ~drop
         new = np.flatnonzero(d & ~started & ~drop)
@@ -1444,15 +1486,14 @@ def _imm_track(
             looks_bits[new] = 1
             n_looks[new] = 1
             misses[new] = 0
-        live = np.flatnonzero(started)
-        if len(live):
-            state[live], _ = imm_combine(ms[live], mc[live], mp[live])
+            state[new], covar[new] = ms[new, 0], mc[new, 0]
         out_pos[:, k] = state[:, :3]
         out_vel[:, k] = state[:, 3:]
         out_start[:, k] = np.where(started, start, -1)
         held[:, k] = started & truth.alive[:, k]
         exists[:, k] = held[:, k] & confirmed
-    return out_pos, out_vel, exists, held, out_start
+        since[:, k] = k - last_plot
+    return out_pos, out_vel, exists, held, since, out_start
 
 
 def _popcount_small(bits: IntArray) -> IntArray:
