@@ -28,8 +28,9 @@ G      (cap)           a track whose airliner probability is ≥ ``airliner_guar
                        valid transponder, is never hostile: R4/R5 become ``suspect``
 =====  ==============  ===========================================================================
 
-Hostile therefore needs high confidence in a hostile class *and* silence on every cooperative
-channel; a civil airliner (by class probability or by transponder) is at most ``suspect``.
+Hostile therefore needs high confidence that the track is a threat (of whichever kind) *and*
+silence on every cooperative channel; a civil airliner (by class probability or by
+transponder) is at most ``suspect``.
 The evidence string of each track names the rule that fired and the top probabilities, e.g.
 ``R5 hostile: p(hostile classes)=0.999 >= 0.95, no transponder/IFF | drone 0.998, airliner
 0.001``.

@@ -111,10 +111,10 @@ class TrackIdentifier:
         airways: airports and airways for the airway and origin features.
         friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
         samples, every_s: the window's length and sample spacing.
-        keys, window, t_window, valid, last_sample_s, first_pos, origin, code: per track, in the
-            order of the last table given — its key (picture, number), its window of states
-            (k, samples, 6), their times and validity, its first position, the country
-            under it (ADM0_A3, computed once), its identity and class probabilities.
+        keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob: per track,
+            in the order of the last table given — its key (picture, number), its window of
+            states (k, samples, 6), their times and validity, its first position, the
+            country under it (ADM0_A3, computed once), its identity and class probabilities.
     """
 
     model: IdentifyModel = field(default_factory=load_model)

@@ -35,10 +35,11 @@ What it models
 3. **Tracking** (:func:`_imm_track`): each target's plots (converted measurement covariance
    J diag(σ_r², σ_az², σ_el²) Jᵀ) go through the engine's own filter and track rules, those
    of the sensed picture (`iamd.track.sensed`: the IMM of constant velocity, ballistic and
-   manoeuvre models; initiation with the speed uncertainty of the plot's height; M-of-N
-   confirmation over looks; deletion after missed looks or a coast), so the classifier learns
-   the tracks the engine will show it. One track per target, no association errors; a
-   target lost is found again by a new track.
+   manoeuvre models; initiation with the speed uncertainty of the plot's height; the χ² gate;
+   M-of-N confirmation over looks; deletion after missed looks, a coast or a vague position),
+   so the classifier learns the tracks the engine will show it. One track per target, no
+   association between targets; a target lost is found again by a new track. Windows end
+   where the engine identifies a track (:func:`fresh_tracks`).
 4. **Windows** (:func:`history_windows`): the last 20 filter states every 2 s at chosen ages,
    with 3 % of the samples dropped, a transponder altitude (25 ft steps) where the target
    squawks, and an RCS estimate: the true RCS times the mean of the window's Swerling I
