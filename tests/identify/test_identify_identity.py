@@ -100,9 +100,9 @@ def test_r5_a_threat_of_uncertain_kind_is_still_hostile() -> None:
 
 
 def test_r5_needs_the_threshold() -> None:
-    assert one([0.01, 0.05, 0.9, 0.04, 0.0])[0] == "suspect"
+    assert one([0.005, 0.055, 0.9, 0.04, 0.0])[0] == "suspect"
     rules = IdentityRules(hostile_p=0.9)
-    assert one([0.01, 0.05, 0.9, 0.04, 0.0], rules=rules)[0] == "hostile"
+    assert one([0.005, 0.055, 0.9, 0.04, 0.0], rules=rules)[0] == "hostile"
 
 
 def test_r6_likely_hostile_is_suspect() -> None:
@@ -132,10 +132,11 @@ def test_r10_otherwise_unknown() -> None:
 
 
 def test_guard_airliner_probability_caps_hostile_at_suspect() -> None:
-    # 0.97 drone but 0.03 airliner: the airliner guard forbids hostile
-    ident, why = one([0.03, 0.0, 0.97, 0.0, 0.0])
+    # 0.985 drone but 0.015 airliner: the airliner guard forbids hostile
+    ident, why = one([0.015, 0.0, 0.985, 0.0, 0.0])
     assert ident == "suspect"
-    assert "G capped at suspect: p(airliner)=0.030 >= 0.02" in why
+    assert "G capped at suspect: p(airliner)=0.015 >= 0.01" in why
+    assert one([0.009, 0.0, 0.991, 0.0, 0.0])[0] == "hostile"
 
 
 def test_guard_valid_transponder_never_hostile() -> None:

@@ -8,6 +8,8 @@ associate and the two must agree to rounding).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -95,10 +97,18 @@ def _plot(k: int, rng_m: np.ndarray, az: np.ndarray, el: np.ndarray, pos: np.nda
 def test_training_tracker_equals_the_sensed_pictures_imm_step_by_step() -> None:
     radar = _radar()
     rng_m, az, el, pos, cov = _plots(radar)
-    t_pos, t_vel, exists, held, since, start = _imm_track(
+    tt = _imm_track(
         _truth(STEPS), np.ones((1, STEPS), dtype=bool), np.ones((1, STEPS), dtype=bool),
         pos[None], cov[None],
     )  # fmt: skip
+    t_pos, t_vel, exists, held, since, start = (
+        tt.pos,
+        tt.vel,
+        tt.exists,
+        tt.held,
+        tt.since_plot,
+        tt.start,
+    )
     pic = _engine(radar)
     confirmed_at = -1
     for k in range(STEPS):
@@ -117,10 +127,11 @@ def test_training_tracker_equals_the_sensed_pictures_imm_step_by_step() -> None:
 def test_a_plot_outside_the_gate_starts_a_new_track_as_in_the_engine() -> None:
     radar = _radar()
     rng_m, az, el, pos, cov = _plots(radar, jump_at=20)
-    _, _, exists, held, _, start = _imm_track(
+    tt = _imm_track(
         _truth(STEPS), np.ones((1, STEPS), dtype=bool), np.ones((1, STEPS), dtype=bool),
         pos[None], cov[None],
     )  # fmt: skip
+    exists, held, start = tt.exists, tt.held, tt.start
     assert start[0, 19] == 0 and start[0, 20] == 20  # lost, and started again on the plot
     assert exists[0, 19] and not exists[0, 20] and held[0, 20]  # the new track is tentative
     pic = _engine(radar)
@@ -165,3 +176,39 @@ def test_the_stage_keeps_the_identity_of_a_stale_track(max_stale_s: float) -> No
         assert step.cls[0] == int(np.argmax(before)) and step.cls[0] < len(CLASSES)
     else:  # no staleness rule: the extrapolated window is classified again
         assert step.code[0] != FRIEND and list(step.changed) == [0]
+
+
+GAP = (12, 35)  # no plot and no look in steps 12..34: a 23 s gap, longer than max_stale_s
+
+
+def test_after_a_gap_the_training_windows_wait_for_three_updates() -> None:
+    radar = _radar()
+    _, _, _, pos, cov = _plots(radar)
+    det = np.ones((1, STEPS), dtype=bool)
+    det[0, GAP[0] : GAP[1]] = False
+    tt = _imm_track(_truth(STEPS), det, det.copy(), pos[None], cov[None])
+    assert tt.exists[0, GAP[0] :].all() and (tt.start[0] == 0).all()  # one track throughout
+    assert tt.since_gap[0, GAP[1] : GAP[1] + 3].tolist() == [1, 2, 3]
+    hist = SimpleNamespace(exists=tt.exists, since_plot=tt.since_plot, since_gap=tt.since_gap)
+    fresh = fresh_tracks(hist)  # type: ignore[arg-type]
+    assert fresh[0, GAP[0] - 1] and not fresh[0, GAP[0] + 21]  # stale after 20 s
+    assert fresh[0, GAP[1] : GAP[1] + 3].tolist() == [False, False, True]
+
+
+def test_after_a_gap_the_stage_waits_for_three_updates() -> None:
+    radar = _radar()
+    rng_m, az, el, pos, cov = _plots(radar)
+    pic = _engine(radar)
+    ident = TrackIdentifier()
+    for k in range(STEPS):
+        in_gap = GAP[0] <= k < GAP[1]
+        plots = Plots.empty() if in_gap else _plot(k, rng_m, az, el, pos, cov)
+        pic.update(float(k), plots, np.array([0 if in_gap else 1]), np.array([True]))
+        if k >= GAP[1]:
+            assert pic.tracks.table.status[0] == CONFIRMED and len(pic.tracks.table.ids) == 1
+            ident.code[0] = FRIEND  # what it said last; kept only while not re-established
+        step = ident.update(float(k), pic.tracks)
+        if GAP[1] <= k < GAP[1] + 2:
+            assert step.code[0] == FRIEND, k
+        elif k == GAP[1] + 2:
+            assert step.code[0] != FRIEND  # the third update after the gap: identified again

@@ -92,19 +92,30 @@ class IdentityRules:
             ``hostile`` (R5).
         suspect_p: the hostile classes together need this for ``suspect`` (R6).
         airliner_guard_p: an airliner probability at or above this forbids ``hostile`` (G).
+            0.01: at 0.02, two light aircraft flying with their transponder off at drone
+            speed and height, with a low RCS estimate, were hostile in 6,000 simulated tracks
+            (p(airliner) 0.016 and 0.018); at 0.01 none is, and every drone still becomes
+            hostile (`benchmarks/identify`, ``--only guard``).
         civil_p: airliner probability for ``neutral`` on kinematics alone (R9).
         max_stale_s: a track without a plot for longer than this is not re-identified: it
             keeps the identity it had (s). Its state is an extrapolation — coasting below a
             radar's cover, or flung off by a late plot into a gate grown during the coast —
             and features of an extrapolation are not evidence (two scans of a 10 s radar).
+        reacquire_updates: after a gap of more than ``max_stale_s`` without a plot, a track
+            keeps its identity until this many updates have followed the gap. The gate of a
+            track that coasted has grown, and the first plot in it may be another object's
+            (seen in the engine: a landing airliner's track, coasting 38 s below the radars'
+            cover, took a plot 17 km away and was flung to 855 m/s at 16 km): one plot must
+            not re-identify it.
     """
 
     min_age_s: float = 6.0
     hostile_p: float = 0.95
     suspect_p: float = 0.5
-    airliner_guard_p: float = 0.02
+    airliner_guard_p: float = 0.01
     civil_p: float = 0.9
     max_stale_s: float = 20.0
+    reacquire_updates: int = 3
 
 
 def standard_identity(

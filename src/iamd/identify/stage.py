@@ -23,7 +23,9 @@ For the confirmed tracks it then runs, all at once,
 
 Tentative tracks are ``pending``. A confirmed track without a plot for longer than
 ``IdentityRules.max_stale_s`` keeps the identity and probabilities it had: its state is an
-extrapolation, not evidence. The evidence string of a track (the rule that fired, its
+extrapolation, not evidence; so does a track after such a gap until
+``IdentityRules.reacquire_updates`` updates have followed it (the first plot in a grown gate
+may be another object's). The evidence string of a track (the rule that fired, its
 values, the two most likely classes) is built only when its identity changes, which is what
 the event log records. The stage never reads the truth.
 
@@ -111,10 +113,12 @@ class TrackIdentifier:
         airways: airports and airways for the airway and origin features.
         friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
         samples, every_s: the window's length and sample spacing.
-        keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob: per track,
-            in the order of the last table given — its key (picture, number), its window of
-            states (k, samples, 6), their times and validity, its first position, the
-            country under it (ADM0_A3, computed once), its identity and class probabilities.
+        keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob,
+            last_update_s, since_gap, seen: per track, in the order of the last table given —
+            its key (picture, number), its window of states (k, samples, 6), their times and
+            validity, its first position, the country under it (ADM0_A3, computed once), its
+            identity and class probabilities, the time of its last update, the updates since
+            its last gap of more than ``rules.max_stale_s`` and whether it was seen before.
     """
 
     model: IdentifyModel = field(default_factory=load_model)
@@ -132,6 +136,9 @@ class TrackIdentifier:
     origin: StrArray = field(init=False)
     code: CodeArray = field(init=False)
     prob: FloatArray = field(init=False)
+    last_update_s: FloatArray = field(init=False)
+    since_gap: IntArray = field(init=False)
+    seen: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = np.zeros(0, dtype=np.int64)
@@ -143,6 +150,9 @@ class TrackIdentifier:
         self.origin = np.zeros(0, dtype="<U3")
         self.code = np.zeros(0, dtype=np.int8)
         self.prob = np.zeros((0, len(CLASSES)))
+        self.last_update_s = np.zeros(0)
+        self.since_gap = np.zeros(0, dtype=np.int64)
+        self.seen = np.zeros(0, dtype=bool)
 
     def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
         """Fold the tracks' states at ``t_s`` into their windows and identify the confirmed
@@ -163,10 +173,20 @@ class TrackIdentifier:
         code = np.full(n, PENDING, dtype=np.int8)
         cls = np.full(n, -1, dtype=np.int64)
         prob = np.full((n, len(CLASSES)), np.nan)
+        # updates since the last gap of more than max_stale_s without a plot
+        upd_s = tracks.table.updated_s
+        got = upd_s > self.last_update_s
+        gap = got & (upd_s - self.last_update_s > self.rules.max_stale_s) & self.seen
+        self.since_gap = np.where(gap, 1, self.since_gap + got)
+        self.last_update_s = upd_s.copy()
+        self.seen[:] = True
         conf = np.flatnonzero(tracks.confirmed)
-        # a confirmed track without a recent plot keeps the identity it had (its state is an
-        # extrapolation); the others are identified afresh
-        stale = t_s - tracks.table.updated_s[conf] > self.rules.max_stale_s
+        # a confirmed track without a recent plot, or not yet re-established after such a
+        # gap, keeps the identity it had (its state is an extrapolation, or rests on a plot
+        # that may be another object's); the others are identified afresh
+        stale = (t_s - upd_s[conf] > self.rules.max_stale_s) | (
+            self.since_gap[conf] < self.rules.reacquire_updates
+        )
         kept = conf[stale]
         code[kept] = self.code[kept]
         prob[kept] = self.prob[kept]
@@ -246,6 +266,9 @@ class TrackIdentifier:
         self.last_sample_s = gather(self.last_sample_s, -np.inf)
         self.code = gather(self.code, PENDING)
         self.prob = gather(self.prob, np.nan)
+        self.last_update_s = gather(self.last_update_s, -np.inf)
+        self.since_gap = gather(self.since_gap, np.iinfo(np.int64).max // 2)
+        self.seen = gather(self.seen, False)
         first = gather(self.first_pos, 0.0)
         origin = gather(self.origin, _UNKNOWN_ORIGIN)
         new = np.flatnonzero(~old)

@@ -65,7 +65,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -219,6 +219,8 @@ class TrackHistory:
         held: (n, H) a track, tentative or confirmed, follows the living target: the steps
             whose states fill a window (the engine samples tentative tracks' states too).
         since_plot: (n, H) steps since the current track's last plot.
+        since_gap: (n, H) updates of the current track since its last gap of more than
+            ``IdentityRules.max_stale_s`` without a plot (large if it had none).
         detected: (n, H) a plot updated the track at this step.
         start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
             A target lost and found again gets a new track, with a new start.
@@ -231,6 +233,7 @@ class TrackHistory:
     exists: BoolArray
     held: BoolArray
     since_plot: IntArray
+    since_gap: IntArray
     detected: BoolArray
     start_idx: IntArray
     sensor_type: npt.NDArray[np.str_]
@@ -323,8 +326,8 @@ def simulate_tracks(
         chunk: targets simulated at once (memory).
     """
     n = len(truth)
-    keys = ("pos", "vel", "exists", "held", "since", "det", "start")
-    out: dict[str, list[Any]] = {k: [] for k in keys}
+    parts: list[_Tracked] = []
+    dets: list[BoolArray] = []
     types: list[npt.NDArray[np.str_]] = []
     for lo in range(0, n, chunk):
         idx = np.arange(lo, min(n, lo + chunk))
@@ -332,24 +335,23 @@ def simulate_tracks(
         sub = _take_truth(truth, idx)
         sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
         det, look, z, r_cov = _sense(rng, sub, sens, dropouts)
-        pos, vel, exists, held, since, start = _imm_track(sub, det, look, z, r_cov)
-        out["pos"].append(pos)
-        out["vel"].append(vel)
-        out["exists"].append(exists)
-        out["held"].append(held)
-        out["since"].append(since)
-        out["det"].append(det)
-        out["start"].append(start)
+        parts.append(_imm_track(sub, det, look, z, r_cov))
+        dets.append(det)
         types.append(sens.type_name)
+
+    def cat(name: str) -> Any:
+        return np.concatenate([getattr(p, name) for p in parts])
+
     return TrackHistory(
         truth=truth,
-        pos_ecef_m=np.concatenate(out["pos"]),
-        vel_ecef_m_s=np.concatenate(out["vel"]),
-        exists=np.concatenate(out["exists"]),
-        held=np.concatenate(out["held"]),
-        since_plot=np.concatenate(out["since"]),
-        detected=np.concatenate(out["det"]),
-        start_idx=np.concatenate(out["start"]),
+        pos_ecef_m=cat("pos"),
+        vel_ecef_m_s=cat("vel"),
+        exists=cat("exists"),
+        held=cat("held"),
+        since_plot=cat("since_plot"),
+        since_gap=cat("since_gap"),
+        detected=np.concatenate(dets),
+        start_idx=cat("start"),
         sensor_type=np.concatenate(types),
     )
 
@@ -726,10 +728,15 @@ def paris_airways() -> AirwayNetwork:
 
 
 def fresh_tracks(history: TrackHistory, rules: IdentityRules | None = None) -> BoolArray:
-    """(n, H) the steps at which the engine identifies a target's track: confirmed, and with a
-    plot within ``IdentityRules.max_stale_s`` (a stale track keeps its identity)."""
+    """(n, H) the steps at which the engine identifies a target's track: confirmed, with a
+    plot within ``IdentityRules.max_stale_s``, and ``reacquire_updates`` updates after its
+    last gap (otherwise the track keeps its identity)."""
     r = IdentityRules() if rules is None else rules
-    return np.asarray(history.exists & (history.since_plot <= r.max_stale_s))
+    return np.asarray(
+        history.exists
+        & (history.since_plot <= r.max_stale_s)
+        & (history.since_gap >= r.reacquire_updates)
+    )
 
 
 def every_window(history: TrackHistory, every_s: int = 2) -> tuple[IntArray, IntArray]:
@@ -1363,6 +1370,18 @@ def _sense(
     return det, look, z, r_cov
 
 
+class _Tracked(NamedTuple):
+    """What :func:`_imm_track` returns, each (n, H[, 3])."""
+
+    pos: FloatArray
+    vel: FloatArray
+    exists: BoolArray
+    held: BoolArray
+    since_plot: IntArray
+    since_gap: IntArray
+    start: IntArray
+
+
 def _imm_track(
     truth: TruthTracks,
     det: BoolArray,
@@ -1370,7 +1389,8 @@ def _imm_track(
     z: FloatArray,
     r_cov: FloatArray,
     params: SensedParams = _TRACKER,
-) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray, IntArray, IntArray]:
+    gap_s: float = IdentityRules().max_stale_s,
+) -> _Tracked:
     """The sensed picture's IMM tracker (`iamd.track.sensed`), one track per target.
 
     Each target's plots go through the engine's filter: the IMM of ``SensedParams.models``
@@ -1392,10 +1412,10 @@ def _imm_track(
         z, r_cov: (n, H, 3) plots and (n, H, 3, 3) their covariances (ECEF).
 
     Returns:
-        ``(pos, vel, exists, held, since, start)``: the combined state (n, H, 3) twice,
-        (n, H) a confirmed track follows the living target, (n, H) a track (tentative or
-        confirmed) does, (n, H) steps since the track's last plot, and (n, H) the step of
-        the track's first plot.
+        the combined state (n, H, 3) twice; (n, H) a confirmed track follows the living
+        target; (n, H) a track (tentative or confirmed) does; (n, H) steps since the track's
+        last plot; (n, H) updates since its last gap of more than ``gap_s`` without a plot
+        (large for a track without one); (n, H) the step of the track's first plot.
     """
     n, h = det.shape
     par = params
@@ -1418,6 +1438,9 @@ def _imm_track(
     exists = np.zeros((n, h), dtype=bool)
     held = np.zeros((n, h), dtype=bool)
     since = np.zeros((n, h), dtype=np.int64)
+    since_gap = np.zeros((n, h), dtype=np.int64)
+    no_gap = np.iinfo(np.int64).max // 2
+    after_gap = np.full(n, no_gap, dtype=np.int64)
     state = np.zeros((n, 6))
     covar = np.zeros((n, 6, 6))
     gate = gate_threshold(par.gate_prob, 3)
@@ -1452,6 +1475,7 @@ def _imm_track(
         looks_bits = np.where(lk, ((looks_bits << 1) | hit) & window, looks_bits)
         n_looks += lk
         misses = np.where(hit, 0, misses + lk)
+        after_gap = np.where(hit & (k - last_plot > gap_s), 1, after_gap + hit)
         last_plot = np.where(hit, k, last_plot)
         confirmed |= started & (_popcount_small(looks_bits) >= par.confirm_m)
         coast = k - last_plot
@@ -1487,6 +1511,7 @@ def _imm_track(
             looks_bits[new] = 1
             n_looks[new] = 1
             misses[new] = 0
+            after_gap[new] = no_gap
             state[new], covar[new] = ms[new, 0], mc[new, 0]
         out_pos[:, k] = state[:, :3]
         out_vel[:, k] = state[:, 3:]
@@ -1494,7 +1519,8 @@ def _imm_track(
         held[:, k] = started & truth.alive[:, k]
         exists[:, k] = held[:, k] & confirmed
         since[:, k] = k - last_plot
-    return out_pos, out_vel, exists, held, since, out_start
+        since_gap[:, k] = after_gap
+    return _Tracked(out_pos, out_vel, exists, held, since, since_gap, out_start)
 
 
 def _popcount_small(bits: IntArray) -> IntArray:
