@@ -4,7 +4,8 @@ geo < scenario < world < sense < track < identify < engage < sim < plan < analys
 (the order of the layout in shared/DESIGN.md; plan and analysis run the simulation and feed the
 report, so they sit between sim and report): a module may import from its own stage or an
 earlier one, never a later one; the foundation modules (``iamd``, ``iamd.errors``,
-``iamd.units``, ``iamd.rng``) may be imported by anything and import no stage themselves.
+``iamd.units``, ``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no
+stage themselves.
 Imports inside functions and under ``if TYPE_CHECKING:`` count the same.
 """
 
@@ -32,7 +33,7 @@ STAGES = (
     "report",
     "cli",
 )
-FOUNDATION = ("iamd", "iamd.errors", "iamd.units", "iamd.rng")
+FOUNDATION = ("iamd", "iamd.errors", "iamd.units", "iamd.rng", "iamd.htmlpage")
 SOURCES = sorted(SRC.rglob("*.py"))
 
 

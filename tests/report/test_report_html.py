@@ -10,8 +10,9 @@ import pytest
 
 from iamd.geo.borders import ATTRIBUTION
 from iamd.geo.geodesic import geodesic_inverse
+from iamd.htmlpage import DISCLAIMER
 from iamd.report import html as report
-from iamd.report.html import DISCLAIMER, build_report_html, range_ring_lonlat, write_report
+from iamd.report.html import build_report_html, range_ring_lonlat, write_report
 from iamd.scenario.loader import builtin_scenario_text, load_scenario_text
 from iamd.sim.engine import RunResult, run
 
