@@ -40,10 +40,13 @@ def test_loader_gives_airborne_flights_with_call_signs(flights: list) -> None:
     assert f.baro_alt_m.shape == f.flight.t_s.shape
 
 
-@pytest.mark.parametrize("squawk", [True, False])
-def test_real_flights_never_hostile(flights: list, squawk: bool) -> None:
+@pytest.mark.parametrize(
+    ("sensor", "squawk"),
+    [("ground_master_400", True), ("ground_master_400", False), ("trml_4d", False)],
+)
+def test_real_flights_never_hostile(flights: list, sensor: str, squawk: bool) -> None:
     subset = flights[::6]  # 40 flights, their first 20 minutes
-    hist = real_flight_tracks(subset, seed=1, max_s=1200)
+    hist = real_flight_tracks(subset, seed=1, max_s=1200, sensor_type=sensor)
     tr, end = every_window(hist, every_s=4)
     assert len(tr) > 5000
     w = history_windows(hist, tr, end, seed=1, squawk=np.full(len(tr), squawk))
