@@ -103,8 +103,8 @@ class BinGrid:
 
     Attributes:
         lo, inv_w: (F,) left edge and cells per unit of each feature's grid.
-        last: (F,) index of each feature's last cell (as float: the clip bound).
-        nan_cell: (F,) the NaN row's cell index (``last + 1``).
+        last: (F,) index of each feature's last cell (as float: the clip bound); the NaN row
+            follows it.
         base: (F,) first row of each feature.
         below: (rows,) thresholds below each cell (the missing bin for the NaN row).
         near: per list slot, (rows,) the thresholds in or near each cell (+inf pads).
@@ -115,7 +115,6 @@ class BinGrid:
     lo: FloatArray
     inv_w: FloatArray
     last: FloatArray
-    nan_cell: FloatArray
     base: npt.NDArray[np.intp]
     below: npt.NDArray[np.int32]
     near: tuple[FloatArray, ...]
@@ -156,7 +155,7 @@ class IdentifyModel:
     pair_offset: npt.NDArray[np.int32]
     pair_stride: IntArray
     pair_gcol: npt.NDArray[np.intp]
-    pair_mult: npt.NDArray[np.int32]
+    pair_mult: npt.NDArray[np.intp]
     table: FloatArray
     grid: BinGrid
     calibration: str
@@ -188,7 +187,7 @@ def raw_scores(x: Any, model: IdentifyModel) -> FloatArray:
         )
     bins = feature_bins(xm, model)  # (F, n)
     # table rows (P, n): a single-feature table has pair_g == pair_f and a zero stride
-    idx = bins[model.pair_f] * model.pair_mult[:, None].astype(np.intp)
+    idx = bins[model.pair_f] * model.pair_mult[:, None]
     idx += bins[model.pair_gcol]
     idx += model.pair_offset[:, None]
     # per class, one gather of the n rows of every table and a sum over the tables (P-major:
@@ -221,7 +220,7 @@ def grid_bins(x: FloatArray, grid: BinGrid) -> npt.NDArray[np.int32]:
         u = xt - grid.lo[:, None]
         u *= grid.inv_w[:, None]
     np.clip(u, 0.0, grid.last[:, None], out=u)
-    np.copyto(u, grid.nan_cell[:, None], where=np.isnan(xt))
+    np.copyto(u, grid.last[:, None] + 1.0, where=np.isnan(xt))
     cell = u.astype(np.intp)
     cell += grid.base[:, None]
     bins = grid.below.take(cell)
@@ -275,7 +274,6 @@ def bin_grid(thresholds: tuple[FloatArray, ...]) -> BinGrid:
         lo=np.array(los),
         inv_w=np.array(inv_ws),
         last=last,
-        nan_cell=last + 1.0,
         base=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp),
         below=np.concatenate(belows).astype(np.int32),
         near=tuple(np.ascontiguousarray(near_all[:, j]) for j in range(GRID_LIST)),
@@ -555,7 +553,7 @@ def _from_arrays(a: dict[str, Any], meta: dict[str, Any]) -> IdentifyModel:
         pair_offset=offset.astype(np.int32),
         pair_stride=stride,
         pair_gcol=np.where(pair_g >= 0, pair_g, pair_f).astype(np.intp),
-        pair_mult=np.where(pair_g >= 0, stride, 0).astype(np.int32),
+        pair_mult=np.where(pair_g >= 0, stride, 0).astype(np.intp),
         table=table,
         grid=bin_grid(thresholds),
         calibration=str(np.asarray(a["calibration"])),

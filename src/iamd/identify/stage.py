@@ -114,11 +114,11 @@ class TrackIdentifier:
         friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
         samples, every_s: the window's length and sample spacing.
         keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob,
-            last_update_s, since_gap, seen: per track, in the order of the last table given —
+            last_update_s, since_gap: per track, in the order of the last table given —
             its key (picture, number), its window of states (k, samples, 6), their times and
             validity, its first position, the country under it (ADM0_A3, computed once), its
-            identity and class probabilities, the time of its last update, the updates since
-            its last gap of more than ``rules.max_stale_s`` and whether it was seen before.
+            identity and class probabilities, the time of its last update (-inf before the
+            first) and the updates since its last gap of more than ``rules.max_stale_s``.
     """
 
     model: IdentifyModel = field(default_factory=load_model)
@@ -138,7 +138,6 @@ class TrackIdentifier:
     prob: FloatArray = field(init=False)
     last_update_s: FloatArray = field(init=False)
     since_gap: IntArray = field(init=False)
-    seen: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = np.zeros(0, dtype=np.int64)
@@ -152,7 +151,6 @@ class TrackIdentifier:
         self.prob = np.zeros((0, len(CLASSES)))
         self.last_update_s = np.zeros(0)
         self.since_gap = np.zeros(0, dtype=np.int64)
-        self.seen = np.zeros(0, dtype=bool)
 
     def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
         """Fold the tracks' states at ``t_s`` into their windows and identify the confirmed
@@ -176,10 +174,10 @@ class TrackIdentifier:
         # updates since the last gap of more than max_stale_s without a plot
         upd_s = tracks.table.updated_s
         got = upd_s > self.last_update_s
-        gap = got & (upd_s - self.last_update_s > self.rules.max_stale_s) & self.seen
+        seen = np.isfinite(self.last_update_s)  # a new track has no gap behind it
+        gap = got & seen & (upd_s - self.last_update_s > self.rules.max_stale_s)
         self.since_gap = np.where(gap, 1, self.since_gap + got)
         self.last_update_s = upd_s.copy()
-        self.seen[:] = True
         conf = np.flatnonzero(tracks.confirmed)
         # a confirmed track without a recent plot, or not yet re-established after such a
         # gap, keeps the identity it had (its state is an extrapolation, or rests on a plot
@@ -268,7 +266,6 @@ class TrackIdentifier:
         self.prob = gather(self.prob, np.nan)
         self.last_update_s = gather(self.last_update_s, -np.inf)
         self.since_gap = gather(self.since_gap, np.iinfo(np.int64).max // 2)
-        self.seen = gather(self.seen, False)
         first = gather(self.first_pos, 0.0)
         origin = gather(self.origin, _UNKNOWN_ORIGIN)
         new = np.flatnonzero(~old)

@@ -109,6 +109,7 @@ from iamd.track.filters import (
     innovation_stats,
     transition_matrix,
 )
+from iamd.track.manager import popcount
 from iamd.track.sensed import SensedParams, imm_predict_ecef
 from iamd.units import FT_M
 from iamd.world.airliner import fly_airliner
@@ -1426,7 +1427,7 @@ def _imm_track(
     mp = np.full((n, r), 1.0 / r)
     started = np.zeros(n, dtype=bool)
     confirmed = np.zeros(n, dtype=bool)
-    looks_bits = np.zeros(n, dtype=np.int64)  # the last N looks, 1 = a plot
+    looks_bits = np.zeros(n, dtype=np.uint64)  # the last N looks, 1 = a plot
     n_looks = np.zeros(n, dtype=np.int64)
     misses = np.zeros(n, dtype=np.int64)  # consecutive missed looks
     last_plot = np.zeros(n, dtype=np.int64)
@@ -1477,7 +1478,7 @@ def _imm_track(
         misses = np.where(hit, 0, misses + lk)
         after_gap = np.where(hit & (k - last_plot > gap_s), 1, after_gap + hit)
         last_plot = np.where(hit, k, last_plot)
-        confirmed |= started & (_popcount_small(looks_bits) >= par.confirm_m)
+        confirmed |= started & (popcount(looks_bits) >= par.confirm_m)
         coast = k - last_plot
         drop = started & np.where(
             confirmed,
@@ -1521,12 +1522,6 @@ def _imm_track(
         since[:, k] = k - last_plot
         since_gap[:, k] = after_gap
     return _Tracked(out_pos, out_vel, exists, held, since, since_gap, out_start)
-
-
-def _popcount_small(bits: IntArray) -> IntArray:
-    """Set bits of small non-negative integers (< 2**16)."""
-    b = bits.astype(np.uint16)
-    return np.asarray(np.unpackbits(b.view(np.uint8).reshape(-1, 2), axis=1).sum(axis=1))
 
 
 # --------------------------------------------------------------------------- private: misc

@@ -381,7 +381,7 @@ class Tracker:
 
         # 5. Confirm.
         window = np.uint64((1 << par.confirm_n) - 1) if par.confirm_n < 64 else ~np.uint64(0)
-        recent = _popcount(tab.history & window)
+        recent = popcount(tab.history & window)
         tentative = tab.status == TENTATIVE
         confirm = tentative & (recent >= par.confirm_m)
         status = np.where(confirm, np.int8(CONFIRMED), tab.status).astype(np.int8)
@@ -466,7 +466,7 @@ class Tracker:
         return np.where(use, est, tab.turn_rate_rad_s)
 
 
-def _popcount(x: npt.NDArray[np.uint64]) -> IntArray:
+def popcount(x: npt.NDArray[np.uint64]) -> IntArray:
     """Number of set bits of each element."""
     if hasattr(np, "bitwise_count"):
         return np.asarray(np.bitwise_count(x), dtype=np.int64)

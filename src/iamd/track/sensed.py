@@ -114,7 +114,7 @@ from iamd.track.filters import (
     transition_matrix,
     up_axis,
 )
-from iamd.track.manager import CONFIRMED, TENTATIVE, TrackTable
+from iamd.track.manager import CONFIRMED, TENTATIVE, TrackTable, popcount
 from iamd.track.picture import PictureLayout
 
 FloatArray = npt.NDArray[np.float64]
@@ -587,7 +587,7 @@ class SensedPicture:
         par_n, par_m = par.confirm_n, par.confirm_m
         tab = trk.table
         window = np.uint64((1 << par_n) - 1) if par_n < 64 else ~np.uint64(0)
-        recent_looks = _popcount(tab.history & window)
+        recent_looks = popcount(tab.history & window)
         tentative = tab.status == TENTATIVE
         confirm = tentative & (recent_looks >= par_m)
         status = np.where(confirm, np.int8(CONFIRMED), tab.status).astype(np.int8)
@@ -1015,11 +1015,3 @@ def _lowest_bit(mask: npt.NDArray[np.uint64]) -> IntArray:
     nz = low != 0
     out[nz] = np.round(np.log2(low[nz].astype(np.float64))).astype(np.int64)
     return out
-
-
-def _popcount(x: npt.NDArray[np.uint64]) -> IntArray:
-    """Number of set bits of each element."""
-    if hasattr(np, "bitwise_count"):
-        return np.asarray(np.bitwise_count(x), dtype=np.int64)
-    bits = np.unpackbits(np.ascontiguousarray(x).view(np.uint8).reshape(-1, 8), axis=1)
-    return np.asarray(bits.sum(axis=1), dtype=np.int64)  # pragma: no cover - numpy < 2
