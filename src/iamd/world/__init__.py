@@ -1,6 +1,7 @@
 """Truth trajectories of everything that flies: ballistic missiles, cruise missiles, drones,
-fighters on patrol and airliners (synthetic or replayed from ADS-B). Every model returns
-:class:`Flight` objects (ECEF positions and velocities at absolute scenario times).
+fighters on patrol, airliners (synthetic or replayed from ADS-B) and general aviation. Every
+model returns :class:`Flight` objects (ECEF positions and velocities at absolute scenario
+times).
 
 See ``docs/world.md`` for the equations and their sources.
 """
@@ -21,6 +22,7 @@ from iamd.world.ballistic import (
     keplerian_minimum_energy,
 )
 from iamd.world.base import Flight
+from iamd.world.general_aviation import GA_PATTERNS, fly_general_aviation
 from iamd.world.paths import (
     Route,
     cruise_missile_route,
@@ -35,6 +37,7 @@ from iamd.world.paths import (
 )
 
 __all__ = [
+    "GA_PATTERNS",
     "MAX_RANGE_M",
     "MIN_RANGE_M",
     "VACUUM_NON_ROTATING",
@@ -51,6 +54,7 @@ __all__ = [
     "fly_airliner",
     "fly_ballistic",
     "fly_free_flight",
+    "fly_general_aviation",
     "fly_route",
     "fly_swarm",
     "fly_waypoints",
