@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -38,6 +39,26 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer (got {value})")
     return value
+
+
+def _origin(text: str) -> tuple[float, float, float]:
+    """``LAT,LON[,ALT_M]`` in degrees and metres."""
+    parts = text.split(",")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        vals = []
+    if len(vals) not in (2, 3) or not all(math.isfinite(v) for v in vals):
+        raise argparse.ArgumentTypeError(
+            f"must be LAT,LON or LAT,LON,ALT_M in degrees and metres (got {text!r})"
+        )
+    lat, lon, alt = vals[0], vals[1], vals[2] if len(vals) == 3 else 0.0
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 360.0 and -1000.0 <= alt <= 100_000.0):
+        raise argparse.ArgumentTypeError(
+            f"latitude must be within [-90, 90], longitude [-180, 360], altitude "
+            f"[-1000, 100000] m (got {text!r})"
+        )
+    return lat, lon, alt
 
 
 def _positive_int(text: str) -> int:
@@ -79,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("identify", help="class and STANAG 1241 identity of every track update")
     i.add_argument("tracks", type=Path, help="TRACKS file (.csv or .parquet)")
     i.add_argument("--out", type=Path, required=True, help="IDS file to write (.csv or .parquet)")
+    i.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE|NAME",
+        help="scenario whose airspace control measures give the context (borders, hostile "
+        "nations, launch areas, zones); without it there is no origin evidence",
+    )
+    i.add_argument(
+        "--origin",
+        type=_origin,
+        default=None,
+        metavar="LAT,LON[,ALT_M]",
+        help="origin of the local frame of x_m, y_m, z_m columns (the output of iamd track)",
+    )
 
     ti = sub.add_parser("train-identify", help="train the identification classifier")
     ti.add_argument("--out", type=Path, required=True, help="model directory to write")
@@ -190,7 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "identify":
             from iamd.identify.tool import identify_command
 
-            return identify_command(args.tracks, args.out)
+            return identify_command(
+                args.tracks, args.out, scenario=args.scenario, origin=args.origin
+            )
         if args.command == "train-identify":
             from iamd.identify.training import train_identify_command
 
@@ -221,6 +258,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from iamd.world.recorded import recorded_traffic
 
         recorded = f", {len(recorded_traffic(loaded))} recorded flights"
+    n_ga = sum(g.count for g in sc.civil_traffic.general_aviation)
+    if n_ga:
+        recorded += f", {n_ga} general-aviation flights"
     n_threats = sum(r.count for r in sc.raids)
     print(
         f"{loaded.source}: ok — scenario {sc.name!r}, {len(sc.nations)} nations, "
@@ -409,15 +449,9 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    figures = (
-        "threats_launched",
-        "threats_destroyed",
-        "leakers",
-        "interceptors_fired",
-        "interceptor_cost_usd",
-        "civil_aircraft_engaged",
-        "assets_hit",
-    )
+    from iamd.sim.outcome import SUMMARY_FIGURES as figures
+    from iamd.sim.outcome import civil_safety_line
+
     by_class = summary["by_class"]
     assert isinstance(by_class, dict)
     table = Table(
@@ -434,6 +468,8 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         table.add_row(f.replace("_", " "), *cells)
     console = Console()
     console.print(table)
+    safe, line = civil_safety_line(summary)
+    console.print(line, style="bold green" if safe else "bold red")
     hit = summary.get("assets_hit_names") or []
     console.print(f"assets hit: {', '.join(map(str, hit)) if hit else 'none'}")  # type: ignore[call-overload]
     console.print(

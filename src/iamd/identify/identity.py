@@ -1,315 +1,598 @@
-"""STANAG 1241 standard identity of tracks from class probabilities, cooperative replies and rules.
+"""STANAG 1241 standard identity as an evidence judgement: ``hostile`` only on ID criteria.
 
 What it models
 --------------
 NATO STANAG 1241 (APP-6) standard identities: ``pending``, ``unknown``, ``assumed_friend``,
-``friend``, ``neutral``, ``suspect``, ``hostile``. The rules below are evaluated for all tracks at
-once; for each track the first rule that applies sets the identity, then the civil-aircraft
-guard caps it:
+``friend``, ``neutral``, ``suspect``, ``hostile``. Real air defence declares a track hostile on
+*identification criteria* — point of origin, airspace control measures, behaviour no civil
+aircraft shows, a hostile act, or a declaration by the identification authority — never on a
+classifier's score (HPCR *Manual on International Law Applicable to Air and Missile Warfare*,
+2009, Rule 40 and its commentary; the shoot-downs of Iran Air 655 in 1988 and of PS752 in 2020,
+and the Patriot–Tornado fratricide of 2003, each followed a wrong identity). Published radar
+track classifiers score 80–95 % on real data (Jochumsen et al. 2016: 79.7 %), good enough to
+*cue* an operator, never to be the sole basis for ``hostile``. So the classifier's class
+probabilities here are a cue, recorded in the evidence, and ``hostile`` needs one of five
+criteria, each over several consistent updates and with no cooperative reply:
 
-=====  ==============  ===========================================================================
-rule   identity        condition
-=====  ==============  ===========================================================================
-R1     friend          a valid allied IFF reply (Mode 5)
-R2     pending         track younger than ``min_age_s`` (not yet evaluated)
-R3     neutral         valid transponder, airliner the most likely class, on an airway
-R4     hostile         ballistic kinematics (faster than 600 m/s, no lift) from a launch area,
-                       ballistic the most likely class, no transponder
-R5     hostile         the hostile classes (drone, cruise missile, ballistic missile) together
-                       ≥ ``hostile_p``, no transponder reply of any kind (a threat whose kind
-                       is uncertain — drone or cruise missile — is no less hostile)
-R6     suspect         hostile classes together ≥ ``suspect_p``
-R7     neutral         a valid transponder and airliner the most likely class (off airway)
-R8     assumed_friend  a valid transponder, fighter the most likely class, first seen over
-                       friendly territory
-R9     neutral         no transponder but airliner probability ≥ ``civil_p`` (kinematics alone)
-R10    unknown         anything else
-G      (cap)           a track whose airliner probability is ≥ ``airliner_guard_p``, or with any
-                       valid transponder, is never hostile: R4/R5 become ``suspect``
-=====  ==============  ===========================================================================
+=====  =========================================================================================
+H1     declared hostile by the identification authority (an :class:`~iamd.identify.airspace.
+       Airspace` declaration: a visual identification, a scripted decision)
+H2     *ballistic proof*: free-fall kinematics (faster than ``ballistic_min_speed_m_s`` and no
+       lift above ``ballistic_max_lift_m_s2``; :func:`~iamd.identify.features.ballistic_signature`)
+       from a launch area, hostile territory or first seen above ``beyond_cover_alt_m``, and a
+       cue that does not call it an aircraft
+H3     *outside the civil envelope*: faster than any airliner (``civil_max_speed_m_s``), or fast
+       and very low (faster than ``civil_low_max_speed_m_s`` below ``civil_low_alt_m``: below
+       10,000 ft civil aircraft keep to 250 kt indicated, ICAO Doc 4444 / SERA.6001, and fly
+       approaches at a third of that), with a cue that does not call it civil
+H4     *origin and intent*: first detected over hostile territory or in a declared launch area
+       (below its ceiling), and closing on a defended asset (heading within
+       ``arccos(closing_share)`` of it, there within ``closing_time_s``)
+H5     *an act in a protected zone*: silent inside a declared prohibited zone
+=====  =========================================================================================
 
-Hostile therefore needs high confidence that the track is a threat (of whichever kind) *and*
-silence on every cooperative channel; a civil airliner (by class probability or by
-transponder) is at most ``suspect``.
-The evidence string of each track names the rule that fired and the top probabilities, e.g.
-``R5 hostile: p(hostile classes)=0.999 >= 0.95, no transponder/IFF | drone 0.998, airliner
-0.001``.
+H2–H5 also require the track to be outside every safe-passage corridor (H4, H3) and silent on
+every cooperative channel (no transponder reply and no IFF answer); a criterion met by a track
+that replies, or met on fewer than ``sustain_updates`` consecutive updates spanning
+``sustain_s``, makes it ``suspect``. The other identities:
+
+=====  =========================================================================================
+R1     friend: a valid allied IFF reply (Mode 5)
+R2     pending: fewer than ``min_updates`` updates or younger than ``min_age_s`` (maturity)
+D      neutral / friend: declared by the identification authority
+A1     assumed_friend: a valid transponder, the cue says fighter, first seen over friendly land
+N1     neutral: a valid transponder inside the civil envelope
+S1     suspect: a hostile criterion not yet sustained, or met by a track that replies
+S2     suspect: slow, low and silent, first seen over friendly land, near a protected zone or a
+       defended asset
+U3     unknown: slow, low and silent, first seen over friendly land (a light aircraft, a glider,
+       a helicopter taking off inside the country: the cue is not evidence here)
+U1     unknown: the features are outside the classifier's training support (no cue)
+S3     suspect: the cue gives the hostile classes together at least ``suspect_p``
+N2     neutral: silent, the cue gives the civil class at least ``civil_p``
+U2     unknown: anything else
+=====  =========================================================================================
+
+The first rule that applies gives each update's *candidate*. The identity shown changes only
+on consistent evidence (hysteresis, :class:`IdentityMemory`): promotion to a more severe
+identity needs the candidate on ``promote_updates`` consecutive updates over ``promote_s``,
+demotion on ``demote_updates`` over ``demote_s``; a sustained hostile criterion or a
+declaration takes effect at once, and a ``hostile`` track is demoted only by a cooperative
+reply or a declaration (a hostile act does not un-happen when the track turns away).
+
+Every threshold is in :class:`IdentityRules`; :func:`judge` evaluates the criteria for all
+tracks at once and :class:`IdentityMemory` keeps the per-track hysteresis, so the engine
+(:mod:`iamd.identify.stage`) and the ``iamd identify`` tool (:mod:`iamd.identify.tool`) run
+the same rules.
 
 >>> import numpy as np
->>> p = np.array([[0.97, 0.01, 0.01, 0.005, 0.005], [0.0, 0.0, 0.99, 0.01, 0.0]])
->>> codes, why = standard_identity(p, squawk=np.array([True, False]),
-...                                iff=np.array([False, False]), age_s=np.array([60.0, 60.0]),
-...                                on_airway=np.array([True, False]))
->>> identity_names(codes).tolist()
-['neutral', 'hostile']
->>> why[0].split(" | ")[0]
-'R3 neutral: squawking airliner on an airway'
+>>> from iamd.identify.features import features_from_columns
+>>> f = features_from_columns(speed_m_s=np.array([250.0, 45.0]), alt_m=np.array([50.0, 300.0]),
+...                           lift_accel_m_s2=np.array([9.8, 9.8]))
+>>> p = np.array([[0.01, 0.01, 0.01, 0.96, 0.01], [0.01, 0.0, 0.98, 0.0, 0.01]])
+>>> ev = judge(f, p)
+>>> [CRITERIA[k] for k in ev.criterion.tolist()]
+['H3', '']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from iamd.identify.airspace import NO_AIRSPACE, Airspace
 from iamd.identify.classifier import CLASSES
-from iamd.identify.features import (
-    NATO_COUNTRIES,
-    Features,
-    ballistic_signature,
-    from_launch_area,
-    on_airway,
-    transponder_valid,
-)
+from iamd.identify.features import Features, ballistic_signature
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 CodeArray = npt.NDArray[np.int8]
 StrArray = npt.NDArray[np.str_]
 
 PENDING, UNKNOWN, ASSUMED_FRIEND, FRIEND, NEUTRAL, SUSPECT, HOSTILE = range(7)
 """Identity codes: indices into ``STANDARD_IDENTITIES``."""
+SEVERITY = np.array([-1, 3, 1, 0, 2, 4, 5], dtype=np.int64)
+"""Order of the identities by code, from friend (0) to hostile (5); pending is -1."""
 _AIRLINER, _FIGHTER, _DRONE, _CM, _BM = range(5)
 _HOSTILE_CLASSES = [_DRONE, _CM, _BM]
-_RULE_CODES = np.array(
-    [UNKNOWN, FRIEND, PENDING, NEUTRAL, HOSTILE, HOSTILE, SUSPECT, NEUTRAL, ASSUMED_FRIEND,
-     NEUTRAL, UNKNOWN],
-    dtype=np.int8,
-)  # fmt: skip
-"""Identity code of each rule number (index 0 unused)."""
+
+CRITERIA = ("", "H1", "H2", "H3", "H4", "H5")
+"""Hostile criteria by number (0: none): declaration, ballistic, envelope, origin, zone."""
+RULES = ("", "R1", "R2", "D", "H", "A1", "N1", "S1", "S2", "U3", "U1", "S3", "N2", "U2")
+"""Rule names by number (0 unused); ``H`` is a sustained hostile criterion (see
+``CRITERIA``)."""
+(R_FRIEND, R_PENDING, R_DECLARED, R_HOSTILE, R_ASSUMED, R_NEUTRAL_REPLY, R_CRIT_SUSPECT,
+ R_NEAR, R_SLOW_LOW, R_OUT, R_CUE, R_CIVIL_CUE, R_UNKNOWN) = range(1, 14)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IdentityRules:
-    """Thresholds of the rules (probabilities are calibrated class probabilities).
+    """Thresholds of the identity rules (SI units; probabilities are the cue's).
 
     Attributes:
-        min_age_s: tracks younger than this are ``pending`` (s).
-        hostile_p: the hostile classes together need at least this probability for
-            ``hostile`` (R5).
-        suspect_p: the hostile classes together need this for ``suspect`` (R6).
-        airliner_guard_p: an airliner probability at or above this forbids ``hostile`` (G).
-            0.01: at 0.02, two light aircraft flying with their transponder off at drone
-            speed and height, with a low RCS estimate, were hostile in 6,000 simulated tracks
-            (p(airliner) 0.016 and 0.018); at 0.01 none is, and every drone still becomes
-            hostile (`benchmarks/identify`, ``--only guard``).
-        civil_p: airliner probability for ``neutral`` on kinematics alone (R9).
-        max_stale_s: a track without a plot for longer than this is not re-identified: it
-            keeps the identity it had (s). Its state is an extrapolation — coasting below a
-            radar's cover, or flung off by a late plot into a gate grown during the coast —
-            and features of an extrapolation are not evidence (two scans of a 10 s radar).
-        reacquire_updates: after a gap of more than ``max_stale_s`` without a plot, a track
-            keeps its identity until this many updates have followed the gap. The gate of a
-            track that coasted has grown, and the first plot in it may be another object's
-            (seen in the engine: a landing airliner's track, coasting 38 s below the radars'
-            cover, took a plot 17 km away and was flung to 855 m/s at 16 km): one plot must
-            not re-identify it.
+        min_updates, min_age_s: maturity: a track with fewer updates, or younger, is
+            ``pending``.
+        sustain_updates, sustain_s: a hostile criterion must hold on this many consecutive
+            updates spanning at least this long (s).
+        promote_updates, promote_s: a more severe candidate must hold this long to be shown.
+        demote_updates, demote_s: a less severe candidate must hold this long to be shown.
+        suspect_p: the hostile classes together need this cue probability for S3.
+        civil_p: the civil class needs this cue probability for N2.
+        ballistic_min_speed_m_s, ballistic_max_lift_m_s2: the free-fall signature (H2).
+        beyond_cover_alt_m: a track first seen above this height was launched beyond the
+            radars' cover (H2).
+        civil_max_speed_m_s: faster than any airliner's ground speed (H3). The fastest
+            recorded airliner ground speeds, in jet-stream tailwinds, are ~370 m/s.
+        civil_low_alt_m, civil_low_max_speed_m_s: fast and very low (H3). Real civil
+            flights below 1,000 m fly below ~160 m/s (``shared/data`` flights: 99th
+            percentile 145 m/s).
+        confidence_z: standard deviations of margin on speeds, heights and transponder
+            altitudes when the tracker's covariance is known (one-sided 97.7 %).
+        transponder_alt_tolerance_m, transponder_z: a transponder reply is valid when its
+            altitude is within the larger of this tolerance and ``transponder_z`` standard
+            deviations of the track's height (5 mrad of elevation error is 1.5 km at 300 km).
+        closing_share, closing_time_s: closing on a defended asset (H4).
+        slow_m_s, low_m: slow and low for S2/U3 (light aircraft, gliders, helicopters).
+        near_m: distance to a protected zone or a defended asset for S2 (m).
+        max_stale_s, reacquire_updates: the engine's stage keeps the identity of a track
+            without a plot for longer than ``max_stale_s``, and of a track re-established
+            after such a gap until ``reacquire_updates`` updates have followed it (its grown
+            gate may have taken another object's plot).
     """
 
-    min_age_s: float = 6.0
-    hostile_p: float = 0.95
+    min_updates: int = 4
+    min_age_s: float = 10.0
+    sustain_updates: int = 3
+    sustain_s: float = 4.0
+    promote_updates: int = 2
+    promote_s: float = 4.0
+    demote_updates: int = 5
+    demote_s: float = 60.0
     suspect_p: float = 0.5
-    airliner_guard_p: float = 0.01
     civil_p: float = 0.9
+    ballistic_min_speed_m_s: float = 600.0
+    ballistic_max_lift_m_s2: float = 4.0
+    beyond_cover_alt_m: float = 30e3
+    civil_max_speed_m_s: float = 400.0
+    civil_low_alt_m: float = 1000.0
+    civil_low_max_speed_m_s: float = 200.0
+    confidence_z: float = 2.0
+    transponder_alt_tolerance_m: float = 1500.0
+    transponder_z: float = 3.0
+    closing_share: float = 0.7
+    closing_time_s: float = 3600.0
+    slow_m_s: float = 100.0
+    low_m: float = 4000.0
+    near_m: float = 10e3
     max_stale_s: float = 20.0
     reacquire_updates: int = 3
 
 
-def standard_identity(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Judgement:
+    """The evidence of one update of n tracks (stateless; :class:`IdentityMemory` adds the
+    history).
+
+    Attributes:
+        criterion: (n,) the first hostile criterion met (index into ``CRITERIA``, 0: none).
+        silent: (n,) no transponder reply and no IFF answer.
+        iff: (n,) a valid allied IFF answer.
+        transponder_ok: (n,) a transponder reply consistent with the track.
+        civil_envelope: (n,) the kinematics are inside the civil envelope (not H3's).
+        slow_low_friendly: (n,) slow, low, silent and first seen over friendly land.
+        near: (n,) near a protected zone or a defended asset.
+        out_of_support: (n,) the cue is withheld (features outside the training support).
+        mature: (n,) enough updates over enough time.
+        declared: (n,) declaration code (index into ``airspace.DECLARABLE``; -1 none).
+        fighter_friendly: (n,) the cue says fighter and the track was first seen over
+            friendly land.
+        p: (n, K) the cue (class probabilities).
+        place: (n,) index of the launch area (H4) or protected zone (H5) or asset (H4) named
+            in the evidence (-1 none).
+        place_name: (n,) that place's name.
+        time_to_go_s: (n,) time to the asset closed on (inf: none).
+        speed_m_s, alt_m: (n,) the speed and height the envelope was judged on.
+    """
+
+    criterion: IntArray
+    silent: BoolArray
+    iff: BoolArray
+    transponder_ok: BoolArray
+    civil_envelope: BoolArray
+    slow_low_friendly: BoolArray
+    near: BoolArray
+    out_of_support: BoolArray
+    mature: BoolArray
+    declared: IntArray
+    fighter_friendly: BoolArray
+    p: FloatArray
+    place_name: StrArray
+    time_to_go_s: FloatArray
+    speed_m_s: FloatArray
+    alt_m: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.criterion.shape[0])
+
+    def take(self, idx: npt.ArrayLike) -> Judgement:
+        """The judgement of the tracks ``idx``."""
+        i = np.asarray(idx)
+        return Judgement(**{k: getattr(self, k)[i] for k in self.__dataclass_fields__})
+
+
+def judge(
+    features: Features,
     probabilities: FloatArray,
     *,
-    squawk: BoolArray,
-    iff: BoolArray,
-    age_s: FloatArray,
-    transponder_ok: BoolArray | None = None,
-    on_airway: BoolArray | None = None,
-    ballistic: BoolArray | None = None,
-    launch_area: BoolArray | None = None,
-    friendly_origin: BoolArray | None = None,
+    pos_ecef_m: FloatArray | None = None,
+    vel_ecef_m_s: FloatArray | None = None,
+    first_pos_ecef_m: FloatArray | None = None,
+    updates: npt.ArrayLike | None = None,
+    t_s: float | FloatArray = 0.0,
+    covar: FloatArray | None = None,
+    out_of_support: BoolArray | None = None,
+    airspace: Airspace = NO_AIRSPACE,
     rules: IdentityRules | None = None,
-) -> tuple[CodeArray, StrArray]:
-    """Standard identity codes (n,) and evidence strings (n,) of n tracks.
+) -> Judgement:
+    """The evidence of n tracks at one update each (every criterion, all tracks at once).
 
     Args:
-        probabilities: (n, 5) class probabilities, columns in ``CLASSES`` order.
-        squawk: (n,) any transponder reply (ADS-B, Mode S, Mode 3/A) is associated.
-        iff: (n,) a valid allied IFF reply is associated.
-        age_s: (n,) time since first detection (s).
-        transponder_ok: (n,) the transponder reply is consistent with the track (default:
-            ``squawk``); a reply that is not counts as no valid transponder but still
-            forbids R4 and R5.
-        on_airway: (n,) within an airway (default: False).
-        ballistic: (n,) ballistic kinematics (default: False).
-        launch_area: (n,) first detected in a launch area (default: False).
-        friendly_origin: (n,) first detected over friendly territory (default: False).
+        features: the tracks' features (:func:`~iamd.identify.features.compute_features`).
+        probabilities: (n, 5) the cue, columns in ``CLASSES`` order.
+        pos_ecef_m, vel_ecef_m_s: (n, 3) current state (default: no geographic criteria
+            that need it: zones, closing, corridors, declarations).
+        first_pos_ecef_m: (n, 3) position at first detection (default: no launch areas).
+        updates: (n,) updates so far (default: mature by count).
+        t_s: time of the update(s), for declarations (s).
+        covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). With
+            it the kinematic criteria hold only with margin: the current speed less
+            ``confidence_z`` standard deviations must exceed a speed limit, the height plus
+            ``confidence_z`` standard deviations must be below a height limit, and a
+            transponder's altitude may differ from the track's by ``confidence_z``
+            standard deviations (a young or distant track's estimate is loose: a 230 m/s
+            airliner seen at 300 km can show 500 m/s and 6 km of height error in its first
+            seconds).
+        out_of_support: (n,) features outside the cue's training support (default: none).
+        airspace: airspace control measures (default: none).
         rules: thresholds (default :class:`IdentityRules`).
-
-    Returns:
-        ``codes`` (n,) int8 indices into ``STANDARD_IDENTITIES`` and ``evidence`` (n,) str.
-        :func:`identity_codes` gives the codes and rule numbers without the strings (the
-        strings cost ~10× more than the rules; build them only for tracks whose identity
-        changed, with :func:`evidence_strings`).
-    """
-    r = IdentityRules() if rules is None else rules
-    codes, rule, capped = identity_codes(
-        probabilities,
-        squawk=squawk,
-        iff=iff,
-        age_s=age_s,
-        transponder_ok=transponder_ok,
-        on_airway=on_airway,
-        ballistic=ballistic,
-        launch_area=launch_area,
-        friendly_origin=friendly_origin,
-        rules=r,
-    )
-    sq = np.asarray(squawk, dtype=bool).reshape(-1)
-    tok = sq if transponder_ok is None else np.asarray(transponder_ok, dtype=bool) & sq
-    why = evidence_strings(rule, capped, probabilities, age_s=age_s, transponder_ok=tok, rules=r)
-    return codes, why
-
-
-def identity_codes(
-    probabilities: FloatArray,
-    *,
-    squawk: BoolArray,
-    iff: BoolArray,
-    age_s: FloatArray,
-    transponder_ok: BoolArray | None = None,
-    on_airway: BoolArray | None = None,
-    ballistic: BoolArray | None = None,
-    launch_area: BoolArray | None = None,
-    friendly_origin: BoolArray | None = None,
-    rules: IdentityRules | None = None,
-) -> tuple[CodeArray, npt.NDArray[np.int8], BoolArray]:
-    """The rules of :func:`standard_identity` without evidence strings.
-
-    Returns:
-        ``codes`` (n,) int8 identity codes, ``rule`` (n,) int8 rule numbers (1..10, as R1..R10)
-        and ``capped`` (n,) whether the civil-aircraft guard G turned a hostile into suspect.
     """
     r = IdentityRules() if rules is None else rules
     p = np.asarray(probabilities, dtype=np.float64)
-    n = p.shape[0]
+    n = len(features)
+    iff = features.iff > 0.5
+    squawk = features.squawk > 0.5
+    silent = ~squawk & ~iff
+    sigma_speed = np.zeros(n)
+    sigma_h = np.zeros(n)
+    speed_now = np.full(n, np.inf)
+    if covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and n:
+        cv = np.asarray(covar, dtype=np.float64).reshape(n, 6, 6)
+        pos_c = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
+        vel_c = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)
+        speed_now = np.linalg.norm(vel_c, axis=1)
+        v_hat = vel_c / np.where(speed_now > 1e-9, speed_now, 1.0)[:, None]
+        up = pos_c / np.linalg.norm(pos_c, axis=1, keepdims=True)  # geocentric up (≈ 0.2°)
+        var_s = np.einsum("ni,nij,nj->n", v_hat, cv[:, 3:, 3:], v_hat)
+        var_h = np.einsum("ni,nij,nj->n", up, cv[:, :3, :3], up)
+        sigma_speed = np.sqrt(np.maximum(var_s, 0.0))
+        sigma_h = np.sqrt(np.maximum(var_h, 0.0))
+    z = r.confidence_z
+    tol = np.maximum(r.transponder_alt_tolerance_m, r.transponder_z * sigma_h)
+    tok = np.asarray((features.squawk > 0.5) & ~(features.alt_report_err_m > tol))
+    oos = np.zeros(n, dtype=bool) if out_of_support is None else np.asarray(out_of_support, bool)
+    cue_ok = ~oos
+    p_civil = np.where(cue_ok, p[:, _AIRLINER], 0.0)
+    p_aircraft = np.where(cue_ok, p[:, _AIRLINER] + p[:, _FIGHTER], 0.0)
+    speed = features.speed_m_s
+    alt = features.alt_m
+    origin = np.asarray(features.origin_country).astype(str)
+    hostile_origin = np.isin(origin, list(airspace.hostile))
+    friendly_origin = np.isin(origin, list(airspace.friendly))
+    with np.errstate(invalid="ignore"):
+        # the window's mean and, with a covariance, the current speed with margin
+        sure = np.minimum(speed, speed_now - z * sigma_speed)
+        high_sure = alt + z * sigma_h
+        fast = (sure > r.civil_max_speed_m_s) | (
+            (sure > r.civil_low_max_speed_m_s) & (high_sure < r.civil_low_alt_m)
+        )
+    fast = np.asarray(fast & np.isfinite(speed))
+    envelope = fast & (p_civil < 0.5)
+    with np.errstate(invalid="ignore"):
+        ballistic = np.asarray(
+            ballistic_signature(
+                features,
+                min_speed_m_s=r.ballistic_min_speed_m_s,
+                max_lift_m_s2=r.ballistic_max_lift_m_s2,
+            )
+            & (sure >= r.ballistic_min_speed_m_s)
+        )
+    place = np.full(n, "", dtype="<U64")
+    ttg = np.full(n, np.inf)
+    launch = np.full(n, -1, dtype=np.int64)
+    if first_pos_ecef_m is not None:
+        launch = airspace.launch_area_at(np.asarray(first_pos_ecef_m, dtype=np.float64))
+    from_outside = (launch >= 0) | hostile_origin
+    high_first = features.origin_alt_m > r.beyond_cover_alt_m
+    ballistic = ballistic & (from_outside | high_first) & (p_aircraft < 0.5)
+    zone = np.full(n, -1, dtype=np.int64)
+    corridor = np.zeros(n, dtype=bool)
+    near = np.zeros(n, dtype=bool)
+    declared = np.full(n, -1, dtype=np.int64)
+    asset = np.full(n, -1, dtype=np.int64)
+    if pos_ecef_m is not None:
+        pos = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
+        zone = airspace.zone_at(pos)
+        corridor = airspace.in_corridor(pos)
+        near = airspace.near(pos, r.near_m)
+        declared = airspace.declared(t_s, pos)
+        if vel_ecef_m_s is not None and from_outside.any():
+            m = np.flatnonzero(from_outside)
+            a, tg = airspace.closing_on(
+                pos[m],
+                np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)[m],
+                max_time_to_go_s=r.closing_time_s,
+                min_closing_share=r.closing_share,
+            )
+            asset[m] = a
+            ttg[m] = tg
+    origin_intent = from_outside & (asset >= 0) & ~corridor
+    in_zone = zone >= 0
+    crit = np.select(
+        [declared == 0, ballistic, envelope & ~corridor, origin_intent, in_zone],
+        [1, 2, 3, 4, 5],
+        default=0,
+    ).astype(np.int64)
+    names_launch = np.asarray((*airspace.launch_names, ""), dtype="<U64")
+    names_zone = np.asarray((*airspace.zone_names, ""), dtype="<U64")
+    names_asset = np.asarray((*airspace.asset_names, ""), dtype="<U64")
+    where_from = np.where(launch >= 0, names_launch[launch], np.char.add("territory ", origin))
+    place = np.where(crit == 4, np.char.add(np.char.add(where_from, " -> "), names_asset[asset]),
+                     place)  # fmt: skip
+    place = np.where(crit == 5, names_zone[zone], place)
+    with np.errstate(invalid="ignore"):
+        slow_low = (speed <= r.slow_m_s) & (alt <= r.low_m)
+    slow_low_friendly = np.asarray(slow_low & silent & friendly_origin)
+    upd = np.full(n, np.iinfo(np.int64).max) if updates is None else np.asarray(updates)
+    mature = (upd >= r.min_updates) & (features.age_s >= r.min_age_s)
+    fighter = cue_ok & (p.argmax(axis=1) == _FIGHTER) & friendly_origin
+    return Judgement(
+        criterion=crit,
+        silent=np.asarray(silent),
+        iff=np.asarray(iff),
+        transponder_ok=np.asarray(tok),
+        civil_envelope=np.asarray(~fast),
+        slow_low_friendly=slow_low_friendly,
+        near=np.asarray(near),
+        out_of_support=oos,
+        mature=np.asarray(mature),
+        declared=declared,
+        fighter_friendly=np.asarray(fighter),
+        p=p,
+        place_name=np.asarray(place),
+        time_to_go_s=ttg,
+        speed_m_s=np.asarray(speed, dtype=np.float64),
+        alt_m=np.asarray(alt, dtype=np.float64),
+    )
 
-    def flag(a: BoolArray | None, default: BoolArray | bool = False) -> BoolArray:
-        if a is None:
-            return np.broadcast_to(np.asarray(default, dtype=bool), (n,)).copy()
-        return np.asarray(a, dtype=bool).reshape(n)
 
-    sq = flag(squawk)
-    ff = flag(iff)
-    tok = flag(transponder_ok, sq) & sq
-    age = np.asarray(age_s, dtype=np.float64).reshape(n)
-    top = p.argmax(axis=1) if n else np.zeros(0, dtype=np.int64)
-    p_air = p[:, _AIRLINER]
-    hostile_cls = p[:, _HOSTILE_CLASSES]
-    p_hostile = hostile_cls.sum(axis=1)
-    guard = (p_air >= r.airliner_guard_p) | tok
+def candidates(
+    ev: Judgement, sustained: BoolArray, rules: IdentityRules | None = None
+) -> tuple[CodeArray, npt.NDArray[np.int8]]:
+    """Candidate identity (n,) and rule number (n,) of each update (the first rule that
+    applies; see the module table). ``sustained``: the update's hostile criterion has held
+    long enough (:class:`IdentityMemory`)."""
+    r = IdentityRules() if rules is None else rules
+    p = ev.p
+    cue_ok = ~ev.out_of_support
+    p_hostile = p[:, _HOSTILE_CLASSES].sum(axis=1)
+    crit = ev.criterion > 0
+    declared_hostile = ev.declared == 0
     conds = [
-        ff,
-        age < r.min_age_s,
-        tok & (top == _AIRLINER) & flag(on_airway),
-        flag(ballistic) & flag(launch_area) & (top == _BM) & ~sq,
-        (p_hostile >= r.hostile_p) & ~sq,
+        ev.iff & ~declared_hostile,
+        ~ev.mature & ~(ev.declared >= 0),
+        ev.declared >= 0,
+        declared_hostile | (crit & ev.silent & sustained),
+        ev.transponder_ok & ev.civil_envelope & ev.fighter_friendly,
+        ev.transponder_ok & ev.civil_envelope,
+        crit | (ev.transponder_ok & ~ev.civil_envelope),
+        ev.slow_low_friendly & ev.near,
+        ev.slow_low_friendly,
+        ~cue_ok,
         p_hostile >= r.suspect_p,
-        tok & (top == _AIRLINER),
-        tok & (top == _FIGHTER) & flag(friendly_origin),
-        ~sq & (p_air >= r.civil_p),
+        ev.silent & (p[:, _AIRLINER] >= r.civil_p),
     ]
-    rule = np.select(conds, list(range(1, len(conds) + 1)), default=len(conds) + 1)
+    rule = np.select(conds, list(range(1, len(conds) + 1)), default=len(conds) + 1).astype(np.int8)
+    decl_code = np.array([HOSTILE, NEUTRAL, FRIEND, UNKNOWN], dtype=np.int8)[ev.declared]
     code = _RULE_CODES[rule]
-    capped = (code == HOSTILE) & guard
-    code = np.where(capped, np.int8(SUSPECT), code).astype(np.int8)
-    return code, rule.astype(np.int8), np.asarray(capped)
+    code = np.where(rule == R_DECLARED, decl_code, code).astype(np.int8)
+    return code, rule
+
+
+_RULE_CODES = np.array(
+    [UNKNOWN, FRIEND, PENDING, UNKNOWN, HOSTILE, ASSUMED_FRIEND, NEUTRAL, SUSPECT, SUSPECT,
+     UNKNOWN, UNKNOWN, SUSPECT, NEUTRAL, UNKNOWN],
+    dtype=np.int8,
+)  # fmt: skip
+"""Identity code of each rule number (index 0 unused; D takes the declared identity)."""
+
+
+@dataclass(slots=True)
+class IdentityMemory:
+    """Per-track hysteresis of the identity rules (arrays of the tracks in the caller's order).
+
+    Attributes:
+        code: (n,) identity shown.
+        rule: (n,) the rule that set it (index into ``RULES``).
+        criterion: (n,) the hostile criterion behind a hostile identity (``CRITERIA``).
+        cand, cand_run, cand_since_s: the current candidate, the consecutive updates it has
+            held and since when.
+        crit_run, crit_since_s: consecutive updates with a hostile criterion, and since when.
+        latched: (n,) a declaration covering the track (index into ``airspace.DECLARABLE``,
+            -1 none); it holds for the track's life.
+    """
+
+    code: CodeArray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    rule: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    criterion: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cand: CodeArray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    cand_run: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cand_since_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    crit_run: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    crit_since_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    latched: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def new(cls, n: int) -> IdentityMemory:
+        """The memory of n new tracks: pending, no candidate, no criterion."""
+        return cls(
+            code=np.full(n, PENDING, dtype=np.int8),
+            rule=np.full(n, R_PENDING, dtype=np.int8),
+            criterion=np.zeros(n, dtype=np.int64),
+            cand=np.full(n, PENDING, dtype=np.int8),
+            cand_run=np.zeros(n, dtype=np.int64),
+            cand_since_s=np.full(n, np.nan),
+            crit_run=np.zeros(n, dtype=np.int64),
+            crit_since_s=np.full(n, np.nan),
+            latched=np.full(n, -1, dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return int(self.code.shape[0])
+
+    def take(self, idx: npt.ArrayLike) -> IdentityMemory:
+        """The memory of the tracks ``idx`` (a gather: new arrays)."""
+        i = np.asarray(idx)
+        return IdentityMemory(**{k: getattr(self, k)[i] for k in self.__dataclass_fields__})
+
+    def put(self, idx: npt.ArrayLike, other: IdentityMemory) -> None:
+        """Write ``other``'s tracks into the rows ``idx``."""
+        i = np.asarray(idx)
+        for k in self.__dataclass_fields__:
+            getattr(self, k)[i] = getattr(other, k)
+
+    def step(
+        self,
+        rows: npt.ArrayLike,
+        t_s: float | FloatArray,
+        ev: Judgement,
+        rules: IdentityRules | None = None,
+    ) -> tuple[BoolArray, npt.NDArray[np.int8]]:
+        """Fold one update of the tracks ``rows`` (judged in ``ev``, same order) at ``t_s``.
+
+        Returns:
+            ``(changed, rule)``: (k,) whether the shown identity changed, and the rule of the
+            update's candidate.
+        """
+        r = IdentityRules() if rules is None else rules
+        i = np.asarray(rows, dtype=np.int64)
+        t = np.broadcast_to(np.asarray(t_s, dtype=np.float64), i.shape)
+        latched = np.where(ev.declared >= 0, ev.declared, self.latched[i])
+        self.latched[i] = latched
+        if (latched >= 0).any():
+            ev = _with_declared(ev, latched)
+        crit = ev.criterion > 0
+        run = np.where(crit, self.crit_run[i] + 1, 0)
+        since = np.where(crit & (self.crit_run[i] > 0), self.crit_since_s[i], t)
+        since = np.where(crit, since, np.nan)
+        self.crit_run[i] = run
+        self.crit_since_s[i] = since
+        sustained = (run >= r.sustain_updates) & (t - since >= r.sustain_s - 1e-9)
+        cand, rule = candidates(ev, sustained, r)
+        same = cand == self.cand[i]
+        c_run = np.where(same, self.cand_run[i] + 1, 1)
+        c_since = np.where(same, self.cand_since_s[i], t)
+        self.cand[i] = cand
+        self.cand_run[i] = c_run
+        self.cand_since_s[i] = c_since
+        cur = self.code[i]
+        held = t - c_since
+        sev_new = SEVERITY[cand]
+        sev_cur = SEVERITY[cur]
+        reply = np.isin(rule, (R_FRIEND, R_ASSUMED, R_NEUTRAL_REPLY))
+        at_once = (cur == PENDING) | (rule == R_DECLARED) | (rule == R_HOSTILE)
+        promote = (sev_new > sev_cur) & (c_run >= r.promote_updates) & (held >= r.promote_s - 1e-9)
+        demote = (sev_new < sev_cur) & (c_run >= r.demote_updates) & (held >= r.demote_s - 1e-9)
+        switch = (cand != cur) & (at_once | promote | demote)
+        # a hostile track stays hostile but for a reply or a declaration
+        switch &= (cur != HOSTILE) | reply | (rule == R_DECLARED)
+        # a track once shown is never pending again
+        switch &= (cand != PENDING) | (cur == PENDING)
+        self.code[i] = np.where(switch, cand, cur)
+        self.rule[i] = np.where(switch, rule, self.rule[i])
+        self.criterion[i] = np.where(switch, ev.criterion, self.criterion[i])
+        return np.asarray(switch), rule
 
 
 def evidence_strings(
+    code: npt.ArrayLike,
     rule: npt.ArrayLike,
-    capped: BoolArray,
-    probabilities: FloatArray,
-    *,
-    age_s: FloatArray,
-    transponder_ok: BoolArray,
+    ev: Judgement,
     rules: IdentityRules | None = None,
 ) -> StrArray:
-    """Evidence (n,) for rule numbers from :func:`identity_codes`: the rule, its values, the cap
-    if any, and the two most likely classes."""
-    r = IdentityRules() if rules is None else rules
-    p = np.asarray(probabilities, dtype=np.float64)
-    rl = np.asarray(rule, dtype=np.int64)
-    n = p.shape[0]
-    why = np.zeros(n, dtype="<U160")
-    fixed = {
-        1: "R1 friend: answers allied IFF",
-        3: "R3 neutral: squawking airliner on an airway",
-        4: "R4 hostile: ballistic trajectory from a launch area, no transponder",
-        7: "R7 neutral: valid transponder, airliner class, off airway",
-        8: "R8 assumed_friend: valid transponder, fighter class, friendly origin",
-        10: "R10 unknown: no rule applies",
-    }
-    for k, text in fixed.items():
-        why[rl == k] = text
-    m = np.flatnonzero(rl == 2)
-    if len(m):
-        why[m] = _cat("R2 pending: age ", _fmt_age(np.asarray(age_s)[m]), f" s < {r.min_age_s:g} s")
-    m = np.flatnonzero(rl == 5)
-    if len(m):
-        p_hostile = _fmt3(p[m][:, _HOSTILE_CLASSES].sum(axis=1))
-        why[m] = _cat("R5 hostile: p(hostile classes)=", p_hostile,
-                      f" >= {r.hostile_p:g}, no transponder/IFF")  # fmt: skip
-    m = np.flatnonzero(rl == 6)
-    if len(m):
-        p_hostile = _fmt3(p[m][:, _HOSTILE_CLASSES].sum(axis=1))
-        why[m] = _cat("R6 suspect: p(hostile classes)=", p_hostile, f" >= {r.suspect_p:g}")
-    m = np.flatnonzero(rl == 9)
-    if len(m):
-        why[m] = _cat("R9 neutral: no transponder, p(airliner)=", _fmt3(p[m, _AIRLINER]),
-                      f" >= {r.civil_p:g}")  # fmt: skip
-    cap = np.asarray(capped, dtype=bool)
-    tok = np.asarray(transponder_ok, dtype=bool)
-    m = np.flatnonzero(cap & tok)
-    if len(m):
-        why[m] = _cat(why[m], "; G capped at suspect: valid transponder")
-    m = np.flatnonzero(cap & ~tok)
-    if len(m):
-        why[m] = _cat(why[m], "; G capped at suspect: p(airliner)=", _fmt3(p[m, _AIRLINER]),
-                      f" >= {r.airliner_guard_p:g}")  # fmt: skip
-    return _cat(why, " | ", _top_probabilities(p))
+    """Evidence (n,) of identities set by ``rule`` on the judgements ``ev``: the rule, its
+    values, and the cue's two most likely classes.
 
-
-def identity_from_features(
-    probabilities: FloatArray,
-    features: Features,
-    *,
-    rules: IdentityRules | None = None,
-    friendly: frozenset[str] = NATO_COUNTRIES,
-) -> tuple[CodeArray, StrArray]:
-    """:func:`standard_identity` with the cooperative and geographic inputs taken from features
-    (:func:`rule_inputs`)."""
-    return standard_identity(probabilities, **rule_inputs(features, friendly), rules=rules)
-
-
-def rule_inputs(features: Features, friendly: frozenset[str] = NATO_COUNTRIES) -> dict[str, Any]:
-    """The keyword inputs of :func:`standard_identity` / :func:`identity_codes` from features.
-
-    Transponder consistency, airway, ballistic signature, launch area and friendly origin are
-    those of :mod:`iamd.identify.features` (``transponder_valid``, ``on_airway``,
-    ``ballistic_signature``, ``from_launch_area``).
+    >>> import numpy as np
+    >>> from iamd.identify.features import features_from_columns
+    >>> f = features_from_columns(speed_m_s=np.array([250.0]), alt_m=np.array([50.0]))
+    >>> ev = judge(f, np.array([[0.01, 0.01, 0.01, 0.96, 0.01]]))
+    >>> for part in str(evidence_strings([HOSTILE], [R_HOSTILE], ev)[0]).split(" | "):
+    ...     print(part)
+    H3 hostile: outside the civil envelope (250 m/s at 50 m), no reply
+    cue cruise_missile 0.960, airliner 0.010
     """
-    return {
-        "squawk": features.squawk > 0.5,
-        "iff": features.iff > 0.5,
-        "age_s": features.age_s,
-        "transponder_ok": transponder_valid(features),
-        "on_airway": on_airway(features),
-        "ballistic": ballistic_signature(features),
-        "launch_area": from_launch_area(features, friendly),
-        "friendly_origin": np.isin(features.origin_country, list(friendly)),
+    r = IdentityRules() if rules is None else rules
+    rl = np.asarray(rule, dtype=np.int64)
+    c = np.asarray(code, dtype=np.int64)
+    n = len(rl)
+    why = np.zeros(n, dtype="<U200")
+    fixed = {
+        R_FRIEND: "R1 friend: allied IFF reply",
+        R_ASSUMED: "A1 assumed_friend: valid transponder, fighter cue, friendly origin",
+        R_NEUTRAL_REPLY: "N1 neutral: valid transponder, inside the civil envelope",
+        R_NEAR: "S2 suspect: slow, low and silent near a protected zone or defended asset",
+        R_SLOW_LOW: "U3 unknown: slow, low and silent, first seen over friendly land",
+        R_OUT: "U1 unknown: features outside the training support, no cue",
+        R_UNKNOWN: "U2 unknown: no criterion",
     }
+    for k, fixed_text in fixed.items():
+        why[rl == k] = fixed_text
+    m = np.flatnonzero(rl == R_PENDING)
+    if len(m):
+        why[m] = f"R2 pending: fewer than {r.min_updates} updates or {r.min_age_s:g} s"
+    m = np.flatnonzero(rl == R_DECLARED)
+    if len(m):
+        why[m] = _cat("D ", np.asarray(STANDARD_IDENTITIES)[c[m]],
+                      ": declared by the identification authority")  # fmt: skip
+    crit = ev.criterion
+    for k, m in ((R_HOSTILE, np.flatnonzero(rl == R_HOSTILE)),
+                 (R_CRIT_SUSPECT, np.flatnonzero(rl == R_CRIT_SUSPECT))):  # fmt: skip
+        if not len(m):
+            continue
+        text = _criterion_text(crit[m], ev.take(m))
+        if k == R_HOSTILE:
+            why[m] = _cat(np.asarray(CRITERIA)[crit[m]], " hostile: ", text, ", no reply")
+        else:
+            cause = np.where(
+                crit[m] == 0,
+                "a transponder reply outside the civil envelope",
+                np.where(ev.silent[m], " not yet sustained", " but a cooperative reply"),
+            )
+            why[m] = _cat("S1 suspect: ", np.where(crit[m] > 0, _cat(
+                np.asarray(CRITERIA)[crit[m]], " ", text), ""), cause)  # fmt: skip
+    m = np.flatnonzero(rl == R_CUE)
+    if len(m):
+        p_hostile = _fmt3(ev.p[m][:, _HOSTILE_CLASSES].sum(axis=1))
+        why[m] = _cat("S3 suspect: cue p(hostile classes)=", p_hostile, f" >= {r.suspect_p:g}")
+    m = np.flatnonzero(rl == R_CIVIL_CUE)
+    if len(m):
+        why[m] = _cat("N2 neutral: silent, cue p(airliner)=", _fmt3(ev.p[m, _AIRLINER]),
+                      f" >= {r.civil_p:g}")  # fmt: skip
+    return _cat(why, " | ", _cue_text(ev))
 
 
 def identity_names(codes: npt.ArrayLike) -> StrArray:
@@ -322,6 +605,42 @@ def identity_names(codes: npt.ArrayLike) -> StrArray:
 
 
 # --------------------------------------------------------------------------- private helpers
+
+
+def _with_declared(ev: Judgement, latched: IntArray) -> Judgement:
+    """``ev`` with latched declarations in force (a declared hostile is criterion H1)."""
+    crit = np.where(latched == 0, 1, ev.criterion)
+    parts = {k: getattr(ev, k) for k in ev.__dataclass_fields__}
+    parts.update(declared=latched, criterion=crit)
+    return Judgement(**parts)
+
+
+def _criterion_text(crit: IntArray, ev: Judgement) -> StrArray:
+    n = len(crit)
+    out = np.zeros(n, dtype="<U120")
+    out[crit == 1] = "declared by the identification authority"
+    out[crit == 2] = "ballistic free fall from beyond friendly cover"
+    m = np.flatnonzero(crit == 3)
+    if len(m):
+        out[m] = _cat("outside the civil envelope (", _fmt_int(ev.speed_m_s[m]), " m/s at ",
+                      _fmt_int(ev.alt_m[m]), " m)")  # fmt: skip
+    m = np.flatnonzero(crit == 4)
+    if len(m):
+        ttg = np.minimum(np.nan_to_num(ev.time_to_go_s[m], posinf=99_999), 99_999)
+        out[m] = _cat("origin ", ev.place_name[m], " closing, time to go ",
+                      np.rint(ttg).astype(np.int64).astype(str), " s")  # fmt: skip
+    m = np.flatnonzero(crit == 5)
+    if len(m):
+        out[m] = _cat("silent in protected zone ", ev.place_name[m])
+    return out
+
+
+def _cue_text(ev: Judgement) -> StrArray:
+    n = len(ev)
+    if n == 0:
+        return np.zeros(0, dtype=str)
+    tops = _top_probabilities(ev.p)
+    return np.where(ev.out_of_support, _cat("cue withheld (", tops, ")"), _cat("cue ", tops))
 
 
 def _cat(*parts: object) -> StrArray:
@@ -337,7 +656,7 @@ def _top_probabilities(p: FloatArray, k: int = 2) -> StrArray:
     n = p.shape[0]
     if n == 0:
         return np.zeros(0, dtype=str)
-    order = np.argsort(-p, axis=1, kind="stable")[:, :k]
+    order = np.argsort(-np.nan_to_num(p), axis=1, kind="stable")[:, :k]
     names = np.asarray(CLASSES)
     out = np.zeros(n, dtype=str)
     for j in range(k):
@@ -347,17 +666,18 @@ def _top_probabilities(p: FloatArray, k: int = 2) -> StrArray:
     return np.asarray(out, dtype=str)
 
 
+def _fmt_int(x: FloatArray) -> StrArray:
+    """Values rounded to integers, as strings (NaN as 'nan')."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x)
+    txt = np.rint(np.where(ok, x, 0.0)).astype(np.int64).astype(str)
+    return np.asarray(np.where(ok, txt, "nan"))
+
+
 _LUT3 = np.array([f"{i / 1000:.3f}" for i in range(1001)])
-_LUT_AGE = np.array([f"{i / 10:.1f}" for i in range(10000)])
 
 
 def _fmt3(x: FloatArray) -> StrArray:
     """Values in [0, 1] as 3-decimal strings, by table lookup (``astype(str)`` is ~1 µs each)."""
     i = np.clip(np.rint(np.nan_to_num(np.asarray(x) * 1000.0)), 0, 1000).astype(np.int64)
     return np.asarray(_LUT3[i])
-
-
-def _fmt_age(x: FloatArray) -> StrArray:
-    """Ages as 1-decimal strings (0.0 to 999.9 s; larger ages show 999.9)."""
-    i = np.clip(np.rint(np.nan_to_num(np.asarray(x) * 10.0)), 0, 9999).astype(np.int64)
-    return np.asarray(_LUT_AGE[i])

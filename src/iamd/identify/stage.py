@@ -18,15 +18,18 @@ For the confirmed tracks it then runs, all at once,
    averaged over its recent looks (`SensedTracks.rcs_m2`, from the echo power of each plot,
    :mod:`iamd.sense.signature`);
 2. the shipped classifier (:func:`~iamd.identify.classifier.classify`, calibrated class
-   probabilities);
-3. the STANAG 1241 rules and the civil-aircraft guard of :mod:`iamd.identify.identity`.
+   probabilities): the *cue*;
+3. the identification criteria of :mod:`iamd.identify.identity` against the scenario's
+   airspace control measures (:class:`~iamd.identify.airspace.Airspace`), and the per-track
+   hysteresis (:class:`~iamd.identify.identity.IdentityMemory`): ``hostile`` only on a
+   sustained criterion a civil aircraft cannot meet.
 
 Tentative tracks are ``pending``. A confirmed track without a plot for longer than
 ``IdentityRules.max_stale_s`` keeps the identity and probabilities it had: its state is an
 extrapolation, not evidence; so does a track after such a gap until
 ``IdentityRules.reacquire_updates`` updates have followed it (the first plot in a grown gate
-may be another object's). The evidence string of a track (the rule that fired, its
-values, the two most likely classes) is built only when its identity changes, which is what
+may be another object's). The evidence string of a track (the rule that fired, its values,
+the cue's two most likely classes) is built only when its identity changes, which is what
 the event log records. The stage never reads the truth.
 
 >>> import numpy as np
@@ -45,9 +48,9 @@ import numpy.typing as npt
 
 from iamd.geo.borders import country_at
 from iamd.geo.wgs84 import ecef_to_lla
+from iamd.identify.airspace import NO_AIRSPACE, Airspace
 from iamd.identify.classifier import CLASSES, IdentifyModel, classify, load_model
 from iamd.identify.features import (
-    NATO_COUNTRIES,
     WINDOW_SAMPLES,
     WINDOW_STEP_S,
     AirwayNetwork,
@@ -57,10 +60,10 @@ from iamd.identify.features import (
 )
 from iamd.identify.identity import (
     PENDING,
+    IdentityMemory,
     IdentityRules,
     evidence_strings,
-    identity_codes,
-    rule_inputs,
+    judge,
 )
 from iamd.track.sensed import SensedTracks
 
@@ -75,6 +78,13 @@ _UNKNOWN_ORIGIN = "?"
 """Origin country not looked up yet (``''`` is a real answer: over the sea)."""
 COOPERATIVE_SHARE = 0.5
 """Share of a track's updates that must carry a reply for the track to count as replying."""
+
+
+def _out_of_support(feats: Any, model: IdentifyModel) -> BoolArray:
+    from iamd.identify import classifier
+
+    f = getattr(classifier, "out_of_support", None)
+    return np.zeros(len(feats), dtype=bool) if f is None else np.asarray(f(feats, model))
 
 
 def _most(replies: IntArray, updates: IntArray) -> BoolArray:
@@ -111,20 +121,22 @@ class TrackIdentifier:
         model: the classifier (default: the shipped model).
         rules: thresholds of the identity rules.
         airways: airports and airways for the airway and origin features.
-        friendly: ADM0_A3 codes of friendly territory (launch areas are outside it).
+        airspace: airspace control measures (friendly and hostile territory, launch areas,
+            protected zones, corridors, defended assets, declarations).
         samples, every_s: the window's length and sample spacing.
         keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob,
             last_update_s, since_gap: per track, in the order of the last table given —
             its key (picture, number), its window of states (k, samples, 6), their times and
             validity, its first position, the country under it (ADM0_A3, computed once), its
             identity and class probabilities, the time of its last update (-inf before the
-            first) and the updates since its last gap of more than ``rules.max_stale_s``.
+            first), the updates since its last gap of more than ``rules.max_stale_s`` and its
+            identity hysteresis (``memory``).
     """
 
     model: IdentifyModel = field(default_factory=load_model)
     rules: IdentityRules = field(default_factory=IdentityRules)
     airways: AirwayNetwork = field(default_factory=default_airways)
-    friendly: frozenset[str] = NATO_COUNTRIES
+    airspace: Airspace = NO_AIRSPACE
     samples: int = WINDOW_SAMPLES
     every_s: float = WINDOW_STEP_S
     keys: IntArray = field(init=False)
@@ -138,6 +150,7 @@ class TrackIdentifier:
     prob: FloatArray = field(init=False)
     last_update_s: FloatArray = field(init=False)
     since_gap: IntArray = field(init=False)
+    memory: IdentityMemory = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = np.zeros(0, dtype=np.int64)
@@ -151,6 +164,7 @@ class TrackIdentifier:
         self.prob = np.zeros((0, len(CLASSES)))
         self.last_update_s = np.zeros(0)
         self.since_gap = np.zeros(0, dtype=np.int64)
+        self.memory = IdentityMemory.new(0)
 
     def update(self, t_s: float, tracks: SensedTracks) -> IdentityStep:
         """Fold the tracks' states at ``t_s`` into their windows and identify the confirmed
@@ -219,20 +233,28 @@ class TrackIdentifier:
             self.origin[todo] = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
         feats = compute_features(w, self.airways, self.origin[rows])
         p = classify(feats, self.model)
-        inputs = rule_inputs(feats, self.friendly)
-        c, rule, capped = identity_codes(p, **inputs, rules=self.rules)
-        code[rows] = c
+        state = tracks.table.state[rows]
+        ev = judge(
+            feats,
+            p,
+            pos_ecef_m=state[:, :3],
+            vel_ecef_m_s=state[:, 3:],
+            first_pos_ecef_m=self.first_pos[rows],
+            updates=tracks.table.hits[rows],
+            t_s=t_s,
+            covar=tracks.table.covar[rows],
+            out_of_support=_out_of_support(feats, self.model),
+            airspace=self.airspace,
+            rules=self.rules,
+        )
+        switched, _ = self.memory.step(rows, t_s, ev, self.rules)
+        code[rows] = self.memory.code[rows]
         cls[rows] = p.argmax(axis=1)
         prob[rows] = p
-        ch = np.flatnonzero(c != self.code[rows])
+        ch = np.flatnonzero(switched)
         changed = rows[ch]
         evidence = evidence_strings(
-            rule[ch],
-            capped[ch],
-            p[ch],
-            age_s=feats.age_s[ch],
-            transponder_ok=np.asarray(inputs["transponder_ok"])[ch],
-            rules=self.rules,
+            self.memory.code[changed], self.memory.rule[changed], ev.take(ch), self.rules
         )
         self.code, self.prob = code, prob
         return IdentityStep(
@@ -266,6 +288,12 @@ class TrackIdentifier:
         self.prob = gather(self.prob, np.nan)
         self.last_update_s = gather(self.last_update_s, -np.inf)
         self.since_gap = gather(self.since_gap, np.iinfo(np.int64).max // 2)
+        fresh = IdentityMemory.new(1)
+        mem = IdentityMemory(
+            **{k: gather(getattr(self.memory, k), getattr(fresh, k)[0])
+               for k in IdentityMemory.__dataclass_fields__}
+        )  # fmt: skip
+        self.memory = mem
         first = gather(self.first_pos, 0.0)
         origin = gather(self.origin, _UNKNOWN_ORIGIN)
         new = np.flatnonzero(~old)

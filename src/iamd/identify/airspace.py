@@ -1,0 +1,385 @@
+"""Airspace control measures as the identification rules read them: the geographic context.
+
+What it models
+--------------
+Real air defence declares a track ``hostile`` on identification criteria, and most of them are
+geographic (NATO AJP-3.3.5 *Airspace Control*; HPCR *Manual on International Law Applicable
+to Air and Missile Warfare*, 2009, Rules 40–41): where the track came from, which airspace it
+is in, what it is flying towards. An :class:`Airspace` holds those measures in SI units,
+compiled once from a scenario's ``airspace:`` section (:meth:`Airspace.from_scenario`):
+
+- **friendly and hostile territory**: ADM0_A3 country codes, looked up with
+  :func:`iamd.geo.borders.country_at` at a track's first detection;
+- **declared launch areas** (land or sea): polygons or discs, each with a ceiling: a track
+  first detected inside below the ceiling was launched there (an airliner crossing high
+  above a launch area at cruise level was not);
+- **protected zones**: discs with a height band where civil flight is prohibited (around a
+  nuclear plant, an air base);
+- **safe-passage corridors** for friendly aircraft: routes with a half-width and a height
+  band (distances to their great-circle legs as :func:`~iamd.identify.features.airway_distance_m`);
+- **defended assets**: the points whose approach shows intent (:meth:`Airspace.closing_on`);
+- **declarations** of the identification authority (a visual identification by an
+  interceptor, say): a disc, a time window and the identity declared.
+
+Every query is vectorised over tracks. :data:`NO_AIRSPACE` is the empty context: no friendly
+or hostile territory, no zones, no assets; with it only the kinematic criteria can make a
+track hostile (the ``iamd identify`` tool without ``--scenario``).
+
+>>> import numpy as np
+>>> from iamd.geo.wgs84 import lla_to_ecef
+>>> a = Airspace.build(zones=[("npp", 43.746, 23.771, 10e3, -500.0, 3000.0)])
+>>> p = lla_to_ecef(np.radians([43.75, 43.75]), np.radians([23.80, 24.50]), [500.0, 500.0])
+>>> a.zone_at(p).tolist()
+[0, -1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from iamd.geo.wgs84 import R_MEAN_M, ecef_to_lla, lla_to_ecef
+from iamd.identify.features import AirwayNetwork, airway_distance_m
+
+if TYPE_CHECKING:
+    from iamd.scenario.schema import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+DECLARABLE = ("hostile", "neutral", "friend")
+"""Identities the identification authority declares (indices are declaration codes)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Airspace:
+    """Airspace control measures in SI units (see the module docstring).
+
+    Attributes:
+        friendly, hostile: ADM0_A3 codes of friendly and hostile territory.
+        launch_names: names of the declared launch areas.
+        launch_shapes: one shapely polygon (lon, lat in degrees) per launch area.
+        launch_ceiling_m: (k,) first detections above this height do not count (m).
+        zone_names: names of the protected zones.
+        zone_unit: (z, 3) unit vectors of the zones' centres.
+        zone_radius_m, zone_floor_m, zone_ceiling_m: (z,) extent of each zone (m).
+        corridor_names: names of the safe-passage corridors.
+        corridors: one network of great-circle legs per corridor.
+        corridor_half_m, corridor_floor_m, corridor_ceiling_m: (c,) extent (m).
+        asset_names: names of the defended assets.
+        asset_unit: (a, 3) unit vectors of the assets.
+        asset_radius_m: (a,) footprints of the assets (m).
+        decl_t_s, decl_until_s: (d,) validity of each declaration (s).
+        decl_unit: (d, 3) unit vectors of the declarations' centres.
+        decl_radius_m: (d,) radii (m).
+        decl_code: (d,) index into :data:`DECLARABLE`.
+    """
+
+    friendly: frozenset[str] = frozenset()
+    hostile: frozenset[str] = frozenset()
+    launch_names: tuple[str, ...] = ()
+    launch_shapes: tuple[Any, ...] = ()
+    launch_ceiling_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    zone_names: tuple[str, ...] = ()
+    zone_unit: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+    zone_radius_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    zone_floor_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    zone_ceiling_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    corridor_names: tuple[str, ...] = ()
+    corridors: tuple[AirwayNetwork, ...] = ()
+    corridor_half_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    corridor_floor_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    corridor_ceiling_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    asset_names: tuple[str, ...] = ()
+    asset_unit: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+    asset_radius_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    decl_t_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    decl_until_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    decl_unit: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
+    decl_radius_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    decl_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return (
+            f"Airspace(friendly={len(self.friendly)}, hostile={sorted(self.hostile)}, "
+            f"launch_areas={list(self.launch_names)}, zones={list(self.zone_names)}, "
+            f"corridors={list(self.corridor_names)}, assets={len(self.asset_names)}, "
+            f"declarations={len(self.decl_t_s)})"
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        friendly: Sequence[str] = (),
+        hostile: Sequence[str] = (),
+        launch_areas: Sequence[tuple[str, Sequence[tuple[float, float]], float]] = (),
+        zones: Sequence[tuple[str, float, float, float, float, float]] = (),
+        corridors: Sequence[tuple[str, Sequence[tuple[float, float]], float, float, float]] = (),
+        assets: Sequence[tuple[str, float, float, float]] = (),
+        declarations: Sequence[tuple[float, float, float, float, float, str]] = (),
+    ) -> Airspace:
+        """An airspace from plain tuples (degrees at the edge, metres and seconds):
+
+        - ``launch_areas``: ``(name, [(lat_deg, lon_deg), ...], ceiling_m)``;
+        - ``zones``: ``(name, lat_deg, lon_deg, radius_m, floor_m, ceiling_m)``;
+        - ``corridors``: ``(name, [(lat_deg, lon_deg), ...], half_width_m, floor_m, ceiling_m)``;
+        - ``assets``: ``(name, lat_deg, lon_deg, radius_m)``;
+        - ``declarations``: ``(time_s, until_s, lat_deg, lon_deg, radius_m, identity)``.
+        """
+        shapes = tuple(
+            shapely.Polygon([(lon, lat) for lat, lon in pts]) for _, pts, _ in launch_areas
+        )
+        for s in shapes:
+            shapely.prepare(s)
+        nets = tuple(_legs([p[0] for p in pts], [p[1] for p in pts]) for _, pts, *_ in corridors)
+        return cls(
+            friendly=frozenset(friendly),
+            hostile=frozenset(hostile),
+            launch_names=tuple(a[0] for a in launch_areas),
+            launch_shapes=shapes,
+            launch_ceiling_m=np.array([a[2] for a in launch_areas], dtype=np.float64),
+            zone_names=tuple(z[0] for z in zones),
+            zone_unit=_unit_deg([z[1] for z in zones], [z[2] for z in zones]),
+            zone_radius_m=np.array([z[3] for z in zones], dtype=np.float64),
+            zone_floor_m=np.array([z[4] for z in zones], dtype=np.float64),
+            zone_ceiling_m=np.array([z[5] for z in zones], dtype=np.float64),
+            corridor_names=tuple(c[0] for c in corridors),
+            corridors=nets,
+            corridor_half_m=np.array([c[2] for c in corridors], dtype=np.float64),
+            corridor_floor_m=np.array([c[3] for c in corridors], dtype=np.float64),
+            corridor_ceiling_m=np.array([c[4] for c in corridors], dtype=np.float64),
+            asset_names=tuple(a[0] for a in assets),
+            asset_unit=_unit_deg([a[1] for a in assets], [a[2] for a in assets]),
+            asset_radius_m=np.array([a[3] for a in assets], dtype=np.float64),
+            decl_t_s=np.array([d[0] for d in declarations], dtype=np.float64),
+            decl_until_s=np.array([d[1] for d in declarations], dtype=np.float64),
+            decl_unit=_unit_deg([d[2] for d in declarations], [d[3] for d in declarations]),
+            decl_radius_m=np.array([d[4] for d in declarations], dtype=np.float64),
+            decl_code=np.array([DECLARABLE.index(d[5]) for d in declarations], dtype=np.int64),
+        )
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Airspace:
+        """The airspace of a validated scenario (its ``airspace:`` section and its assets)."""
+        acm = scenario.airspace
+        friendly = (
+            acm.friendly_nations
+            if acm.friendly_nations is not None
+            else [n.code for n in scenario.nations]
+        )
+        where = {a.name: (a.lat_deg, a.lon_deg) for a in scenario.assets}
+        areas = []
+        for la in acm.launch_areas:
+            if la.polygon is not None:
+                pts = [(p.lat_deg, p.lon_deg) for p in la.polygon]
+            else:
+                assert la.lat_deg is not None and la.lon_deg is not None
+                assert la.radius_km is not None
+                pts = _disc_polygon(la.lat_deg, la.lon_deg, la.radius_km * 1e3)
+            areas.append((la.name, pts, la.ceiling_m))
+        zones = []
+        for z in acm.protected_zones:
+            lat, lon = where[z.asset] if z.asset is not None else (z.lat_deg, z.lon_deg)
+            assert lat is not None and lon is not None
+            zones.append((z.name, lat, lon, z.radius_km * 1e3, z.floor_m, z.ceiling_m))
+        return cls.build(
+            friendly=friendly,
+            hostile=acm.hostile_nations,
+            launch_areas=areas,
+            zones=zones,
+            corridors=[
+                (
+                    c.name,
+                    [(p.lat_deg, p.lon_deg) for p in c.points],
+                    c.half_width_km * 1e3,
+                    c.floor_m,
+                    c.ceiling_m,
+                )
+                for c in acm.corridors
+            ],
+            assets=[(a.name, a.lat_deg, a.lon_deg, a.radius_km * 1e3) for a in scenario.assets],
+            declarations=[
+                (
+                    d.time_s,
+                    d.time_s + d.duration_s,
+                    d.lat_deg,
+                    d.lon_deg,
+                    d.radius_km * 1e3,
+                    d.identity,
+                )
+                for d in acm.declarations
+            ],
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def launch_area_at(self, pos_ecef_m: FloatArray) -> IntArray:
+        """(n,) index of the declared launch area under each position, below its ceiling
+        (-1: none; the first area listed wins where they overlap)."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        out = np.full(len(p), -1, dtype=np.int64)
+        if not self.launch_shapes or len(p) == 0:
+            return out
+        lat, lon, h = ecef_to_lla(p)
+        lat_d, lon_d = np.degrees(lat), np.degrees(lon)
+        for k in range(len(self.launch_shapes) - 1, -1, -1):
+            inside = shapely.contains_xy(self.launch_shapes[k], lon_d, lat_d)
+            out[inside & (h <= self.launch_ceiling_m[k])] = k
+        return out
+
+    def zone_at(self, pos_ecef_m: FloatArray) -> IntArray:
+        """(n,) index of the protected zone each position is in (-1: none)."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        if len(self.zone_names) == 0 or len(p) == 0:
+            return np.full(len(p), -1, dtype=np.int64)
+        d = _ground_distance_m(p, self.zone_unit)  # (n, z)
+        _, _, h = ecef_to_lla(p)
+        inside = (
+            (d <= self.zone_radius_m)
+            & (h[:, None] >= self.zone_floor_m)
+            & (h[:, None] <= self.zone_ceiling_m)
+        )
+        return np.where(inside.any(axis=1), inside.argmax(axis=1), -1).astype(np.int64)
+
+    def near(self, pos_ecef_m: FloatArray, margin_m: float) -> BoolArray:
+        """(n,) within ``margin_m`` of a protected zone's edge (below its ceiling) or of a
+        defended asset's footprint."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        out = np.zeros(len(p), dtype=bool)
+        if len(p) == 0:
+            return out
+        if len(self.zone_names):
+            _, _, h = ecef_to_lla(p)
+            d = _ground_distance_m(p, self.zone_unit)
+            out |= ((d <= self.zone_radius_m + margin_m) & (h[:, None] <= self.zone_ceiling_m)).any(
+                axis=1
+            )
+        if len(self.asset_names):
+            d = _ground_distance_m(p, self.asset_unit)
+            out |= (d <= self.asset_radius_m + margin_m).any(axis=1)
+        return out
+
+    def in_corridor(self, pos_ecef_m: FloatArray) -> BoolArray:
+        """(n,) inside a safe-passage corridor (half-width and height band)."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        out = np.zeros(len(p), dtype=bool)
+        if not self.corridors or len(p) == 0:
+            return out
+        _, _, h = ecef_to_lla(p)
+        for k, net in enumerate(self.corridors):
+            out |= (
+                (airway_distance_m(p, net) <= self.corridor_half_m[k])
+                & (h >= self.corridor_floor_m[k])
+                & (h <= self.corridor_ceiling_m[k])
+            )
+        return out
+
+    def closing_on(
+        self,
+        pos_ecef_m: FloatArray,
+        vel_ecef_m_s: FloatArray,
+        *,
+        max_time_to_go_s: float,
+        min_closing_share: float,
+    ) -> tuple[IntArray, FloatArray]:
+        """The defended asset each track is flying towards, and its time to go.
+
+        A track closes on an asset when its closing speed (ground range rate, on the sphere)
+        is at least ``min_closing_share`` of its ground speed — its heading points within
+        ``arccos(min_closing_share)`` of the asset — and the asset's footprint is reached
+        within ``max_time_to_go_s`` at that closing speed. Of several, the soonest.
+
+        Returns:
+            ``(asset, time_to_go_s)``: (n,) asset index (-1: none) and time to go (inf).
+        """
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        v = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(-1, 3)
+        n = len(p)
+        if len(self.asset_names) == 0 or n == 0:
+            return np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
+        u = p / np.linalg.norm(p, axis=1, keepdims=True)
+        v_h = v - np.einsum("ni,ni->n", v, u)[:, None] * u  # horizontal velocity
+        speed = np.linalg.norm(v_h, axis=1)
+        # direction along the great circle towards each asset, in the local horizontal plane
+        a = self.asset_unit
+        towards = a[None, :, :] - np.einsum("nj,aj->na", u, a)[:, :, None] * u[:, None, :]
+        tn = np.linalg.norm(towards, axis=2)
+        towards = towards / np.where(tn > 1e-12, tn, 1.0)[:, :, None]
+        closing = np.einsum("nai,ni->na", towards, v_h)  # (n, a) m/s
+        dist = np.maximum(_ground_distance_m(p, a) - self.asset_radius_m, 0.0)
+        ok = (
+            (closing >= min_closing_share * speed[:, None])
+            & (closing > 0.0)
+            & (dist <= closing * max_time_to_go_s)
+        )
+        ttg = np.where(ok, dist / np.where(closing > 0.0, closing, 1.0), np.inf)
+        best = ttg.argmin(axis=1)
+        t_best = ttg[np.arange(n), best]
+        return np.where(np.isfinite(t_best), best, -1).astype(np.int64), t_best
+
+    def declared(self, t_s: float | FloatArray, pos_ecef_m: FloatArray) -> IntArray:
+        """(n,) code (index into :data:`DECLARABLE`) of the declaration covering each track
+        at ``t_s`` (-1: none; the last declaration listed wins)."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        n = len(p)
+        out = np.full(n, -1, dtype=np.int64)
+        if len(self.decl_t_s) == 0 or n == 0:
+            return out
+        t = np.broadcast_to(np.asarray(t_s, dtype=np.float64), (n,))
+        d = _ground_distance_m(p, self.decl_unit)
+        live = (t[:, None] >= self.decl_t_s) & (t[:, None] <= self.decl_until_s)
+        hit = live & (d <= self.decl_radius_m)
+        for k in range(len(self.decl_t_s)):
+            out[hit[:, k]] = self.decl_code[k]
+        return out
+
+
+NO_AIRSPACE = Airspace()
+"""No airspace control measures: no territory, zones, assets or declarations."""
+
+
+# --------------------------------------------------------------------------- private helpers
+
+
+def _unit_deg(lat_deg: Sequence[float], lon_deg: Sequence[float]) -> FloatArray:
+    if len(lat_deg) == 0:
+        return np.zeros((0, 3))
+    p = lla_to_ecef(np.radians(np.asarray(lat_deg)), np.radians(np.asarray(lon_deg)), 0.0)
+    p = np.asarray(p).reshape(-1, 3)
+    return np.asarray(p / np.linalg.norm(p, axis=1, keepdims=True))
+
+
+def _ground_distance_m(pos_ecef_m: FloatArray, unit: FloatArray) -> FloatArray:
+    """(n, k) great-circle distances on the mean sphere from positions to unit vectors."""
+    u = pos_ecef_m / np.linalg.norm(pos_ecef_m, axis=1, keepdims=True)
+    return np.asarray(np.arccos(np.clip(u @ unit.T, -1.0, 1.0)) * R_MEAN_M)
+
+
+def _legs(lat_deg: Sequence[float], lon_deg: Sequence[float]) -> AirwayNetwork:
+    """The great-circle legs between consecutive route points."""
+    u = _unit_deg(lat_deg, lon_deg)
+    a, b = u[:-1], u[1:]
+    n = np.cross(a, b)
+    nn = np.linalg.norm(n, axis=1, keepdims=True)
+    n = n / np.where(nn > 1e-15, nn, 1.0)
+    return AirwayNetwork(a=a, b=b, normal=n, airports=u)
+
+
+def _disc_polygon(lat_deg: float, lon_deg: float, radius_m: float) -> list[tuple[float, float]]:
+    """A 72-gon approximating a geodesic disc, as (lat_deg, lon_deg) corners."""
+    from iamd.geo.geodesic import geodesic_forward
+
+    az = np.arange(0.0, 360.0, 5.0)
+    lat, lon, _ = geodesic_forward(
+        np.radians(lat_deg), np.radians(lon_deg), np.radians(az), radius_m
+    )
+    return list(zip(np.degrees(lat).tolist(), np.degrees(lon).tolist(), strict=True))
