@@ -15,10 +15,8 @@ from iamd.identify.features import (
     ballistic_signature,
     compute_features,
     features_from_columns,
-    from_launch_area,
     gravity_ecef,
     on_airway,
-    transponder_valid,
 )
 from iamd.units import FT_M
 from iamd.world.ballistic import FreeFlightModel, fly_free_flight
@@ -157,14 +155,6 @@ def test_flight_level_and_reported_altitude() -> None:
     assert silent.squawk[0] == 0.0
 
 
-def test_transponder_validity_uses_the_altitude_check() -> None:
-    f = features_from_columns(
-        squawk=np.array([1.0, 1.0, 1.0, 0.0]),
-        alt_report_err_m=np.array([50.0, 5000.0, np.nan, np.nan]),
-    )
-    assert transponder_valid(f).tolist() == [True, False, True, False]
-
-
 def test_airway_distance_cross_track_and_ends() -> None:
     net = airway_network([42.695, 37.936], [23.406, 23.947])  # Sofia - Athens
     mid = lla_to_ecef(np.radians(40.3), np.radians(23.68), 10_000.0)
@@ -178,14 +168,6 @@ def test_airway_distance_cross_track_and_ends() -> None:
     feats = features_from_columns(airway_dist_m=np.array([5e3, 20e3]))
     assert on_airway(feats).tolist() == [True, False]
     assert np.isfinite(lat) and np.isfinite(lon)
-
-
-def test_launch_area_is_outside_friendly_territory_or_high_up() -> None:
-    f = features_from_columns(
-        origin_alt_m=np.array([0.0, 0.0, 80e3]),
-        origin_country=np.array(["BGR", "", "TUR"]),
-    )
-    assert from_launch_area(f).tolist() == [False, True, True]
 
 
 def test_feature_matrix_columns_follow_feature_names() -> None:

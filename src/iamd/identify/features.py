@@ -39,6 +39,10 @@ vectorised reduction over the window axis (no loop over tracks):
   rules use for launch areas but the classifier does not (it would learn one theatre's map).
 - **quality**: the time spanned by the window's valid samples.
 
+The classifier reads only the kinematic, ballistic, signature, origin-height and quality
+features (``FEATURE_NAMES``); airways, flight levels, cooperative replies, the origin airport
+and the country are for the identity rules.
+
 Great circles are on the sphere of the mean Earth radius, through the directions of the points'
 ECEF positions: cross-track distances are exact for that sphere (Williams, *Aviation Formulary*,
 "cross track error") and within ~0.5 % of the ellipsoid.
@@ -112,16 +116,15 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lift_accel_m_s2",
     "rcs_dbsm",
     "rcs_looks",
-    "airway_dist_m",
-    "fl_dev_m",
-    "squawk",
-    "iff",
-    "alt_report_err_m",
-    "origin_airport_dist_m",
     "origin_alt_m",
     "span_s",
 )
-"""The classifier's input columns, in order (see :class:`Features` for units)."""
+"""The classifier's input columns, in order (see :class:`Features` for units): how the track
+moves, its RCS and how well both are known. The other fields of :class:`Features` are for
+the identity rules only: transponder and IFF replies, the reported altitude's error and the
+flight-level deviation (which reads the reported altitude) are cooperative evidence, and the
+airway and origin-airport distances encode one theatre's map; a classifier that saw them
+learned that a silent track far from the built-in airports is a drone."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,12 +182,16 @@ class Features:
         lift_accel_m_s2: the residual's component perpendicular to the velocity (m/s²).
         rcs_dbsm: RCS estimate (dBsm).
         rcs_looks: detections averaged by the RCS estimate (count).
-        airway_dist_m: distance of the last position to the nearest airway (m, capped).
-        fl_dev_m: distance of the altitude from the nearest 1,000 ft level (m, 0–152.4).
-        squawk: 1.0 if a transponder reply is associated, else 0.0.
-        iff: 1.0 if a valid allied IFF reply is associated, else 0.0.
-        alt_report_err_m: |reported altitude − track height| (m); NaN without a report.
-        origin_airport_dist_m: first detection's distance to the nearest airport (m, capped).
+        airway_dist_m: distance of the last position to the nearest airway (m, capped);
+            rules only.
+        fl_dev_m: distance of the altitude from the nearest 1,000 ft level (m, 0–152.4);
+            rules only.
+        squawk: 1.0 if a transponder reply is associated, else 0.0; rules only.
+        iff: 1.0 if a valid allied IFF reply is associated, else 0.0; rules only.
+        alt_report_err_m: |reported altitude − track height| (m); NaN without a report;
+            rules only.
+        origin_airport_dist_m: first detection's distance to the nearest airport (m, capped);
+            rules only.
         origin_alt_m: height at first detection (m).
         span_s: time between the window's first and last valid samples (s).
         age_s: time since first detection (s); identity rules only.
@@ -358,15 +365,6 @@ def on_airway(features: Features, half_width_m: float = 5.0 * 1852.0) -> BoolArr
     return np.asarray(features.airway_dist_m <= half_width_m)
 
 
-def transponder_valid(features: Features, alt_tolerance_m: float = 1500.0) -> BoolArray:
-    """A transponder reply whose reported altitude (if any) agrees with the track's height.
-
-    The tolerance covers the radar's height error at long range (5 mrad at 300 km is 1.5 km).
-    """
-    err = features.alt_report_err_m
-    return np.asarray((features.squawk > 0.5) & ~(err > alt_tolerance_m))
-
-
 def ballistic_signature(
     features: Features, min_speed_m_s: float = 600.0, max_lift_m_s2: float = 4.0
 ) -> BoolArray:
@@ -381,30 +379,6 @@ def ballistic_signature(
     return np.asarray(
         (features.speed_m_s >= min_speed_m_s) & (features.lift_accel_m_s2 <= max_lift_m_s2)
     )
-
-
-NATO_COUNTRIES: frozenset[str] = frozenset(
-    {
-        "ALB", "BEL", "BGR", "CAN", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR",
-        "GRC", "HRV", "HUN", "ISL", "ITA", "LTU", "LUX", "LVA", "MKD", "MNE", "NLD", "NOR",
-        "POL", "PRT", "ROU", "SVK", "SVN", "SWE", "TUR", "USA",
-    }
-)  # fmt: skip
-"""ADM0_A3 codes of the NATO members: the default friendly territory of the identity rules."""
-
-
-def from_launch_area(
-    features: Features,
-    friendly: frozenset[str] = NATO_COUNTRIES,
-    beyond_cover_alt_m: float = 30e3,
-) -> BoolArray:
-    """First detected outside friendly territory, or already above ``beyond_cover_alt_m``.
-
-    A ballistic missile first seen high up was launched beyond the radars' cover, which in this
-    theatre means outside the friendly countries.
-    """
-    outside = ~np.isin(features.origin_country, list(friendly))
-    return np.asarray(outside | (features.origin_alt_m > beyond_cover_alt_m))
 
 
 # --------------------------------------------------------------------------- private helpers
@@ -556,7 +530,7 @@ def features_from_columns(**given: FloatArray) -> Features:
     For hand-built cases in examples and tests.
     """
     n = len(next(iter(given.values())))
-    base: dict[str, object] = {name: np.zeros(n) for name in FEATURE_NAMES}
+    base: dict[str, object] = {f.name: np.zeros(n) for f in fields(Features)}
     base["age_s"] = np.full(n, 60.0)
     base["origin_country"] = np.full(n, "", dtype="<U3")
     base.update(given)
