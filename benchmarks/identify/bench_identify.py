@@ -1,10 +1,14 @@
-"""Identification: latency, accuracy on held-out simulated tracks, time to a hostile identity,
-and real airliner traffic through the sensor and tracker models.
+"""Identification: latency, the cue's accuracy on held-out simulated tracks, real traffic that
+nobody on the project wrote (raw and through the sensor and tracker models), real non-airline
+flights replayed silent in the engine, and the threats' time to a hostile identity.
 
-Usage: ``.venv/bin/python benchmarks/identify/bench_identify.py [--quick] [--skip-sklearn]``
+Usage: ``.venv/bin/python benchmarks/identify/bench_identify.py [--quick] [--only PART]``
+with PART one of ``latency, accuracy, real, sensed, engine, threats``.
 
 Prints Markdown tables (copied into ``benchmarks/identify/README.md``). Not part of the test
-suite: timing claims live here. ``--quick`` uses smaller held-out sets and a subset of flights.
+suite: timing claims live here. Real data: ``shared/data/flights`` (238 OpenSky flights around
+Paris) and ``shared/data/flights_nonairline`` (93 non-airline flights); the other samples of the
+PyPI package ``traffic`` are kept for independent evaluation and not used here.
 """
 
 from __future__ import annotations
@@ -13,41 +17,42 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from iamd.identify.classifier import CLASSES, classify, load_model
+from iamd.geo.wgs84 import R_MEAN_M
+from iamd.identify.airspace import Airspace
+from iamd.identify.classifier import CLASSES, classify, load_model, out_of_support
 from iamd.identify.features import compute_features
-from iamd.identify.identity import (
-    HOSTILE,
-    IdentityRules,
-    identity_codes,
-    identity_from_features,
-    identity_names,
-    standard_identity,
-)
+from iamd.identify.identity import IdentityMemory, Judgement, evidence_strings, judge
+from iamd.identify.tool import identify_tracks, read_tracks
 from iamd.identify.training import (
+    RealFlight,
     classification_metrics,
     every_window,
-    fresh_tracks,
     history_windows,
-    load_real_flights,
     make_dataset,
     paris_airways,
     real_flight_tracks,
     simulate_tracks,
     simulate_truth,
-    train,
 )
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
+from iamd.scenario.loader import builtin_scenario_text, load_scenario, load_scenario_text
+from iamd.sim.engine import RunResult, run
+from iamd.world.recorded import read_flight_reports, reference_point, relocate, replay_flights
 
-FLIGHTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "flights"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SETS = {
+    "airliners and GA around Paris": DATA / "flights" / "quickstart_points.csv.gz",
+    "non-airline flights": DATA / "flights_nonairline" / "nonairline_points.csv.gz",
+}
 WORST_ORDER = ("hostile", "suspect", "unknown", "assumed_friend", "neutral", "friend", "pending")
-"""Worst first: the order in which a real flight's identities are ranked (pending, not yet
-evaluated, counts only for a flight that never got further)."""
+"""Worst first: the order in which a real flight's identities are ranked."""
 RANK = np.array([WORST_ORDER.index(s) for s in STANDARD_IDENTITIES])
-"""Rank in ``WORST_ORDER`` of each identity code."""
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -60,77 +65,96 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def upper95(k: int, n: int) -> str:
+    """The 95 % upper bound of a rate with k events in n trials (rule of three for k = 0)."""
+    if n == 0:
+        return "–"
+    if k == 0:
+        return f"≤ {3.0 / n:.2%} (3/N)"
+    from scipy.stats import beta
+
+    return f"≤ {float(beta.ppf(0.95, k + 1, n - k)):.2%}"
+
+
+# --------------------------------------------------------------------------- latency
+
+
 def latency(args: argparse.Namespace) -> None:
     print("## Latency\n")
     load_model.cache_clear()
     t0 = time.perf_counter()
     model = load_model()
     t_load = time.perf_counter() - t0
-    data = make_dataset(21, 3500)
-    x = np.tile(data.x, (10_000 // len(data.x) + 1, 1))[:10_000]
     hist = simulate_tracks(simulate_truth(21, 600), 21)
     tr, end = np.nonzero(hist.exists)
     pick = np.arange(len(tr)) % max(1, len(tr) // 10_000) == 0
     tr, end = tr[pick][:10_000], end[pick][:10_000]
     w = history_windows(hist, tr, end, seed=21)
+    n = len(tr)
     f = compute_features(w)
+    x = f.matrix()
     p = classify(f, model)
-    kw = {
-        "squawk": f.squawk > 0.5,
-        "iff": f.iff > 0.5,
-        "age_s": f.age_s,
-    }
+    pos = w.pos_ecef_m[:, -1]
+    vel = w.vel_ecef_m_s[:, -1]
+    first = w.first_pos_ecef_m
+    airspace = Airspace.from_scenario(load_scenario("balkans").scenario)
+    upd = np.full(n, 10)
+    oos = out_of_support(f, model)
+
+    def identity() -> None:
+        ev = judge(f, p, pos_ecef_m=pos, vel_ecef_m_s=vel, first_pos_ecef_m=first, updates=upd,
+                   out_of_support=oos, airspace=airspace)  # fmt: skip
+        IdentityMemory.new(n).step(np.arange(n), 0.0, ev)
+
+    def kinematic() -> None:
+        ev = judge(f, p, updates=upd, out_of_support=oos)
+        IdentityMemory.new(n).step(np.arange(n), 0.0, ev)
+
+    ev = judge(f, p, pos_ecef_m=pos, vel_ecef_m_s=vel, first_pos_ecef_m=first, updates=upd,
+               out_of_support=oos, airspace=airspace)  # fmt: skip
+    mem = IdentityMemory.new(n)
+    mem.step(np.arange(n), 0.0, ev)
     r = args.repeat
     rows = [
         ("load the shipped model (cold)", 1, t_load),
-        ("features (`compute_features`)", len(f), best_of(lambda: compute_features(w), r)),
-        ("classify, table model (`classify`)", len(x), best_of(lambda: classify(x, model), r)),
-        ("identity codes (`identity_codes`)", len(p), best_of(lambda: identity_codes(p, **kw), r)),
-        ("**identification: classify + identity codes**", len(x),
-         best_of(lambda: identity_codes(classify(x, model), **kw), r)),
-        ("identity + evidence strings (`standard_identity`)", len(p),
-         best_of(lambda: standard_identity(p, **kw), max(3, r // 3))),
+        ("features (`compute_features`)", n, best_of(lambda: compute_features(w), r)),
+        ("classify, table model (`classify`)", n, best_of(lambda: classify(x, model), r)),
+        ("training support (`out_of_support`)", n, best_of(lambda: out_of_support(f, model), r)),
+        ("identity, kinematic criteria only (`judge` + `IdentityMemory.step`)", n,
+         best_of(kinematic, r)),
+        ("identity, all criteria against the built-in airspace", n, best_of(identity, r)),
+        ("**classify + support + identity (kinematic)**", n,
+         best_of(lambda: (classify(x, model), out_of_support(f, model), kinematic()), r)),
+        ("**classify + support + identity (built-in airspace)**", n,
+         best_of(lambda: (classify(x, model), out_of_support(f, model), identity()), r)),
+        ("evidence strings, every track (`evidence_strings`)", n,
+         best_of(lambda: evidence_strings(mem.code, mem.rule, ev), max(3, r // 3))),
     ]  # fmt: skip
-    if not args.skip_sklearn:
-        meta = model.metadata
-        t0 = time.perf_counter()
-        est = train(int(meta["seed"]), int(meta["n_tracks"])).estimator
-        t_train = time.perf_counter() - t0
-        same = np.allclose(est.predict_proba(x[:2000]), classify(x[:2000], model), atol=1e-12)
-        rows.append(
-            ("classify, scikit-learn `predict_proba` (same model)", len(x),
-             best_of(lambda: est.predict_proba(x), max(3, r // 3)))
-        )  # fmt: skip
-        print(
-            f"(retrained the shipped model in {t_train:.0f} s; identical probabilities: {same})\n"
-        )
-    one = x[:1]
-    w1 = w.take([0])
+    one = w.take([0])
 
     def single() -> None:
-        f1 = compute_features(w1)
+        f1 = compute_features(one)
         p1 = classify(f1, model)
-        identity_from_features(p1, f1)
+        e1 = judge(f1, p1, out_of_support=out_of_support(f1, model))
+        IdentityMemory.new(1).step([0], 0.0, e1)
 
-    t_single = statistics.median(best_of(single, 1) for _ in range(300))
-    t_single_cls = statistics.median(best_of(lambda: classify(one, model), 1) for _ in range(300))
-    rows += [
-        ("single track: classify", 1, t_single_cls),
-        ("single track: features + classify + identity with evidence", 1, t_single),
-    ]
+    rows.append(
+        ("single track: features + classify + identity", 1,
+         statistics.median(best_of(single, 1) for _ in range(200)))
+    )  # fmt: skip
     print("| step | tracks | wall time | per track |")
     print("|---|---:|---:|---:|")
-    for name, n, t in rows:
-        print(f"| {name} | {n:,} | {t * 1e3:.2f} ms | {t / n * 1e6:.2f} µs |")
-    print(
-        f"\nTable model: {len(model.pair_f)} tables, {model.table.shape[1]:,} rows × "
-        f"{model.table.shape[0]} classes.\n"
-    )
+    for name, k, t in rows:
+        print(f"| {name} | {k:,} | {t * 1e3:.2f} ms | {t / k * 1e6:.2f} µs |")
+    print()
+
+
+# --------------------------------------------------------------------------- accuracy
 
 
 def accuracy(args: argparse.Namespace) -> None:
     n = 1500 if args.quick else 5000
-    print(f"## Accuracy on held-out simulated tracks (seed 2, {n:,} tracks)\n")
+    print(f"## The cue's accuracy on held-out simulated tracks (seed 2, {n:,} tracks)\n")
     data = make_dataset(2, n)
     p = classify(data.x)
     m = classification_metrics(data.y, p)
@@ -142,152 +166,283 @@ def accuracy(args: argparse.Namespace) -> None:
     for i, c in enumerate(CLASSES):
         cells = " | ".join(f"{v:,}" for v in conf[i])
         print(f"| {c} | {cells} | {m['recall'][c]:.4f} |")
-    print("\nRecall by track age:\n")
-    bins = [(0, 10), (10, 30), (30, 60), (60, 1e9)]
-    print("| class | " + " | ".join(f"{a:g}–{b:g} s" if b < 1e8 else f"≥ {a:g} s"
-                                     for a, b in bins) + " |")  # fmt: skip
-    print("|---|" + "---:|" * len(bins))
-    pred = p.argmax(axis=1)
-    for i, c in enumerate(CLASSES):
-        cells = []
-        for a, b in bins:
-            sel = (data.y == i) & (data.age_s >= a) & (data.age_s < b)
-            cells.append(f"{np.mean(pred[sel] == i):.4f} ({sel.sum():,})" if sel.any() else "–")
-        print(f"| {c} | " + " | ".join(cells) + " |")
-    # identities of the simulated windows need the windows themselves: rebuild them
-    hist = simulate_tracks(simulate_truth(2, n), 2)
-    tr, end = np.nonzero(fresh_tracks(hist))
-    sel = np.arange(len(tr)) % 7 == 0
-    w = history_windows(hist, tr[sel], end[sel], seed=2)
-    f = compute_features(w)
-    codes, _ = identity_from_features(classify(f), f)
-    names = identity_names(codes)
-    lab = hist.truth.label[tr[sel]]
-    print(
-        "\nStandard identity of held-out windows (every 7th step of every track), by true class:\n"
-    )
-    print("| true class | " + " | ".join(STANDARD_IDENTITIES) + " |")
-    print("|---|" + "---:|" * len(STANDARD_IDENTITIES))
-    for i, c in enumerate(CLASSES):
-        row = [np.sum((lab == i) & (names == s)) for s in STANDARD_IDENTITIES]
-        print(f"| {c} | " + " | ".join(f"{v:,}" for v in row) + " |")
-    kind = hist.truth.kind[tr[sel]]
-    civil = lab == 0
-    print("\nCivil windows identified hostile, by kind of aircraft:\n")
-    print("| kind | windows | hostile | suspect |")
-    print("|---|---:|---:|---:|")
-    for k in sorted(set(kind[civil].tolist())):
-        m = civil & (kind == k)
-        print(f"| {k} | {m.sum():,} | {np.sum(m & (names == 'hostile'))} | "
-              f"{np.sum(m & (names == 'suspect'))} |")  # fmt: skip
     print()
 
 
-def time_to_hostile(args: argparse.Namespace) -> None:
-    n = 600 if args.quick else 2000
-    print(f"## Time from first detection to a correct hostile identity (seed 3, {n:,} tracks)\n")
-    hist = simulate_tracks(simulate_truth(3, n), 3)
-    ex = hist.exists
-    first_start = np.where(
-        ex.any(axis=1), hist.start_idx[np.arange(len(hist)), ex.argmax(axis=1)], -1
+# --------------------------------------------------------------------------- real traffic
+
+
+def _real_tracks(path: Path, squawk: bool) -> pd.DataFrame:
+    d = pd.read_csv(path)
+    d = d[d["onground"] != True].dropna(subset=["t_unix_s", "lat_deg", "lon_deg", "alt_m"])  # noqa: E712
+    return pd.DataFrame(
+        {
+            "t_s": d["t_unix_s"],
+            "track_id": d["flight_id"],
+            "lat_deg": d["lat_deg"],
+            "lon_deg": d["lon_deg"],
+            "alt_m": d["alt_m"],
+            "has_transponder": squawk,
+        }
     )
-    # the first track of each target, where it is identified
-    same = fresh_tracks(hist) & (hist.start_idx == first_start[:, None])
-    tr, end = np.nonzero(same)
-    w = history_windows(hist, tr, end, seed=3)
-    f = compute_features(w)
-    p = classify(f)
-    codes, _ = identity_from_features(p, f)
-    lab = hist.truth.label[tr]
-    ok = (codes == HOSTILE) & (p.argmax(axis=1) == lab)
-    age = w.age_s
-    print("| class | tracks | hostile at some time | median | 90th pct | max | "
-          "tracks ever hostile with a wrong class |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for c in (2, 3, 4):
-        ids = np.unique(tr[lab == c])
-        t_first = np.full(len(hist), np.inf)
-        np.minimum.at(t_first, tr[ok], age[ok])
-        got = t_first[ids]
-        fin = got[np.isfinite(got)]
-        wrong = np.unique(tr[(codes == HOSTILE) & (lab == c) & (p.argmax(axis=1) != lab)])
-        print(f"| {CLASSES[c]} | {len(ids):,} | {len(fin) / max(len(ids), 1):.4f} | "
-              f"{np.median(fin):.0f} s | {np.percentile(fin, 90):.0f} s | {fin.max():.0f} s | "
-              f"{len(wrong):,} |")  # fmt: skip
-    civil = np.unique(tr[(codes == HOSTILE) & (lab == 0)])
-    fighters = np.unique(tr[(codes == HOSTILE) & (lab == 1)])
-    print(f"\nTracks ever hostile in this set: {len(civil)} civil aircraft, {len(fighters)} "
-          "fighters (30 % of the simulated fighters answer no IFF).\n")  # fmt: skip
 
 
-def airliner_guard(args: argparse.Namespace) -> None:
-    n = 1000 if args.quick else 3000
-    print(f"## The airliner guard (seeds 2 and 3, {n:,} tracks each, a window every 2 s)\n")
-    rows = []
-    for seed in (2, 3):
-        hist = simulate_tracks(simulate_truth(seed, n), seed)
-        tr, end = every_window(hist, 2)
-        w = history_windows(hist, tr, end, seed=seed)
-        f = compute_features(w)
-        rows.append((seed * 10**9 + tr, hist.truth.label[tr], f, classify(f)))
-    print("| airliner guard p | civil windows hostile (tracks) | drones ever hostile | "
-          "drone windows ≥ 30 s hostile |")  # fmt: skip
-    print("|---:|---:|---:|---:|")
-    for g in (0.02, 0.01, 0.005, 0.002):
-        rules = IdentityRules(airliner_guard_p=g)
-        civ_w, civ_t, dr_ever, dr_n, old_h, old_n = 0, set(), 0, 0, 0, 0
-        for key, lab, f, p in rows:
-            hostile = identity_from_features(p, f, rules=rules)[0] == HOSTILE
-            civ_w += int(np.sum(hostile & (lab == 0)))
-            civ_t |= set(key[hostile & (lab == 0)].tolist())
-            dr = lab == 2
-            ids = np.unique(key[dr])
-            dr_ever += len(np.intersect1d(ids, key[dr & hostile]))
-            dr_n += len(ids)
-            old = dr & (f.age_s >= 30.0)
-            old_h += int(np.sum(hostile & old))
-            old_n += int(old.sum())
-        label = f"{g:g} (default)" if g == IdentityRules().airliner_guard_p else f"{g:g}"
-        print(f"| {label} | {civ_w} ({len(civ_t)}) | {dr_ever / max(dr_n, 1):.1%} | "
-              f"{old_h / max(old_n, 1):.1%} |")  # fmt: skip
-    print()
+def _per_flight(ids: pd.DataFrame) -> tuple[pd.Series, pd.Series, float]:
+    """Worst identity per flight, identity changes per flight, and flight hours."""
+    rank = ids["identity"].map({s: WORST_ORDER.index(s) for s in STANDARD_IDENTITIES})
+    worst = rank.groupby(ids["track_id"]).min().map(lambda i: WORST_ORDER[i])
+    shown = ids[ids["identity"] != "pending"]
+    changes = shown.groupby("track_id")["identity"].agg(
+        lambda s: int((s.values[1:] != s.values[:-1]).sum())
+    )
+    span = ids.groupby("track_id")["t_s"].agg(lambda t: t.max() - t.min())
+    return worst, changes, float(span.sum() / 3600.0)
 
 
 def real_traffic(args: argparse.Namespace) -> None:
-    points = FLIGHTS / "quickstart_points.csv.gz"
-    if not points.exists():
-        print("## Real traffic\n\nshared/data/flights is absent: skipped.\n")
-        return
-    flights = load_real_flights(points, FLIGHTS / "quickstart_index.csv")
-    if args.quick:
-        flights = flights[::4]
-    print(f"## Real traffic: {len(flights)} OpenSky flights around Paris (2021-10-07)\n")
-    print("Worst standard identity per flight over all its windows (every 2 s of every track):\n")
-    print("| radar | transponders | windows | neutral windows | "
-          + " | ".join(WORST_ORDER) + " |")  # fmt: skip
-    print("|---|---|---:|---:|" + "---:|" * len(WORST_ORDER))
-    net = paris_airways()
-    for sensor in ("ground_master_400", "trml_4d"):
-        hist = real_flight_tracks(flights, seed=1, sensor_type=sensor)
-        tr, end = every_window(hist, 2)
-        for squawk in (True, False):
-            worst = np.full(len(flights), len(WORST_ORDER))
-            n_neutral = 0
-            for lo in range(0, len(tr), 60_000):
-                s = slice(lo, lo + 60_000)
-                w = history_windows(hist, tr[s], end[s], seed=1,
-                                    squawk=np.full(len(tr[s]), squawk))  # fmt: skip
-                f = compute_features(w, net)
-                codes, _ = identity_from_features(classify(f), f)
-                r = RANK[codes]
-                n_neutral += int(np.sum(identity_names(codes) == "neutral"))
-                np.minimum.at(worst, tr[s], r)
-            counts = [int(np.sum(worst == i)) for i in range(len(WORST_ORDER))]
-            untracked = int(np.sum(worst == len(WORST_ORDER)))
+    print("## Real traffic through `iamd identify` (raw positions, no scenario)\n")
+    print("Worst standard identity per flight over all its updates; identity changes per "
+          "flight-hour (after the first identity).\n")  # fmt: skip
+    print(
+        "| flights | transponders | flights | updates | implausible | "
+        + " | ".join(WORST_ORDER)
+        + " | hostile rate (95 % bound) | changes / flight-h | CPU s |"
+    )
+    print("|---|---|---:|---:|---:|" + "---:|" * len(WORST_ORDER) + "---|---:|---:|")
+    for name, path in SETS.items():
+        if not path.exists():
+            print(f"| {name} | absent | | | |" + " |" * len(WORST_ORDER) + " | | |")
+            continue
+        for squawk in (False, True):
+            tmp = Path(f"/tmp/bench_identify_{path.stem}_{squawk}.csv")
+            _real_tracks(path, squawk).to_csv(tmp, index=False)
+            df = read_tracks(tmp)
+            if args.quick:
+                keep = df["track_id"].isin(df["track_id"].unique()[::4])
+                df = df[keep].reset_index(drop=True)
+            t0 = time.process_time()
+            ids = identify_tracks(df)
+            cpu = time.process_time() - t0
+            worst, changes, hours = _per_flight(ids)
+            counts = [int((worst == s).sum()) for s in WORST_ORDER]
+            nf = len(worst)
             label = "on" if squawk else "off"
-            share = f"{n_neutral / max(len(tr), 1):.1%}"
-            print(f"| {sensor} | {label} | {len(tr):,} | {share} | " + " | ".join(map(str, counts))
-                  + " |" + (f" ({untracked} never tracked)" if untracked else ""))  # fmt: skip
+            flagged = int((ids.implausible != "").sum())
+            rate = changes.sum() / max(hours, 1e-9)
+            cells = " | ".join(map(str, counts))
+            print(f"| {name} | {label} | {nf} | {len(ids):,} | {flagged:,} | {cells} | "
+                  f"{upper95(counts[0], nf)} | {rate:.2f} | {cpu:.1f} |")  # fmt: skip
+            if counts[0]:
+                h = ids[ids.identity == "hostile"].groupby("track_id")["evidence"].first()
+                for fid, why in h.head(5).items():
+                    print(f"|   hostile: {fid} | {why} |")
+    print()
+
+
+# --------------------------------------------------------------------------- sensed real traffic
+
+
+def _flights_near(path: Path, lat_deg: float, lon_deg: float) -> list[RealFlight]:
+    """The flights of a points file, each moved rigidly so that its bounding box's centre is
+    60 km from the given radar site (bearings spread), as replayed truth."""
+    reports = read_flight_reports(path)
+    ids = reports.flight_ids()
+    lat = reports.lat_rad.copy()
+    lon = reports.lon_rad.copy()
+    for k, fid in enumerate(ids):
+        m = reports.flight_id == fid
+        c_lat, c_lon = reference_point(lat[m], lon[m])
+        az = np.radians(137.5 * k)  # golden-angle bearings
+        d = 60e3 / R_MEAN_M
+        t_lat = np.radians(lat_deg) + d * np.cos(az)
+        t_lon = np.radians(lon_deg) + d * np.sin(az) / np.cos(np.radians(lat_deg))
+        lat[m], lon[m], _ = relocate(lat[m], lon[m], c_lat, c_lon, float(t_lat), float(t_lon))
+    moved = replace(reports, lat_rad=lat, lon_rad=lon)
+    return [
+        RealFlight(flight_id=rf.flight_id, callsign=rf.callsign, flight=rf.flight,
+                   baro_alt_m=rf.alt_m)
+        for rf in replay_flights(moved, min_reports=30)
+    ]  # fmt: skip
+
+
+def sensed_traffic(args: argparse.Namespace) -> None:
+    site = (48.60, 2.95)
+    print("## Real traffic through the sensor and tracker models (no scenario)\n")
+    print(
+        "Each flight moved so that its centre lies 60 km from a radar south-east of Paris; "
+        "tracked by the engine's tracker; a window every 2 s of every track, identified "
+        "through the identity rules and their hysteresis; worst identity per flight.\n"
+    )
+    print("| flights | radar | RCS m² | transponders | flights | " + " | ".join(WORST_ORDER)
+          + " | hostile rate (95 % bound) |")  # fmt: skip
+    print("|---|---|---:|---|---:|" + "---:|" * len(WORST_ORDER) + "---|")
+    net = paris_airways()
+    for name, path in SETS.items():
+        if not path.exists():
+            continue
+        flights = _flights_near(path, *site)
+        if args.quick:
+            flights = flights[::4]
+        for sensor, rcs in (("ground_master_400", 1.0), ("trml_4d", 0.5)):
+            hist = real_flight_tracks(flights, seed=1, sensor_type=sensor,
+                                      sensor_lat_deg=site[0], sensor_lon_deg=site[1],
+                                      rcs_m2=rcs)  # fmt: skip
+            tr, end = every_window(hist, 2)
+            order = np.lexsort((end, tr))
+            tr, end = tr[order], end[order]
+            t_end = hist.truth.t_s[tr, end]
+            nth = np.arange(len(tr)) - np.searchsorted(tr, tr)  # window index within a track
+            for squawk in (False, True):
+                worst = np.full(len(flights), len(WORST_ORDER))
+                parts = []
+                for lo in range(0, len(tr), 60_000):
+                    s = slice(lo, lo + 60_000)
+                    w = history_windows(hist, tr[s], end[s], seed=1,
+                                        squawk=np.full(len(tr[s]), squawk))  # fmt: skip
+                    f = compute_features(w, net)
+                    p = classify(f)
+                    parts.append(judge(f, p, updates=np.full(len(f), 10),
+                                       out_of_support=out_of_support(f)))  # fmt: skip
+                ev = Judgement.concat(parts)
+                mem = IdentityMemory.new(len(flights))
+                codes = np.zeros(len(tr), dtype=np.int8)
+                for k in range(int(nth.max()) + 1 if len(nth) else 0):
+                    rows = np.flatnonzero(nth == k)
+                    mem.step(tr[rows], t_end[rows], ev.take(rows))
+                    codes[rows] = mem.code[tr[rows]]
+                np.minimum.at(worst, tr, RANK[codes])
+                counts = [int(np.sum(worst == i)) for i in range(len(WORST_ORDER))]
+                tracked = int(np.sum(worst < len(WORST_ORDER)))
+                cells = " | ".join(map(str, counts))
+                on = "on" if squawk else "off"
+                print(f"| {name} | {sensor} | {rcs:g} | {on} | {tracked} | {cells} | "
+                      f"{upper95(counts[0], tracked)} |")  # fmt: skip
+    print()
+
+
+# --------------------------------------------------------------------------- engine
+
+
+ENGINE_SITES = [("BGR", 42.70, 25.00), ("GRC", 40.20, 22.20), ("ROU", 45.60, 24.60)]
+"""Where the non-airline flights are replayed: central Bulgaria, northern Greece,
+Transylvania (each set's centre; far from the raids' axes)."""
+
+
+def _engine_scenario(rcs_m2: float) -> str:
+    """The built-in theatre with the non-airline flights replayed silent over three nations."""
+    text = builtin_scenario_text("balkans")
+    points = DATA / "flights_nonairline" / "nonairline_points.csv.gz"
+    sets = []
+    ids = pd.read_csv(DATA / "flights_nonairline" / "nonairline_index.csv")["flight_id"].tolist()
+    chunks = [ids[i::3] for i in range(3)]
+    for (code, lat, lon), chunk in zip(ENGINE_SITES, chunks, strict=True):
+        for j, fid in enumerate(chunk[:5]):
+            sets.append(
+                f"    - {{file: {points}, flights: [{fid}], start_s: {120 + 240 * j}, "
+                f"relocate: {{lat_deg: {lat + 0.3 * (j % 2)}, lon_deg: {lon + 0.4 * (j // 2)}}}, "
+                f"transponder: off, rcs_m2: {rcs_m2}, type: light_aircraft, nation: {code}}}"
+            )
+    block = "  recorded:\n" + "\n".join(sets) + "\n"
+    assert "civil_traffic:\n" in text
+    return text.replace("civil_traffic:\n", "civil_traffic:\n" + block, 1)
+
+
+def engine(args: argparse.Namespace) -> None:
+    seeds = (1,) if args.quick else (1, 2, 3)
+    print(
+        "## The engine: real non-airline flights replayed silent over Bulgaria, Greece and "
+        "Romania\n"
+    )
+    print("15 flights of `flights_nonairline` (5 per nation, transponder off, light-aircraft "
+          "RCS) added to the built-in theatre; identity changes per civil flight-hour after "
+          "the first identity.\n")  # fmt: skip
+    print(
+        "| RCS m² | seed | civil tracked | civil hostile | engaged | destroyed | suspect | "
+        "changes / flight-h | threats destroyed | leakers |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for rcs in (0.5, 1.0):
+        loaded = load_scenario_text(_engine_scenario(rcs), "bench.yaml")
+        for seed in seeds:
+            res = run(loaded, seed=seed)
+            ev = res.events
+            civil = set(res.truth.ids[i] for i in np.flatnonzero(res.truth.cls == "airliner"))
+            ident = ev[(ev.kind == "identity") & ev.entity.isin(civil)].copy()
+            ident["identity"] = ident["detail"].str.split(" ").str[0]
+            hostile = ident.loc[ident.identity == "hostile", "entity"].nunique()
+            suspect = ident.loc[ident.identity == "suspect", "entity"].nunique()
+            changes = ident.groupby("entity").size().sub(1).clip(lower=0).sum()
+            hours = _civil_hours(res)
+            s = res.summary
+            print(f"| {rcs:g} | {seed} | {ident.entity.nunique()} | {hostile} | "
+                  f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} | "
+                  f"{suspect} | {changes / max(hours, 1e-9):.2f} | {s['threats_destroyed']} | "
+                  f"{s['leakers']} |")  # fmt: skip
+    print()
+
+
+def _civil_hours(res: RunResult) -> float:
+    t = res.truth
+    m = t.cls == "airliner"
+    end = np.minimum(t.t_end_s[m], res.loaded.scenario.duration_s)
+    return float(np.sum(np.maximum(end - np.maximum(t.t_start_s[m], 0.0), 0.0)) / 3600.0)
+
+
+# --------------------------------------------------------------------------- threats
+
+
+def threats(args: argparse.Namespace) -> None:
+    from iamd.geo.borders import country_at
+
+    seeds = (1, 2) if args.quick else (1, 2, 3, 4, 5)
+    loaded = load_scenario("balkans")
+    friendly = {n.code for n in loaded.scenario.nations}
+    print(f"## Threats of the built-in theatre (`make run`, seeds {seeds[0]}–{seeds[-1]})\n")
+    print(
+        "| seed | launched | destroyed | leakers | assets hit | rounds | cost M$ | "
+        "civil hostile | civil engaged | civil destroyed |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    delays: list[tuple[str, str, float, float]] = []
+    for seed in seeds:
+        res = run(loaded, seed=seed)
+        s = res.summary
+        ev = res.events
+        civil = set(res.truth.ids[i] for i in np.flatnonzero(res.truth.cls == "airliner"))
+        ident = ev[ev.kind == "identity"]
+        hostile = ident[ident.detail.str.startswith("hostile")]
+        print(f"| {seed} | {s['threats_launched']} | {s['threats_destroyed']} | {s['leakers']} | "
+              f"{s['assets_hit']} | {s['interceptors_fired']} | "
+              f"{s['interceptor_cost_usd'] / 1e6:.0f} | {hostile.entity.isin(civil).sum()} | "
+              f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} |")  # fmt: skip
+        inits = ev[ev.kind == "track_init"].groupby("entity").first()
+        first_h = hostile.groupby("entity")["t_s"].min()
+        t = res.truth
+        for i, eid in enumerate(t.ids):
+            if t.cls[i] not in ("drone", "cruise_missile", "ballistic_missile"):
+                continue
+            if eid not in inits.index:
+                continue
+            lat, lon = np.radians(t.start_lla[i, 0]), np.radians(t.start_lla[i, 1])
+            inside = str(np.asarray(country_at(lat, lon))) in friendly
+            t0 = float(inits.loc[eid, "t_s"])
+            th = float(first_h.get(eid, np.inf))
+            left = float(t.t_end_s[i] - th) if np.isfinite(th) else np.nan
+            delays.append((str(t.cls[i]), "inside" if inside else "outside", th - t0, left))
+    print("\nTime from the first track to `hostile`, by class and launch origin (all seeds):\n")
+    print(
+        "| class | launched | tracks | hostile | median | 90th pct | max | "
+        "median time left to impact |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    df = pd.DataFrame(delays, columns=["cls", "origin", "delay", "left"])
+    for (cls, origin), g in df.groupby(["cls", "origin"]):
+        ok = g[np.isfinite(g.delay)]
+        med = f"{ok.delay.median():.0f} s" if len(ok) else "–"
+        p90 = f"{ok.delay.quantile(0.9):.0f} s" if len(ok) else "–"
+        mx = f"{ok.delay.max():.0f} s" if len(ok) else "–"
+        left = f"{ok.left.median():.0f} s" if len(ok) else "–"
+        print(f"| {cls} | {origin} | {len(g)} | {len(ok)} | {med} | {p90} | {mx} | {left} |")
     print()
 
 
@@ -295,18 +450,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--skip-sklearn", action="store_true")
-    parser.add_argument(
-        "--only", choices=["latency", "accuracy", "guard", "hostile", "real"], default=None
-    )
-    args = parser.parse_args()
     parts = {
         "latency": latency,
         "accuracy": accuracy,
-        "guard": airliner_guard,
-        "hostile": time_to_hostile,
         "real": real_traffic,
+        "sensed": sensed_traffic,
+        "engine": engine,
+        "threats": threats,
     }
+    parser.add_argument("--only", choices=list(parts), default=None)
+    args = parser.parse_args()
     for name, fn in parts.items():
         if args.only in (None, name):
             fn(args)

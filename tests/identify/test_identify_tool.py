@@ -58,20 +58,122 @@ def test_identify_csv_one_row_per_update(tracks: pd.DataFrame, tmp_path: Path) -
     src, out = tmp_path / "tracks.csv", tmp_path / "ids.csv"
     tracks.sample(frac=1.0, random_state=0).to_csv(src, index=False)  # any row order
     assert identify_command(src, out) == 0
-    ids = pd.read_csv(out, dtype={"track_id": str})
+    ids = pd.read_csv(out, dtype={"track_id": str}, keep_default_na=False)
     assert list(ids.columns) == list(OUTPUT_COLUMNS)
     assert len(ids) == len(tracks)
     assert set(ids["identity"]) <= set(STANDARD_IDENTITIES)
-    p = ids[[c for c in ids.columns if c.startswith("p_")]].to_numpy()
+    p = ids[[c for c in ids.columns if c.startswith("p_")]].astype(float).to_numpy()
     assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
     last = ids.groupby("track_id").tail(1).set_index("track_id")
     assert last.loc["A1", "class"] == "airliner"
     assert last.loc["A1", "identity"] == "neutral"
     assert last.loc["D7", "class"] == "drone"
-    assert last.loc["D7", "identity"] == "hostile"
+    # without a scenario there is no origin evidence: a slow drone is a suspect, not hostile
+    assert last.loc["D7", "identity"] == "suspect"
+    assert last.loc["D7", "rule"] == "S3"
     first = ids.groupby("track_id").head(1)
-    assert (first["identity"] == "pending").all()  # age 0: not evaluated yet
+    assert (first["identity"] == "pending").all()  # one update: not mature
+    assert (ids["implausible"] == "").all()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_scenario_gives_the_origin_evidence(tracks: pd.DataFrame, tmp_path: Path) -> None:
+    # the drone starts over the built-in theatre's Black Sea launch area, towards Constanța
+    src, out = tmp_path / "tracks.csv", tmp_path / "ids.csv"
+    tracks.to_csv(src, index=False)
+    assert identify_command(src, out, scenario="balkans") == 0
+    ids = pd.read_csv(out, dtype={"track_id": str}, keep_default_na=False)
+    drone = ids[ids.track_id == "D7"]
+    assert drone["identity"].iloc[-1] == "hostile"
+    assert drone["evidence"].iloc[-1].startswith(
+        "H4 hostile: origin western_black_sea -> constanta_port closing"
+    )
+    t_hostile = drone.loc[drone.identity == "hostile", "t_s"].iloc[0] - drone["t_s"].iloc[0]
+    assert t_hostile <= 16.0  # mature at 10 s, then sustained over 4 s (2 s updates)
+    airliner = ids[ids.track_id == "A1"]
+    assert airliner["identity"].iloc[-1] == "neutral"
+
+
+def test_implausible_updates_are_flagged_and_never_evidence(tmp_path: Path) -> None:
+    # a silent light aircraft at 50 m/s, 1 s reports: an altitude spike, a stale repeat, a
+    # report out of order; and a GNSS step of 30 km later on
+    t = np.arange(0.0, 400.0)
+    lat = 47.0 + 50.0 * t / 111_100.0
+    alt = np.full(len(t), 1500.0)
+    alt[100] = 8500.0  # spike
+    lat[150] = lat[149]  # stale repeat
+    lat[250:] += 30e3 / 111_100.0  # step
+    df = pd.DataFrame({"t_s": t, "track_id": "G", "lat_deg": lat, "lon_deg": 2.0, "alt_m": alt})
+    order = np.r_[np.arange(0, 200), 201, 200, np.arange(202, 400)]  # 200 comes late
+    src, out = tmp_path / "tracks.csv", tmp_path / "ids.csv"
+    df.iloc[order].to_csv(src, index=False)
+    identify_command(src, out)
+    ids = pd.read_csv(out, keep_default_na=False).set_index("t_s")
+    assert ids.loc[100.0, "implausible"] == "jump"
+    assert ids.loc[150.0, "implausible"] == "repeated position"
+    assert ids.loc[200.0, "implausible"] == "time goes back"
+    assert (ids["implausible"] != "").sum() == 3
+    assert ids.loc[100.0, "evidence"].startswith("implausible update, not evidence; ")
+    assert ids.loc[100.0, "identity"] == ids.loc[99.0, "identity"]
+    # the step starts the track afresh: pending again, then identified on its own updates
+    assert ids.loc[250.0, "identity"] == "pending"
+    assert ids.loc[399.0, "identity"] != "pending"
+    assert not (ids["identity"] == "hostile").any()
+
+
+def test_outputs_keep_full_precision(tmp_path: Path) -> None:
+    t0 = 1_558_612_204.123456
+    df = pd.DataFrame(
+        {
+            "t_s": t0 + np.arange(20.0),
+            "track_id": "x",
+            "lat_deg": 43.123456789012 + np.arange(20) * 1e-4,
+            "lon_deg": 23.5,
+            "alt_m": 1000.0,
+        }
+    )
+    src, out = tmp_path / "tracks.csv", tmp_path / "ids.csv"
+    df.to_csv(src, index=False)
+    identify_command(src, out)
+    ids = pd.read_csv(out, keep_default_na=False)
+    assert ids["t_s"].tolist() == df["t_s"].tolist()
+    assert "1558612204.123456" in out.read_text()
+
+
+def test_output_may_not_overwrite_the_input(tracks: pd.DataFrame, tmp_path: Path) -> None:
+    src = tmp_path / "tracks.csv"
+    tracks.to_csv(src, index=False)
+    before = src.read_bytes()
+    with pytest.raises(DataFileError, match="--out must not be the input file"):
+        identify_command(src, src)
+    assert src.read_bytes() == before
+
+
+def test_the_output_of_iamd_track_is_valid_input(tmp_path: Path) -> None:
+    # plots of a target flying east at 50 m/s, 1,000 m up, in the local frame of a radar
+    from iamd.track.tool import track_command
+
+    rng = np.random.default_rng(1)
+    t = np.arange(0.0, 120.0, 2.0)
+    plots = pd.DataFrame(
+        {
+            "t_s": t,
+            "x_m": 10_000.0 + 50.0 * t + rng.normal(0.0, 20.0, len(t)),
+            "y_m": 5_000.0 + rng.normal(0.0, 20.0, len(t)),
+            "z_m": 1000.0 + rng.normal(0.0, 20.0, len(t)),
+        }
+    )
+    pl, tr, out = tmp_path / "plots.csv", tmp_path / "tracks.csv", tmp_path / "ids.csv"
+    plots.to_csv(pl, index=False)
+    track_command(pl, tr, 20.0)
+    with pytest.raises(DataFileError, match="a local frame needs its origin"):
+        identify_command(tr, out)
+    assert not out.exists()
+    assert identify_command(tr, out, origin=(43.0, 25.0, 200.0)) == 0
+    ids = pd.read_csv(out, keep_default_na=False)
+    assert len(ids) == len(pd.read_csv(tr))
+    assert set(ids["identity"]) <= set(STANDARD_IDENTITIES)
+    assert ids["identity"].iloc[-1] != "pending"
 
 
 def test_identify_parquet_with_enu_velocities(tracks: pd.DataFrame, tmp_path: Path) -> None:
@@ -99,7 +201,11 @@ HEADER = "t_s,track_id,lat_deg,lon_deg,alt_m"
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("t_s,track_id,lat_deg,lon_deg\n0,a,1,2\n", "column alt_m: missing (got columns t_s, "),
+        (
+            "t_s,track_id,lat_deg,lon_deg\n0,a,1,2\n",
+            "column alt_m: missing: give lat_deg, lon_deg, alt_m or local x_m, y_m, z_m with "
+            "--origin (got columns t_s, ",
+        ),
         (
             f"{HEADER}\n0,a,1,2,100\n1,a,x,2,100\n",
             "column lat_deg: must be a number (got 'x' in row 2)",

@@ -223,6 +223,15 @@ class Judgement:
         i = np.asarray(idx)
         return Judgement(**{k: getattr(self, k)[i] for k in self.__dataclass_fields__})
 
+    @classmethod
+    def concat(cls, parts: list[Judgement]) -> Judgement:
+        """The judgements of several batches, one after the other (at least one batch)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            **{k: np.concatenate([getattr(p, k) for p in parts]) for k in cls.__dataclass_fields__}
+        )
+
 
 def judge(
     features: Features,

@@ -319,7 +319,7 @@ def identify_tracks(
                 rules=r,
             )
         )
-    ev = _concat(parts, m)
+    ev = _concat(parts)
     # hysteresis: step every segment's updates in order, all segments at once
     n_seg = len(seg_start)
     mem = IdentityMemory.new(n_seg)
@@ -436,19 +436,12 @@ def _out_of_support(feats: Any, model: IdentifyModel) -> npt.NDArray[np.bool_]:
     return np.zeros(len(feats), dtype=bool) if f is None else np.asarray(f(feats, model))
 
 
-def _concat(parts: list[Judgement], n: int) -> Judgement:
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        from iamd.identify.features import features_from_columns
+def _concat(parts: list[Judgement]) -> Judgement:
+    if parts:
+        return Judgement.concat(parts)
+    from iamd.identify.features import features_from_columns
 
-        return judge(features_from_columns(speed_m_s=np.zeros(0)), np.zeros((0, len(CLASSES))))
-    return Judgement(
-        **{
-            key: np.concatenate([getattr(p, key) for p in parts])
-            for key in Judgement.__dataclass_fields__
-        }
-    )
+    return judge(features_from_columns(speed_m_s=np.zeros(0)), np.zeros((0, len(CLASSES))))
 
 
 def _group_cummax(x: FloatArray, group: IntArray) -> FloatArray:
@@ -510,12 +503,10 @@ def _segments(t_s: FloatArray, pos: FloatArray, track: IntArray) -> IntArray:
     if n >= 3:
         v = _segment_velocities(t_s, pos, track)
         dev = np.full(n, 0.0)
-        dev[1:-1] = np.nan_to_num(
-            np.linalg.norm(v[1:-1] - 0.5 * (v[:-2] + v[2:]), axis=1), nan=0.0
-        )
+        dev[1:-1] = np.nan_to_num(np.linalg.norm(v[1:-1] - 0.5 * (v[:-2] + v[2:]), axis=1), nan=0.0)
         peak = np.zeros(n, dtype=bool)
-        peak[1:-1] = (dev[1:-1] > _jump_limit(t_s)[1:-1]) & (dev[1:-1] >= dev[:-2]) & (
-            dev[1:-1] >= dev[2:]
+        peak[1:-1] = (
+            (dev[1:-1] > _jump_limit(t_s)[1:-1]) & (dev[1:-1] >= dev[:-2]) & (dev[1:-1] >= dev[2:])
         )
         start |= peak
     return np.asarray(np.cumsum(start) - 1, dtype=np.int64)
