@@ -38,7 +38,7 @@ def test_every_identity_event_is_a_stanag_1241_word_with_its_evidence(
     assert len(ids) > 50
     assert ids["word"].isin(STANDARD_IDENTITIES).all()
     assert ids["track"].notna().all()
-    assert ids["detail"].str.contains(r"\(R\d+ ", regex=True).all()  # the rule that fired
+    assert ids["detail"].str.contains(r"\((?:[RAHNSU]\d|D) ", regex=True).all()  # the rule
     assert ids["value"].between(0.0, 1.0).all()  # probability of the most likely class
 
 
@@ -81,7 +81,7 @@ def test_every_tracked_threat_of_the_builtin_raid_becomes_hostile(
     assert fig["threats_tracked"] >= 45
     assert fig["threats_tracked_never_hostile"] <= 1
     assert fig["threats_identified_friendly"] == 0
-    # ballistic missiles within seconds of the first track (the ballistic rule R4)
+    # ballistic missiles within seconds of the first track (maturity, then H2/H3 sustained)
     assert fig["time_to_hostile_s"]["ballistic_missile"]["max"] <= 30.0
 
 
