@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from iamd.engage.assign import Doctrine
 from iamd.engage.envelope import InterceptOptions
-from iamd.engage.shoot import Engagement, EngagementState, fire_now
+from iamd.engage.shoot import Engagement, EngagementState, fire_now, kill_pk
 
 
 def _load_envelope_helpers() -> Any:
@@ -311,3 +311,64 @@ def test_a_unit_waits_for_a_threat_still_outside_its_envelope() -> None:
                          later, value=np.array([5.0]), time_to_go_s=np.array([60.0]),
                          doctrine=NO_HOLD)  # fmt: skip
     assert fired == [] and state.channels_free().tolist() == units.channels.tolist()
+
+
+# --- civil aircraft --------------------------------------------------------------------------
+
+
+def test_kill_pk_against_a_civil_aircraft_is_the_best_air_breathing_figure() -> None:
+    units = make_units(
+        ids=("gun", "sam", "bmd_only", "laser", "overridden"),
+        pk=[
+            {"drone": 0.8, "cruise_missile": 0.5, "fighter": 0.3},
+            {"drone": 0.85, "cruise_missile": 0.8, "fighter": 0.8, "ballistic_missile": 0.7},
+            {"ballistic_missile": 0.7},
+            {"drone": 0.9, "cruise_missile": 0.5},
+            {"drone": 0.9, "airliner": 0.4},
+        ],
+    )
+    pk = kill_pk(units.pk)
+    assert pk[:, C["airliner"]].tolist() == [0.8, 0.85, 0.0, 0.9, 0.4]
+    civil = np.arange(len(C)) == C["airliner"]
+    assert np.array_equal(pk[:, ~civil], units.pk[:, ~civil])  # the other classes unchanged
+
+
+def test_the_builtin_catalog_gives_every_air_defence_unit_a_civil_kill_pk() -> None:
+    from iamd.scenario.catalog import THREAT_CLASSES, builtin_catalog
+
+    cat = builtin_catalog()
+    pk = np.array([[e.pk.get(c, 0.0) for c in THREAT_CLASSES] for e in cat.effectors.values()])
+    civil = kill_pk(pk)[:, THREAT_CLASSES.index("airliner")]
+    names = list(cat.effectors)
+    for name, p in zip(names, civil, strict=True):
+        if name == "sm3_block_ib":  # exo-atmospheric kill vehicle: no air-breathing figure
+            assert p == 0.0
+        else:
+            assert 0.5 <= p <= 1.0, name
+    assert civil[names.index("skynex")] == cat.effectors["skynex"].pk["drone"]
+
+
+def test_a_round_at_a_track_believed_a_drone_kills_a_civil_aircraft_with_the_civil_pk() -> None:
+    units = make_units(pk=[{"drone": 0.6, "fighter": 0.9}])
+    state = EngagementState(units=units, n=1)
+    (e,) = state.choose(
+        0.0,
+        np.array([0]),
+        np.array([C["drone"]]),
+        np.ones((1, 1), dtype=bool),
+        options(np.array([[True]])),
+        value=np.array([5.0]),
+        time_to_go_s=np.array([300.0]),
+        doctrine=NO_HOLD,
+        kill_class_index=np.array([C["airliner"]]),
+    )
+    assert e.pk_single == pytest.approx(0.9)  # not 0: the shot is never hidden as a miss
+    killed = 0
+    for seed in range(400):
+        alive = np.ones(1, dtype=bool)
+        trial = EngagementState(units=units, n=1)
+        trial.in_flight.append(e)
+        ((_, hit),) = trial.resolve(1e9, alive, seed, ["civil-1"])
+        killed += hit
+        assert alive[0] == (not hit)
+    assert abs(killed - 360) <= 4 * math.sqrt(400 * 0.9 * 0.1)

@@ -74,6 +74,9 @@ def test_catalog_has_the_reference_systems(cat: Catalog) -> None:
         "kh101",
         "shahed136",
         "airliner",
+        "light_aircraft",
+        "glider",
+        "helicopter",
         "fighter",
     }
 
@@ -352,6 +355,25 @@ def test_aircraft_rcs_and_cooperative_identification(cat: Catalog) -> None:
     assert (airliner.has_transponder, airliner.has_iff) == (True, False)
     assert (fighter.has_transponder, fighter.has_iff) == (True, True)
     assert airliner.cost_usd == 0.0 and fighter.cost_usd == 0.0  # not attackers
+
+
+def test_general_aviation_types_are_civil_and_small(cat: Catalog) -> None:
+    light, glider, heli = (cat.threats[k] for k in ("light_aircraft", "glider", "helicopter"))
+    for key, t in (("light_aircraft", light), ("glider", glider), ("helicopter", heli)):
+        assert t.threat_class == ThreatClass.AIRLINER, key  # the civil class
+        assert t.cost_usd == 0.0 and t.warhead_kg == 0.0 and t.lethal_radius_m == 0.0, key
+        assert not t.has_iff, key  # civil aircraft answer no military IFF
+        assert t.rcs_m2 < cat.threats["airliner"].rcs_m2, key
+    assert 1.0 <= light.rcs_m2 <= 2.0  # [R136]: small general-aviation aircraft ~2 m^2
+    assert glider.rcs_m2 <= 0.5  # EST: composite airframe
+    assert 3.0 <= heli.rcs_m2 <= 5.0  # EST
+    assert 45.0 <= light.speed_m_s <= 65.0  # GK: Cessna 172 class
+    assert glider.speed_m_s < light.speed_m_s < heli.speed_m_s + 10.0
+    assert (light.has_transponder, glider.has_transponder, heli.has_transponder) == (
+        True,
+        False,
+        True,
+    )
 
 
 # --- overrides -------------------------------------------------------------------------------

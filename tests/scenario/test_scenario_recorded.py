@@ -110,7 +110,7 @@ def test_type_nation_and_duplicate_flights(tmp_path: Path) -> None:
     path = _write(tmp_path, "    - file: data/x_points.csv\n      type: fighter\n")
     assert _message(path) == (
         f"{path}:10: civil_traffic.recorded[0].type: not an airliner type (got 'fighter'; "
-        f"allowed: airliner)"
+        f"allowed: airliner, glider, helicopter, light_aircraft)"
     )
     path = _write(tmp_path, "    - file: data/x_points.csv\n      nation: FRA\n")
     assert _message(path) == (
@@ -136,7 +136,7 @@ def test_schema_rules_of_a_recorded_source(tmp_path: Path) -> None:
     path = _write(tmp_path, "    - file: data/x_points.csv\n      shift_s: 3\n")
     assert _message(path) == (
         f"{path}:10: civil_traffic.recorded[0].shift_s: unknown key (allowed: file, index, "
-        f"flights, max_flights, start_s, relocate, type, nation)"
+        f"flights, max_flights, start_s, relocate, type, nation, transponder, rcs_m2)"
     )
 
 

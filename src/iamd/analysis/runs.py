@@ -53,6 +53,7 @@ OUTCOME_INT_COLUMNS = (
     *(f"leakers_{c}" for c in THREAT_CLASS_NAMES),
     "interceptors_fired",
     "civil_aircraft_engaged",
+    "civil_aircraft_destroyed",
     "assets_hit",
 )
 OUTCOME_FLOAT_COLUMNS = (
@@ -147,6 +148,7 @@ def outcome_figures(
         out[f"leakers_{cls}"] = int((by_class.get(cls) or {}).get("leakers", 0))
     out["interceptors_fired"] = int(summary["interceptors_fired"])
     out["civil_aircraft_engaged"] = int(summary["civil_aircraft_engaged"])
+    out["civil_aircraft_destroyed"] = int(summary["civil_aircraft_destroyed"])
     out["assets_hit"] = int(summary["assets_hit"])
     out["interceptor_cost_usd"] = float(summary["interceptor_cost_usd"])
     out["attacker_cost_usd"] = float(summary["attacker_cost_usd"])

@@ -77,6 +77,7 @@ def metrics_for(assets: Sequence[str]) -> list[Metric]:
         Metric("interceptor_cost_usd", "interceptor cost (M USD)", "mean", "usd"),
         Metric("cost_exchange_ratio", "cost-exchange ratio (defender/attacker)", "mean", "ratio"),
         Metric("civil_aircraft_engaged", "civil aircraft engaged", "mean", "count"),
+        Metric("civil_aircraft_destroyed", "civil aircraft destroyed", "mean", "count"),
         Metric("time_to_first_engagement_s", "launch to first engagement (median, s)", "mean", "s"),
     ]
     return out

@@ -9,6 +9,10 @@ shooter per threat, cost-aware, layered). A unit fires its salvo for the threat'
 the intercept time one uniform draw, keyed by the threat and the attempt number, decides the
 kill against ``1 - (1 - pk)^rounds`` (Washburn and Kress, *Combat Modeling*, 2009, §2). After
 a miss the threat may be engaged again (shoot-look-shoot) up to the rules' limit.
+
+The kill draw uses the Pk against what the object really is (:func:`kill_pk`): a round fired
+at a track believed to be a drone that is in fact a light aircraft kills it with the Pk a
+civil aircraft deserves, so that a shot at a civil aircraft is never hidden as a miss.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 
 FloatArray = npt.NDArray[np.float64]
 _BM = THREAT_CLASSES.index(ThreatClass.BALLISTIC_MISSILE)
+_CIVIL = THREAT_CLASSES.index(ThreatClass.AIRLINER)
+_AIR_BREATHING = [
+    THREAT_CLASSES.index(c)
+    for c in (ThreatClass.FIGHTER, ThreatClass.DRONE, ThreatClass.CRUISE_MISSILE)
+]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -56,6 +65,32 @@ def fire_now(
     wait = options.t_s - (t_s + units.reaction_s[:, None])
     slack = max(FIRE_NOW_SLACK_S, 2.0 * step_s)
     return np.asarray(options.feasible & (wait <= need + slack))
+
+
+def kill_pk(pk: FloatArray) -> FloatArray:
+    """(U, C) single-shot kill probabilities by the object's true class, from the units'
+    catalog ``pk`` (U, C) (classes in the order of ``THREAT_CLASSES``).
+
+    No catalog entry has a Pk against the civil class (``airliner``: airliners, light
+    aircraft, gliders, helicopters), because no doctrine aims at one; but a round that reaches
+    a civil aircraft destroys it as surely as any air-breathing target. A civil aircraft flies
+    straight and level or in gentle turns, carries no countermeasures and is larger on radar
+    than a fighter, a drone or a cruise missile, so its Pk is the unit's best figure against
+    those three classes (for a Patriot PAC-3 MSE 0.85, its drone figure; for a Skynex burst
+    0.8; for a laser its drone figure; 0 for a ballistic-missile-only SM-3, whose kill vehicle
+    works outside the atmosphere). A scenario that sets ``pk.airliner`` in
+    ``catalog_overrides`` gets that figure instead. Every other class keeps its catalog Pk.
+
+    >>> from iamd.scenario.catalog import THREAT_CLASSES
+    >>> pk = np.zeros((1, len(THREAT_CLASSES)))
+    >>> pk[0, THREAT_CLASSES.index("fighter")], pk[0, THREAT_CLASSES.index("drone")] = 0.3, 0.8
+    >>> float(kill_pk(pk)[0, THREAT_CLASSES.index("airliner")])
+    0.8
+    """
+    out = np.array(pk, dtype=np.float64, copy=True)
+    best = out[:, _AIR_BREATHING].max(axis=1) if len(out) else np.zeros(0)
+    out[:, _CIVIL] = np.where(out[:, _CIVIL] > 0.0, out[:, _CIVIL], best)
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,7 +174,9 @@ class EngagementState:
                 every tier engages it at its first chance (upper tier, then the terminal
                 tier as the backstop), there is no time to wait for a cheaper one.
             kill_class_index: (M,) the class whose pk decides the kill (default
-                ``class_index``; the engine passes the true class of the object).
+                ``class_index``; the engine passes the true class of the object), through
+                :func:`kill_pk` (a civil aircraft is killed with the unit's best
+                air-breathing Pk).
             step_s: the clock step (the grid of the predicted intercepts).
         """
         units = self.units
@@ -178,6 +215,7 @@ class EngagementState:
             doctrine=doctrine,
         )
         kill_cls = class_index if kill_class_index is None else kill_class_index
+        pk_kill = kill_pk(units.pk)
         fired: list[Engagement] = []
         for u_i, col_i in zip(plan.unit, plan.threat, strict=True):  # the step's few shots
             u, col = int(u_i), int(col_i)
@@ -193,7 +231,7 @@ class EngagementState:
                 t_fire_s=t_s + float(units.reaction_s[u]),
                 t_intercept_s=float(options.t_s[u, col]),
                 rounds=rounds,
-                pk_single=float(units.pk[u, kill_cls[col]]),
+                pk_single=float(pk_kill[u, kill_cls[col]]),
                 cost_usd=rounds * float(units.cost_per_shot_usd[u]),
                 range_m=float(options.range_m[u, col]),
             )

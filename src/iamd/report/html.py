@@ -12,8 +12,10 @@ sectors) at the catalog ranges (:func:`iamd.geo.geodesic.geodesic_forward`).
 The same result always gives the same bytes: the plot divs have fixed ids, nothing records the
 time of writing, and every table follows the order of the scenario or of the event log.
 
-Contents, top to bottom: provenance (scenario, policy, seed, version, scenario hash) and the
-``summary.json`` figures as tables (totals, by class, by nation); the map (borders, defended
+Contents, top to bottom: provenance (scenario, policy, seed, version, scenario hash), the
+civil-aircraft safety line (how many civil aircraft were identified hostile, engaged and
+destroyed: green when none, red otherwise) and the ``summary.json`` figures as tables
+(totals, by class, by nation); the map (borders, defended
 assets, radars and their detection ranges, fire units and their air and BMD ranges, threat
 trajectories by class, civil and friendly aircraft, intercept points, leaker impacts); a
 timeline of every threat (flight span, shots, intercepts, misses, impacts) and the cumulative
@@ -39,7 +41,7 @@ from iamd.geo.geodesic import geodesic_forward
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.htmlpage import figure_div, page
 from iamd.scenario.catalog import HOSTILE_CLASSES
-from iamd.sim.outcome import SUMMARY_FIGURES
+from iamd.sim.outcome import SUMMARY_FIGURES, civil_safety_line
 
 if TYPE_CHECKING:
     from iamd.sim.engine import RunResult
@@ -90,6 +92,10 @@ h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
 .key span { display: inline-block; margin-right: 1.2em; }
 .key i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;
          vertical-align: middle; }
+.safety { font-size: 1.15em; font-weight: bold; padding: 0.4em 0.8em; border-radius: 4px;
+          display: inline-block; }
+.safety.ok { background: #e6f4ea; color: #137333; }
+.safety.alert { background: #fce8e6; color: #a50e0e; border: 2px solid #a50e0e; }
 """
 
 
@@ -193,6 +199,14 @@ def _provenance_html(result: RunResult) -> str:
     return f'<table class="prov">{body}</table>'
 
 
+def _safety_html(summary: dict[str, object]) -> str:
+    """The civil-aircraft safety line, green when none was identified hostile, engaged or
+    destroyed and red otherwise."""
+    safe, line = civil_safety_line(dict(summary))
+    word = "ok" if safe else "alert"
+    return f'<p class="safety {word}" id="iamd-civil-safety">{html.escape(line.capitalize())}</p>'
+
+
 def _summary_html(summary: dict[str, object]) -> str:
     totals = [(f, summary.get(f)) for f in SUMMARY_FIGURES]
     for extra in ("attacker_cost_usd", "cost_exchange_ratio"):
@@ -206,7 +220,11 @@ def _summary_html(summary: dict[str, object]) -> str:
             ", ".join(f"{k}: {_fmt(v, k)}" for k, v in shots.items()) or "none",
         )
     )
-    out = ["<h3>Totals</h3>", _table(["figure", "value"], [[k, v] for k, v in totals])]
+    out = [
+        _safety_html(summary),
+        "<h3>Totals</h3>",
+        _table(["figure", "value"], [[k, v] for k, v in totals]),
+    ]
     by_class = _as_dict(summary.get("by_class"))
     if by_class:
         rows = [

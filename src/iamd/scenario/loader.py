@@ -178,7 +178,7 @@ def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey,
             f"(got a {'list' if isinstance(node, yaml.SequenceNode) else 'scalar'})"
         )
     lines = _line_map(node, source)
-    data = _construct(node, text, source)
+    data = _words_as_written(node, _construct(node, text, source))
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -189,6 +189,59 @@ def parse_scenario_text(text: str, source: str) -> tuple[Scenario, dict[PathKey,
             f"{_explain(dict(err), Scenario)}"
         ) from None
     return scenario, lines
+
+
+WORD_FIELDS = frozenset({"transponder"})
+"""Fields whose values include the words ``on`` and ``off``, which YAML 1.1 reads as the
+booleans true and false: the loader hands the schema these values as written, so that ``on``
+and ``off`` are accepted and ``true``, ``yes``, ... are reported as they stand in the file."""
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+def scenario_data(text: str, source: str) -> Any:
+    """The data of scenario YAML text as the schema validates it: YAML's reading, with the
+    plain words of :data:`WORD_FIELDS` kept as written (``transponder: off`` is ``"off"``,
+    not ``False``). Raises ScenarioError for text that is not YAML.
+
+    >>> scenario_data("civil_traffic: {airways: [{transponder: off}]}", "x.yaml")
+    {'civil_traffic': {'airways': [{'transponder': 'off'}]}}
+    """
+    node = _compose(text, source)
+    data = _construct(node, text, source) if node is not None else None
+    return _words_as_written(node, data) if node is not None else data
+
+
+def _words_as_written(node: yaml.Node, data: Any) -> Any:
+    """``data`` (the constructed document of ``node``) with each plain scalar that YAML read
+    as a boolean under a key of :data:`WORD_FIELDS` replaced by its text."""
+    stack: list[tuple[yaml.Node, Any]] = [(node, data)]
+    visited: set[tuple[int, int]] = set()  # aliases may repeat a node (or nest it in itself)
+    merger = yaml.SafeLoader("")
+    while stack:
+        cur, value = stack.pop()
+        if (id(cur), id(value)) in visited:
+            continue
+        visited.add((id(cur), id(value)))
+        if isinstance(cur, yaml.MappingNode) and isinstance(value, dict):
+            merger.flatten_mapping(cur)  # merge keys (<<) copied in, as the constructor did
+            seen: set[str] = set()
+            for knode, vnode in reversed(cur.value):  # the last of repeated keys counts
+                key = knode.value
+                if not isinstance(key, str) or key not in value or key in seen:
+                    continue
+                seen.add(key)
+                if (
+                    key in WORD_FIELDS
+                    and isinstance(vnode, yaml.ScalarNode)
+                    and vnode.tag == _BOOL_TAG
+                    and isinstance(value[key], bool)
+                ):
+                    value[key] = vnode.value
+                else:
+                    stack.append((vnode, value[key]))
+        elif isinstance(cur, yaml.SequenceNode) and isinstance(value, list):
+            stack.extend(zip(cur.value, value, strict=False))
+    return data
 
 
 def _compose(text: str, source: str) -> yaml.Node | None:
@@ -373,6 +426,7 @@ def check_references(
                 f"not an airliner type (got {w.type!r}; allowed: {allowed(airliners)})",
             )
     _check_recorded(scenario, catalog, source, lines)
+    _check_general_aviation(scenario, catalog, source, lines, ids)
     for i, p in enumerate(scenario.patrols):
         if p.type not in catalog.threats or catalog.threats[p.type].threat_class != "fighter":
             fighters = [k for k, t in catalog.threats.items() if t.threat_class == "fighter"]
@@ -385,6 +439,67 @@ def check_references(
             ("duration_s",),
             f"must be at least time_step_s = {scenario.time_step_s} (got {scenario.duration_s})",
         )
+
+
+def _check_general_aviation(
+    scenario: Scenario,
+    catalog: Catalog,
+    source: str,
+    lines: dict[PathKey, int],
+    ids: dict[str, PathKey],
+) -> None:
+    """Cross-check ``civil_traffic.general_aviation``: unique ids (among every other id of the
+    scenario), civil types, areas in the theatre box, flights that overlap the window."""
+    theatre = scenario.theatre
+    civil = sorted(k for k, t in catalog.threats.items() if t.threat_class == "airliner")
+    ids = dict(ids)
+    for i, ga in enumerate(scenario.civil_traffic.general_aviation):
+        at: PathKey = ("civil_traffic", "general_aviation", i)
+        if ga.id in ids:
+            raise _fail(
+                source,
+                lines,
+                (*at, "id"),
+                f"duplicate id, already used at {format_path(ids[ga.id])} (got {ga.id!r})",
+            )
+        ids[ga.id] = (*at, "id")
+        if ga.type not in catalog.threats or (
+            catalog.threats[ga.type].threat_class != ThreatClass.AIRLINER
+        ):
+            raise _fail(
+                source,
+                lines,
+                (*at, "type"),
+                f"not a civil aircraft type (got {ga.type!r}; allowed: {', '.join(civil)})",
+            )
+        if not (
+            theatre.lat_min_deg <= ga.area.lat_deg <= theatre.lat_max_deg
+            and theatre.lon_min_deg <= ga.area.lon_deg <= theatre.lon_max_deg
+        ):
+            raise _fail(
+                source,
+                lines,
+                (*at, "area"),
+                f"outside the theatre box lat_deg {theatre.lat_min_deg}..{theatre.lat_max_deg}, "
+                f"lon_deg {theatre.lon_min_deg}..{theatre.lon_max_deg} (got lat_deg "
+                f"{ga.area.lat_deg}, lon_deg {ga.area.lon_deg})",
+            )
+        if ga.start_s >= scenario.duration_s:
+            raise _fail(
+                source,
+                lines,
+                (*at, "start_s"),
+                f"must be before the end of the scenario, duration_s = {scenario.duration_s:g} "
+                f"(got {ga.start_s:g})",
+            )
+        if ga.duration_s is not None and ga.start_s + ga.duration_s <= 0.0:
+            raise _fail(
+                source,
+                lines,
+                (*at, "duration_s"),
+                f"the flights end before t = 0: start_s + duration_s must be > 0 (got "
+                f"{ga.start_s:g} + {ga.duration_s:g})",
+            )
 
 
 def _check_recorded(

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -30,6 +31,36 @@ Ident = Annotated[
 NationCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Latitude = Annotated[float, Field(ge=-90, le=90, description="Geodetic latitude (deg, WGS84).")]
 Longitude = Annotated[float, Field(ge=-180, le=180, description="Longitude (deg, WGS84).")]
+
+
+def _transponder_setting(value: Any) -> Any:
+    """``on``, ``off`` or a fraction in [0, 1], as written (the loader hands YAML 1.1's
+    ``on``/``off`` booleans over as their text); anything else is an error that says what
+    to write."""
+    if isinstance(value, str) and value in ("on", "off"):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 0.0 <= value <= 1.0:
+            return float(value)
+        raise ValueError(f"a fraction of the flights must be within [0, 1] (got {value!r})")
+    raise ValueError(
+        "must be on, off or the fraction of the flights whose transponder is on, "
+        f"a number in [0, 1] such as 0.5 (got {value!r})"
+    )
+
+
+TransponderSetting = Annotated[
+    Literal["on", "off"] | Annotated[float, Field(ge=0, le=1)],
+    BeforeValidator(_transponder_setting),
+]
+"""A civil set's transponders: ``on`` (every flight), ``off`` (none) or the share of its
+flights whose transponder is on."""
+TRANSPONDER_DOC = (
+    "Transponders (ADS-B, Mode S) of the flights: on, off, or the fraction of the flights "
+    "whose transponder is on, in [0, 1] (that share of the flights, rounded to the nearest "
+    "flight; which ones is drawn from the run's seed)"
+)
+RCS_DOC = "Radar cross section of the flights (m²)"
 
 
 class Policy(StrEnum):
@@ -190,6 +221,12 @@ class Airway(_Model):
     interval_s: float = Field(default=900.0, gt=0)
     cruise_altitude_m: float = Field(default=11_000.0, ge=1000, le=15_000)
     type: str = Field(default="airliner", description="Threat catalog key of class airliner.")
+    transponder: TransponderSetting | None = Field(
+        default=None, description=f"{TRANSPONDER_DOC} (default: the type's `has_transponder`)."
+    )
+    rcs_m2: float | None = Field(
+        default=None, gt=0, le=10_000, description=f"{RCS_DOC} (default: the type's `rcs_m2`)."
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Airway:
@@ -255,14 +292,104 @@ class RecordedTraffic(_Model):
     nation: NationCode | None = Field(
         default=None, description="Owner of the flights, for the records (default: none)."
     )
+    transponder: TransponderSetting = Field(
+        default="on", description=f"{TRANSPONDER_DOC} (default: on, as recorded)."
+    )
+    rcs_m2: float | None = Field(
+        default=None, gt=0, le=10_000, description=f"{RCS_DOC} (default: the type's `rcs_m2`)."
+    )
+
+
+GA_PATTERNS = (
+    "circuit",
+    "cross_country",
+    "thermalling",
+    "hover",
+    "survey",
+    "orbit",
+    "firefighting",
+)
+"""Flight patterns of generated general aviation (``iamd.world.general_aviation``)."""
+
+
+class GeneralAviation(_Model):
+    """A set of general-aviation flights (light aircraft, gliders, helicopters) generated in an
+    area: ``count`` flights of one catalog type flying one pattern, the first from
+    ``start_s``, the next ``spacing_s`` later, and so on, each for ``duration_s`` from its own
+    point drawn uniformly in ``area``; the pattern's legs, turns, heights and speeds are drawn
+    too (all draws from the run's seed and the set's id; ``iamd.world.general_aviation``).
+    Object ids are ``ID-1``, ``ID-2``, ...
+
+    Patterns: ``circuit`` (aerodrome traffic pattern), ``cross_country`` (a trip away from
+    the area), ``thermalling`` (a glider circling and climbing in thermals), ``hover`` (a
+    helicopter holding over a site), ``survey`` (parallel lines over an area), ``orbit``
+    (circling a point: a calibration or TV-relay flight) and ``firefighting`` (runs between
+    a water source and a fire)."""
+
+    id: Ident
+    type: str = Field(
+        default="light_aircraft",
+        description="Threat catalog key of class airliner (civil): e.g. light_aircraft, "
+        "glider, helicopter.",
+    )
+    pattern: Literal[
+        "circuit", "cross_country", "thermalling", "hover", "survey", "orbit", "firefighting"
+    ]
+    count: int = Field(default=1, ge=1, le=1000)
+    area: Area = Field(
+        description="Each flight's reference point, drawn uniformly in the disc: the runway "
+        "for `circuit`, the navaid for `orbit`, the water surface for `firefighting`, the "
+        "start for the others."
+    )
+    start_s: float = Field(
+        default=0.0,
+        ge=-86_400,
+        le=86_400,
+        description="Start of the first flight (s after epoch; negative: already flying at t = 0).",
+    )
+    spacing_s: float = Field(
+        default=0.0, ge=0, le=86_400, description="Interval between the flights' starts (s)."
+    )
+    duration_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=86_400,
+        description="Length of each flight (s; default: on past the end of the scenario).",
+    )
+    transponder: TransponderSetting | None = Field(
+        default=None, description=f"{TRANSPONDER_DOC} (default: the type's `has_transponder`)."
+    )
+    rcs_m2: float | None = Field(
+        default=None, gt=0, le=10_000, description=f"{RCS_DOC} (default: the type's `rcs_m2`)."
+    )
+    speed_m_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=400,
+        description="Main speed of the pattern (m/s; default: drawn per flight in the "
+        "pattern's range, e.g. 20-30 m/s circling for `thermalling`).",
+    )
+    alt_m: float | None = Field(
+        default=None,
+        ge=0,
+        le=15_000,
+        description="Height above the ellipsoid (m) of the ground (the field, the navaid, the "
+        "water surface) for `circuit`, `orbit` and `firefighting`, of the start for the "
+        "others (default: drawn per flight in the pattern's range).",
+    )
 
 
 class CivilTraffic(_Model):
-    """Civil air traffic on airways between real airports, and recorded flights replayed."""
+    """Civil air traffic on airways between real airports, recorded flights replayed and
+    general aviation generated in areas."""
 
     airways: list[Airway] = Field(default_factory=list)
     recorded: list[RecordedTraffic] = Field(
         default_factory=list, description="Recorded flights replayed from files."
+    )
+    general_aviation: list[GeneralAviation] = Field(
+        default_factory=list,
+        description="Light aircraft, gliders and helicopters flying patterns in areas.",
     )
 
 

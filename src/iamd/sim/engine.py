@@ -73,6 +73,8 @@ OSPA_CUTOFF_M = 10_000.0
 """OSPA cut-off c (m), order 1: a missed or false track costs 10 km."""
 FALSE_TRACK = "false track"
 """Identity evidence of a track that follows no object."""
+CIVIL_KILL = "civil aircraft destroyed"
+"""End of the ``detail`` of an ``intercept`` event that destroyed a civil aircraft."""
 
 ProgressFn = Callable[[int, int], None]
 
@@ -138,6 +140,7 @@ def run(
     class_index = np.array([THREAT_CLASSES.index(c) for c in truth.cls], dtype=np.int64)
     is_bm = truth.cls == "ballistic_missile"
     hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
+    civil = truth.cls == ThreatClass.AIRLINER.value
     identity, evidence = truth_identity(truth.cls, truth.has_iff)
     roe = sorted(sc.rules_of_engagement.engage_identities)
     roe_codes = np.array([STANDARD_IDENTITIES.index(r) for r in roe], dtype=np.int8)
@@ -218,7 +221,8 @@ def run(
                 alt_m=alt,
                 value=eng.pk_salvo,
                 detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)"
-                + ("" if j < n else f", {FALSE_TRACK} {track_of_engagement[eng.seq]}"),
+                + ("" if j < n else f", {FALSE_TRACK} {track_of_engagement[eng.seq]}")
+                + (f", {CIVIL_KILL}" if killed and j < n and civil[j] else ""),
             )
         if sensed:
             alive[:] = alive_slots[:n]

@@ -27,8 +27,33 @@ SUMMARY_FIGURES = (
     "interceptors_fired",
     "interceptor_cost_usd",
     "civil_aircraft_engaged",
+    "civil_aircraft_destroyed",
     "assets_hit",
 )
+
+
+THREAT_COLUMNS = (
+    "id",
+    "class",
+    "type",
+    "raid",
+    "launch_time_s",
+    "launch_lat_deg",
+    "launch_lon_deg",
+    "aim_lat_deg",
+    "aim_lon_deg",
+    "aim_asset",
+    "aim_nation",
+    "ground_range_km",
+    "apogee_km",
+    "flight_time_s",
+    "engagements",
+    "fate",
+    "fate_time_s",
+    "destroyed_by",
+    "assets_hit",
+)
+"""Columns of ``threats.csv``."""
 
 
 def asset_hits(
@@ -92,7 +117,7 @@ def threat_table(truth: Truth, events: pd.DataFrame) -> pd.DataFrame:
                 "assets_hit": hits.get(tid, ""),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(THREAT_COLUMNS))  # the columns also without a threat
 
 
 def _figures(
@@ -107,8 +132,15 @@ def _figures(
         "interceptors_fired": int(fired["rounds"].fillna(0).sum()),
         "interceptor_cost_usd": round(float(fired["cost_usd"].fillna(0).sum()), 2),
         "civil_aircraft_engaged": int(fired["threat"].isin(civil_ids).sum()),
+        "civil_aircraft_destroyed": _civil_destroyed(fired, civil_ids),
         "assets_hit": int(hits["detail"].nunique()),
     }
+
+
+def _civil_destroyed(eng: pd.DataFrame, civil_ids: set[str]) -> int:
+    """Civil aircraft killed by an engagement of ``eng`` (each counted once)."""
+    kills = eng[(eng["result"] == "kill") & eng["threat"].isin(civil_ids)]
+    return int(kills["threat"].nunique())
 
 
 def summarize(
@@ -159,7 +191,9 @@ def summarize(
         by_nation[nation] = {
             "interceptors_fired": int(e["rounds"].fillna(0).sum()),
             "interceptor_cost_usd": round(float(e["cost_usd"].fillna(0).sum()), 2),
-            "threats_destroyed": int((e["result"] == "kill").sum()),
+            "threats_destroyed": int(((e["result"] == "kill") & ~e["threat"].isin(civil)).sum()),
+            "civil_aircraft_engaged": int(e["threat"].isin(civil).sum()),
+            "civil_aircraft_destroyed": _civil_destroyed(e, civil),
             "engagements_for_other_nations": int(
                 ((e["aim_nation"] != nation) & (e["aim_nation"] != "")).sum()
             ),
@@ -183,6 +217,23 @@ def summarize(
     out["misidentifications"] = ident["misidentifications"]
     out["identification"] = ident
     return out
+
+
+def civil_safety_line(summary: dict[str, Any]) -> tuple[bool, str]:
+    """The safety property of a run in one line, and whether it holds: no civil aircraft
+    identified hostile (in any picture), engaged or destroyed.
+
+    >>> civil_safety_line({"identification": {"civil_aircraft_identified_hostile": 0},
+    ...                    "civil_aircraft_engaged": 2, "civil_aircraft_destroyed": 1})
+    (False, 'civil aircraft: 0 identified hostile, 2 engaged, 1 destroyed')
+    """
+    ident = summary.get("identification")
+    hostile = ident.get("civil_aircraft_identified_hostile", 0) if isinstance(ident, dict) else 0
+    engaged = summary.get("civil_aircraft_engaged", 0)
+    destroyed = summary.get("civil_aircraft_destroyed", 0)
+    safe = hostile == 0 and engaged == 0 and destroyed == 0
+    line = f"civil aircraft: {hostile} identified hostile, {engaged} engaged, {destroyed} destroyed"
+    return safe, line
 
 
 AIRCRAFT_CLASSES = ("airliner", "fighter")

@@ -149,6 +149,7 @@ class RecordedAirliner:
         nation: owner for the records ('' for none).
         flight_id, callsign: as in the files.
         flight: the replay on the scenario clock, cut to the window [0, duration_s].
+        source: index of its source in ``civil_traffic.recorded``.
     """
 
     id: str
@@ -158,6 +159,7 @@ class RecordedAirliner:
     flight_id: str
     callsign: str
     flight: Flight
+    source: int = 0
 
 
 def read_flight_reports(
@@ -429,6 +431,7 @@ def recorded_traffic(loaded: LoadedScenario, taken: Collection[str] = ()) -> lis
                     flight_id=rf.flight_id,
                     callsign=rf.callsign,
                     flight=flight,
+                    source=k,
                 )
             )
         if found == 0:

@@ -5,9 +5,12 @@ disc, aim points in the aim spread, launch times by spacing and window, all from
 keyed by the raid id); ballistic missiles are aimed and flown together
 (:mod:`iamd.world.ballistic`), cruise missiles and drones follow low waypoint routes
 (:mod:`iamd.world.paths`), airliners fly their airways (:mod:`iamd.world.airliner`),
-fighters orbit their patrol racetracks, and recorded flights replay their ADS-B reports
-(:mod:`iamd.world.recorded`; last, after every other object). Each flight is then sampled on
-the common clock, so that every later stage reads positions as one array ``(N, T, 3)``.
+fighters orbit their patrol racetracks, recorded flights replay their ADS-B reports
+(:mod:`iamd.world.recorded`) and general aviation flies its patterns
+(:mod:`iamd.world.general_aviation`; after every other object). Civil sets switch their
+flights' transponders on or off as the scenario says (:func:`transponder_flags`) and may
+override their RCS. Each flight is then sampled on the common clock, so that every later
+stage reads positions as one array ``(N, T, 3)``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from iamd.geo.wgs84 import R_MEAN_M, ecef_to_lla
 from iamd.rng import stream
 from iamd.scenario.airports import airports
 from iamd.scenario.catalog import ThreatClass, ThreatType
-from iamd.scenario.loader import LoadedScenario
+from iamd.scenario.loader import LoadedScenario, field_error
 from iamd.scenario.schema import Raid
 from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import fly_ballistic
 from iamd.world.base import Flight
+from iamd.world.general_aviation import fly_general_aviation
 from iamd.world.paths import G0_M_S2, cruise_missile_route, drone_route, fly_route, racetrack_orbit
 from iamd.world.recorded import recorded_traffic
 
@@ -41,9 +45,11 @@ class Truth:
     """N objects on a clock of T steps.
 
     Attributes:
-        ids: object ids (``raid-007``, ``LBSF-LGAV-2``, ``patrol-1``, ``rec-AFR123``).
+        ids: object ids (``raid-007``, ``LBSF-LGAV-2``, ``patrol-1``, ``rec-AFR123``,
+            ``gliders_sofia-3``).
         cls, type: (N,) class and catalog type.
-        group: (N,) raid, airway, patrol or recorded file (``recorded NAME``).
+        group: (N,) raid, airway, patrol, recorded file (``recorded NAME``) or
+            general-aviation set (``general_aviation ID``).
         nation: (N,) nation of friendly aircraft, or the owner given for recorded flights
             ('' otherwise).
         aim_asset, aim_nation: (N,) aimed asset name and its nation ('' for aircraft).
@@ -52,9 +58,11 @@ class Truth:
             first report in the scenario window.
         t_start_s, t_end_s: (N,) launch/take-off and impact/landing times (first and last
             report in the window for a recorded flight).
-        rcs_m2, cost_usd, lethal_radius_m: (N,) catalog figures.
-        has_iff, has_transponder: (N,) cooperative identification (a recorded flight has
-            its transponder on and no IFF, whatever its catalog type says).
+        rcs_m2, cost_usd, lethal_radius_m: (N,) catalog figures (the RCS: a civil set's
+            ``rcs_m2`` where it gives one).
+        has_iff, has_transponder: (N,) cooperative identification (the catalog type's; a
+            civil set's ``transponder`` setting where it gives one, which recorded flights
+            do by default: on; recorded and general-aviation flights never answer IFF).
         ground_range_m, apogee_m: (N,) of the whole flight.
         t_grid_s: (T,) clock times.
         pos_ecef_m, vel_ecef_m_s: (N, T, 3) state on the clock (NaN when not flying).
@@ -104,6 +112,34 @@ class _Member:
     flight: Flight
     transponder: bool | None = None  # None: the catalog type's
     iff: bool | None = None
+    rcs_m2: float | None = None  # None: the catalog type's
+
+
+def transponder_flags(
+    setting: str | float | None, ids: list[str], seed: int, default: bool
+) -> BoolArray:
+    """(n,) which flights of a civil set have their transponder on.
+
+    ``on`` and ``off`` switch every flight's transponder on or off and ``None`` leaves the
+    catalog type's ``default``. A fraction f turns on exactly ⌊f·n + ½⌋ of the n flights:
+    those with the smallest uniform draws, one per flight from the stream
+    ``("transponder", id)`` of the run's seed, so that the choice depends on the seed and
+    the flight's own id only (editing another set changes nothing here).
+
+    >>> ids = [f"ga-{i}" for i in range(1, 11)]
+    >>> int(transponder_flags(0.3, ids, 1, True).sum()), transponder_flags("off", ids, 1, True)[:2]
+    (3, array([False, False]))
+    """
+    n = len(ids)
+    if setting is None:
+        return np.full(n, default, dtype=bool)
+    if isinstance(setting, str):
+        return np.full(n, setting == "on", dtype=bool)
+    on = int(np.floor(float(setting) * n + 0.5))
+    draws = np.array([stream(seed, "transponder", i).random() for i in ids], dtype=np.float64)
+    flags = np.zeros(n, dtype=bool)
+    flags[np.lexsort((np.arange(n), draws))[:on]] = True
+    return flags
 
 
 def _disc_points(
@@ -257,13 +293,15 @@ def _fpa_rad(fpa_deg: FloatArray, bm_args: list[Any]) -> FloatArray:
     return out
 
 
-def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
+def _aircraft_members(loaded: LoadedScenario, seed: int, dt_s: float) -> list[_Member]:
     sc, cat = loaded.scenario, loaded.catalog
     members: list[_Member] = []
     ap = airports()
     for w in sc.civil_traffic.airways:
         tt = cat.threats[w.type]
         o, d = ap[w.origin], ap[w.destination]
+        ids = [f"{w.origin}-{w.destination}-{f + 1}" for f in range(w.flights)]
+        on = transponder_flags(w.transponder, ids, seed, tt.has_transponder)
         for f in range(w.flights):
             t0 = w.first_departure_s + f * w.interval_s
             flight = fly_airliner(
@@ -276,10 +314,9 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
                 tt.speed_m_s,
                 dt_s,
             )
-            fid = f"{w.origin}-{w.destination}-{f + 1}"
             members.append(
                 _Member(
-                    fid,
+                    ids[f],
                     tt,
                     w.type,
                     f"airway {w.origin}-{w.destination}",
@@ -289,6 +326,8 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
                     float("nan"),
                     float("nan"),
                     flight,
+                    transponder=bool(on[f]),
+                    rcs_m2=w.rcs_m2,
                 )
             )
     for p in sc.patrols:
@@ -324,9 +363,18 @@ def _aircraft_members(loaded: LoadedScenario, dt_s: float) -> list[_Member]:
     return members
 
 
-def _recorded_members(loaded: LoadedScenario, taken: list[str]) -> list[_Member]:
-    """Recorded flights replayed: airliners with the transponder (ADS-B) on and no IFF."""
+def _recorded_members(loaded: LoadedScenario, seed: int, taken: list[str]) -> list[_Member]:
+    """Recorded flights replayed: civil aircraft with no IFF and the source's transponder
+    setting (on by default: they were recorded from their ADS-B) and RCS."""
     cat = loaded.catalog
+    sources = loaded.scenario.civil_traffic.recorded
+    flights = recorded_traffic(loaded, taken)
+    on: dict[str, bool] = {}
+    for k, rec in enumerate(sources):
+        ids = [r.id for r in flights if r.source == k]
+        on.update(
+            zip(ids, transponder_flags(rec.transponder, ids, seed, True).tolist(), strict=True)
+        )
     return [
         _Member(
             r.id,
@@ -339,11 +387,80 @@ def _recorded_members(loaded: LoadedScenario, taken: list[str]) -> list[_Member]
             float("nan"),
             float("nan"),
             r.flight,
-            transponder=True,
+            transponder=on[r.id],
             iff=False,
+            rcs_m2=sources[r.source].rcs_m2,
         )
-        for r in recorded_traffic(loaded, taken)
+        for r in flights
     ]
+
+
+def _general_aviation_members(
+    loaded: LoadedScenario, seed: int, dt_s: float, taken: list[str]
+) -> list[_Member]:
+    """General-aviation sets flown (``iamd.world.general_aviation``): civil aircraft with no
+    IFF, the set's transponder setting and RCS. Reference points are drawn in the set's area
+    from the stream ``("general_aviation", ID)`` and each flight's pattern from
+    ``("general_aviation", ID, n)``; a flight without a ``duration_s`` flies one clock step
+    past the end of the scenario (so no landing is logged for it)."""
+    sc, cat = loaded.scenario, loaded.catalog
+    used = set(taken)
+    members: list[_Member] = []
+    for k, ga in enumerate(sc.civil_traffic.general_aviation):
+        tt = cat.threats[ga.type]
+        ids = [f"{ga.id}-{m + 1}" for m in range(ga.count)]
+        for oid in ids:
+            if oid in used:
+                raise field_error(
+                    loaded,
+                    ("civil_traffic", "general_aviation", k, "id"),
+                    f"the set's object id {oid!r} is already that of another object (an "
+                    f"airway or recorded flight); choose another id (got {ga.id!r})",
+                )
+        used.update(ids)
+        a = ga.area
+        lat, lon = _disc_points(
+            stream(seed, "general_aviation", ga.id),
+            a.lat_deg,
+            a.lon_deg,
+            a.radius_km * 1e3,
+            ga.count,
+        )
+        on = transponder_flags(ga.transponder, ids, seed, tt.has_transponder)
+        for m in range(ga.count):
+            t0 = ga.start_s + m * ga.spacing_s
+            duration = ga.duration_s
+            if duration is None:
+                duration = max(sc.duration_s + dt_s - t0, dt_s)
+            flight = fly_general_aviation(
+                stream(seed, "general_aviation", ga.id, m + 1),
+                ga.pattern,
+                float(lat[m]),
+                float(lon[m]),
+                t0_s=t0,
+                duration_s=duration,
+                speed_m_s=ga.speed_m_s,
+                alt_m=ga.alt_m,
+                dt_s=min(dt_s, 1.0),
+            )
+            members.append(
+                _Member(
+                    ids[m],
+                    tt,
+                    ga.type,
+                    f"general_aviation {ga.id}",
+                    "",
+                    "",
+                    "",
+                    float("nan"),
+                    float("nan"),
+                    flight,
+                    transponder=bool(on[m]),
+                    iff=False,
+                    rcs_m2=ga.rcs_m2,
+                )
+            )
+    return members
 
 
 def _sample(flight: Flight, t_grid: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
@@ -360,13 +477,14 @@ def _sample(flight: Flight, t_grid: FloatArray) -> tuple[FloatArray, FloatArray,
 
 
 def build_truth(loaded: LoadedScenario, seed: int) -> Truth:
-    """Expand the scenario's raids, airways, patrols and recorded flights into trajectories
-    on the clock."""
+    """Expand the scenario's raids, airways, patrols, recorded flights and general aviation
+    into trajectories on the clock."""
     sc = loaded.scenario
     dt = sc.time_step_s
     t_grid = np.arange(0.0, sc.duration_s + 0.5 * dt, dt)
-    members = _raid_members(loaded, seed, dt) + _aircraft_members(loaded, dt)
-    members += _recorded_members(loaded, [m.id for m in members])
+    members = _raid_members(loaded, seed, dt) + _aircraft_members(loaded, seed, dt)
+    members += _recorded_members(loaded, seed, [m.id for m in members])
+    members += _general_aviation_members(loaded, seed, dt, [m.id for m in members])
     n, t_n = len(members), len(t_grid)
     pos = np.full((n, t_n, 3), np.nan)
     vel = np.full((n, t_n, 3), np.nan)
@@ -400,7 +518,9 @@ def build_truth(loaded: LoadedScenario, seed: int) -> Truth:
         start_lla=start_lla,
         t_start_s=np.array([m.flight.t_start_s for m in members], dtype=np.float64),
         t_end_s=np.array([m.flight.t_end_s for m in members], dtype=np.float64),
-        rcs_m2=np.array([m.kind.rcs_m2 for m in members], dtype=np.float64),
+        rcs_m2=np.array(
+            [m.kind.rcs_m2 if m.rcs_m2 is None else m.rcs_m2 for m in members], dtype=np.float64
+        ),
         cost_usd=np.array([m.kind.cost_usd for m in members], dtype=np.float64),
         lethal_radius_m=np.array([m.kind.lethal_radius_m for m in members], dtype=np.float64),
         has_iff=np.array([m.kind.has_iff if m.iff is None else m.iff for m in members], dtype=bool),
