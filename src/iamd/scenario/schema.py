@@ -476,6 +476,121 @@ class Tracking(_Model):
     )
 
 
+class LaunchArea(_Model):
+    """A declared launch area (land or sea): a polygon or a disc. A track first detected inside
+    it below ``ceiling_m`` was launched there (aircraft transiting high above it were not)."""
+
+    name: Ident
+    polygon: list[Waypoint] | None = Field(
+        default=None, min_length=3, description="Corners (at least 3), in order."
+    )
+    lat_deg: Latitude | None = None
+    lon_deg: Longitude | None = None
+    radius_km: float | None = Field(default=None, gt=0, le=2000)
+    ceiling_m: float = Field(
+        default=3000.0,
+        gt=0,
+        le=100_000,
+        description="First detections above this height do not count as launched here (m).",
+    )
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> LaunchArea:
+        disc = (self.lat_deg, self.lon_deg, self.radius_km)
+        has_disc = any(v is not None for v in disc)
+        if self.polygon is None and not has_disc:
+            raise ValueError("give either `polygon` or `lat_deg`, `lon_deg` and `radius_km`")
+        if self.polygon is not None and has_disc:
+            raise ValueError("give either `polygon` or a disc, not both")
+        if has_disc and any(v is None for v in disc):
+            raise ValueError("a disc needs `lat_deg`, `lon_deg` and `radius_km`")
+        return self
+
+
+class ProtectedZone(_Model):
+    """A prohibited zone where civil flight is banned (around a nuclear plant, an air base):
+    a disc around a defended asset or a point, between ``floor_m`` and ``ceiling_m``."""
+
+    name: Ident
+    asset: Ident | None = Field(default=None, description="Centre on this defended asset.")
+    lat_deg: Latitude | None = None
+    lon_deg: Longitude | None = None
+    radius_km: float = Field(gt=0, le=200)
+    floor_m: float = Field(default=-500.0, ge=-500, le=100_000)
+    ceiling_m: float = Field(default=3000.0, gt=-500, le=100_000)
+
+    @model_validator(mode="after")
+    def _centre(self) -> ProtectedZone:
+        has_point = self.lat_deg is not None or self.lon_deg is not None
+        if (self.asset is None) == (not has_point):
+            if self.asset is None:
+                raise ValueError("give either `asset` or both `lat_deg` and `lon_deg`")
+            raise ValueError("give either `asset` or a point, not both")
+        if has_point and (self.lat_deg is None or self.lon_deg is None):
+            raise ValueError("a point needs both `lat_deg` and `lon_deg`")
+        if self.ceiling_m <= self.floor_m:
+            raise ValueError(
+                f"ceiling_m must be above floor_m (got {self.floor_m:g}..{self.ceiling_m:g})"
+            )
+        return self
+
+
+class Corridor(_Model):
+    """A safe-passage corridor for friendly aircraft: a route with a half-width and a height
+    band. A silent track inside it is not declared hostile on origin or kinematics."""
+
+    name: Ident
+    points: list[Waypoint] = Field(min_length=2)
+    half_width_km: float = Field(gt=0, le=100)
+    floor_m: float = Field(default=-500.0, ge=-500, le=100_000)
+    ceiling_m: float = Field(default=20_000.0, gt=-500, le=100_000)
+
+    @model_validator(mode="after")
+    def _band(self) -> Corridor:
+        if self.ceiling_m <= self.floor_m:
+            raise ValueError(
+                f"ceiling_m must be above floor_m (got {self.floor_m:g}..{self.ceiling_m:g})"
+            )
+        return self
+
+
+class Declaration(_Model):
+    """A declaration by the identification authority (after a visual identification, say):
+    from ``time_s`` on, the tracks inside the disc have this identity."""
+
+    time_s: float = Field(ge=0, description="Time of the declaration (s after epoch).")
+    lat_deg: Latitude
+    lon_deg: Longitude
+    radius_km: float = Field(gt=0, le=100)
+    identity: Literal["hostile", "neutral", "friend"]
+    duration_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="Tracks entering the disc this long after `time_s` are covered too (s).",
+    )
+
+
+class AirspaceControl(_Model):
+    """Airspace control measures and identification criteria: who is hostile, where threats
+    are launched, where civil flight is banned, where friendly aircraft pass safely."""
+
+    friendly_nations: list[NationCode] | None = Field(
+        default=None,
+        description="National airspace of these nations is friendly (default: the nations "
+        "declared under `nations`).",
+    )
+    hostile_nations: list[NationCode] = Field(
+        default_factory=list,
+        description="A track first detected over these nations' territory comes from a "
+        "hostile origin.",
+    )
+    launch_areas: list[LaunchArea] = Field(default_factory=list)
+    protected_zones: list[ProtectedZone] = Field(default_factory=list)
+    corridors: list[Corridor] = Field(default_factory=list)
+    declarations: list[Declaration] = Field(default_factory=list)
+
+
 class Theatre(_Model):
     """The map: its name, bounding box and the countries drawn on it."""
 
@@ -520,6 +635,7 @@ class Scenario(_Model):
     patrols: list[Patrol] = Field(default_factory=list)
     civil_traffic: CivilTraffic = Field(default_factory=CivilTraffic)
     rules_of_engagement: RulesOfEngagement = Field(default_factory=RulesOfEngagement)
+    airspace: AirspaceControl = Field(default_factory=AirspaceControl)
     catalog_overrides: dict[
         Literal["sensors", "effectors", "threats"], dict[str, dict[str, Any]]
     ] = Field(default_factory=dict, description="Replace catalog fields: section.type.field.")

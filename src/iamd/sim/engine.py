@@ -44,6 +44,7 @@ from iamd.engage.threat import (
     threatened_nation,
 )
 from iamd.geo.wgs84 import ecef_to_lla
+from iamd.identify.airspace import Airspace
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
@@ -129,7 +130,7 @@ def run(
         if sensed
         else None
     )
-    identifier = TrackIdentifier() if sensed else None
+    identifier = TrackIdentifier(airspace=Airspace.from_scenario(sc)) if sensed else None
     # Engagement slots: the objects, and with a sensed picture one more for false tracks.
     slots = n + 1 if sensed else n
     state = EngagementState(units=units, n=slots)
