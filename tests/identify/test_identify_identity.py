@@ -83,9 +83,11 @@ def one(
     airspace: Airspace = AIRSPACE,
     rules: IdentityRules = R,
     rep_err: float = np.nan,
+    span: float = 38.0,
 ) -> Judgement:
     """The judgement of one track with the given kinematics and context."""
     f = features_from_columns(
+        span_s=np.array([span]),
         speed_m_s=np.array([speed]),
         alt_m=np.array([alt]),
         lift_accel_m_s2=np.array([lift]),
@@ -115,7 +117,7 @@ def one(
     )
 
 
-def shown(ev: Judgement, steps: int = 6, dt: float = 2.0, rules: IdentityRules = R) -> int:
+def shown(ev: Judgement, steps: int = 12, dt: float = 2.0, rules: IdentityRules = R) -> int:
     """The identity shown after ``steps`` identical updates ``dt`` apart."""
     mem = IdentityMemory.new(1)
     for k in range(steps):
@@ -150,6 +152,15 @@ def test_h3_fast_and_very_low_at_both_boundaries() -> None:
     assert one(CRUISE, speed=v + 1.0, alt=h + 1.0).criterion[0] == 0
 
 
+def test_kinematic_criteria_need_a_long_enough_window() -> None:
+    s = R.kinematic_span_s
+    assert one(CRUISE, speed=450.0, alt=9000.0, span=s).criterion[0] == 3
+    assert one(CRUISE, speed=450.0, alt=9000.0, span=s - 0.1).criterion[0] == 0
+    bal = dict(speed=2500.0, alt=60e3, lift=0.5, origin_alt=40e3)
+    assert one(BALLISTIC, span=s, **bal).criterion[0] == 2
+    assert one(BALLISTIC, span=s - 0.1, **bal).criterion[0] == 0
+
+
 def test_h3_needs_a_cue_that_does_not_call_it_civil() -> None:
     assert one(CIVIL, speed=450.0, alt=9000.0).criterion[0] == 0
     # out of the cue's support, the kinematics alone decide
@@ -159,7 +170,7 @@ def test_h3_needs_a_cue_that_does_not_call_it_civil() -> None:
 def test_h3_with_a_loose_track_needs_the_speed_with_margin() -> None:
     # a young, distant track's speed estimate is loose: 430 m/s +- 50 m/s is not > 400
     f = features_from_columns(speed_m_s=np.array([430.0]), alt_m=np.array([9000.0]),
-                              lift_accel_m_s2=np.array([9.8]))  # fmt: skip
+                              lift_accel_m_s2=np.array([9.8]), span_s=np.array([38.0]))  # fmt: skip
     pos = ecef(43.0, 25.0, 9000.0)
     vel = velocity(43.0, 25.0, 430.0, 0.0)
     cov = np.zeros((1, 6, 6))
@@ -351,24 +362,21 @@ def test_maturity_boundaries() -> None:
 
 def test_hostile_needs_the_criterion_sustained() -> None:
     ev = one(CRUISE, speed=450.0, alt=9000.0)
-    mem = IdentityMemory.new(1)
-    codes = []
-    for k in range(5):
-        mem.step([0], 2.0 * k, ev)
-        codes.append(int(mem.code[0]))
-    # updates at 0, 2, 4 s: the third holds the criterion 3 times over 4 s
-    assert codes[:2] == [SUSPECT, SUSPECT]
-    assert codes[2] == HOSTILE
-    slower = replace(R, sustain_s=4.1)
-    mem = IdentityMemory.new(1)
-    for k in range(3):
-        mem.step([0], 2.0 * k, ev, slower)
-    assert mem.code[0] == SUSPECT
-    more = replace(R, sustain_updates=4)
-    mem = IdentityMemory.new(1)
-    for k in range(3):
-        mem.step([0], 2.0 * k, ev, more)
-    assert mem.code[0] == SUSPECT
+
+    def codes(rules: IdentityRules, n: int, dt: float) -> list[int]:
+        mem = IdentityMemory.new(1)
+        out = []
+        for k in range(n):
+            mem.step([0], dt * k, ev, rules)
+            out.append(int(mem.code[0]))
+        return out
+
+    # updates at 0, 5, 10 s: the third holds the criterion 3 times over 10 s
+    assert codes(R, 3, 5.0) == [SUSPECT, SUSPECT, HOSTILE]
+    assert codes(replace(R, sustain_s=10.1), 3, 5.0)[-1] == SUSPECT
+    assert codes(replace(R, sustain_updates=4), 3, 5.0)[-1] == SUSPECT
+    # at 2 s updates, 10 s is six updates
+    assert codes(R, 6, 2.0) == [SUSPECT] * 5 + [HOSTILE]
 
 
 def test_an_interrupted_criterion_starts_over() -> None:
@@ -426,7 +434,7 @@ def test_a_hostile_track_is_demoted_only_by_a_sustained_reply() -> None:
     reply = one(CIVIL, speed=230.0, alt=9000.0, squawk=True)
     mem = IdentityMemory.new(1)
     t = 0.0
-    for _ in range(4):
+    for _ in range(6):
         mem.step([0], t, hostile)
         t += 2.0
     assert mem.code[0] == HOSTILE
@@ -447,11 +455,12 @@ def test_memory_is_vectorised_and_rows_are_independent() -> None:
         lift_accel_m_s2=np.full(3, 9.8),
         squawk=np.array([0.0, 0.0, 1.0]),
         origin_country=np.array(["", "BGR", ""]),
+        span_s=np.full(3, 38.0),
     )
     p = np.vstack([CRUISE, DRONE, CIVIL])
     ev = judge(f, p, airspace=AIRSPACE)
     mem = IdentityMemory.new(5)
-    for k in range(5):
+    for k in range(6):
         mem.step([4, 0, 2], 2.0 * k, ev)
     assert identity_names(mem.code).tolist() == [
         "unknown", "pending", "neutral", "pending", "hostile"]  # fmt: skip

@@ -122,6 +122,8 @@ class IdentityRules:
         demote_updates, demote_s: a less severe candidate must hold this long to be shown.
         suspect_p: the hostile classes together need this cue probability for S3.
         civil_p: the civil class needs this cue probability for N2.
+        kinematic_span_s: the kinematic criteria (H2, H3) read a window spanning at least
+            this long (s).
         ballistic_min_speed_m_s, ballistic_max_lift_m_s2: the free-fall signature (H2).
         beyond_cover_alt_m: a track first seen above this height was launched beyond the
             radars' cover (H2).
@@ -147,13 +149,14 @@ class IdentityRules:
     min_updates: int = 4
     min_age_s: float = 10.0
     sustain_updates: int = 3
-    sustain_s: float = 4.0
+    sustain_s: float = 10.0
     promote_updates: int = 2
     promote_s: float = 4.0
     demote_updates: int = 5
     demote_s: float = 60.0
     suspect_p: float = 0.5
     civil_p: float = 0.9
+    kinematic_span_s: float = 15.0
     ballistic_min_speed_m_s: float = 600.0
     ballistic_max_lift_m_s2: float = 4.0
     beyond_cover_alt_m: float = 30e3
@@ -257,8 +260,9 @@ def judge(
         first_pos_ecef_m: (n, 3) position at first detection (default: no launch areas).
         updates: (n,) updates so far (default: mature by count).
         t_s: time of the update(s), for declarations (s).
-        covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). With
-            it the kinematic criteria hold only with margin: the current speed less
+        covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). The
+            speed criteria need both the window's mean speed and the current speed (of
+            ``vel_ecef_m_s``) above their limits; with a covariance they hold only with margin: the current speed less
             ``confidence_z`` standard deviations must exceed a speed limit, the height plus
             ``confidence_z`` standard deviations must be below a height limit, and a
             transponder's altitude may differ from the track's by ``confidence_z``
@@ -278,11 +282,12 @@ def judge(
     sigma_speed = np.zeros(n)
     sigma_h = np.zeros(n)
     speed_now = np.full(n, np.inf)
+    if vel_ecef_m_s is not None and n:
+        speed_now = np.linalg.norm(np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3), axis=1)
     if covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and n:
         cv = np.asarray(covar, dtype=np.float64).reshape(n, 6, 6)
         pos_c = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
         vel_c = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)
-        speed_now = np.linalg.norm(vel_c, axis=1)
         v_hat = vel_c / np.where(speed_now > 1e-9, speed_now, 1.0)[:, None]
         up = pos_c / np.linalg.norm(pos_c, axis=1, keepdims=True)  # geocentric up (≈ 0.2°)
         var_s = np.einsum("ni,nij,nj->n", v_hat, cv[:, 3:, 3:], v_hat)
@@ -308,7 +313,10 @@ def judge(
         fast = (sure > r.civil_max_speed_m_s) | (
             (sure > r.civil_low_max_speed_m_s) & (high_sure < r.civil_low_alt_m)
         )
-    fast = np.asarray(fast & np.isfinite(speed))
+    # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
+    # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
+    long_enough = features.span_s >= r.kinematic_span_s
+    fast = np.asarray(fast & np.isfinite(speed) & long_enough)
     envelope = fast & (p_civil < 0.5)
     with np.errstate(invalid="ignore"):
         ballistic = np.asarray(
@@ -318,6 +326,7 @@ def judge(
                 max_lift_m_s2=r.ballistic_max_lift_m_s2,
             )
             & (sure >= r.ballistic_min_speed_m_s)
+            & long_enough
         )
     place = np.full(n, "", dtype="<U64")
     ttg = np.full(n, np.inf)
