@@ -10,6 +10,7 @@ import pytest
 
 from iamd.errors import DataFileError
 from iamd.geo.wgs84 import ecef_to_lla
+from iamd.identify.classifier import CLASSES
 from iamd.identify.tool import OUTPUT_COLUMNS, identify_command, read_tracks
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.world.paths import fly_waypoints
@@ -18,7 +19,8 @@ from iamd.world.paths import fly_waypoints
 def track_rows(track_id: str, flight_args: tuple, every_s: int, **extra: object) -> pd.DataFrame:
     f = fly_waypoints(*flight_args)
     idx = np.arange(0, min(len(f.t_s), 120), every_s)
-    lat, lon, h = ecef_to_lla(f.pos_ecef_m[idx])
+    noise = np.random.default_rng(len(track_id)).normal(0.0, 10.0, (len(idx), 3))  # reports
+    lat, lon, h = ecef_to_lla(f.pos_ecef_m[idx] + noise)
     df = pd.DataFrame(
         {
             "t_s": f.t_s[idx],
@@ -56,13 +58,14 @@ def tracks() -> pd.DataFrame:
 
 def test_identify_csv_one_row_per_update(tracks: pd.DataFrame, tmp_path: Path) -> None:
     src, out = tmp_path / "tracks.csv", tmp_path / "ids.csv"
-    tracks.sample(frac=1.0, random_state=0).to_csv(src, index=False)  # any row order
+    # the tracks' rows interleave in any order; each track's own rows come in time order
+    tracks.sort_values(["t_s", "track_id"], ascending=[True, False]).to_csv(src, index=False)
     assert identify_command(src, out) == 0
     ids = pd.read_csv(out, dtype={"track_id": str}, keep_default_na=False)
     assert list(ids.columns) == list(OUTPUT_COLUMNS)
     assert len(ids) == len(tracks)
     assert set(ids["identity"]) <= set(STANDARD_IDENTITIES)
-    p = ids[[c for c in ids.columns if c.startswith("p_")]].astype(float).to_numpy()
+    p = pd.read_csv(out, usecols=[f"p_{c}" for c in CLASSES]).to_numpy()
     assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
     last = ids.groupby("track_id").tail(1).set_index("track_id")
     assert last.loc["A1", "class"] == "airliner"
@@ -85,8 +88,10 @@ def test_the_scenario_gives_the_origin_evidence(tracks: pd.DataFrame, tmp_path: 
     ids = pd.read_csv(out, dtype={"track_id": str}, keep_default_na=False)
     drone = ids[ids.track_id == "D7"]
     assert drone["identity"].iloc[-1] == "hostile"
-    assert drone["evidence"].iloc[-1].startswith(
-        "H4 hostile: origin western_black_sea -> constanta_port closing"
+    assert (
+        drone["evidence"]
+        .iloc[-1]
+        .startswith("H4 hostile: origin western_black_sea -> constanta_port closing")
     )
     t_hostile = drone.loc[drone.identity == "hostile", "t_s"].iloc[0] - drone["t_s"].iloc[0]
     assert t_hostile <= 16.0  # mature at 10 s, then sustained over 4 s (2 s updates)
