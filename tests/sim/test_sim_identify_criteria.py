@@ -98,3 +98,24 @@ def test_drones_launched_inside_friendly_territory_become_hostile_in_the_protect
     before = ids[~ids["detail"].str.startswith("hostile")]
     # before the zone they are at most suspect: never engaged
     assert before["detail"].str.split(" ").str[0].isin(["unknown", "suspect"]).all()
+
+
+def test_silent_general_aviation_over_friendly_land_stays_below_hostile(
+    full_run: Callable[[str], RunResult],
+) -> None:
+    # light aircraft taking off from Bulgarian, Romanian and Greek fields, gliders,
+    # helicopters: the silent ones are unknown (or suspect near a zone), never hostile
+    res = full_run("integrated")
+    t = res.truth
+    ga = [i for i, ty in enumerate(t.type) if ty in ("light_aircraft", "glider", "helicopter")]
+    silent = {t.ids[i] for i in ga if not t.has_transponder[i]}
+    ev = res.events
+    ids = ev[(ev["kind"] == "identity") & ev["entity"].isin(silent)]
+    assert ids["entity"].nunique() >= 5
+    words = ids["detail"].str.split(" ").str[0]
+    assert set(words) <= {"unknown", "suspect", "neutral"}
+    assert (words == "unknown").mean() > 0.5
+    fired = ev[(ev["kind"] == "fire") & ev["entity"].isin({t.ids[i] for i in ga})]
+    assert fired.empty
+    assert res.summary["civil_aircraft_engaged"] == 0
+    assert res.summary["civil_aircraft_destroyed"] == 0
