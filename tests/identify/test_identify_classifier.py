@@ -14,19 +14,23 @@ from hypothesis import strategies as st
 from iamd.errors import DataFileError
 from iamd.identify.classifier import (
     CLASSES,
+    FORMAT_VERSION,
     GRID_LIST,
     MODEL_JSON,
     MODEL_NPZ,
+    SUPPORT_QUANTILE,
     bin_grid,
     classify,
     feature_bins,
+    feature_support,
     grid_bins,
     load_model,
+    out_of_support,
     raw_scores,
     save_model,
+    support_violations,
 )
 from iamd.identify.features import FEATURE_NAMES, compute_features, features_from_columns
-from iamd.identify.identity import identity_from_features, identity_names
 from iamd.identify.training import (
     HUB_FEATURES,
     history_windows,
@@ -54,7 +58,11 @@ def test_shipped_model_loads_with_its_metadata() -> None:
     assert meta["classes"] == list(CLASSES)
     assert {"seed", "versions", "training_set_sha256", "test_metrics", "n_tracks"} <= set(meta)
     assert {"numpy", "scikit-learn", "iamd", "python"} <= set(meta["versions"])
-    assert meta["test_metrics"]["accuracy"] > 0.97
+    # light civil aircraft and drones overlap on purpose (speeds, heights, RCS): the cue is
+    # uncertain there, sure about missiles
+    assert meta["test_metrics"]["accuracy"] > 0.85
+    recall = meta["test_metrics"]["recall"]
+    assert recall["cruise_missile"] > 0.98 and recall["ballistic_missile"] > 0.98
     assert meta["interaction_hubs"] == list(HUB_FEATURES)
     base = resources.files("iamd.identify") / "model"
     assert (base / MODEL_NPZ).is_file() and (base / MODEL_JSON).is_file()
@@ -120,9 +128,8 @@ def test_shipped_model_was_trained_on_todays_simulation() -> None:
     assert np.allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 
-def test_shipped_model_classifies_obvious_cases() -> None:
-    nan = np.nan
-    f = features_from_columns(
+def _obvious_cases(**extra: np.ndarray) -> object:
+    return features_from_columns(
         speed_m_s=np.array([235.0, 3100.0, 45.0, 240.0, 280.0]),
         speed_std_m_s=np.array([1.0, 30.0, 1.0, 1.0, 15.0]),
         alt_m=np.array([11_000.0, 150e3, 400.0, 50.0, 6000.0]),
@@ -131,26 +138,79 @@ def test_shipped_model_classifies_obvious_cases() -> None:
         turn_rate_rad_s=np.array([0.0, 0.0, 0.0, 0.0, 0.12]),
         ballistic_residual_m_s2=np.array([9.8, 0.2, 9.8, 9.8, 30.0]),
         lift_accel_m_s2=np.array([9.8, 0.2, 9.8, 9.8, 30.0]),
-        rcs_dbsm=np.array([15.0, -12.0, -6.0, -8.0, 4.0]),
+        rcs_dbsm=np.array([15.0, -12.0, -12.0, -8.0, 4.0]),
         rcs_looks=np.full(5, 12.0),
-        airway_dist_m=np.array([1e3, 100e3, 60e3, 40e3, 80e3]),
-        fl_dev_m=np.array([0.0, 50.0, 70.0, 50.0, 90.0]),
-        squawk=np.array([1.0, 0.0, 0.0, 0.0, 0.0]),
-        iff=np.array([0.0, 0.0, 0.0, 0.0, 1.0]),
-        alt_report_err_m=np.array([40.0, nan, nan, nan, nan]),
-        origin_airport_dist_m=np.array([150e3, 300e3, 200e3, 150e3, 200e3]),
         origin_alt_m=np.array([11_000.0, 200e3, 400.0, 50.0, 6000.0]),
         span_s=np.full(5, 38.0),
+        **extra,
     )
-    p = classify(f)
+
+
+def test_shipped_model_classifies_obvious_cases() -> None:
+    p = classify(_obvious_cases())
     assert p.shape == (5, 5)
     assert np.allclose(p.sum(axis=1), 1.0)
     expected = ["airliner", "ballistic_missile", "drone", "cruise_missile", "fighter"]
     assert [CLASSES[i] for i in p.argmax(axis=1)] == expected
-    codes, _ = identity_from_features(p, f)
-    names = identity_names(codes).tolist()
-    assert names[0] == "neutral" and names[4] == "friend"
-    assert names[1] == names[2] == names[3] == "hostile"
+
+
+def test_replies_and_the_map_do_not_move_the_cue() -> None:
+    """Transponder and IFF replies, the reported altitude, flight levels, airways and airports
+    are the rules' evidence: the classifier does not read them."""
+    assert not {"squawk", "iff", "alt_report_err_m", "fl_dev_m", "airway_dist_m",
+                "origin_airport_dist_m"} & set(load_model().feature_names)  # fmt: skip
+    silent_far = _obvious_cases(
+        squawk=np.zeros(5), iff=np.zeros(5), airway_dist_m=np.full(5, 100e3),
+        origin_airport_dist_m=np.full(5, 300e3), fl_dev_m=np.full(5, 150.0),
+    )  # fmt: skip
+    squawking_near = _obvious_cases(
+        squawk=np.ones(5), iff=np.ones(5), airway_dist_m=np.zeros(5),
+        origin_airport_dist_m=np.zeros(5), alt_report_err_m=np.full(5, 10.0),
+        fl_dev_m=np.zeros(5),
+    )  # fmt: skip
+    assert np.array_equal(classify(silent_far), classify(squawking_near))
+
+
+def test_the_shipped_model_stores_its_training_support() -> None:
+    m = load_model()
+    s = m.support
+    assert s.quantile == SUPPORT_QUANTILE and FORMAT_VERSION == 2
+    assert s.lo.shape == s.hi.shape == s.min.shape == s.max.shape == (len(FEATURE_NAMES),)
+    assert np.all(s.min <= s.lo) and np.all(s.lo < s.hi) and np.all(s.hi <= s.max)
+    i = FEATURE_NAMES.index
+    assert s.min[i("speed_m_s")] < 30.0 and s.max[i("speed_m_s")] > 3000.0
+    assert 0.0 < m.metadata["support"]["test_out_of_support"] < 0.05
+
+
+def test_out_of_support_flags_finite_values_outside_the_training_range() -> None:
+    m = load_model()
+    lo, hi = m.support.lo, m.support.hi
+    mid = 0.5 * (lo + hi)
+    x = np.tile(mid, (6, 1))
+    j = FEATURE_NAMES.index("speed_m_s")
+    x[1, j] = np.nextafter(lo[j], -np.inf)  # just below
+    x[2, j] = hi[j]  # on the bound: inside
+    x[3, j] = np.nan  # missing: never counts
+    x[4, FEATURE_NAMES.index("rcs_dbsm")] = np.inf
+    x[5, j] = np.nextafter(hi[j], np.inf)  # just above
+    assert out_of_support(x, m).tolist() == [False, True, False, False, True, True]
+    v = support_violations(x, m)
+    assert v.shape == (6, len(FEATURE_NAMES)) and v[1, j] and v.sum() == 3
+    # a Features object reads the model's fields by name
+    f = features_from_columns(**{n: x[:, k] for k, n in enumerate(FEATURE_NAMES)})
+    assert np.array_equal(out_of_support(f), out_of_support(x, m))
+    with pytest.raises(ValueError, match=r"features must be \(n, 12\)"):
+        out_of_support(np.zeros((2, 3)), m)
+
+
+def test_feature_support_is_the_quantile_range_and_the_extremes() -> None:
+    x = np.column_stack([np.arange(1001.0), np.full(1001, np.nan)])
+    x[0, 0] = np.inf  # non-finite values are ignored
+    s = feature_support(x, 0.01)
+    # 1, ..., 1000: the 1 % and 99 % quantiles interpolate at 1 + 0.01 · 999 and 1 + 0.99 · 999
+    assert s.lo[0] == pytest.approx(10.99) and s.hi[0] == pytest.approx(990.01)
+    assert (s.min[0], s.max[0]) == (1.0, 1000.0)
+    assert np.isnan([s.lo[1], s.hi[1], s.min[1], s.max[1]]).all()  # no bound: never outside
 
 
 def test_shipped_model_on_simulated_tracks() -> None:
@@ -203,7 +263,29 @@ def test_save_load_round_trip(small_model: object, tmp_path: Path) -> None:
     loaded = load_model(str(tmp_path))
     x = small_model.test.x  # type: ignore[attr-defined]
     assert np.array_equal(classify(x, loaded), classify(x, model))
+    for name in ("lo", "hi", "min", "max"):
+        assert np.array_equal(getattr(loaded.support, name), getattr(model.support, name))
+    assert np.array_equal(out_of_support(x, loaded), out_of_support(x, model))
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_model_support_is_that_of_the_training_windows(small_model: object) -> None:
+    tm = small_model
+    s = tm.model.support  # type: ignore[attr-defined]
+    assert np.all(s.min <= s.lo) and np.all(s.hi <= s.max)
+    x = tm.test.x  # type: ignore[attr-defined]
+    share = float(np.mean(out_of_support(x, tm.model)))  # type: ignore[attr-defined]
+    assert share == tm.metadata["support"]["test_out_of_support"]  # type: ignore[attr-defined]
+
+
+def test_a_model_file_without_support_is_refused(small_model: object, tmp_path: Path) -> None:
+    save_model(small_model.model, tmp_path)  # type: ignore[attr-defined]
+    with np.load(tmp_path / MODEL_NPZ, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if not k.startswith("support_")}
+    arrays["format_version"] = np.array(1)
+    np.savez_compressed(tmp_path / MODEL_NPZ, **arrays)
+    with pytest.raises(DataFileError, match=r"format_version must be 2 \(got 1\)"):
+        load_model(str(tmp_path))
 
 
 def test_bad_model_files_raise_data_file_error(tmp_path: Path) -> None:
@@ -216,5 +298,5 @@ def test_bad_model_files_raise_data_file_error(tmp_path: Path) -> None:
 
 
 def test_wrong_feature_count_is_rejected() -> None:
-    with pytest.raises(ValueError, match=r"features must be \(n, 18\)"):
+    with pytest.raises(ValueError, match=r"features must be \(n, 12\)"):
         classify(np.zeros((2, 3)))

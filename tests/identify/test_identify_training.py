@@ -13,11 +13,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from iamd.geo.wgs84 import aer_to_ecef
+from iamd.geo.geodesic import great_circle_distance_m
+from iamd.geo.wgs84 import aer_to_ecef, ecef_to_lla, ecef_vector_to_enu
 from iamd.identify.classifier import CLASSES
+from iamd.identify.features import FEATURE_NAMES
 from iamd.identify.identity import IdentityRules
 from iamd.identify.stage import TrackIdentifier
 from iamd.identify.training import (
+    SQUAWK_PROB,
+    THEATRE_BOX_DEG,
     TruthTracks,
     _imm_track,
     every_window,
@@ -27,10 +31,12 @@ from iamd.identify.training import (
     simulate_truth,
 )
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
+from iamd.scenario.airports import airports
 from iamd.sense.radar import Plots, make_sensor_array, measurement_covariance_ecef
 from iamd.track.manager import CONFIRMED
 from iamd.track.picture import picture_layout
 from iamd.track.sensed import SensedPicture
+from iamd.world.general_aviation import GA_PATTERNS
 
 STEPS = 40
 FRIEND = STANDARD_IDENTITIES.index("friend")
@@ -174,8 +180,9 @@ def test_the_stage_keeps_the_identity_of_a_stale_track(max_stale_s: float) -> No
         assert step.code[0] == FRIEND and len(step.changed) == 0
         assert np.array_equal(step.probabilities[0], before)
         assert step.cls[0] == int(np.argmax(before)) and step.cls[0] < len(CLASSES)
-    else:  # no staleness rule: the extrapolated window is classified again
-        assert step.code[0] != FRIEND and list(step.changed) == [0]
+    else:  # no staleness rule: the extrapolated window is classified and judged again
+        assert step.code[0] != FRIEND
+        assert not np.array_equal(step.probabilities[0], before)
 
 
 GAP = (12, 35)  # no plot and no look in steps 12..34: a 23 s gap, longer than max_stale_s
@@ -212,3 +219,90 @@ def test_after_a_gap_the_stage_waits_for_three_updates() -> None:
             assert step.code[0] == FRIEND, k
         elif k == GAP[1] + 2:
             assert step.code[0] != FRIEND  # the third update after the gap: identified again
+
+
+# --------------------------------------------------------------------------- the training truth
+
+
+@pytest.fixture(scope="module")
+def truth() -> TruthTracks:
+    return simulate_truth(5, 1000, history_s=60)
+
+
+def _first_lla(tt: TruthTracks, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return ecef_to_lla(tt.pos_ecef_m[m, 0])
+
+
+def test_civil_traffic_is_spread_over_the_theatre_not_around_the_airports(
+    truth: TruthTracks,
+) -> None:
+    """The classifier must not learn the built-in airports: civil aircraft start anywhere in
+    the theatre box (uniform points there are > 84 km from every airport 82 % of the time)."""
+    civil = truth.label == CLASSES.index("airliner")
+    lat, lon, _ = _first_lla(truth, civil)
+    la0, la1, lo0, lo1 = THEATRE_BOX_DEG
+    lat_d, lon_d = np.degrees(lat), np.degrees(lon)
+    assert np.all((lat_d > la0 - 3) & (lat_d < la1 + 3) & (lon_d > lo0 - 4) & (lon_d < lo1 + 4))
+    ap = list(airports().values())
+    d = np.min(
+        [
+            great_circle_distance_m(np.radians(a.lat_deg), np.radians(a.lon_deg), lat, lon)
+            for a in ap
+        ],
+        axis=0,
+    )
+    assert np.mean(d > 84e3) > 0.6
+
+
+def test_civil_class_is_mostly_general_aviation_and_aerial_work(truth: TruthTracks) -> None:
+    civil = truth.label == CLASSES.index("airliner")
+    kinds = truth.kind[civil]
+    assert set(GA_PATTERNS) <= set(kinds.tolist())
+    assert {"jet", "overflight", "terminal", "relay", "holding"} <= set(kinds.tolist())
+    assert np.isin(kinds, GA_PATTERNS).mean() > 0.5
+
+
+def test_light_civil_aircraft_and_drones_overlap_in_rcs(truth: TruthTracks) -> None:
+    civil = truth.label == CLASSES.index("airliner")
+    ga = civil & np.isin(truth.kind, GA_PATTERNS)
+    light = ga & np.isin(truth.kind, ["circuit", "cross_country", "thermalling", "hover"])
+    drone = truth.label == CLASSES.index("drone")
+    rcs_light, rcs_ga, rcs_drone = (
+        truth.rcs_m2[light, 0],
+        truth.rcs_m2[ga, 0],
+        truth.rcs_m2[drone, 0],
+    )
+    assert rcs_light.min() >= 0.1 and rcs_light.max() <= 10.0 and rcs_ga.max() <= 30.0
+    assert rcs_drone.min() >= 0.01 and rcs_drone.max() <= 5.0
+    overlap = (rcs_light < 5.0).mean()  # log-uniform 0.1-10 m²: 85 % below 5 m²
+    assert 0.75 < overlap < 0.95 and rcs_drone.max() > rcs_light.min()
+
+
+def test_half_the_civil_aircraft_fly_dark(truth: TruthTracks) -> None:
+    assert SQUAWK_PROB["airliner"] == 0.5
+    civil = truth.label == CLASSES.index("airliner")
+    assert 0.4 < truth.squawk[civil].mean() < 0.6
+    threats = np.isin(truth.label, [2, 3, 4])
+    assert not truth.squawk[threats].any() and not truth.iff[threats].any()
+
+
+def test_drones_fly_30_to_200_m_s_from_50_to_9000_m_with_loiters_and_weaves(
+    truth: TruthTracks,
+) -> None:
+    drone = truth.label == CLASSES.index("drone")
+    lat, lon, h = ecef_to_lla(truth.pos_ecef_m[drone])
+    enu = ecef_vector_to_enu(truth.vel_ecef_m_s[drone], lat, lon)
+    alive = truth.alive[drone]
+    cruise = alive & (np.abs(enu[..., 2]) < 1.0)  # level flight: the cruise speed and height
+    speed = np.hypot(enu[..., 0], enu[..., 1])[cruise]
+    assert speed.min() >= 30.0 - 0.5 and speed.max() <= 200.0 + 0.5
+    assert speed.min() < 40.0 and speed.max() > 150.0
+    assert h[cruise].min() >= 50.0 - 1.0 and h[cruise].max() <= 9000.0 + 1.0
+    assert h[cruise].max() > 6000.0
+    kinds = {k.split("_")[0] for k in truth.kind[drone].tolist()}
+    assert kinds == {"route", "weave", "loiter"}
+
+
+def test_the_dataset_holds_only_the_classifier_inputs() -> None:
+    d = make_dataset(6, 30, windows_per_track=1)
+    assert d.x.shape[1] == len(FEATURE_NAMES) == 12

@@ -32,9 +32,19 @@ L1/L2-resident gathers, bit-for-bit the bins of the binary search (tests check v
 just above and just below every threshold, ±inf, -0.0 and NaN).
 
 The shipped model lives in ``iamd/identify/model/``: ``identify_model.npz`` (leaf boxes,
-thresholds, calibrators: plain arrays, loaded with ``allow_pickle=False``, so loading runs no
-code) and ``identify_model.json`` (seed, versions, training-set hash, class order, accuracy).
-The tables are rebuilt from the leaf boxes at load time with 2-D difference arrays (a few ms).
+thresholds, calibrators and the training support: plain arrays, loaded with
+``allow_pickle=False``, so loading runs no code) and ``identify_model.json`` (seed, versions,
+training-set hash, class order, accuracy). The tables are rebuilt from the leaf boxes at load
+time with 2-D difference arrays (a few ms).
+
+The classifier is a *cue*, not a verdict: it reads only how a track moves and its RCS
+(``FEATURE_NAMES``), never transponder or IFF replies or the map, and its training data puts
+gliders, helicopters, light and aerial-work aircraft among the drones' speeds, heights and RCS.
+Trees are constant outside the range of their training data, so a probability far outside
+it means little: the model keeps, per feature, the range seen in training
+(:class:`FeatureSupport`: the ``SUPPORT_QUANTILE`` and 1 − ``SUPPORT_QUANTILE`` quantiles over
+all classes, and the exact minimum and maximum), and :func:`out_of_support` says which tracks
+leave it.
 
 >>> import numpy as np
 >>> from iamd.identify.features import FEATURE_NAMES
@@ -59,12 +69,16 @@ from iamd.errors import DataFileError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 CLASSES: tuple[str, ...] = ("airliner", "fighter", "drone", "cruise_missile", "ballistic_missile")
 """Class order of every probability array (columns of ``classify``)."""
 MODEL_NPZ = "identify_model.npz"
 MODEL_JSON = "identify_model.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 added the training support (``support_*`` arrays)."""
+SUPPORT_QUANTILE = 0.001
+"""The support of a feature is its [q, 1 − q] quantile range over the training windows."""
 GRID_LIST = 2
 """Thresholds compared exactly per value and feature after the grid lookup (see the module doc)."""
 GRID_MAX_CELLS = 32768
@@ -123,6 +137,24 @@ class BinGrid:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeatureSupport:
+    """The range of each classifier input seen in training; arrays (F,) in feature order.
+
+    Attributes:
+        quantile: q of the quantile range.
+        lo, hi: the q and 1 − q quantiles of the finite training values over all classes
+            (NaN for a feature that was never finite: no bound).
+        min, max: the smallest and largest finite training values.
+    """
+
+    quantile: float
+    lo: FloatArray
+    hi: FloatArray
+    min: FloatArray
+    max: FloatArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IdentifyModel:
     """A trained classifier in table form (built by :func:`load_model` or :func:`from_sklearn`).
 
@@ -142,6 +174,7 @@ class IdentifyModel:
         calibration: ``"sigmoid"`` or ``"isotonic"``.
         sig_a, sig_b: (K,) sigmoid calibration p = 1 / (1 + exp(a s + b)).
         iso_x, iso_y: per class, the isotonic calibration's knots.
+        support: the range of every feature in training (:func:`out_of_support`).
         metadata: the JSON metadata (seed, versions, hashes, accuracy).
     """
 
@@ -163,6 +196,7 @@ class IdentifyModel:
     sig_b: FloatArray
     iso_x: tuple[FloatArray, ...]
     iso_y: tuple[FloatArray, ...]
+    support: FeatureSupport
     metadata: dict[str, Any]
 
 
@@ -176,6 +210,70 @@ def classify(x: Any, model: IdentifyModel | None = None) -> FloatArray:
     """
     mdl = load_model() if model is None else model
     return calibrate(raw_scores(x, mdl), mdl)
+
+
+def out_of_support(features: Any, model: IdentifyModel | None = None) -> BoolArray:
+    """(n,) True where any classifier input of a track is finite and outside the range seen
+    in training (``model.support``: the [q, 1 − q] quantiles, q = ``SUPPORT_QUANTILE``).
+
+    The probabilities of such a track are extrapolations (every tree is constant beyond its
+    outermost threshold): a cue to weigh less, not evidence. Missing (NaN) inputs never count;
+    ±inf counts. About ``model.metadata["support"]["test_out_of_support"]`` of held-out
+    simulated windows (2 %) are outside, by construction of the quantile range.
+
+    Args:
+        features: a :class:`iamd.identify.features.Features` (its ``model.feature_names``
+            fields are read) or an (n, F) matrix in the model's feature order.
+        model: the classifier (default: the shipped model).
+
+    >>> import numpy as np
+    >>> from iamd.identify.features import features_from_columns
+    >>> one = np.ones(3)
+    >>> f = features_from_columns(speed_m_s=np.array([45.0, 45.0, 9000.0]),
+    ...                           alt_m=np.array([400.0, np.nan, 400.0]), origin_alt_m=400 * one,
+    ...                           speed_std_m_s=one, accel_m_s2=0.5 * one,
+    ...                           turn_rate_rad_s=0.01 * one, lift_accel_m_s2=9.8 * one,
+    ...                           ballistic_residual_m_s2=9.8 * one, rcs_dbsm=-5.0 * one,
+    ...                           rcs_looks=10 * one, span_s=38 * one)
+    >>> out_of_support(f).tolist()  # 9 km/s: faster than anything in training
+    [False, False, True]
+    """
+    return np.asarray(support_violations(features, model).any(axis=1))
+
+
+def support_violations(features: Any, model: IdentifyModel | None = None) -> BoolArray:
+    """(n, F) True where a classifier input is finite and outside the training range (the
+    per-feature detail of :func:`out_of_support`, columns in ``model.feature_names`` order)."""
+    mdl = load_model() if model is None else model
+    if hasattr(features, "matrix"):
+        xm = np.stack([np.asarray(getattr(features, f), np.float64)
+                       for f in mdl.feature_names], axis=1)  # fmt: skip
+    else:
+        xm = np.asarray(features, dtype=np.float64)
+    if xm.ndim != 2 or xm.shape[1] != len(mdl.feature_names):
+        raise ValueError(
+            f"out_of_support: features must be (n, {len(mdl.feature_names)}) (got {xm.shape})"
+        )
+    sup = mdl.support
+    with np.errstate(invalid="ignore"):
+        return np.asarray(~np.isnan(xm) & ((xm < sup.lo) | (xm > sup.hi)))
+
+
+def feature_support(x: FloatArray, quantile: float = SUPPORT_QUANTILE) -> FeatureSupport:
+    """The :class:`FeatureSupport` of training inputs x (m, F) (NaN ignored).
+
+    >>> s = feature_support(np.arange(1001.0)[:, None], 0.01)
+    >>> float(s.lo[0]), float(s.hi[0]), float(s.min[0]), float(s.max[0])
+    (10.0, 990.0, 0.0, 1000.0)
+    """
+    xm = np.where(np.isfinite(x), x, np.nan)
+    lo, hi, mn, mx = (np.full(xm.shape[1], np.nan) for _ in range(4))
+    for f in range(xm.shape[1]):
+        col = xm[:, f][~np.isnan(xm[:, f])]
+        if len(col):
+            lo[f], hi[f] = np.quantile(col, [quantile, 1.0 - quantile])
+            mn[f], mx[f] = col.min(), col.max()
+    return FeatureSupport(quantile=float(quantile), lo=lo, hi=hi, min=mn, max=mx)
 
 
 def raw_scores(x: Any, model: IdentifyModel) -> FloatArray:
@@ -361,6 +459,7 @@ def save_model(model: IdentifyModel, out_dir: str | Path) -> tuple[Path, Path]:
         "iso_x": np.concatenate(model.iso_x) if model.iso_x else np.zeros(0),
         "iso_y": np.concatenate(model.iso_y) if model.iso_y else np.zeros(0),
         "iso_counts": np.array([len(a) for a in model.iso_x], dtype=np.int64),
+        **_support_arrays(model.support),
     }
     npz_path = d / MODEL_NPZ
     json_path = d / MODEL_JSON
@@ -375,10 +474,15 @@ def save_model(model: IdentifyModel, out_dir: str | Path) -> tuple[Path, Path]:
 
 
 def from_sklearn(
-    calibrated: Any, feature_names: tuple[str, ...], metadata: dict[str, Any]
+    calibrated: Any,
+    feature_names: tuple[str, ...],
+    metadata: dict[str, Any],
+    *,
+    support: FeatureSupport,
 ) -> IdentifyModel:
     """Table form of a fitted ``CalibratedClassifierCV`` around a frozen, pairwise-constrained
-    ``HistGradientBoostingClassifier`` (one calibrated classifier, classes 0..K-1).
+    ``HistGradientBoostingClassifier`` (one calibrated classifier, classes 0..K-1), with the
+    training support (:func:`feature_support` of the training inputs).
 
     Raises:
         ValueError: a tree path with more than two features, categorical splits, or an
@@ -461,11 +565,22 @@ def from_sklearn(
         "iso_x": np.concatenate(iso_x) if iso_x else np.zeros(0),
         "iso_y": np.concatenate(iso_y) if iso_y else np.zeros(0),
         "iso_counts": np.array([len(a) for a in iso_x], dtype=np.int64),
+        **_support_arrays(support),
     }
     return _from_arrays(arrays, metadata)
 
 
 # --------------------------------------------------------------------------- private helpers
+
+
+def _support_arrays(s: FeatureSupport) -> dict[str, Any]:
+    return {
+        "support_quantile": np.array(s.quantile),
+        "support_lo": s.lo,
+        "support_hi": s.hi,
+        "support_min": s.min,
+        "support_max": s.max,
+    }
 
 
 def _collect_leaves(
@@ -561,6 +676,13 @@ def _from_arrays(a: dict[str, Any], meta: dict[str, Any]) -> IdentifyModel:
         sig_b=np.asarray(a["sig_b"], dtype=np.float64),
         iso_x=iso_x,
         iso_y=iso_y,
+        support=FeatureSupport(
+            quantile=float(a["support_quantile"]),
+            lo=np.asarray(a["support_lo"], dtype=np.float64),
+            hi=np.asarray(a["support_hi"], dtype=np.float64),
+            min=np.asarray(a["support_min"], dtype=np.float64),
+            max=np.asarray(a["support_max"], dtype=np.float64),
+        ),
         metadata=meta,
     )
 

@@ -82,7 +82,15 @@ from iamd.geo.wgs84 import (
     enu_vector_to_ecef,
     lla_to_ecef,
 )
-from iamd.identify.classifier import CLASSES, IdentifyModel, classify, from_sklearn, save_model
+from iamd.identify.classifier import (
+    CLASSES,
+    IdentifyModel,
+    classify,
+    feature_support,
+    from_sklearn,
+    out_of_support,
+    save_model,
+)
 from iamd.identify.features import (
     FEATURE_NAMES,
     WINDOW_SAMPLES,
@@ -94,7 +102,6 @@ from iamd.identify.features import (
 )
 from iamd.identify.identity import IdentityRules
 from iamd.rng import stream
-from iamd.scenario.airports import airports
 from iamd.scenario.catalog import builtin_catalog
 from iamd.sense.radar import (
     INSTRUMENTED_RANGE_FACTOR,
@@ -115,6 +122,7 @@ from iamd.units import FT_M
 from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import BallisticMissileParams, fly_ballistic
 from iamd.world.base import Flight
+from iamd.world.general_aviation import fly_general_aviation
 from iamd.world.paths import (
     G0_M_S2,
     cruise_missile_route,
@@ -146,16 +154,48 @@ RCS_AVERAGE_S = 120
 MISSING_RCS_PROB = 0.1
 """Share of training windows without an RCS estimate (NaN), so that the model copes, and
 (drawn separately) of squawking windows without a reported altitude (Mode 3/A only)."""
-SQUAWK_PROB = {"airliner": 0.7, "fighter": 0.4}
+SQUAWK_PROB = {"airliner": 0.5, "fighter": 0.4}
+"""Probability that a target's transponder is on, per class (threats: never). Civil aircraft
+fly dark half the time: a missing reply proves nothing (the classifier does not see replies)."""
 IFF_PROB = {"fighter": 0.7}
 HUB_FEATURES = ("speed_m_s", "alt_m", "rcs_dbsm")
 """Features that may interact with every other one; no other pair of features interacts.
 
 Speed, height and RCS are what the five classes are defined by; a tree path may pair any
-feature with one of them. This keeps the table model at 48 two-feature tables at most (every pair
-would be 153), which halves scoring time, for the same test accuracy (benchmarks README)."""
+feature with one of them. This keeps the table model at 30 two-feature tables at most (every pair
+would be 66), which halves scoring time, for the same test accuracy (benchmarks README)."""
 THEATRE_BOX_DEG = (34.0, 48.5, 19.0, 40.0)
-"""Latitude and longitude bounds (deg) of the synthetic air-breathing traffic."""
+"""Latitude and longitude bounds (deg) of the synthetic air-breathing traffic: civil aircraft,
+fighters and loitering drones start uniformly anywhere inside it (no built-in airport)."""
+CIVIL_GA_SHARE = {
+    "circuit": 0.09, "cross_country": 0.10, "thermalling": 0.08, "hover": 0.10,
+    "survey": 0.06, "orbit": 0.07, "firefighting": 0.06,
+}  # fmt: skip
+"""Share of the civil tracks per general-aviation pattern (``iamd.world.general_aviation``);
+the rest are airliners (15 %), overflights (10 %), terminal-area traffic (10 %), relay and
+patrol orbits (5 %) and holdings (4 %)."""
+HIGH_SURVEY_PROB = 0.4
+"""Share of the survey flights flown at 90–150 m/s and 4,000–9,000 m (survey turboprops and
+business jets) instead of the pattern's default 50–90 m/s and 500–4,000 m."""
+GA_FLIGHT_S = 1800.0
+"""Length of each general-aviation flight the training segments are cut from (s)."""
+GA_RCS_M2 = {
+    "circuit": (0.1, 10.0), "cross_country": (0.1, 10.0), "thermalling": (0.1, 10.0),
+    "hover": (0.1, 10.0), "survey": (0.5, 20.0), "orbit": (1.0, 30.0),
+    "firefighting": (1.0, 30.0),
+}  # fmt: skip
+"""Log-uniform RCS range (m²) per pattern: light aircraft, gliders (composite: small) and
+light helicopters overlap drones; survey twins, flight-inspection jets and amphibians are
+larger."""
+DRONE_TYPES: dict[str, tuple[float, tuple[float, float], tuple[float, float]]] = {
+    "propeller": (0.55, (30.0, 60.0), (50.0, 5000.0)),
+    "fast": (0.15, (60.0, 120.0), (50.0, 6000.0)),
+    "jet": (0.30, (120.0, 200.0), (300.0, 9000.0)),
+}
+"""Drone types: share, speed range (m/s, uniform) and cruise height range (m, log-uniform).
+Shahed-136-class propeller drones cruise at 150–185 km/h and 60–4,000 m; jet variants
+(Geran-3 / Shahed-238 class) at ~500 km/h and up to ~9 km (``public-parameters.md`` §2.3 and
+press reports); reconnaissance and faster propeller types in between. RCS 0.01–5 m²."""
 
 PARIS_AIRPORTS_DEG: dict[str, tuple[float, float]] = {
     "LFPG": (49.0097, 2.5479), "LFPO": (48.7233, 2.3794), "LFPB": (48.9694, 2.4414),
@@ -486,7 +526,7 @@ def train(
 ) -> TrainedModel:
     """Simulate tracks, train the classifier and calibrate it; the same seed, the same model.
 
-    Flights are split 70 / 15 / 15 % into training, calibration and test sets.
+    Each class's flights are split 70 / 15 / 15 % into training, calibration and test sets.
 
     Args:
         seed: random seed of the simulation and of the boosting.
@@ -506,7 +546,7 @@ def train(
     t0 = time.perf_counter()
     data = dataset if dataset is not None else make_dataset(seed, n_tracks)
     t_sim = time.perf_counter() - t0
-    split = _split_groups(data.group, seed)
+    split = _split_groups(data.group, data.y, seed)
     tr, ca, te = (split == 0), (split == 1), (split == 2)
     hgb = hgb_classifier(
         max_iter=max_iter,
@@ -541,9 +581,15 @@ def train(
         "window": {"samples": WINDOW_SAMPLES, "step_s": WINDOW_STEP_S},
         "seconds": {"simulation": round(t_sim, 1), "fit": round(t_fit, 1)},
     }
-    model = from_sklearn(cal, FEATURE_NAMES, meta)
+    model = from_sklearn(cal, FEATURE_NAMES, meta, support=feature_support(data.x[tr]))
     p = classify(test.x, model)
     meta["test_metrics"] = classification_metrics(test.y, p)
+    meta["support"] = {
+        "note": "per feature, the [q, 1 - q] quantiles of the training windows (arrays "
+        "support_* of the npz): out_of_support() flags a track outside them",
+        "quantile": model.support.quantile,
+        "test_out_of_support": float(np.mean(out_of_support(test.x, model))),
+    }
     probe = make_dataset(seed, PROBE_TRACKS).x[:PROBE_WINDOWS]
     meta["probe"] = {
         "note": "the first windows of make_dataset(seed, n_tracks): today's simulation must "
@@ -565,7 +611,7 @@ def hub_interactions(hubs: tuple[str, ...]) -> list[set[int]]:
     """Interaction constraints of scikit-learn: every {hub, other feature} pair.
 
     >>> len(hub_interactions(HUB_FEATURES))
-    48
+    30
     """
     idx = [FEATURE_NAMES.index(h) for h in hubs]
     pairs: set[tuple[int, int]] = set()
@@ -874,42 +920,57 @@ def _flight_level_m(rng: np.random.Generator, n: int, lo: int = 280, hi: int = 4
 
 
 def _civil(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
-    n_jet = round(0.30 * n)
-    n_over = round(0.15 * n)
-    n_term = round(0.25 * n)
-    n_hold = round(0.05 * n)
-    n_ga = n - n_jet - n_over - n_term - n_hold
+    """Civil aircraft anywhere in the theatre box: airliners (with approach and departure at
+    random fields, not the built-in airports), overflights, terminal manoeuvres, holdings, and
+    general aviation and aerial work (``CIVIL_GA_SHARE``)."""
+    share = {"jet": 0.15, "overflight": 0.10, "terminal": 0.10, "relay": 0.05, **CIVIL_GA_SHARE}
+    share["holding"] = 1.0 - sum(share.values())
+    count = _allocate(n, share)
+    n_ga = {p: count[p] for p in CIVIL_GA_SHARE}
+    n_jet, n_over, n_term, n_relay, n_hold = (
+        count[k] for k in ("jet", "overflight", "terminal", "relay", "holding")
+    )
+    g = group0
+    parts: list[_Segments] = []
+    # airliners between random fields >= 200 km apart, a third of the windows in the climb
+    # after take-off and a third in the approach
     flights: list[Flight] = []
-    kinds: list[str] = []
     rcs: list[float] = []
-    ap = list(airports().values())
-    nf_jet = max(1, n_jet // 2)
-    for _ in range(nf_jet if n_jet else 0):
+    for _ in range(max(1, n_jet // 2) if n_jet else 0):
         while True:
-            a, b = rng.choice(len(ap), 2, replace=False)
-            _, _, d = _GEOD.inv(ap[a].lon_deg, ap[a].lat_deg, ap[b].lon_deg, ap[b].lat_deg)
+            lat, lon = _random_points(rng, 2)
+            _, _, d = _GEOD.inv(lon[0], lat[0], lon[1], lat[1], radians=True)
             if d > 200e3:
                 break
+        elev = rng.uniform(0.0, 600.0, 2)
         flights.append(
             fly_airliner(
-                math.radians(ap[a].lat_deg), math.radians(ap[a].lon_deg),
-                math.radians(ap[b].lat_deg), math.radians(ap[b].lon_deg), 0.0,
+                float(lat[0]), float(lon[0]), float(lat[1]), float(lon[1]), 0.0,
                 cruise_alt_m=float(_flight_level_m(rng, 1)[0]),
                 cruise_speed_m_s=float(rng.uniform(210.0, 250.0)),
                 climb_rate_m_s=float(rng.uniform(7.0, 15.0)),
                 descent_angle_rad=math.radians(float(rng.uniform(2.5, 3.5))),
-                dep_alt_m=ap[a].elevation_m, arr_alt_m=ap[b].elevation_m,
+                dep_alt_m=float(elev[0]), arr_alt_m=float(elev[1]),
             )
         )  # fmt: skip
-        kinds.append("jet")
         rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
-    seg_jet = _segments(
-        rng, flights, kinds, np.array(rcs), group0, history_s, n_jet,
-        end_bias=np.full(len(flights), 0.2), start_bias=np.full(len(flights), 0.2),
-    )  # fmt: skip
-    g = group0 + len(flights)
+    nf = len(flights)
+    parts.append(
+        _segments(
+            rng,
+            flights,
+            ["jet"] * nf,
+            np.array(rcs),
+            g,
+            history_s,
+            n_jet,
+            end_bias=np.full(nf, 0.33),
+            start_bias=np.full(nf, 0.33),
+        )
+    )
+    g += nf
     # overflights on great circles at a flight level, sometimes via a turn point
-    flights, kinds, rcs = [], [], []
+    flights, rcs = [], []
     for _ in range(max(1, n_over // 2) if n_over else 0):
         lat, lon = _random_points(rng, 2)
         alt = float(_flight_level_m(rng, 1)[0])
@@ -921,53 +982,84 @@ def _civil(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Se
         flights.append(
             fly_waypoints(lat, lon, np.full(len(lat), alt), float(rng.uniform(215, 260)), 0.0)
         )
-        kinds.append("overflight")
         rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
-    seg_over = _segments(rng, flights, kinds, np.array(rcs), g, history_s, n_over)
-    g += len(flights)
-    # terminal-area traffic and light aircraft: manoeuvring near airports
-    near = rng.integers(0, len(ap), n_term + n_ga)
-    d0 = rng.uniform(0.0, 80e3, n_term + n_ga)
-    az0 = rng.uniform(0.0, 360.0, n_term + n_ga)
-    lon0, lat0, _ = _GEOD.fwd(
-        np.array([ap[i].lon_deg for i in near]), np.array([ap[i].lat_deg for i in near]), az0, d0
-    )
-    lat0r, lon0r = np.radians(np.asarray(lat0)), np.radians(np.asarray(lon0))
+    nf = len(flights)
+    parts.append(_segments(rng, flights, ["overflight"] * nf, np.array(rcs), g, history_s, n_over))
+    g += nf
+    # terminal-area traffic: climbing, descending and turning at standard rate
+    lat0, lon0 = _random_points(rng, n_term)
     term = _fly_manoeuvres(
-        rng, n_term, history_s, lat0r[:n_term], lon0r[:n_term],
+        rng, n_term, history_s, lat0, lon0,
         speed=(85.0, 190.0), alt=(300.0, 7000.0), climb_max=15.0, max_g=1.16,
         turn_rate_max=0.055, accel_max=0.7, p_turn=0.4, p_climb=0.6,
     )  # fmt: skip
-    seg_term = _segments(
-        rng, term, ["terminal"] * n_term, _loguniform(rng, 10.0, 100.0, n_term), g,
-        history_s, n_term,
-    )  # fmt: skip
-    g += n_term
-    ga = _fly_manoeuvres(
-        rng, n_ga, history_s, lat0r[n_term:], lon0r[n_term:],
-        speed=(25.0, 110.0), alt=(150.0, 3500.0), climb_max=5.0, max_g=1.3,
-        turn_rate_max=0.12, accel_max=0.5, p_turn=0.35, p_climb=0.4,
-    )  # fmt: skip
-    seg_ga = _segments(
-        rng, ga, ["ga"] * n_ga, _loguniform(rng, 1.5, 10.0, n_ga), g, history_s, n_ga
+    parts.append(
+        _segments(
+            rng,
+            term,
+            ["terminal"] * n_term,
+            _loguniform(rng, 10.0, 100.0, n_term),
+            g,
+            history_s,
+            n_term,
+        )
     )
-    g += n_ga
-    flights, kinds, rcs = [], [], []
-    for _ in range(max(1, n_hold // 2) if n_hold else 0):
-        i = int(rng.integers(0, len(ap)))
+    g += n_term
+    # holding patterns
+    flights, rcs = [], []
+    for _ in range(max(1, n_hold // 2) if n_hold > 0 else 0):
+        lat, lon = _random_points(rng, 1)
         flights.append(
             racetrack_orbit(
-                math.radians(ap[i].lat_deg + float(rng.normal(0, 0.2))),
-                math.radians(ap[i].lon_deg + float(rng.normal(0, 0.2))),
+                float(lat[0]), float(lon[0]),
                 float(rng.uniform(1500.0, 6000.0)), float(rng.uniform(100.0, 130.0)),
                 float(rng.uniform(7e3, 15e3)), float(rng.uniform(0, 2 * np.pi)), 0.0,
                 1800.0, bank_angle_rad=math.radians(25.0),
             )
         )  # fmt: skip
-        kinds.append("holding")
         rcs.append(float(_loguniform(rng, 10.0, 100.0, 1)[0]))
-    seg_hold = _segments(rng, flights, kinds, np.array(rcs), g, history_s, n_hold)
-    return _concat_segments([seg_jet, seg_over, seg_term, seg_ga, seg_hold])
+    nf = len(flights)
+    parts.append(_segments(rng, flights, ["holding"] * nf, np.array(rcs), g, history_s, n_hold))
+    g += nf
+    # relay and patrol orbits: television relay, police, border and maritime patrol aircraft
+    # circling for hours, as a loitering drone does
+    flights, rcs = [], []
+    for _ in range(max(1, n_relay // 2) if n_relay else 0):
+        lat, lon = _random_points(rng, 1)
+        flights.append(
+            racetrack_orbit(
+                float(lat[0]), float(lon[0]),
+                float(_loguniform(rng, 1500.0, 8000.0, 1)[0]), float(rng.uniform(55.0, 150.0)),
+                float(rng.uniform(0.0, 20e3)), float(rng.uniform(0, 2 * np.pi)), 0.0,
+                1800.0, bank_angle_rad=math.radians(float(rng.uniform(15.0, 30.0))),
+            )
+        )  # fmt: skip
+        rcs.append(float(_loguniform(rng, 1.0, 30.0, 1)[0]))
+    nf = len(flights)
+    parts.append(_segments(rng, flights, ["relay"] * nf, np.array(rcs), g, history_s, n_relay))
+    g += nf
+    # general aviation and aerial work (iamd.world.general_aviation); a share of the survey
+    # flights are flown high and fast (turboprops and business jets: mapping, lidar)
+    for pattern, n_p in n_ga.items():
+        nf = max(1, n_p // 2) if n_p else 0
+        lat, lon = _random_points(rng, nf)
+        flights = []
+        for i in range(nf):
+            high = pattern == "survey" and rng.random() < HIGH_SURVEY_PROB
+            flights.append(
+                fly_general_aviation(
+                    rng, pattern, float(lat[i]), float(lon[i]), t0_s=0.0,
+                    duration_s=GA_FLIGHT_S,
+                    speed_m_s=float(rng.uniform(90.0, 150.0)) if high else None,
+                    alt_m=float(rng.uniform(4000.0, 9000.0)) if high else None,
+                )
+            )  # fmt: skip
+        lo, hi = GA_RCS_M2[pattern]
+        parts.append(
+            _segments(rng, flights, [pattern] * nf, _loguniform(rng, lo, hi, nf), g, history_s, n_p)
+        )
+        g += nf
+    return _concat_segments(parts)
 
 
 def _fighters(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
@@ -1030,21 +1122,104 @@ def _doglegs(
 
 
 def _drones(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
-    nf = max(1, n // 2)
-    la0, lo0, la1, lo1 = _attack_legs(rng, nf, (60e3, 250e3))
-    flights = []
-    for i in range(nf):
-        vla, vlo = _doglegs(rng, la0[i], lo0[i], la1[i], lo1[i], int(rng.integers(0, 5)), 30e3)
-        r = drone_route(
-            float(la0[i]), float(lo0[i]), float(la1[i]), float(lo1[i]),
-            cruise_alt_m=float(_loguniform(rng, 50.0, 2500.0, 1)[0]),
-            speed_m_s=float(rng.uniform(35.0, 55.0)), via_lat_rad=vla, via_lon_rad=vlo,
-            climb_distance_m=float(rng.uniform(2e3, 8e3)),
-            terminal_distance_m=float(rng.uniform(1e3, 4e3)),
-        )  # fmt: skip
-        flights.append(fly_route(r, 0.0))
-    return _segments(rng, flights, ["drone"] * nf, _loguniform(rng, 0.05, 1.0, nf), group0,
-                     history_s, n, end_bias=np.full(nf, 0.2))  # fmt: skip
+    """One-way attack and reconnaissance drones (see ``DRONE_TYPES``): routes with doglegs,
+    weaving routes and loiter orbits."""
+    n_weave = round(0.25 * n)
+    n_loiter = round(0.25 * n)
+    n_route = n - n_weave - n_loiter
+    parts: list[_Segments] = []
+    g = group0
+    for kind, n_k in (("route", n_route), ("weave", n_weave), ("loiter", n_loiter)):
+        nf = max(1, n_k // 2) if n_k else 0
+        speed, alt, types = _drone_performance(rng, nf)
+        flights: list[Flight] = []
+        if kind == "loiter":
+            lat, lon = _random_points(rng, nf)
+            for i in range(nf):
+                flights.append(
+                    racetrack_orbit(
+                        float(lat[i]), float(lon[i]), float(alt[i]), float(speed[i]),
+                        float(rng.uniform(0.0, 10e3)), float(rng.uniform(0.0, 2.0 * np.pi)), 0.0,
+                        1800.0, bank_angle_rad=math.radians(float(rng.uniform(15.0, 35.0))),
+                    )
+                )  # fmt: skip
+        else:
+            la0, lo0, la1, lo1 = _attack_legs(rng, nf, (60e3, 400e3))
+            for i in range(nf):
+                if kind == "weave":
+                    vla, vlo = _weave(rng, la0[i], lo0[i], la1[i], lo1[i])
+                else:
+                    k = int(rng.integers(0, 5))
+                    vla, vlo = _doglegs(rng, la0[i], lo0[i], la1[i], lo1[i], k, 30e3)
+                r = drone_route(
+                    float(la0[i]), float(lo0[i]), float(la1[i]), float(lo1[i]),
+                    cruise_alt_m=float(alt[i]), speed_m_s=float(speed[i]),
+                    via_lat_rad=vla, via_lon_rad=vlo,
+                    climb_distance_m=float(rng.uniform(2e3, 8e3)) * max(1.0, alt[i] / 2000.0),
+                    terminal_distance_m=float(rng.uniform(1e3, 4e3)) * max(1.0, alt[i] / 2000.0),
+                )  # fmt: skip
+                flights.append(fly_route(r, 0.0))
+        kinds = [f"{kind}_{t}" for t in types]
+        parts.append(
+            _segments(
+                rng,
+                flights,
+                kinds,
+                _loguniform(rng, 0.01, 5.0, nf),
+                g,
+                history_s,
+                n_k,
+                end_bias=np.full(nf, 0.0 if kind == "loiter" else 0.2),
+            )
+        )
+        g += nf
+    return _concat_segments(parts)
+
+
+def _allocate(n: int, share: dict[str, float]) -> dict[str, int]:
+    """n split by shares (largest remainders; ties to the first key): counts summing to n.
+
+    >>> _allocate(10, {"a": 0.55, "b": 0.25, "c": 0.2})
+    {'a': 6, 'b': 2, 'c': 2}
+    """
+    keys = list(share)
+    want = np.array([share[k] for k in keys]) * n
+    count = np.floor(want).astype(np.int64)
+    rest = n - int(count.sum())
+    order = np.argsort(-(want - count), kind="stable")
+    count[order[:rest]] += 1
+    return {k: int(c) for k, c in zip(keys, count, strict=True)}
+
+
+def _drone_performance(
+    rng: np.random.Generator, n: int
+) -> tuple[FloatArray, FloatArray, list[str]]:
+    """Speed (m/s), cruise height (m) and type of n drones drawn from ``DRONE_TYPES``."""
+    names = list(DRONE_TYPES)
+    share = np.array([DRONE_TYPES[k][0] for k in names])
+    pick = rng.choice(len(names), n, p=share / share.sum())
+    speed = np.empty(n)
+    alt = np.empty(n)
+    for j, name in enumerate(names):
+        m = pick == j
+        _, (v0, v1), (h0, h1) = DRONE_TYPES[name]
+        speed[m] = rng.uniform(v0, v1, int(m.sum()))
+        alt[m] = _loguniform(rng, h0, h1, int(m.sum()))
+    return speed, alt, [names[i] for i in pick]
+
+
+def _weave(
+    rng: np.random.Generator, la0: float, lo0: float, la1: float, lo1: float
+) -> tuple[list[float], list[float]]:
+    """Waypoints every 3–8 km along the route, alternately 0.3–2 km either side: a weave."""
+    az, _, d = _GEOD.inv(lo0, la0, lo1, la1, radians=True)
+    k = int(min(max(d / rng.uniform(3e3, 8e3) - 1, 1), 60))
+    fr = (np.arange(1, k + 1) + rng.uniform(-0.3, 0.3, k)) / (k + 1)
+    lon_m, lat_m, _ = _GEOD.fwd(np.full(k, lo0), np.full(k, la0), np.full(k, az), fr * d,
+                                radians=True)  # fmt: skip
+    side = np.where(np.arange(k) % 2 == 0, 1.0, -1.0) * rng.uniform(300.0, 2000.0, k)
+    lon_v, lat_v, _ = _GEOD.fwd(lon_m, lat_m, np.full(k, az + np.pi / 2), side, radians=True)
+    return list(np.atleast_1d(lat_v)), list(np.atleast_1d(lon_v))
 
 
 def _cruise_missiles(rng: np.random.Generator, n: int, history_s: int, group0: int) -> _Segments:
@@ -1534,12 +1709,27 @@ def _random_true(rng: np.random.Generator, mask: BoolArray) -> IntArray:
     return np.where(mask.any(axis=1), idx, -1).astype(np.int64)
 
 
-def _split_groups(group: IntArray, seed: int) -> IntArray:
-    """0 / 1 / 2 (train / calibration / test) per window, 70 / 15 / 15 % of the flights."""
-    ug = np.unique(group)
-    rng = stream(seed, "identify-split")
-    u = rng.random(len(ug))
-    lab = np.where(u < 0.70, 0, np.where(u < 0.85, 1, 2))
+def _split_groups(group: IntArray, label: IntArray, seed: int) -> IntArray:
+    """0 / 1 / 2 (train / calibration / test) per window: 70 / 15 / 15 % of each class's
+    flights (at least one flight each in calibration and test for a class of three or more),
+    so that every split holds every class.
+
+    >>> g = np.repeat(np.arange(20), 2)
+    >>> s = _split_groups(g, g % 2, 0)
+    >>> [int(np.sum(s == k)) for k in (0, 1, 2)], bool(np.all(s[::2] == s[1::2]))
+    ([24, 8, 8], True)
+    """
+    ug, first = np.unique(group, return_index=True)
+    cls = label[first]
+    u = stream(seed, "identify-split").random(len(ug))
+    lab = np.zeros(len(ug), dtype=np.int64)
+    for c in np.unique(cls):
+        order = np.flatnonzero(cls == c)
+        order = order[np.argsort(u[order], kind="stable")]
+        k = len(order)
+        n_out = max(1, round(0.15 * k)) if k >= 3 else 0
+        lab[order[k - 2 * n_out : k - n_out]] = 1
+        lab[order[k - n_out :]] = 2
     return np.asarray(lab[np.searchsorted(ug, group)], dtype=np.int64)
 
 
