@@ -7,23 +7,31 @@ What it models
    to a segment of up to ``HISTORY_S`` seconds on a 1 s grid (partial tracks: a segment may
    start at launch or end at impact):
 
-   - *airliner* (civil aircraft): jets between the built-in airports (``fly_airliner``: climb,
-     cruise at a flight level, 3° descent); overflights on great circles at a flight level
-     (``fly_waypoints``); terminal-area traffic climbing, descending and turning at standard
-     rate near airports; holding patterns (``racetrack_orbit``); general aviation and helicopters
-     (25–110 m/s, 150–3,500 m). RCS log-uniform 10–100 m² (jets) or 1.5–10 m² (light aircraft).
+   - *airliner* (civil aircraft), anywhere in ``THEATRE_BOX_DEG`` (never near the built-in
+     airports, which a classifier would learn as a map): general aviation and aerial work
+     from :func:`iamd.world.general_aviation.fly_general_aviation` (56 %: circuits,
+     cross-country, gliders thermalling, helicopters hovering, survey lines, flight-inspection
+     arcs and ILS runs, fire-fighting circuits; ``CIVIL_GA_SHARE``); jets between random
+     fields (``fly_airliner``, two thirds of the windows in climb or approach); overflights at
+     flight levels (``fly_waypoints``); terminal-area traffic climbing, descending and turning
+     at standard rate; relay and patrol orbits and holdings (``racetrack_orbit``). RCS
+     log-uniform 10–100 m² (jets), 0.1–10 m² (light aircraft, gliders, light helicopters:
+     overlapping the drones), 0.5–30 m² (aerial work; ``GA_RCS_M2``).
    - *fighter*: random manoeuvres (turns of up to 7 g, climbs, dives, speed changes, 150–550
      m/s, 0.1–15 km) and racetrack CAPs; RCS 1–5 m².
-   - *drone*: ``drone_route`` with 0–4 doglegs, 35–55 m/s, 50–2,500 m; RCS 0.05–1 m².
+   - *drone*: propeller, fast propeller and jet types (``DRONE_TYPES``: 30–200 m/s, 50–9,000
+     m) on ``drone_route`` with 0–4 doglegs, weaving routes, or loitering
+     (``racetrack_orbit``); RCS 0.01–5 m².
    - *cruise_missile*: ``cruise_missile_route``, 200–280 m/s at 25–200 m, 0–3 doglegs, a dive
      or a pop-up (150–600 m) at the end, a third air-launched from 3–10 km; RCS 0.05–1 m².
    - *ballistic_missile*: ``fly_ballistic`` with the catalog's six MRBMs, 150–2,000 km, flight
      path angles 25–45°, from Iran or the Crimea onto the Balkans; any phase (boost,
      midcourse, terminal); RCS 0.01–1 m² (1–10 m² with the booster in boost).
 
-   Cooperative equipment per track: civil aircraft squawk with probability 0.7 (the rest have
-   the transponder off), fighters answer allied IFF with probability 0.7 and squawk with 0.4;
-   drones and missiles never do.
+   Cooperative equipment per track: civil aircraft squawk with probability 0.5 (the rest fly
+   dark), fighters answer allied IFF with probability 0.7 and squawk with 0.4; drones and
+   missiles never do. The classifier reads none of it (nor airways, airports or flight
+   levels: ``FEATURE_NAMES``); the windows carry it for the identity rules.
 2. **Sensing** (:func:`simulate_tracks`): each track is watched by one radar of the catalog
    (``iamd.scenario.catalog`` sensor types), placed at a random bearing and a log-uniform
    distance inside its horizon and detection range. Each scan (the type's period, a random
@@ -47,9 +55,11 @@ What it models
 
 The classifier (:func:`train`) is a ``HistGradientBoostingClassifier`` with pairwise
 interaction constraints, calibrated with ``CalibratedClassifierCV`` on a held-out split of
-flights, and exported to :mod:`iamd.identify.classifier`'s table form. Splits are by flight, so
-no flight feeds two splits. Everything is drawn from ``iamd.rng`` streams of the seed: the same
-seed and size give the same tracks, the same model and the same probabilities.
+flights, and exported to :mod:`iamd.identify.classifier`'s table form with the training
+windows' support (:func:`iamd.identify.classifier.feature_support`). Splits are by flight,
+stratified by class, so no flight feeds two splits and every split holds every class.
+Everything is drawn from ``iamd.rng`` streams of the seed: the same seed and size give the
+same tracks, the same model and the same probabilities.
 
 Real flights (:func:`load_real_flights`) are OpenSky ADS-B recordings
 (``shared/data/flights``) replayed with ``iamd.world.airliner.replay_track`` as truth, then
