@@ -262,13 +262,13 @@ def judge(
         t_s: time of the update(s), for declarations (s).
         covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). The
             speed criteria need both the window's mean speed and the current speed (of
-            ``vel_ecef_m_s``) above their limits; with a covariance they hold only with margin: the current speed less
-            ``confidence_z`` standard deviations must exceed a speed limit, the height plus
-            ``confidence_z`` standard deviations must be below a height limit, and a
-            transponder's altitude may differ from the track's by ``confidence_z``
-            standard deviations (a young or distant track's estimate is loose: a 230 m/s
-            airliner seen at 300 km can show 500 m/s and 6 km of height error in its first
-            seconds).
+            ``vel_ecef_m_s``) above their limits. With a covariance they hold only with a
+            margin: the current speed less ``confidence_z`` standard deviations must exceed
+            a speed limit, the height plus ``confidence_z`` standard deviations must be below
+            a height limit, and a transponder's altitude may differ from the track's by
+            ``transponder_z`` standard deviations (a young or distant track's estimate is
+            loose: a 230 m/s airliner seen at 300 km can show 500 m/s and 6 km of height
+            error in its first seconds).
         out_of_support: (n,) features outside the cue's training support (default: none).
         airspace: airspace control measures (default: none).
         rules: thresholds (default :class:`IdentityRules`).

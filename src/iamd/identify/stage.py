@@ -49,7 +49,13 @@ import numpy.typing as npt
 from iamd.geo.borders import country_at
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.airspace import NO_AIRSPACE, Airspace
-from iamd.identify.classifier import CLASSES, IdentifyModel, classify, load_model
+from iamd.identify.classifier import (
+    CLASSES,
+    IdentifyModel,
+    classify,
+    load_model,
+    out_of_support,
+)
 from iamd.identify.features import (
     WINDOW_SAMPLES,
     WINDOW_STEP_S,
@@ -78,13 +84,6 @@ _UNKNOWN_ORIGIN = "?"
 """Origin country not looked up yet (``''`` is a real answer: over the sea)."""
 COOPERATIVE_SHARE = 0.5
 """Share of a track's updates that must carry a reply for the track to count as replying."""
-
-
-def _out_of_support(feats: Any, model: IdentifyModel) -> BoolArray:
-    from iamd.identify import classifier
-
-    f = getattr(classifier, "out_of_support", None)
-    return np.zeros(len(feats), dtype=bool) if f is None else np.asarray(f(feats, model))
 
 
 def _most(replies: IntArray, updates: IntArray) -> BoolArray:
@@ -243,7 +242,7 @@ class TrackIdentifier:
             updates=tracks.table.hits[rows],
             t_s=t_s,
             covar=tracks.table.covar[rows],
-            out_of_support=_out_of_support(feats, self.model),
+            out_of_support=out_of_support(feats, self.model),
             airspace=self.airspace,
             rules=self.rules,
         )

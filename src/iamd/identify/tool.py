@@ -63,7 +63,13 @@ from iamd.geo.wgs84 import (
     lla_to_ecef,
 )
 from iamd.identify.airspace import NO_AIRSPACE, Airspace
-from iamd.identify.classifier import CLASSES, IdentifyModel, classify, load_model
+from iamd.identify.classifier import (
+    CLASSES,
+    IdentifyModel,
+    classify,
+    load_model,
+    out_of_support,
+)
 from iamd.identify.features import (
     WINDOW_SAMPLES,
     WINDOW_STEP_S,
@@ -314,7 +320,7 @@ def identify_tracks(
                 first_pos_ecef_m=pk[first[rows]],
                 updates=nth[rows] + 1,
                 t_s=tk[rows],
-                out_of_support=_out_of_support(f, mdl),
+                out_of_support=out_of_support(f, mdl),
                 airspace=airspace,
                 rules=r,
             )
@@ -427,13 +433,6 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
 
 
 # --------------------------------------------------------------------------- private helpers
-
-
-def _out_of_support(feats: Any, model: IdentifyModel) -> npt.NDArray[np.bool_]:
-    from iamd.identify import classifier
-
-    f = getattr(classifier, "out_of_support", None)
-    return np.zeros(len(feats), dtype=bool) if f is None else np.asarray(f(feats, model))
 
 
 def _concat(parts: list[Judgement]) -> Judgement:
