@@ -27,7 +27,7 @@ from iamd.geo.wgs84 import R_MEAN_M
 from iamd.identify.airspace import Airspace
 from iamd.identify.classifier import CLASSES, classify, load_model, out_of_support
 from iamd.identify.features import compute_features
-from iamd.identify.identity import IdentityMemory, Judgement, evidence_strings, judge
+from iamd.identify.identity import IdentityMemory, Judgement, evidence_strings, fold, judge
 from iamd.identify.tool import identify_tracks, read_tracks
 from iamd.identify.training import (
     RealFlight,
@@ -291,7 +291,6 @@ def sensed_traffic(args: argparse.Namespace) -> None:
             order = np.lexsort((end, tr))
             tr, end = tr[order], end[order]
             t_end = hist.truth.t_s[tr, end]
-            nth = np.arange(len(tr)) - np.searchsorted(tr, tr)  # window index within a track
             for squawk in (False, True):
                 worst = np.full(len(flights), len(WORST_ORDER))
                 parts = []
@@ -303,13 +302,7 @@ def sensed_traffic(args: argparse.Namespace) -> None:
                     p = classify(f)
                     parts.append(judge(f, p, updates=np.full(len(f), 10),
                                        out_of_support=out_of_support(f)))  # fmt: skip
-                ev = Judgement.concat(parts)
-                mem = IdentityMemory.new(len(flights))
-                codes = np.zeros(len(tr), dtype=np.int8)
-                for k in range(int(nth.max()) + 1 if len(nth) else 0):
-                    rows = np.flatnonzero(nth == k)
-                    mem.step(tr[rows], t_end[rows], ev.take(rows))
-                    codes[rows] = mem.code[tr[rows]]
+                codes, _, _ = fold(tr, t_end, Judgement.concat(parts))
                 np.minimum.at(worst, tr, RANK[codes])
                 counts = [int(np.sum(worst == i)) for i in range(len(WORST_ORDER))]
                 tracked = int(np.sum(worst < len(WORST_ORDER)))

@@ -68,7 +68,7 @@ the same rules.
 >>> import numpy as np
 >>> from iamd.identify.features import features_from_columns
 >>> f = features_from_columns(speed_m_s=np.array([250.0, 45.0]), alt_m=np.array([50.0, 300.0]),
-...                           lift_accel_m_s2=np.array([9.8, 9.8]))
+...                           lift_accel_m_s2=np.array([9.8, 9.8]), span_s=np.array([38.0, 38.0]))
 >>> p = np.array([[0.01, 0.01, 0.01, 0.96, 0.01], [0.01, 0.0, 0.98, 0.0, 0.01]])
 >>> ev = judge(f, p)
 >>> [CRITERIA[k] for k in ev.criterion.tolist()]
@@ -545,6 +545,44 @@ class IdentityMemory:
         return np.asarray(switch), rule
 
 
+def fold(
+    track: npt.ArrayLike,
+    t_s: FloatArray,
+    ev: Judgement,
+    rules: IdentityRules | None = None,
+) -> tuple[CodeArray, npt.NDArray[np.int8], IntArray]:
+    """The identity shown after each of m updates of many tracks, through the hysteresis of
+    :class:`IdentityMemory`: the updates are sorted by track (any integer key, in runs) and
+    then time; all tracks' k-th updates are folded together.
+
+    Returns:
+        ``(code, rule, set_at)``: (m,) identity shown after each update, the rule that set
+        it, and the update at which it was set (-1: never, still pending).
+    """
+    r = IdentityRules() if rules is None else rules
+    key = np.asarray(track)
+    m = len(key)
+    code = np.full(m, PENDING, dtype=np.int8)
+    rule = np.full(m, R_PENDING, dtype=np.int8)
+    src = np.full(m, -1, dtype=np.int64)
+    if m == 0:
+        return code, rule, src
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    length = np.diff(np.r_[start, m])
+    mem = IdentityMemory.new(len(start))
+    set_at = np.full(len(start), -1, dtype=np.int64)
+    t = np.asarray(t_s, dtype=np.float64)
+    for j in range(int(length.max())):
+        alive = np.flatnonzero(length > j)
+        rows = start[alive] + j
+        switched, _ = mem.step(alive, t[rows], ev.take(rows), r)
+        set_at[alive[switched]] = rows[switched]
+        code[rows] = mem.code[alive]
+        rule[rows] = mem.rule[alive]
+        src[rows] = set_at[alive]
+    return code, rule, src
+
+
 def evidence_strings(
     code: npt.ArrayLike,
     rule: npt.ArrayLike,
@@ -556,7 +594,8 @@ def evidence_strings(
 
     >>> import numpy as np
     >>> from iamd.identify.features import features_from_columns
-    >>> f = features_from_columns(speed_m_s=np.array([250.0]), alt_m=np.array([50.0]))
+    >>> f = features_from_columns(speed_m_s=np.array([250.0]), alt_m=np.array([50.0]),
+    ...                           span_s=np.array([38.0]))
     >>> ev = judge(f, np.array([[0.01, 0.01, 0.01, 0.96, 0.01]]))
     >>> for part in str(evidence_strings([HOSTILE], [R_HOSTILE], ev)[0]).split(" | "):
     ...     print(part)

@@ -78,12 +78,11 @@ from iamd.identify.features import (
     compute_features,
 )
 from iamd.identify.identity import (
-    PENDING,
     RULES,
-    IdentityMemory,
     IdentityRules,
     Judgement,
     evidence_strings,
+    fold,
     identity_names,
     judge,
 )
@@ -326,22 +325,7 @@ def identify_tracks(
             )
         )
     ev = _concat(parts)
-    # hysteresis: step every segment's updates in order, all segments at once
-    n_seg = len(seg_start)
-    mem = IdentityMemory.new(n_seg)
-    set_at = np.full(n_seg, -1, dtype=np.int64)  # update at which the shown identity was set
-    code = np.full(m, PENDING, dtype=np.int8)
-    rule = np.zeros(m, dtype=np.int8)
-    src = np.full(m, -1, dtype=np.int64)
-    length = np.diff(np.r_[seg_start, m])
-    for j in range(int(length.max()) if m else 0):
-        alive = np.flatnonzero(length > j)
-        rows = seg_start[alive] + j
-        switched, _ = mem.step(alive, tk[rows], ev.take(rows), r)
-        set_at[alive[switched]] = rows[switched]
-        code[rows] = mem.code[alive]
-        rule[rows] = mem.rule[alive]
-        src[rows] = set_at[alive]
+    code, rule, src = fold(seg, tk, ev, r)
     why = np.full(m, "", dtype=object)
     has = src >= 0
     if has.any():
