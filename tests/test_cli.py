@@ -84,7 +84,7 @@ def test_validate_builtin_name_succeeds(capsys: pytest.CaptureFixture[str]) -> N
     code, out, err = call(capsys, "validate", "balkans")
     assert code == 0 and err == ""
     assert out.startswith("builtin:balkans: ok — scenario 'balkans', 5 nations, ")
-    assert "12 raids (53 threats), policy integrated" in out
+    assert "12 raids (53 threats), 24 general-aviation flights, policy integrated" in out
 
 
 def test_validate_bad_file_prints_one_error_line_and_exits_2(tmp_path: Path) -> None:

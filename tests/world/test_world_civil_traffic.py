@@ -263,3 +263,42 @@ def test_rcs_override_and_transponder_reach_the_sensed_plots() -> None:
     # within ~25 % over some 60 looks each
     assert big == pytest.approx(40.0, rel=0.3) and small == pytest.approx(4.0, rel=0.3)
     assert squawks[0] == 0 and squawks[1] == len(rcs[1])  # no dropout: every look replies
+
+
+# --- the built-in theatre --------------------------------------------------------------------
+
+
+def test_builtin_theatre_flies_general_aviation_with_silent_and_small_aircraft() -> None:
+    from iamd.scenario.loader import load_scenario
+
+    loaded = load_scenario("balkans")
+    truth = build_truth(loaded, 1)
+    ga = np.array([g.startswith("general_aviation ") for g in truth.group])
+    assert 20 <= int(ga.sum()) <= 40
+    assert set(truth.type[ga]) == {"light_aircraft", "glider", "helicopter"}
+    assert set(truth.cls[ga]) == {"airliner"}  # civil
+    silent = ga & ~truth.has_transponder
+    assert 5 <= int(silent.sum()) < int(ga.sum())  # some squawk, some do not
+    assert not truth.has_transponder[truth.type == "glider"].any()
+    light = truth.type == "light_aircraft"
+    small = light & (truth.rcs_m2 <= 2.0)
+    assert int(small.sum()) >= 10 and truth.rcs_m2[small].min() >= 0.5
+    # every general-aviation flight is in the air for part of the hour
+    assert truth.present[ga].any(axis=1).all()
+    sets = {s.id for s in loaded.scenario.civil_traffic.general_aviation}
+    assert {"ga_sanpetru_gliders", "ga_canadair_evia", "ga_survey_oltenia"} <= sets
+    assert {s.pattern for s in loaded.scenario.civil_traffic.general_aviation} == {
+        "circuit", "cross_country", "thermalling", "hover", "survey", "orbit", "firefighting",
+    }  # fmt: skip
+
+
+def test_a_set_starting_after_the_end_of_the_run_flies_nothing() -> None:
+    body = (
+        "  general_aviation:\n"
+        "    - {id: late, pattern: circuit, count: 2, start_s: 900, area: {lat_deg: 42.7,"
+        " lon_deg: 23.4}, alt_m: 550}\n"
+    )
+    truth = _truth(body)  # the scenario lasts 600 s
+    assert truth.ids == ["late-1", "late-2"]
+    assert not truth.present.any()
+    assert truth.t_start_s.tolist() == [900.0, 900.0]
