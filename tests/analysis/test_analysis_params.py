@@ -378,3 +378,17 @@ def test_run_seed_is_the_spawned_child_whatever_the_number_of_runs() -> None:
     assert all(0 <= s < 2**63 for s in seeds)
     with pytest.raises(ValueError, match=">= 0"):
         run_seed(-1, 0)
+
+
+def test_transponder_words_survive_the_rewrite_and_sweep_as_written() -> None:
+    # `transponder: on` in the file and `=on,off` on the command line stay the words (YAML
+    # 1.1 would read them as booleans); other fields keep YAML's reading
+    path = "civil_traffic.general_aviation.ga_tuzla_circuits.transponder"
+    check(f"{path}=on,off,0.25", "duration_s=600")
+    for value, want in (("on", "on"), ("off", "off"), ("0.25", 0.25)):
+        loaded = load_with_overrides(TEXT, SRC, {path: value, "duration_s": "600"})
+        sets = {g.id: g for g in loaded.scenario.civil_traffic.general_aviation}
+        assert sets["ga_tuzla_circuits"].transponder == want
+        assert sets["ga_hems_sofia"].transponder == "on"  # untouched, as written in the file
+    with pytest.raises(InputError, match=r"transponder: must be on, off .*\(got 'yes'\)"):
+        load_with_overrides(TEXT, SRC, {path: "yes"})

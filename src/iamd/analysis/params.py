@@ -48,7 +48,7 @@ from pydantic import BaseModel
 
 from iamd.errors import InputError, ScenarioError
 from iamd.scenario.catalog import EffectorType, SensorType, ThreatType, builtin_catalog
-from iamd.scenario.loader import LoadedScenario, load_scenario_text
+from iamd.scenario.loader import WORD_FIELDS, LoadedScenario, load_scenario_text, scenario_data
 from iamd.scenario.schema import Scenario
 
 PRESENT, ABSENT = "present", "absent"
@@ -162,7 +162,7 @@ def check_params(text: str, source: str, params: Sequence[Param]) -> None:
         if p.path in seen:
             raise InputError(f"{p.flag}: the path {p.path} is given by two --param flags")
         seen.add(p.path)
-    base = yaml.safe_load(text)
+    base = scenario_data(text, source)
     for p in params:
         try:
             target = _locate(base, p.path, create=False)
@@ -223,7 +223,7 @@ class _Rewritten:
 
 
 def _rewrite(text: str, source: str, overrides: Mapping[str, str]) -> _Rewritten:
-    data = yaml.safe_load(text)
+    data = scenario_data(text, source)  # `transponder: on` stays the word (YAML 1.1: true)
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the scenario must be a mapping of fields")
     names = _item_names(data)
@@ -514,6 +514,8 @@ def _scalar(path: str, value: str) -> Any:
             f"--param {path}={value}: {path} takes a single value (a number, true/false or a "
             f"word), not a YAML list or mapping (got {value!r})"
         )
+    if isinstance(out, bool) and path.rsplit(".", 1)[-1] in WORD_FIELDS:
+        return value  # `transponder=off`: the word, as the loader reads it in a file
     return value if out is None and value not in ("null", "~") else out
 
 
