@@ -389,7 +389,7 @@ def test_an_interrupted_criterion_starts_over() -> None:
 
 
 def test_promotion_and_demotion_hysteresis_at_their_boundaries() -> None:
-    unknown = one(np.array([[0.6, 0.0, 0.4, 0.0, 0.0]]), speed=150.0, alt=5000.0)
+    unknown = one(np.array([[0.8, 0.0, 0.2, 0.0, 0.0]]), speed=150.0, alt=5000.0)
     suspect = one(DRONE, speed=150.0, alt=5000.0)
     assert cand(unknown)[0] == "unknown" and cand(suspect)[0] == "suspect"
 
@@ -401,18 +401,46 @@ def test_promotion_and_demotion_hysteresis_at_their_boundaries() -> None:
             out.append(int(mem.code[0]))
         return out
 
-    # promotion: promote_updates (2) over promote_s (4 s)
-    codes = run([unknown, suspect, suspect, suspect], dt=2.0)
-    assert codes == [UNKNOWN, UNKNOWN, UNKNOWN, SUSPECT]  # at 6 s: held 2 updates over 4 s
-    codes = run([unknown, suspect, suspect], dt=4.0)
-    assert codes == [UNKNOWN, UNKNOWN, SUSPECT]
-    # demotion: demote_updates (5) over demote_s (60 s)
-    seq = [suspect] + [unknown] * 40
-    codes = run(seq, dt=2.0)
-    first_unknown = codes.index(UNKNOWN)
-    assert first_unknown == 1 + 30  # 60 s after the first unknown update, at 2 s steps
-    codes = run([suspect] + [unknown] * 5, dt=20.0)
-    assert codes[-1] == UNKNOWN and codes[-2] == SUSPECT  # 5 updates over 80 s
+    # promotion: promote_updates over promote_s, whichever is longer
+    assert R.promote_updates == 3 and R.promote_s == 20.0
+    codes = run([unknown] + [suspect] * 12, dt=2.0)
+    assert codes.index(SUSPECT) == 1 + 10  # the 11th suspect update is 20 s after the first
+    codes = run([unknown] + [suspect] * 3, dt=10.0)
+    assert codes == [UNKNOWN, UNKNOWN, UNKNOWN, SUSPECT]  # 3 updates over 20 s
+    # demotion: demote_updates over demote_s
+    assert R.demote_updates == 5 and R.demote_s == 120.0
+    sus = [unknown] + [suspect] * 3  # shown suspect after 3 updates 10 s apart
+    codes = run(sus + [unknown] * 20, dt=10.0)
+    first_unknown = codes.index(UNKNOWN, 4)
+    assert first_unknown == 4 + 12  # 120 s after the first unknown update
+    codes = run(sus + [unknown] * 5, dt=40.0)
+    assert codes[-1] == UNKNOWN and codes[-2] == SUSPECT  # 5 updates over 160 s
+
+
+def test_the_cue_has_two_thresholds() -> None:
+    def p(h: float) -> np.ndarray:
+        return np.array([[1.0 - h, 0.0, h, 0.0, 0.0]])
+
+    def run(seq: list[float]) -> int:
+        mem = IdentityMemory.new(1)
+        for k, h in enumerate(seq):
+            mem.step([0], 10.0 * k, one(p(h), speed=150.0, alt=5000.0))
+        return int(mem.code[0])
+
+    enter = [R.suspect_p] * 4
+    assert run([0.0, *enter]) == SUSPECT
+    assert run([0.0] + [R.suspect_p - 0.01] * 4) == UNKNOWN
+    # once suspect, the cue may fall to the exit threshold and the track stays a suspect
+    assert run([0.0, *enter] + [R.suspect_exit_p] * 20) == SUSPECT
+    assert run([0.0, *enter] + [R.suspect_exit_p - 0.01] * 20) == UNKNOWN
+    c = R.civil_p
+    assert cand(one(np.array([[c, 1.0 - c, 0.0, 0.0, 0.0]]), speed=230.0, alt=11e3))[0] == "neutral"
+    ev = one(np.array([[R.civil_exit_p, 1.0 - R.civil_exit_p, 0.0, 0.0, 0.0]]), speed=230.0,
+             alt=11e3)  # fmt: skip
+    code, _ = candidates(ev, np.array([True]), R, np.array([NEUTRAL]))
+    assert code[0] == NEUTRAL
+    code, _ = candidates(ev, np.array([True]), R, np.array([UNKNOWN]))
+    assert code[0] == UNKNOWN
 
 
 def test_flicker_between_candidates_is_not_shown() -> None:
@@ -442,7 +470,7 @@ def test_a_hostile_track_is_demoted_only_by_a_sustained_reply() -> None:
         mem.step([0], t, quiet)
         t += 2.0
     assert mem.code[0] == HOSTILE
-    for _ in range(40):
+    for _ in range(70):
         mem.step([0], t, reply)
         t += 2.0
     assert mem.code[0] == NEUTRAL

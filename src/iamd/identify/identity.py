@@ -120,8 +120,10 @@ class IdentityRules:
             updates spanning at least this long (s).
         promote_updates, promote_s: a more severe candidate must hold this long to be shown.
         demote_updates, demote_s: a less severe candidate must hold this long to be shown.
-        suspect_p: the hostile classes together need this cue probability for S3.
-        civil_p: the civil class needs this cue probability for N2.
+        suspect_p, suspect_exit_p: the hostile classes together need this cue probability
+            for S3, and a track shown suspect keeps S3 down to the exit probability.
+        civil_p, civil_exit_p: the civil class needs this cue probability for N2, and a
+            track shown neutral keeps N2 down to the exit probability.
         kinematic_span_s: the kinematic criteria (H2, H3) read a window spanning at least
             this long (s).
         ballistic_min_speed_m_s, ballistic_max_lift_m_s2: the free-fall signature (H2).
@@ -150,12 +152,14 @@ class IdentityRules:
     min_age_s: float = 10.0
     sustain_updates: int = 3
     sustain_s: float = 10.0
-    promote_updates: int = 2
-    promote_s: float = 4.0
+    promote_updates: int = 3
+    promote_s: float = 20.0
     demote_updates: int = 5
-    demote_s: float = 60.0
+    demote_s: float = 120.0
     suspect_p: float = 0.5
+    suspect_exit_p: float = 0.3
     civil_p: float = 0.9
+    civil_exit_p: float = 0.7
     kinematic_span_s: float = 15.0
     ballistic_min_speed_m_s: float = 600.0
     ballistic_max_lift_m_s2: float = 4.0
@@ -398,13 +402,23 @@ def judge(
 
 
 def candidates(
-    ev: Judgement, sustained: BoolArray, rules: IdentityRules | None = None
+    ev: Judgement,
+    sustained: BoolArray,
+    rules: IdentityRules | None = None,
+    shown: npt.ArrayLike | None = None,
 ) -> tuple[CodeArray, npt.NDArray[np.int8]]:
     """Candidate identity (n,) and rule number (n,) of each update (the first rule that
     applies; see the module table). ``sustained``: the update's hostile criterion has held
-    long enough (:class:`IdentityMemory`)."""
+    long enough (:class:`IdentityMemory`). ``shown``: the identities shown now (default:
+    none); a track shown ``suspect`` stays a suspect on the cue down to ``suspect_exit_p``,
+    one shown ``neutral`` on the cue down to ``civil_exit_p`` (two thresholds: a cue that
+    hovers at one threshold does not flip the identity)."""
     r = IdentityRules() if rules is None else rules
     p = ev.p
+    n = len(ev)
+    cur = np.full(n, PENDING, dtype=np.int8) if shown is None else np.asarray(shown)
+    suspect_p = np.where(cur == SUSPECT, r.suspect_exit_p, r.suspect_p)
+    civil_p = np.where(cur == NEUTRAL, r.civil_exit_p, r.civil_p)
     cue_ok = ~ev.out_of_support
     p_hostile = p[:, _HOSTILE_CLASSES].sum(axis=1)
     crit = ev.criterion > 0
@@ -420,8 +434,8 @@ def candidates(
         ev.slow_low_friendly & ev.near,
         ev.slow_low_friendly,
         ~cue_ok,
-        p_hostile >= r.suspect_p,
-        ev.silent & (p[:, _AIRLINER] >= r.civil_p),
+        p_hostile >= suspect_p,
+        ev.silent & (p[:, _AIRLINER] >= civil_p),
     ]
     rule = np.select(conds, list(range(1, len(conds) + 1)), default=len(conds) + 1).astype(np.int8)
     decl_code = np.array([HOSTILE, NEUTRAL, FRIEND, UNKNOWN], dtype=np.int8)[ev.declared]
@@ -519,7 +533,7 @@ class IdentityMemory:
         self.crit_run[i] = run
         self.crit_since_s[i] = since
         sustained = (run >= r.sustain_updates) & (t - since >= r.sustain_s - 1e-9)
-        cand, rule = candidates(ev, sustained, r)
+        cand, rule = candidates(ev, sustained, r, self.code[i])
         same = cand == self.cand[i]
         c_run = np.where(same, self.cand_run[i] + 1, 1)
         c_since = np.where(same, self.cand_since_s[i], t)
