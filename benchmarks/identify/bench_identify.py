@@ -349,34 +349,39 @@ def engine(args: argparse.Namespace) -> None:
     print("15 flights of `flights_nonairline` (5 per nation, transponder off, light-aircraft "
           "RCS) added to the built-in theatre; identity changes per civil flight-hour after "
           "the first identity.\n")  # fmt: skip
-    print(
-        "| RCS m² | seed | civil tracked | civil hostile | engaged | destroyed | suspect | "
-        "changes / flight-h | threats destroyed | leakers |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| RCS m² | seed | replayed tracked | hostile | suspect | changes / flight-h | "
+          "all civil tracked | hostile | engaged | destroyed | changes / flight-h | "
+          "threats destroyed | leakers |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rcs in (0.5, 1.0):
         loaded = load_scenario_text(_engine_scenario(rcs), "bench.yaml")
         for seed in seeds:
             res = run(loaded, seed=seed)
             ev = res.events
-            civil = set(res.truth.ids[i] for i in np.flatnonzero(res.truth.cls == "airliner"))
-            ident = ev[(ev.kind == "identity") & ev.entity.isin(civil)].copy()
-            ident["identity"] = ident["detail"].str.split(" ").str[0]
-            hostile = ident.loc[ident.identity == "hostile", "entity"].nunique()
-            suspect = ident.loc[ident.identity == "suspect", "entity"].nunique()
-            changes = ident.groupby("entity").size().sub(1).clip(lower=0).sum()
-            hours = _civil_hours(res)
+            t = res.truth
+            civil = {t.ids[i] for i in np.flatnonzero(t.cls == "airliner")}
+            replayed = {t.ids[i] for i, g in enumerate(t.group) if str(g).startswith("recorded")}
+            cells = []
+            for group in (replayed, civil):
+                ident = ev[(ev.kind == "identity") & ev.entity.isin(group)]
+                word = ident["detail"].str.split(" ").str[0]
+                hostile = ident.loc[word == "hostile", "entity"].nunique()
+                suspect = ident.loc[word == "suspect", "entity"].nunique()
+                changes = ident.groupby("entity").size().sub(1).clip(lower=0).sum()
+                rate = changes / max(_flight_hours(res, group), 1e-9)
+                cells.append((ident.entity.nunique(), hostile, suspect, rate))
             s = res.summary
-            print(f"| {rcs:g} | {seed} | {ident.entity.nunique()} | {hostile} | "
-                  f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} | "
-                  f"{suspect} | {changes / max(hours, 1e-9):.2f} | {s['threats_destroyed']} | "
-                  f"{s['leakers']} |")  # fmt: skip
+            (rn, rh, rs, rc), (cn, ch, _, cc) = cells
+            print(f"| {rcs:g} | {seed} | {rn} | {rh} | {rs} | {rc:.2f} | {cn} | {ch} | "
+                  f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} | {cc:.2f} | "
+                  f"{s['threats_destroyed']} | {s['leakers']} |")  # fmt: skip
     print()
 
 
-def _civil_hours(res: RunResult) -> float:
+def _flight_hours(res: RunResult, ids: set[str]) -> float:
+    """Flight-hours of the objects ``ids`` inside the scenario window."""
     t = res.truth
-    m = t.cls == "airliner"
+    m = np.isin(np.asarray(t.ids), list(ids))
     end = np.minimum(t.t_end_s[m], res.loaded.scenario.duration_s)
     return float(np.sum(np.maximum(end - np.maximum(t.t_start_s[m], 0.0), 0.0)) / 3600.0)
 

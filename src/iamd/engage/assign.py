@@ -64,6 +64,7 @@ chance — guns such as Gepard are reported highly effective against Shahed dron
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -207,6 +208,51 @@ def covering_scores(
     reach); -inf where none does."""
     s = np.where(covers, pair_scores(value, pk_salvo, cost_usd, doctrine), -np.inf)
     return np.asarray(s.max(axis=0) if s.shape[0] else np.full(s.shape[1], -np.inf))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TierAuthority:
+    """Weapons-release authority of one tier beyond the general rules of engagement.
+
+    Attributes:
+        kinds: effector kinds of the tier (``interceptor``, ``gun``, ``laser``).
+        codes: identity codes (``STANDARD_IDENTITIES`` indices) the tier may engage.
+        inside_zones: only tracks inside a protected zone.
+    """
+
+    kinds: tuple[str, ...]
+    codes: tuple[int, ...]
+    inside_zones: bool = True
+
+
+def release_authority(
+    unit_kind: Sequence[str],
+    track_code: npt.NDArray[np.int8],
+    roe_codes: npt.NDArray[np.int8],
+    tiers: Sequence[TierAuthority] = (),
+    in_zone: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """(U, M) whether unit u may engage track m under the rules of engagement: its identity is
+    one of ``roe_codes`` (``engage_identities``, every unit), or one a tier of the unit's kind
+    may engage — inside a protected zone (``in_zone``, (M,)) when the tier says so.
+
+    >>> import numpy as np
+    >>> point = TierAuthority(kinds=("gun",), codes=(5,))  # suspect, inside a zone
+    >>> release_authority(("interceptor", "gun"), np.array([6, 5, 5], np.int8),
+    ...                   np.array([6], np.int8), [point], np.array([False, True, False]))
+    array([[ True, False, False],
+           [ True,  True, False]])
+    """
+    code = np.asarray(track_code)
+    base = np.isin(code, roe_codes)
+    out = np.broadcast_to(base[None, :], (len(unit_kind), len(code))).copy()
+    kinds = np.asarray(unit_kind, dtype=str)
+    for tier in tiers:
+        ok = np.isin(code, tier.codes)
+        if tier.inside_zones:
+            ok &= np.zeros(len(code), dtype=bool) if in_zone is None else np.asarray(in_zone)
+        out |= np.isin(kinds, tier.kinds)[:, None] & ok[None, :]
+    return out
 
 
 def policy_allows(

@@ -56,9 +56,10 @@ U2     unknown: anything else
 The first rule that applies gives each update's *candidate*. The identity shown changes only
 on consistent evidence (hysteresis, :class:`IdentityMemory`): promotion to a more severe
 identity needs the candidate on ``promote_updates`` consecutive updates over ``promote_s``,
-demotion on ``demote_updates`` over ``demote_s``; a sustained hostile criterion or a
-declaration takes effect at once, and a ``hostile`` track is demoted only by a cooperative
-reply or a declaration (a hostile act does not un-happen when the track turns away).
+demotion on ``demote_updates`` over ``demote_s``; a sustained hostile criterion, a
+declaration and a criterion not yet sustained (S1) take effect at once, and a ``hostile``
+track is demoted only by a cooperative reply or a declaration (a hostile act does not
+un-happen when the track turns away).
 
 Every threshold is in :class:`IdentityRules`; :func:`judge` evaluates the criteria for all
 tracks at once and :class:`IdentityMemory` keeps the per-track hysteresis, so the engine
@@ -545,7 +546,14 @@ class IdentityMemory:
         sev_new = SEVERITY[cand]
         sev_cur = SEVERITY[cur]
         reply = np.isin(rule, (R_FRIEND, R_ASSUMED, R_NEUTRAL_REPLY))
-        at_once = (cur == PENDING) | (rule == R_DECLARED) | (rule == R_HOSTILE)
+        # a sustained criterion, a declaration, and a criterion not yet sustained (suspect:
+        # the evidence of a possible hostile act, shown as it comes) take effect at once
+        at_once = (
+            (cur == PENDING)
+            | (rule == R_DECLARED)
+            | (rule == R_HOSTILE)
+            | ((rule == R_CRIT_SUSPECT) & (sev_new > sev_cur))
+        )
         promote = (sev_new > sev_cur) & (c_run >= r.promote_updates) & (held >= r.promote_s - 1e-9)
         demote = (sev_new < sev_cur) & (c_run >= r.demote_updates) & (held >= r.demote_s - 1e-9)
         switch = (cand != cur) & (at_once | promote | demote)

@@ -442,6 +442,58 @@ def check_references(
         )
 
 
+def _check_airspace(scenario: Scenario, source: str, lines: dict[PathKey, int]) -> None:
+    """Airspace control measures: known countries, zones on declared assets, distinct names,
+    no nation both friendly and hostile."""
+    from iamd.geo.borders import load_countries
+
+    acm = scenario.airspace
+    known = set(load_countries().codes)
+    friendly = acm.friendly_nations
+    for key, codes in (
+        ("friendly_nations", friendly or []),
+        ("hostile_nations", acm.hostile_nations),
+    ):
+        for i, code in enumerate(codes):
+            if code not in known:
+                raise _fail(
+                    source,
+                    lines,
+                    ("airspace", key, i),
+                    f"no country with that ADM0_A3 code in the borders data (got {code!r})",
+                )
+    friends = set(friendly) if friendly is not None else {n.code for n in scenario.nations}
+    for i, code in enumerate(acm.hostile_nations):
+        if code in friends:
+            raise _fail(
+                source,
+                lines,
+                ("airspace", "hostile_nations", i),
+                f"a nation cannot be both friendly and hostile (got {code!r})",
+            )
+    assets = [a.name for a in scenario.assets]
+    for section in ("launch_areas", "protected_zones", "corridors"):
+        seen: list[str] = []
+        for i, item in enumerate(getattr(acm, section)):
+            if item.name in seen:
+                raise _fail(
+                    source,
+                    lines,
+                    ("airspace", section, i, "name"),
+                    f"duplicate name (got {item.name!r})",
+                )
+            seen.append(item.name)
+    for i, z in enumerate(acm.protected_zones):
+        if z.asset is not None and z.asset not in assets:
+            raise _fail(
+                source,
+                lines,
+                ("airspace", "protected_zones", i, "asset"),
+                f"no defended asset of that name (got {z.asset!r}; "
+                f"allowed: {', '.join(sorted(assets)) or 'none declared'})",
+            )
+
+
 def _check_general_aviation(
     scenario: Scenario,
     catalog: Catalog,
@@ -494,59 +546,6 @@ def _check_general_aviation(
                 f"the flights end before t = 0: start_s + duration_s must be > 0 (got "
                 f"{ga.start_s:g} + {ga.duration_s:g})",
             )
-
-
-def _check_airspace(scenario: Scenario, source: str, lines: dict[PathKey, int]) -> None:
-    """Airspace control measures: known countries, zones on declared assets, distinct names,
-    no nation both friendly and hostile."""
-    from iamd.geo.borders import load_countries
-
-    acm = scenario.airspace
-    known = set(load_countries().codes)
-    friendly = acm.friendly_nations
-    for key, codes in (
-        ("friendly_nations", friendly or []),
-        ("hostile_nations", acm.hostile_nations),
-    ):
-        for i, code in enumerate(codes):
-            if code not in known:
-                raise _fail(
-                    source,
-                    lines,
-                    ("airspace", key, i),
-                    f"no country with that ADM0_A3 code in the borders data (got {code!r})",
-                )
-    friends = set(friendly) if friendly is not None else {n.code for n in scenario.nations}
-    for i, code in enumerate(acm.hostile_nations):
-        if code in friends:
-            raise _fail(
-                source,
-                lines,
-                ("airspace", "hostile_nations", i),
-                f"a nation cannot be both friendly and hostile (got {code!r})",
-            )
-    assets = [a.name for a in scenario.assets]
-    for section in ("launch_areas", "protected_zones", "corridors"):
-        seen: list[str] = []
-        for i, item in enumerate(getattr(acm, section)):
-            if item.name in seen:
-                raise _fail(
-                    source,
-                    lines,
-                    ("airspace", section, i, "name"),
-                    f"duplicate name (got {item.name!r})",
-                )
-            seen.append(item.name)
-    for i, z in enumerate(acm.protected_zones):
-        if z.asset is not None and z.asset not in assets:
-            raise _fail(
-                source,
-                lines,
-                ("airspace", "protected_zones", i, "asset"),
-                f"no defended asset of that name (got {z.asset!r}; "
-                f"allowed: {', '.join(sorted(assets)) or 'none declared'})",
-            )
-
 
 
 def _check_recorded(

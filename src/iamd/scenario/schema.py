@@ -408,12 +408,33 @@ class Patrol(_Model):
     start_s: float = Field(default=0.0, ge=0)
 
 
+class TierRule(_Model):
+    """Weapons-release authority of one tier: units of these kinds may also engage tracks of
+    these identities (inside a protected zone only, by default)."""
+
+    kinds: list[Literal["interceptor", "gun", "laser"]] = Field(
+        min_length=1, description="Effector kinds of the tier (catalog `kind`)."
+    )
+    identities: list[Literal["hostile", "suspect"]] = Field(
+        min_length=1, description="Standard identities the tier may engage."
+    )
+    inside_protected_zones: bool = Field(
+        default=True,
+        description="Only tracks inside a protected zone of `airspace.protected_zones`.",
+    )
+
+
 class RulesOfEngagement(_Model):
     """What may be engaged and how."""
 
     engage_identities: list[Literal["hostile", "suspect"]] = Field(
         default=["hostile"],  # pydantic copies a mutable default for each instance
         description="Standard identities that may be engaged (never neutral or friend).",
+    )
+    tiers: list[TierRule] = Field(
+        default_factory=list,
+        description="Per-tier authority beyond `engage_identities`, e.g. point defence "
+        "(guns, lasers) engaging suspects inside a prohibited zone.",
     )
     shoot_look_shoot: bool = Field(default=True, description="Re-engage after an observed miss.")
     max_engagements_per_threat: int = Field(default=3, ge=1, le=10)

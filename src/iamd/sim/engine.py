@@ -35,7 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd import __version__
-from iamd.engage.assign import Doctrine, policy_allows
+from iamd.engage.assign import Doctrine, TierAuthority, policy_allows, release_authority
 from iamd.engage.envelope import EffectorArray, covers_course, intercept_options
 from iamd.engage.shoot import EngagementState
 from iamd.engage.threat import (
@@ -130,7 +130,8 @@ def run(
         if sensed
         else None
     )
-    identifier = TrackIdentifier(airspace=Airspace.from_scenario(sc)) if sensed else None
+    airspace = Airspace.from_scenario(sc)
+    identifier = TrackIdentifier(airspace=airspace) if sensed else None
     # Engagement slots: the objects, and with a sensed picture one more for false tracks.
     slots = n + 1 if sensed else n
     state = EngagementState(units=units, n=slots)
@@ -145,6 +146,17 @@ def run(
     identity, evidence = truth_identity(truth.cls, truth.has_iff)
     roe = sorted(sc.rules_of_engagement.engage_identities)
     roe_codes = np.array([STANDARD_IDENTITIES.index(r) for r in roe], dtype=np.int8)
+    tier_rules = [
+        TierAuthority(
+            kinds=tuple(tr.kinds),
+            codes=tuple(STANDARD_IDENTITIES.index(w) for w in tr.identities),
+            inside_zones=tr.inside_protected_zones,
+        )
+        for tr in sc.rules_of_engagement.tiers
+    ]
+    any_codes = np.union1d(
+        roe_codes, np.array([c for tr in tier_rules for c in tr.codes], dtype=np.int8)
+    ).astype(np.int8)
     may_engage_identity = np.isin(identity, roe)
     max_attempts = (
         sc.rules_of_engagement.max_engagements_per_threat
@@ -320,7 +332,7 @@ def run(
             cand_picture = rows = np.zeros(0, dtype=np.int64)
         else:
             trk = tracker.tracks
-            rows = _track_candidates(tracker, alive, np.isin(ident.code, roe_codes), engaged,
+            rows = _track_candidates(tracker, alive, np.isin(ident.code, any_codes), engaged,
                                      state.attempts < max_attempts, n)  # fmt: skip
             ent = trk.entity[rows]
             cand = np.where(ent >= 0, ent, n)
@@ -344,6 +356,11 @@ def run(
             allowed = seen & policy_allows(
                 sc.policy.value, unit_nation, unit_part, threatened, participates
             )
+            if tracker is not None:
+                in_zone = airspace.zone_at(now6[:, :3]) >= 0 if tier_rules else None
+                allowed &= release_authority(
+                    units.kind, ident.code[rows], roe_codes, tier_rules, in_zone
+                )
             if allowed.any():
                 if tracker is None:
                     pred = truth.pos_ecef_m[cand, window, :]
