@@ -50,7 +50,9 @@ def test_loader_gives_airborne_flights_with_call_signs(flights: list) -> None:
     ("sensor", "squawk"),
     [("ground_master_400", True), ("ground_master_400", False), ("trml_4d", False)],
 )
-def test_opensky_flights_through_the_radar_and_tracker_are_never_hostile(flights: list, sensor: str, squawk: bool) -> None:
+def test_opensky_flights_through_the_radar_and_tracker_are_never_hostile(
+    flights: list, sensor: str, squawk: bool
+) -> None:
     subset = flights[::6]  # 40 flights, their first 20 minutes
     hist = real_flight_tracks(subset, seed=1, max_s=1200, sensor_type=sensor)
     tr, end = every_window(hist, every_s=4)
