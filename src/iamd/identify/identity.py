@@ -24,7 +24,9 @@ H2     *ballistic proof*: free-fall kinematics (faster than ``ballistic_min_spee
 H3     *outside the civil envelope*: faster than any airliner (``civil_max_speed_m_s``), or fast
        and very low (faster than ``civil_low_max_speed_m_s`` below ``civil_low_alt_m``: below
        10,000 ft civil aircraft keep to 250 kt indicated, ICAO Doc 4444 / SERA.6001, and fly
-       approaches at a third of that), with a cue that does not call it civil
+       approaches at a third of that; very low is below 500 m, where cruise missiles fly and
+       a military jet at 400 kt on a carrier approach does not), with a cue that does not
+       call it civil
 H4     *origin and intent*: first detected over hostile territory or in a declared launch area
        (below its ceiling), and closing on a defended asset (heading within
        ``arccos(closing_share)`` of it, there within ``closing_time_s``)
@@ -134,7 +136,8 @@ class IdentityRules:
             recorded airliner ground speeds, in jet-stream tailwinds, are ~370 m/s.
         civil_low_alt_m, civil_low_max_speed_m_s: fast and very low (H3). Real civil
             flights below 1,000 m fly below ~160 m/s (``shared/data`` flights: 99th
-            percentile 145 m/s).
+            percentile 145 m/s); real military jets on a carrier approach fly 200 m/s at
+            900 m (``flights_nonairline``), cruise missiles 240 m/s at 30–100 m.
         confidence_z: standard deviations of margin on speeds, heights and transponder
             altitudes when the tracker's covariance is known (one-sided 97.7 %).
         transponder_alt_tolerance_m, transponder_z: a transponder reply is valid when its
@@ -166,7 +169,7 @@ class IdentityRules:
     ballistic_max_lift_m_s2: float = 4.0
     beyond_cover_alt_m: float = 30e3
     civil_max_speed_m_s: float = 400.0
-    civil_low_alt_m: float = 1000.0
+    civil_low_alt_m: float = 500.0
     civil_low_max_speed_m_s: float = 200.0
     confidence_z: float = 2.0
     transponder_alt_tolerance_m: float = 1500.0
