@@ -311,8 +311,18 @@ def sensed_traffic(args: argparse.Namespace) -> None:
                                         squawk=np.full(len(tr[s]), squawk))  # fmt: skip
                     f = compute_features(w, net)
                     p = classify(f)
-                    parts.append(judge(f, p, updates=np.full(len(f), 10),
-                                       out_of_support=out_of_support(f)))  # fmt: skip
+                    t_s, e_s = tr[s], end[s]
+                    parts.append(
+                        judge(
+                            f,
+                            p,
+                            pos_ecef_m=hist.pos_ecef_m[t_s, e_s],
+                            vel_ecef_m_s=hist.vel_ecef_m_s[t_s, e_s],
+                            sigma_m=hist.sigma_m[t_s, e_s],
+                            updates=np.full(len(f), 10),
+                            out_of_support=out_of_support(f),
+                        )
+                    )
                 codes, _, _ = fold(tr, t_end, Judgement.concat(parts))
                 np.minimum.at(worst, tr, RANK[codes])
                 counts = [int(np.sum(worst == i)) for i in range(len(WORST_ORDER))]

@@ -62,7 +62,15 @@ def test_opensky_flights_through_the_radar_and_tracker_are_never_hostile(
     w = history_windows(hist, tr, end, seed=1, squawk=np.full(len(tr), squawk))
     f = compute_features(w, paris_airways())
     p = classify(f)
-    ev = judge(f, p, updates=np.full(len(tr), 10), out_of_support=out_of_support(f))
+    ev = judge(
+        f,
+        p,
+        pos_ecef_m=hist.pos_ecef_m[tr, end],
+        vel_ecef_m_s=hist.vel_ecef_m_s[tr, end],
+        sigma_m=hist.sigma_m[tr, end],
+        updates=np.full(len(tr), 10),
+        out_of_support=out_of_support(f),
+    )
     codes, _, _ = fold(tr, hist.truth.t_s[tr, end], ev)
     assert not np.any(codes == HOSTILE)
     names = identity_names(codes)

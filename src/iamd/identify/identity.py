@@ -254,6 +254,7 @@ def judge(
     updates: npt.ArrayLike | None = None,
     t_s: float | FloatArray = 0.0,
     covar: FloatArray | None = None,
+    sigma_m: FloatArray | None = None,
     out_of_support: BoolArray | None = None,
     airspace: Airspace = NO_AIRSPACE,
     rules: IdentityRules | None = None,
@@ -277,6 +278,8 @@ def judge(
             ``transponder_z`` standard deviations (a young or distant track's estimate is
             loose: a 230 m/s airliner seen at 300 km can show 500 m/s and 6 km of height
             error in its first seconds).
+        sigma_m: (n, 2) the speed's and the height's standard deviations, instead of
+            ``covar`` (:func:`speed_height_sigma` of it).
         out_of_support: (n,) features outside the cue's training support (default: none).
         airspace: airspace control measures (default: none).
         rules: thresholds (default :class:`IdentityRules`).
@@ -292,16 +295,14 @@ def judge(
     speed_now = np.full(n, np.inf)
     if vel_ecef_m_s is not None and n:
         speed_now = np.linalg.norm(np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3), axis=1)
-    if covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and n:
-        cv = np.asarray(covar, dtype=np.float64).reshape(n, 6, 6)
-        pos_c = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
-        vel_c = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)
-        v_hat = vel_c / np.where(speed_now > 1e-9, speed_now, 1.0)[:, None]
-        up = pos_c / np.linalg.norm(pos_c, axis=1, keepdims=True)  # geocentric up (≈ 0.2°)
-        var_s = np.einsum("ni,nij,nj->n", v_hat, cv[:, 3:, 3:], v_hat)
-        var_h = np.einsum("ni,nij,nj->n", up, cv[:, :3, :3], up)
-        sigma_speed = np.sqrt(np.maximum(var_s, 0.0))
-        sigma_h = np.sqrt(np.maximum(var_h, 0.0))
+    if sigma_m is not None and n:
+        sg = np.asarray(sigma_m, dtype=np.float64).reshape(n, 2)
+        sigma_speed, sigma_h = sg[:, 0], sg[:, 1]
+    elif covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and n:
+        state = np.hstack([np.asarray(pos_ecef_m, np.float64).reshape(n, 3),
+                           np.asarray(vel_ecef_m_s, np.float64).reshape(n, 3)])  # fmt: skip
+        sg = speed_height_sigma(state, np.asarray(covar, dtype=np.float64).reshape(n, 6, 6))
+        sigma_speed, sigma_h = sg[:, 0], sg[:, 1]
     z = r.confidence_z
     tol = np.maximum(r.transponder_alt_tolerance_m, r.transponder_z * sigma_h)
     tok = np.asarray((features.squawk > 0.5) & ~(features.alt_report_err_m > tol))
@@ -403,6 +404,28 @@ def judge(
         speed_m_s=np.asarray(speed, dtype=np.float64),
         alt_m=np.asarray(alt, dtype=np.float64),
     )
+
+
+def speed_height_sigma(state: FloatArray, covar: FloatArray) -> FloatArray:
+    """(n, 2) standard deviations of the speed (along the velocity, m/s) and of the height
+    (along the geocentric up, within ~0.2° of the local vertical, m) of n ECEF states (n, 6)
+    with covariances (n, 6, 6).
+
+    >>> import numpy as np
+    >>> P = np.diag([100.0**2, 100.0**2, 30.0**2, 4.0**2, 5.0**2, 6.0**2])[None]
+    >>> speed_height_sigma(np.array([[0.0, 0.0, 6.4e6, 250.0, 0.0, 0.0]]), P).round(6).tolist()
+    [[4.0, 30.0]]
+    """
+    x = np.asarray(state, dtype=np.float64).reshape(-1, 6)
+    cv = np.asarray(covar, dtype=np.float64).reshape(-1, 6, 6)
+    v = x[:, 3:]
+    sp = np.linalg.norm(v, axis=1)
+    v_hat = v / np.where(sp > 1e-9, sp, 1.0)[:, None]
+    r = np.linalg.norm(x[:, :3], axis=1)
+    up = x[:, :3] / np.where(r > 0.0, r, 1.0)[:, None]
+    var_s = np.einsum("ni,nij,nj->n", v_hat, cv[:, 3:, 3:], v_hat)
+    var_h = np.einsum("ni,nij,nj->n", up, cv[:, :3, :3], up)
+    return np.sqrt(np.maximum(np.stack([var_s, var_h], axis=1), 0.0))
 
 
 def candidates(

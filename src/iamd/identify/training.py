@@ -110,7 +110,7 @@ from iamd.identify.features import (
     airway_network,
     compute_features,
 )
-from iamd.identify.identity import IdentityRules
+from iamd.identify.identity import IdentityRules, speed_height_sigma
 from iamd.rng import stream
 from iamd.scenario.catalog import builtin_catalog
 from iamd.sense.radar import (
@@ -276,6 +276,9 @@ class TrackHistory:
         start_idx: (n, H) step at which the current track started (its first plot; -1 if none).
             A target lost and found again gets a new track, with a new start.
         sensor_type: (n,) catalog sensor type that watched the target.
+        sigma_m: (n, H, 2) the filter's standard deviations of the speed (along the
+            velocity, m/s) and of the height (along the local vertical, m), which the
+            identity rules read as the engine's stage reads the track covariance.
     """
 
     truth: TruthTracks
@@ -288,6 +291,7 @@ class TrackHistory:
     detected: BoolArray
     start_idx: IntArray
     sensor_type: npt.NDArray[np.str_]
+    sigma_m: FloatArray
 
     def __len__(self) -> int:
         return int(self.exists.shape[0])
@@ -404,6 +408,7 @@ def simulate_tracks(
         detected=np.concatenate(dets),
         start_idx=cat("start"),
         sensor_type=np.concatenate(types),
+        sigma_m=cat("sigma"),
     )
 
 
@@ -1566,6 +1571,7 @@ class _Tracked(NamedTuple):
     since_plot: IntArray
     since_gap: IntArray
     start: IntArray
+    sigma: FloatArray
 
 
 def _imm_track(
@@ -1620,6 +1626,7 @@ def _imm_track(
     window = (1 << par.confirm_n) - 1
     out_pos = np.zeros((n, h, 3))
     out_vel = np.zeros((n, h, 3))
+    out_sigma = np.zeros((n, h, 2))
     out_start = np.full((n, h), -1, dtype=np.int64)
     exists = np.zeros((n, h), dtype=bool)
     held = np.zeros((n, h), dtype=bool)
@@ -1701,12 +1708,13 @@ def _imm_track(
             state[new], covar[new] = ms[new, 0], mc[new, 0]
         out_pos[:, k] = state[:, :3]
         out_vel[:, k] = state[:, 3:]
+        out_sigma[:, k] = speed_height_sigma(state, covar)
         out_start[:, k] = np.where(started, start, -1)
         held[:, k] = started & truth.alive[:, k]
         exists[:, k] = held[:, k] & confirmed
         since[:, k] = k - last_plot
         since_gap[:, k] = after_gap
-    return _Tracked(out_pos, out_vel, exists, held, since, since_gap, out_start)
+    return _Tracked(out_pos, out_vel, exists, held, since, since_gap, out_start, out_sigma)
 
 
 # --------------------------------------------------------------------------- private: misc
