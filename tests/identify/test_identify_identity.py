@@ -161,6 +161,12 @@ def test_kinematic_criteria_need_a_long_enough_window() -> None:
     assert one(BALLISTIC, span=s - 0.1, **bal).criterion[0] == 0
 
 
+def test_a_state_below_the_ground_is_no_kinematic_evidence() -> None:
+    h = R.min_height_m
+    assert one(CRUISE, speed=450.0, alt=9000.0, pos=(43.0, 25.0, h)).criterion[0] == 3
+    assert one(CRUISE, speed=450.0, alt=9000.0, pos=(43.0, 25.0, h - 1.0)).criterion[0] == 0
+
+
 def test_h3_needs_a_cue_that_does_not_call_it_civil() -> None:
     assert one(CIVIL, speed=450.0, alt=9000.0).criterion[0] == 0
     # out of the cue's support, the kinematics alone decide

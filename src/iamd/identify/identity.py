@@ -85,6 +85,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.airspace import NO_AIRSPACE, Airspace
 from iamd.identify.classifier import CLASSES
 from iamd.identify.features import Features, ballistic_signature
@@ -129,6 +130,9 @@ class IdentityRules:
             track shown neutral keeps N2 down to the exit probability.
         kinematic_span_s: the kinematic criteria (H2, H3) read a window spanning at least
             this long (s).
+        min_height_m: a track whose current height, plus ``confidence_z`` standard
+            deviations, is below this is no kinematic evidence (a filter that dived a
+            departing aircraft 2 km under the ground at 500 m/s, on real traffic).
         ballistic_min_speed_m_s, ballistic_max_lift_m_s2: the free-fall signature (H2).
         beyond_cover_alt_m: a track first seen above this height was launched beyond the
             radars' cover (H2).
@@ -165,6 +169,7 @@ class IdentityRules:
     civil_p: float = 0.9
     civil_exit_p: float = 0.7
     kinematic_span_s: float = 15.0
+    min_height_m: float = -500.0
     ballistic_min_speed_m_s: float = 600.0
     ballistic_max_lift_m_s2: float = 4.0
     beyond_cover_alt_m: float = 30e3
@@ -325,6 +330,10 @@ def judge(
     # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
     # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
     long_enough = features.span_s >= r.kinematic_span_s
+    if pos_ecef_m is not None and n:
+        # a state below the ground is a filter gone astray, not evidence
+        _, _, h_now = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3))
+        long_enough = long_enough & ~(h_now + z * sigma_h < r.min_height_m)
     fast = np.asarray(fast & np.isfinite(speed) & long_enough)
     envelope = fast & (p_civil < 0.5)
     with np.errstate(invalid="ignore"):
