@@ -306,14 +306,18 @@ def test_silent_light_aircraft_taking_off_inside_bulgaria_stays_below_hostile() 
     assert cand(near) == ("suspect", "S2")
 
 
-def test_slow_and_low_boundaries() -> None:
-    def rule(**kw: float) -> str:
-        return cand(one(DRONE, origin="BGR", **kw))[1]
+def test_over_friendly_land_the_cue_alone_is_no_suspicion() -> None:
+    # silent, inside the civil envelope, first seen over Bulgaria: unknown whatever the cue;
+    # first seen over the sea or a neighbour: the cue makes it a suspect
+    def rule(**kw: object) -> str:
+        return cand(one(DRONE, **kw))[1]
 
-    assert rule(speed=R.slow_m_s, alt=500.0) == "U3"
-    assert rule(speed=R.slow_m_s + 1.0, alt=500.0) == "S3"
-    assert rule(speed=50.0, alt=R.low_m) == "U3"
-    assert rule(speed=50.0, alt=R.low_m + 1.0) == "S3"
+    assert rule(origin="BGR", speed=150.0, alt=9000.0) == "U3"
+    assert rule(origin="", speed=150.0, alt=9000.0) == "S3"
+    assert rule(origin="SRB", speed=150.0, alt=9000.0) == "S3"
+    # outside the civil envelope it is no longer civil-like (H3, or S1 before it holds)
+    assert rule(origin="BGR", speed=R.civil_max_speed_m_s + 1.0, alt=9000.0) == "H"
+    assert rule(origin="BGR", speed=R.civil_max_speed_m_s, alt=9000.0) == "U3"
 
 
 def test_near_boundary() -> None:

@@ -45,10 +45,11 @@ D      neutral / friend: declared by the identification authority
 A1     assumed_friend: a valid transponder, the cue says fighter, first seen over friendly land
 N1     neutral: a valid transponder inside the civil envelope
 S1     suspect: a hostile criterion not yet sustained, or met by a track that replies
-S2     suspect: slow, low and silent, first seen over friendly land, near a protected zone or a
-       defended asset
-U3     unknown: slow, low and silent, first seen over friendly land (a light aircraft, a glider,
-       a helicopter taking off inside the country: the cue is not evidence here)
+S2     suspect: silent, inside the civil envelope, first seen over friendly land, near a
+       protected zone or a defended asset
+U3     unknown: silent, inside the civil envelope, first seen over friendly land (a light
+       aircraft, a glider, a helicopter taking off inside the country: the cue is not
+       evidence here)
 U1     unknown: the features are outside the classifier's training support (no cue)
 S3     suspect: the cue gives the hostile classes together at least ``suspect_p``
 N2     neutral: silent, the cue gives the civil class at least ``civil_p``
@@ -110,7 +111,7 @@ RULES = ("", "R1", "R2", "D", "H", "A1", "N1", "S1", "S2", "U3", "U1", "S3", "N2
 """Rule names by number (0 unused); ``H`` is a sustained hostile criterion (see
 ``CRITERIA``)."""
 (R_FRIEND, R_PENDING, R_DECLARED, R_HOSTILE, R_ASSUMED, R_NEUTRAL_REPLY, R_CRIT_SUSPECT,
- R_NEAR, R_SLOW_LOW, R_OUT, R_CUE, R_CIVIL_CUE, R_UNKNOWN) = range(1, 14)  # fmt: skip
+ R_NEAR, R_CIVIL_FRIENDLY, R_OUT, R_CUE, R_CIVIL_CUE, R_UNKNOWN) = range(1, 14)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +149,6 @@ class IdentityRules:
             altitude is within the larger of this tolerance and ``transponder_z`` standard
             deviations of the track's height (5 mrad of elevation error is 1.5 km at 300 km).
         closing_share, closing_time_s: closing on a defended asset (H4).
-        slow_m_s, low_m: slow and low for S2/U3 (light aircraft, gliders, helicopters).
         near_m: distance to a protected zone or a defended asset for S2 (m).
         max_stale_s, reacquire_updates: the engine's stage keeps the identity of a track
             without a plot for longer than ``max_stale_s``, and of a track re-established
@@ -181,8 +181,6 @@ class IdentityRules:
     transponder_z: float = 3.0
     closing_share: float = 0.7
     closing_time_s: float = 3600.0
-    slow_m_s: float = 100.0
-    low_m: float = 4000.0
     near_m: float = 10e3
     max_stale_s: float = 20.0
     reacquire_updates: int = 3
@@ -199,7 +197,8 @@ class Judgement:
         iff: (n,) a valid allied IFF answer.
         transponder_ok: (n,) a transponder reply consistent with the track.
         civil_envelope: (n,) the kinematics are inside the civil envelope (not H3's).
-        slow_low_friendly: (n,) slow, low, silent and first seen over friendly land.
+        civil_friendly: (n,) silent, inside the civil envelope and first seen over friendly
+            land.
         near: (n,) near a protected zone or a defended asset.
         out_of_support: (n,) the cue is withheld (features outside the training support).
         mature: (n,) enough updates over enough time.
@@ -219,7 +218,7 @@ class Judgement:
     iff: BoolArray
     transponder_ok: BoolArray
     civil_envelope: BoolArray
-    slow_low_friendly: BoolArray
+    civil_friendly: BoolArray
     near: BoolArray
     out_of_support: BoolArray
     mature: BoolArray
@@ -389,9 +388,7 @@ def judge(
     place = np.where(crit == 4, np.char.add(np.char.add(where_from, " -> "), names_asset[asset]),
                      place)  # fmt: skip
     place = np.where(crit == 5, names_zone[zone], place)
-    with np.errstate(invalid="ignore"):
-        slow_low = (speed <= r.slow_m_s) & (alt <= r.low_m)
-    slow_low_friendly = np.asarray(slow_low & silent & friendly_origin)
+    civil_friendly = np.asarray(~fast & silent & friendly_origin)
     upd = np.full(n, np.iinfo(np.int64).max) if updates is None else np.asarray(updates)
     mature = (upd >= r.min_updates) & (features.age_s >= r.min_age_s)
     fighter = cue_ok & (p.argmax(axis=1) == _FIGHTER) & friendly_origin
@@ -401,7 +398,7 @@ def judge(
         iff=np.asarray(iff),
         transponder_ok=np.asarray(tok),
         civil_envelope=np.asarray(~fast),
-        slow_low_friendly=slow_low_friendly,
+        civil_friendly=civil_friendly,
         near=np.asarray(near),
         out_of_support=oos,
         mature=np.asarray(mature),
@@ -467,8 +464,8 @@ def candidates(
         ev.transponder_ok & ev.civil_envelope & ev.fighter_friendly,
         ev.transponder_ok & ev.civil_envelope,
         crit | (ev.transponder_ok & ~ev.civil_envelope),
-        ev.slow_low_friendly & ev.near,
-        ev.slow_low_friendly,
+        ev.civil_friendly & ev.near,
+        ev.civil_friendly,
         ~cue_ok,
         p_hostile >= suspect_p,
         ev.silent & (p[:, _AIRLINER] >= civil_p),
@@ -668,8 +665,8 @@ def evidence_strings(
         R_FRIEND: "R1 friend: allied IFF reply",
         R_ASSUMED: "A1 assumed_friend: valid transponder, fighter cue, friendly origin",
         R_NEUTRAL_REPLY: "N1 neutral: valid transponder, inside the civil envelope",
-        R_NEAR: "S2 suspect: slow, low and silent near a protected zone or defended asset",
-        R_SLOW_LOW: "U3 unknown: slow, low and silent, first seen over friendly land",
+        R_NEAR: "S2 suspect: silent civil-like track near a protected zone or defended asset",
+        R_CIVIL_FRIENDLY: "U3 unknown: silent, civil envelope, first seen over friendly land",
         R_OUT: "U1 unknown: features outside the training support, no cue",
         R_UNKNOWN: "U2 unknown: no criterion",
     }
