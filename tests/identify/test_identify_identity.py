@@ -212,7 +212,8 @@ def test_h4_origin_in_a_launch_area_and_closing_on_an_asset() -> None:
     here = (44.15, 29.6, 300.0)
     ev = one(DRONE, pos=here, vel=(-45.0, 0.0), first=(44.1, 29.8, 300.0))
     assert CRITERIA[int(ev.criterion[0])] == "H4"
-    assert "black_sea -> constanta" in str(ev.place_name[0])
+    assert AIRSPACE.launch_names[ev.launch[0]] == "black_sea"
+    assert AIRSPACE.asset_names[ev.asset[0]] == "constanta"
     assert shown(ev) == HOSTILE
     # flying away: no intent
     away = one(DRONE, pos=here, vel=(45.0, 0.0), first=(44.1, 29.8, 300.0))

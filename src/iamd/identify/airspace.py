@@ -268,6 +268,42 @@ class Airspace:
             out |= (d <= self.asset_radius_m + margin_m).any(axis=1)
         return out
 
+    def locate(
+        self, pos_ecef_m: FloatArray, margin_m: float, *, h_m: FloatArray | None = None
+    ) -> tuple[IntArray, BoolArray, BoolArray]:
+        """:meth:`zone_at`, :meth:`near` and :meth:`in_corridor` at once (one geodetic
+        conversion, distances compared as cosines): ``(zone, near, corridor)``. ``h_m``: the
+        positions' heights if already known."""
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        n = len(p)
+        zone = np.full(n, -1, dtype=np.int64)
+        near = np.zeros(n, dtype=bool)
+        corridor = np.zeros(n, dtype=bool)
+        if n == 0 or not (self.zone_names or self.asset_names or self.corridors):
+            return zone, near, corridor
+        h = ecef_to_lla(p)[2] if h_m is None else np.asarray(h_m, dtype=np.float64)
+        u = p / np.linalg.norm(p, axis=1, keepdims=True)
+        if self.zone_names:
+            c = u @ self.zone_unit.T  # cosine of the angle to each centre
+            below = h[:, None] <= self.zone_ceiling_m
+            inside = (
+                (c >= np.cos(self.zone_radius_m / R_MEAN_M))
+                & (h[:, None] >= self.zone_floor_m)
+                & below
+            )
+            zone = np.where(inside.any(axis=1), inside.argmax(axis=1), -1).astype(np.int64)
+            near |= ((c >= np.cos((self.zone_radius_m + margin_m) / R_MEAN_M)) & below).any(1)
+        if self.asset_names:
+            c = u @ self.asset_unit.T
+            near |= (c >= np.cos((self.asset_radius_m + margin_m) / R_MEAN_M)).any(axis=1)
+        for k, net in enumerate(self.corridors):
+            corridor |= (
+                (airway_distance_m(p, net) <= self.corridor_half_m[k])
+                & (h >= self.corridor_floor_m[k])
+                & (h <= self.corridor_ceiling_m[k])
+            )
+        return zone, near, corridor
+
     def in_corridor(self, pos_ecef_m: FloatArray) -> BoolArray:
         """(n,) inside a safe-passage corridor (half-width and height band)."""
         p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)

@@ -208,7 +208,10 @@ class Judgement:
         p: (n, K) the cue (class probabilities).
         place: (n,) index of the launch area (H4) or protected zone (H5) or asset (H4) named
             in the evidence (-1 none).
-        place_name: (n,) that place's name.
+        launch, asset, zone: (n,) indices into the airspace's launch areas, defended assets
+            and protected zones named in the evidence (-1 none).
+        origin: (n,) the country under the first detection.
+        place_names: the airspace's (launch area, asset, zone) names, for the evidence.
         time_to_go_s: (n,) time to the asset closed on (inf: none).
         speed_m_s, alt_m: (n,) the speed and height the envelope was judged on.
     """
@@ -225,10 +228,14 @@ class Judgement:
     declared: IntArray
     fighter_friendly: BoolArray
     p: FloatArray
-    place_name: StrArray
+    launch: IntArray
+    asset: IntArray
+    zone: IntArray
+    origin: StrArray
     time_to_go_s: FloatArray
     speed_m_s: FloatArray
     alt_m: FloatArray
+    place_names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
 
     def __len__(self) -> int:
         return int(self.criterion.shape[0])
@@ -236,7 +243,10 @@ class Judgement:
     def take(self, idx: npt.ArrayLike) -> Judgement:
         """The judgement of the tracks ``idx``."""
         i = np.asarray(idx)
-        return Judgement(**{k: getattr(self, k)[i] for k in self.__dataclass_fields__})
+        return Judgement(
+            **{k: getattr(self, k)[i] for k in self.__dataclass_fields__ if k != "place_names"},
+            place_names=self.place_names,
+        )
 
     @classmethod
     def concat(cls, parts: list[Judgement]) -> Judgement:
@@ -244,7 +254,12 @@ class Judgement:
         if len(parts) == 1:
             return parts[0]
         return cls(
-            **{k: np.concatenate([getattr(p, k) for p in parts]) for k in cls.__dataclass_fields__}
+            **{
+                k: np.concatenate([getattr(p, k) for p in parts])
+                for k in cls.__dataclass_fields__
+                if k != "place_names"
+            },
+            place_names=parts[0].place_names,
         )
 
 
@@ -329,6 +344,7 @@ def judge(
     # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
     # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
     long_enough = features.span_s >= r.kinematic_span_s
+    h_now = None
     if pos_ecef_m is not None and n:
         # a state below the ground is a filter gone astray, not evidence
         _, _, h_now = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3))
@@ -345,7 +361,6 @@ def judge(
             & (sure >= r.ballistic_min_speed_m_s)
             & long_enough
         )
-    place = np.full(n, "", dtype="<U64")
     ttg = np.full(n, np.inf)
     launch = np.full(n, -1, dtype=np.int64)
     if first_pos_ecef_m is not None:
@@ -360,9 +375,7 @@ def judge(
     asset = np.full(n, -1, dtype=np.int64)
     if pos_ecef_m is not None:
         pos = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
-        zone = airspace.zone_at(pos)
-        corridor = airspace.in_corridor(pos)
-        near = airspace.near(pos, r.near_m)
+        zone, near, corridor = airspace.locate(pos, r.near_m, h_m=h_now)
         declared = airspace.declared(t_s, pos)
         if vel_ecef_m_s is not None and from_outside.any():
             m = np.flatnonzero(from_outside)
@@ -381,13 +394,6 @@ def judge(
         [1, 2, 3, 4, 5],
         default=0,
     ).astype(np.int64)
-    names_launch = np.asarray((*airspace.launch_names, ""), dtype="<U64")
-    names_zone = np.asarray((*airspace.zone_names, ""), dtype="<U64")
-    names_asset = np.asarray((*airspace.asset_names, ""), dtype="<U64")
-    where_from = np.where(launch >= 0, names_launch[launch], np.char.add("territory ", origin))
-    place = np.where(crit == 4, np.char.add(np.char.add(where_from, " -> "), names_asset[asset]),
-                     place)  # fmt: skip
-    place = np.where(crit == 5, names_zone[zone], place)
     civil_friendly = np.asarray(~fast & silent & friendly_origin)
     upd = np.full(n, np.iinfo(np.int64).max) if updates is None else np.asarray(updates)
     mature = (upd >= r.min_updates) & (features.age_s >= r.min_age_s)
@@ -405,7 +411,11 @@ def judge(
         declared=declared,
         fighter_friendly=np.asarray(fighter),
         p=p,
-        place_name=np.asarray(place),
+        launch=launch,
+        asset=asset,
+        zone=zone,
+        origin=origin,
+        place_names=(airspace.launch_names, airspace.asset_names, airspace.zone_names),
         time_to_go_s=ttg,
         speed_m_s=np.asarray(speed, dtype=np.float64),
         alt_m=np.asarray(alt, dtype=np.float64),
@@ -735,14 +745,20 @@ def _criterion_text(crit: IntArray, ev: Judgement) -> StrArray:
     if len(m):
         out[m] = _cat("outside the civil envelope (", _fmt_int(ev.speed_m_s[m]), " m/s at ",
                       _fmt_int(ev.alt_m[m]), " m)")  # fmt: skip
+    launch_names, asset_names, zone_names = (
+        np.asarray((*x, ""), dtype=str) for x in ev.place_names
+    )
     m = np.flatnonzero(crit == 4)
     if len(m):
         ttg = np.minimum(np.nan_to_num(ev.time_to_go_s[m], posinf=99_999), 99_999)
-        out[m] = _cat("origin ", ev.place_name[m], " closing, time to go ",
-                      np.rint(ttg).astype(np.int64).astype(str), " s")  # fmt: skip
+        lm = ev.launch[m]
+        where = np.where(lm >= 0, launch_names[lm], _cat("territory ", ev.origin[m]))
+        to_go = np.rint(ttg).astype(np.int64).astype(str)
+        out[m] = _cat("origin ", where, " -> ", asset_names[ev.asset[m]],
+                      " closing, time to go ", to_go, " s")  # fmt: skip
     m = np.flatnonzero(crit == 5)
     if len(m):
-        out[m] = _cat("silent in protected zone ", ev.place_name[m])
+        out[m] = _cat("silent in protected zone ", zone_names[ev.zone[m]])
     return out
 
 
