@@ -100,9 +100,10 @@ def latency(args: argparse.Namespace) -> None:
     airspace = Airspace.from_scenario(load_scenario("balkans").scenario)
     upd = np.full(n, 10)
     oos = out_of_support(f, model)
+    launch = airspace.launch_area_at(first)  # looked up once per track, as the engine does
 
     def identity() -> None:
-        ev = judge(f, p, pos_ecef_m=pos, vel_ecef_m_s=vel, first_pos_ecef_m=first, updates=upd,
+        ev = judge(f, p, pos_ecef_m=pos, vel_ecef_m_s=vel, launch_area=launch, updates=upd,
                    out_of_support=oos, airspace=airspace)  # fmt: skip
         IdentityMemory.new(n).step(np.arange(n), 0.0, ev)
 

@@ -270,6 +270,7 @@ def judge(
     pos_ecef_m: FloatArray | None = None,
     vel_ecef_m_s: FloatArray | None = None,
     first_pos_ecef_m: FloatArray | None = None,
+    launch_area: npt.ArrayLike | None = None,
     updates: npt.ArrayLike | None = None,
     t_s: float | FloatArray = 0.0,
     covar: FloatArray | None = None,
@@ -286,6 +287,9 @@ def judge(
         pos_ecef_m, vel_ecef_m_s: (n, 3) current state (default: no geographic criteria
             that need it: zones, closing, corridors, declarations).
         first_pos_ecef_m: (n, 3) position at first detection (default: no launch areas).
+        launch_area: (n,) the launch area of the first detection, if already known
+            (:meth:`Airspace.launch_area_at` of ``first_pos_ecef_m``: a caller that keeps
+            tracks over time looks it up once per track).
         updates: (n,) updates so far (default: mature by count).
         t_s: time of the update(s), for declarations (s).
         covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). The
@@ -362,9 +366,12 @@ def judge(
             & long_enough
         )
     ttg = np.full(n, np.inf)
-    launch = np.full(n, -1, dtype=np.int64)
-    if first_pos_ecef_m is not None:
+    if launch_area is not None:
+        launch = np.asarray(launch_area, dtype=np.int64).reshape(n)
+    elif first_pos_ecef_m is not None:
         launch = airspace.launch_area_at(np.asarray(first_pos_ecef_m, dtype=np.float64))
+    else:
+        launch = np.full(n, -1, dtype=np.int64)
     from_outside = (launch >= 0) | hostile_origin
     high_first = features.origin_alt_m > r.beyond_cover_alt_m
     ballistic = ballistic & (from_outside | high_first) & (p_aircraft < 0.5)

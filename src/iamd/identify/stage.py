@@ -126,7 +126,8 @@ class TrackIdentifier:
         keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob,
             last_update_s, since_gap: per track, in the order of the last table given —
             its key (picture, number), its window of states (k, samples, 6), their times and
-            validity, its first position, the country under it (ADM0_A3, computed once), its
+            validity, its first position, the country and the launch area under it (computed
+            once), its
             identity and class probabilities, the time of its last update (-inf before the
             first), the updates since its last gap of more than ``rules.max_stale_s`` and its
             identity hysteresis (``memory``).
@@ -145,6 +146,7 @@ class TrackIdentifier:
     last_sample_s: FloatArray = field(init=False)
     first_pos: FloatArray = field(init=False)
     origin: StrArray = field(init=False)
+    launch: IntArray = field(init=False)
     code: CodeArray = field(init=False)
     prob: FloatArray = field(init=False)
     last_update_s: FloatArray = field(init=False)
@@ -159,6 +161,7 @@ class TrackIdentifier:
         self.last_sample_s = np.zeros(0)
         self.first_pos = np.zeros((0, 3))
         self.origin = np.zeros(0, dtype="<U3")
+        self.launch = np.zeros(0, dtype=np.int64)
         self.code = np.zeros(0, dtype=np.int8)
         self.prob = np.zeros((0, len(CLASSES)))
         self.last_update_s = np.zeros(0)
@@ -230,6 +233,7 @@ class TrackIdentifier:
         if len(todo):
             lat, lon, _ = ecef_to_lla(self.first_pos[todo])
             self.origin[todo] = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
+            self.launch[todo] = self.airspace.launch_area_at(self.first_pos[todo])
         feats = compute_features(w, self.airways, self.origin[rows])
         p = classify(feats, self.model)
         state = tracks.table.state[rows]
@@ -238,7 +242,7 @@ class TrackIdentifier:
             p,
             pos_ecef_m=state[:, :3],
             vel_ecef_m_s=state[:, 3:],
-            first_pos_ecef_m=self.first_pos[rows],
+            launch_area=self.launch[rows],
             updates=tracks.table.hits[rows],
             t_s=t_s,
             covar=tracks.table.covar[rows],
@@ -295,6 +299,7 @@ class TrackIdentifier:
         self.memory = mem
         first = gather(self.first_pos, 0.0)
         origin = gather(self.origin, _UNKNOWN_ORIGIN)
+        self.launch = gather(self.launch, -1)
         new = np.flatnonzero(~old)
         first[new] = tracks.table.state[new, :3]
         self.first_pos = first
