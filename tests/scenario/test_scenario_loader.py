@@ -162,8 +162,9 @@ def test_unknown_nested_key_lists_the_allowed_keys_of_that_model() -> None:
     assert _message(text) == (
         f"{SOURCE}:{_line_with(text, 'shoot_look_shot')}: "
         "rules_of_engagement.shoot_look_shot: unknown key (allowed: engage_identities, "
-        "shoot_look_shoot, max_engagements_per_threat, min_time_to_go_s, cost_weight_per_musd, "
-        "required_pk, base_threat_value, layered_defence, reserve_bmd, defer_margin_s)"
+        "tiers, shoot_look_shoot, max_engagements_per_threat, min_time_to_go_s, "
+        "cost_weight_per_musd, required_pk, base_threat_value, layered_defence, reserve_bmd, "
+        "defer_margin_s)"
     )
 
 
