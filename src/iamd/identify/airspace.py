@@ -238,35 +238,12 @@ class Airspace:
 
     def zone_at(self, pos_ecef_m: FloatArray) -> IntArray:
         """(n,) index of the protected zone each position is in (-1: none)."""
-        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
-        if len(self.zone_names) == 0 or len(p) == 0:
-            return np.full(len(p), -1, dtype=np.int64)
-        d = _ground_distance_m(p, self.zone_unit)  # (n, z)
-        _, _, h = ecef_to_lla(p)
-        inside = (
-            (d <= self.zone_radius_m)
-            & (h[:, None] >= self.zone_floor_m)
-            & (h[:, None] <= self.zone_ceiling_m)
-        )
-        return np.where(inside.any(axis=1), inside.argmax(axis=1), -1).astype(np.int64)
+        return self.locate(pos_ecef_m, 0.0)[0]
 
     def near(self, pos_ecef_m: FloatArray, margin_m: float) -> BoolArray:
         """(n,) within ``margin_m`` of a protected zone's edge (below its ceiling) or of a
         defended asset's footprint."""
-        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
-        out = np.zeros(len(p), dtype=bool)
-        if len(p) == 0:
-            return out
-        if len(self.zone_names):
-            _, _, h = ecef_to_lla(p)
-            d = _ground_distance_m(p, self.zone_unit)
-            out |= ((d <= self.zone_radius_m + margin_m) & (h[:, None] <= self.zone_ceiling_m)).any(
-                axis=1
-            )
-        if len(self.asset_names):
-            d = _ground_distance_m(p, self.asset_unit)
-            out |= (d <= self.asset_radius_m + margin_m).any(axis=1)
-        return out
+        return self.locate(pos_ecef_m, margin_m)[1]
 
     def locate(
         self, pos_ecef_m: FloatArray, margin_m: float, *, h_m: FloatArray | None = None
@@ -306,18 +283,7 @@ class Airspace:
 
     def in_corridor(self, pos_ecef_m: FloatArray) -> BoolArray:
         """(n,) inside a safe-passage corridor (half-width and height band)."""
-        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
-        out = np.zeros(len(p), dtype=bool)
-        if not self.corridors or len(p) == 0:
-            return out
-        _, _, h = ecef_to_lla(p)
-        for k, net in enumerate(self.corridors):
-            out |= (
-                (airway_distance_m(p, net) <= self.corridor_half_m[k])
-                & (h >= self.corridor_floor_m[k])
-                & (h <= self.corridor_ceiling_m[k])
-            )
-        return out
+        return self.locate(pos_ecef_m, 0.0)[2]
 
     def closing_on(
         self,
