@@ -173,7 +173,7 @@ def test_the_stage_keeps_the_identity_of_a_stale_track(max_stale_s: float) -> No
     stale_t = 11.0 + 21.0
     pic.update(stale_t, Plots.empty(), np.array([0]), np.array([True]))
     assert pic.tracks.table.status[0] == CONFIRMED
-    ident.code[0] = FRIEND  # pretend it said friend last: a stale track keeps what it said
+    ident.memory.code[0] = FRIEND  # pretend it said friend last: a stale track keeps what it said
     before = ident.prob[0].copy()
     step = ident.update(stale_t, pic.tracks)
     if max_stale_s == 20.0:
@@ -213,7 +213,7 @@ def test_after_a_gap_the_stage_waits_for_three_updates() -> None:
         pic.update(float(k), plots, np.array([0 if in_gap else 1]), np.array([True]))
         if k >= GAP[1]:
             assert pic.tracks.table.status[0] == CONFIRMED and len(pic.tracks.table.ids) == 1
-            ident.code[0] = FRIEND  # what it said last; kept only while not re-established
+            ident.memory.code[0] = FRIEND  # what it said last; kept only while not re-established
         step = ident.update(float(k), pic.tracks)
         if GAP[1] <= k < GAP[1] + 2:
             assert step.code[0] == FRIEND, k

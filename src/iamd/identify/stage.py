@@ -123,7 +123,7 @@ class TrackIdentifier:
         airspace: airspace control measures (friendly and hostile territory, launch areas,
             protected zones, corridors, defended assets, declarations).
         samples, every_s: the window's length and sample spacing.
-        keys, window, t_window, valid, last_sample_s, first_pos, origin, code, prob,
+        keys, window, t_window, valid, last_sample_s, first_pos, origin, prob,
             last_update_s, since_gap: per track, in the order of the last table given —
             its key (picture, number), its window of states (k, samples, 6), their times and
             validity, its first position, the country and the launch area under it (computed
@@ -147,7 +147,6 @@ class TrackIdentifier:
     first_pos: FloatArray = field(init=False)
     origin: StrArray = field(init=False)
     launch: IntArray = field(init=False)
-    code: CodeArray = field(init=False)
     prob: FloatArray = field(init=False)
     last_update_s: FloatArray = field(init=False)
     since_gap: IntArray = field(init=False)
@@ -162,7 +161,6 @@ class TrackIdentifier:
         self.first_pos = np.zeros((0, 3))
         self.origin = np.zeros(0, dtype="<U3")
         self.launch = np.zeros(0, dtype=np.int64)
-        self.code = np.zeros(0, dtype=np.int8)
         self.prob = np.zeros((0, len(CLASSES)))
         self.last_update_s = np.zeros(0)
         self.since_gap = np.zeros(0, dtype=np.int64)
@@ -202,14 +200,14 @@ class TrackIdentifier:
             self.since_gap[conf] < self.rules.reacquire_updates
         )
         kept = conf[stale]
-        code[kept] = self.code[kept]
+        code[kept] = self.memory.code[kept]
         prob[kept] = self.prob[kept]
         cls[kept] = np.where(
             np.isfinite(prob[kept, 0]), np.argmax(np.nan_to_num(prob[kept]), 1), -1
         )
         rows = conf[~stale]
         if len(rows) == 0:
-            self.code, self.prob = code, prob
+            self.prob = prob
             return IdentityStep(code=code, cls=cls, probabilities=prob,
                                 changed=rows, evidence=np.zeros(0, dtype=str))  # fmt: skip
         hits = np.maximum(tracks.table.hits[rows], 1)
@@ -259,7 +257,7 @@ class TrackIdentifier:
         evidence = evidence_strings(
             self.memory.code[changed], self.memory.rule[changed], ev.take(ch), self.rules
         )
-        self.code, self.prob = code, prob
+        self.prob = prob
         return IdentityStep(
             code=code, cls=cls, probabilities=prob, changed=changed, evidence=evidence
         )
@@ -287,7 +285,6 @@ class TrackIdentifier:
         self.t_window = gather(self.t_window, np.nan)
         self.valid = gather(self.valid, False)
         self.last_sample_s = gather(self.last_sample_s, -np.inf)
-        self.code = gather(self.code, PENDING)
         self.prob = gather(self.prob, np.nan)
         self.last_update_s = gather(self.last_update_s, -np.inf)
         self.since_gap = gather(self.since_gap, np.iinfo(np.int64).max // 2)
