@@ -1,4 +1,6 @@
-"""Track management: M-of-N confirmation, deletion, ids, and recovery of simulated targets."""
+"""The one tracker's track management: the sequential test on the track score (Wald 1947;
+Blackman and Popoli 1999 §6.2–6.3), M-of-N, deletion, numbers, the online clutter estimate,
+and recovery of simulated targets."""
 
 from __future__ import annotations
 
@@ -6,7 +8,15 @@ import numpy as np
 import pytest
 
 from iamd.errors import InputError
-from iamd.track.manager import CONFIRMED, CV_ONLY, TENTATIVE, Tracker, TrackerParams
+from iamd.track.filters import MotionModel
+from iamd.track.manager import (
+    CONFIRMED,
+    CV_ONLY,
+    TENTATIVE,
+    TURN_BANK,
+    Tracker,
+    TrackerParams,
+)
 from iamd.track.metrics import continuity, match_tracks, ospa
 
 COV = 100.0 * np.eye(3)
@@ -14,6 +24,10 @@ COV = 100.0 * np.eye(3)
 
 def _plot(t: float) -> np.ndarray:
     return np.array([[1000.0 + 200.0 * t, 5000.0, 3000.0]])
+
+
+def _mofn(**kw: object) -> TrackerParams:
+    return TrackerParams(frame="local", confirmation="m_of_n", clutter_density=1e-12, **kw)  # type: ignore[arg-type]
 
 
 def _run(params: TrackerParams, pattern: str) -> tuple[Tracker, list]:
@@ -38,7 +52,7 @@ def _run(params: TrackerParams, pattern: str) -> tuple[Tracker, list]:
     ],
 )
 def test_m_of_n_confirms_at_the_m_th_hit(m: int, n: int, pattern: str, confirmed_at: int) -> None:
-    trk, events = _run(TrackerParams(confirm_m=m, confirm_n=n), pattern)
+    trk, events = _run(_mofn(confirm_m=m, confirm_n=n), pattern)
     when = [k for k, ev in enumerate(events) if len(ev.confirmed)]
     assert when == [confirmed_at]
     assert trk.table.status.tolist() == [CONFIRMED]
@@ -52,14 +66,14 @@ def test_m_of_n_confirms_at_the_m_th_hit(m: int, n: int, pattern: str, confirmed
 def test_a_tentative_track_that_cannot_reach_m_of_n_is_deleted(
     m: int, n: int, pattern: str, deleted_at: int
 ) -> None:
-    trk, events = _run(TrackerParams(confirm_m=m, confirm_n=n), pattern)
+    trk, events = _run(_mofn(confirm_m=m, confirm_n=n), pattern)
     when = [k for k, ev in enumerate(events) if 1 in ev.deleted.tolist()]
     assert when == [deleted_at]
     assert len(trk.table) == 0
 
 
 def test_a_confirmed_track_is_deleted_after_k_consecutive_misses() -> None:
-    params = TrackerParams(confirm_m=2, confirm_n=3, delete_misses=4)
+    params = _mofn(confirm_m=2, confirm_n=3, delete_misses=4)
     trk, events = _run(params, "xxxx.x....")
     deleted = [k for k, ev in enumerate(events) if 1 in ev.deleted.tolist()]
     assert deleted == [9]  # misses at 6, 7, 8, 9
@@ -67,9 +81,7 @@ def test_a_confirmed_track_is_deleted_after_k_consecutive_misses() -> None:
 
 
 def test_a_track_whose_position_variance_exceeds_the_limit_is_deleted() -> None:
-    params = TrackerParams(
-        confirm_m=2, confirm_n=3, delete_misses=100, max_position_var_m2=400.0**2
-    )
+    params = _mofn(confirm_m=2, confirm_n=3, delete_misses=100, max_position_var_m2=400.0**2)
     trk, events = _run(params, "xxxx" + "." * 30)
     k_del = [k for k, ev in enumerate(events) if len(ev.deleted)]
     assert len(k_del) == 1 and 5 < k_del[0] < 30
@@ -77,7 +89,7 @@ def test_a_track_whose_position_variance_exceeds_the_limit_is_deleted() -> None:
 
 
 def test_track_ids_are_never_reused() -> None:
-    trk = Tracker(TrackerParams(confirm_m=2, confirm_n=3))
+    trk = Tracker(_mofn(confirm_m=2, confirm_n=3))
     seen: list[int] = []
     for k in range(12):
         # a new lone plot every scan far from the others: each starts and dies
@@ -89,7 +101,7 @@ def test_track_ids_are_never_reused() -> None:
 
 
 def test_scans_must_come_in_time_order_and_may_be_empty() -> None:
-    trk = Tracker()
+    trk = Tracker(TrackerParams(frame="local"))
     trk.step(5.0, np.zeros((0, 3)), np.zeros((0, 3, 3)))
     trk.step(5.0, _plot(0.0), COV[None])
     with pytest.raises(ValueError, match="earlier than the previous"):
@@ -99,7 +111,7 @@ def test_scans_must_come_in_time_order_and_may_be_empty() -> None:
 
 
 def test_bad_parameters_are_reported() -> None:
-    with pytest.raises(InputError, match=r"confirm_m must be in 1..confirm_n=3 \(got 4\)"):
+    with pytest.raises(InputError, match=r"confirm_m must be in 1..confirm_n \(got 4\)"):
         TrackerParams(confirm_m=4, confirm_n=3)
     with pytest.raises(InputError, match=r"pd must be in \(0, 1\) \(got 1.0\)"):
         TrackerParams(pd=1.0)
@@ -128,7 +140,15 @@ def _simulate(
     return out, sigma_m
 
 
-@pytest.mark.parametrize("params", [TrackerParams(), TrackerParams(models=CV_ONLY)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        TrackerParams(frame="local"),
+        TrackerParams(frame="local", models=CV_ONLY),
+        TrackerParams(frame="local", models=TURN_BANK),
+        TrackerParams(frame="local", confirmation="m_of_n"),
+    ],
+)
 def test_tracker_recovers_separated_targets_in_clutter(params: TrackerParams) -> None:
     scans, sigma = _simulate(25, 40, seed=2)
     trk = Tracker(params)
@@ -159,10 +179,166 @@ def test_same_input_gives_identical_tables() -> None:
     scans, sigma = _simulate(9, 15, seed=3)
     tables = []
     for _ in range(2):
-        trk = Tracker()
+        trk = Tracker(TrackerParams(frame="local"))
         for t, _, plots in scans:
             trk.step(t, plots, np.broadcast_to(sigma**2 * np.eye(3), (len(plots), 3, 3)))
         tables.append(trk.table)
     a, b = tables
     assert np.array_equal(a.ids, b.ids) and np.array_equal(a.state, b.state)
-    assert np.array_equal(a.covar, b.covar)
+    assert np.array_equal(a.covar, b.covar) and np.array_equal(a.score, b.score)
+
+
+# --- the track score and the sequential test ------------------------------------------------
+
+
+def _gauss_log_pdf(nu: np.ndarray, s: np.ndarray) -> float:
+    """ln N(ν; 0, S) from its formula."""
+    d = len(nu)
+    return float(
+        -0.5 * (nu @ np.linalg.solve(s, nu) + np.log(np.linalg.det(s)) + d * np.log(2 * np.pi))
+    )
+
+
+@pytest.mark.parametrize("dim", [3, 2])
+def test_hit_adds_log_pd_over_clutter_plus_the_plot_density_in_its_dimension(dim: int) -> None:
+    """Blackman and Popoli (1999) eq. 6.13: ΔL = ln(P_D/λ) + ln N_d(ν; 0, S), d the plot's
+    dimension (λ per m³ for 3-D plots, per m² for 2-D ones)."""
+    lam, pd = 1e-9, 0.8
+    params = TrackerParams(frame="local", models=CV_ONLY, pd=pd, clutter_density=lam)
+    trk = Tracker(params, measured_axes=np.eye(3)[:dim])
+    r = np.diag([400.0, 900.0, 2500.0])
+    trk.step(0.0, np.array([[0.0, 0.0, 1000.0]]), r[None])
+    assert trk.table.score.tolist() == [0.0]
+    pred_x, pred_p = trk.table.state[0].copy(), trk.table.covar[0].copy()
+    # by hand: constant-velocity prediction over 1 s, then the innovation's density
+    f = np.eye(6)
+    f[:3, 3:] = np.eye(3)
+    q = np.zeros((6, 6))
+    for i in range(3):
+        q[np.ix_([i, i + 3], [i, i + 3])] = params.models[0].q_m2_s3 * np.array(
+            [[1 / 3, 1 / 2], [1 / 2, 1.0]]
+        )
+    x = f @ pred_x
+    p = f @ pred_p @ f.T + q
+    z = np.array([150.0, -80.0, 1030.0])
+    trk.step(1.0, z[None], r[None])
+    nu, s = (z - x[:3])[:dim], (p[:3, :3] + r)[:dim, :dim]
+    expected = np.log(pd / lam) + _gauss_log_pdf(nu, s)
+    assert trk.table.score[0] == pytest.approx(expected, rel=1e-12)
+    # a look without a plot: ln(1 - P_D P_G)
+    trk.step(2.0, np.zeros((0, 3)), np.zeros((0, 3, 3)))
+    assert trk.table.score[0] == pytest.approx(expected + np.log1p(-pd * params.gate_prob))
+
+
+def test_sprt_thresholds_are_walds() -> None:
+    p = TrackerParams(false_track_prob=1e-4, true_track_loss_prob=0.05)
+    assert p.confirm_score == pytest.approx(np.log(0.95 / 1e-4))
+    assert p.reject_score == pytest.approx(np.log(0.05 / (1 - 1e-4)))
+
+
+def _score_after_two_hits(params: TrackerParams) -> float:
+    trk = Tracker(params)
+    for k in range(2):
+        trk.step(float(k), _plot(float(k)), COV[None])
+    return float(trk.table.score[0])
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_a_tentative_track_is_confirmed_exactly_at_the_upper_threshold(above: bool) -> None:
+    base = TrackerParams(frame="local", models=CV_ONLY, clutter_density=1e-12)
+    score = _score_after_two_hits(base)
+    # choose α so that ln((1 - β)/α) sits just below / just above the score
+    threshold = score - 1e-6 if above else score + 1e-6
+    alpha = (1 - base.true_track_loss_prob) / np.exp(threshold)
+    params = TrackerParams(frame="local", models=CV_ONLY, clutter_density=1e-12,
+                           false_track_prob=float(alpha))  # fmt: skip
+    trk = Tracker(params)
+    events = [trk.step(float(k), _plot(float(k)), COV[None]) for k in range(2)]
+    assert (len(events[1].confirmed) == 1) is above
+    assert trk.table.status.tolist() == [CONFIRMED if above else TENTATIVE]
+
+
+@pytest.mark.parametrize("misses", [2, 3])
+def test_a_tentative_track_is_deleted_at_the_lower_threshold(misses: int) -> None:
+    # P_D = 0.9: each missed look adds ln(1 - 0.9 * 0.997) = -2.21; β = 0.01 puts the lower
+    # threshold at ln(0.01) = -4.6: deleted at the 3rd miss, not the 2nd
+    params = TrackerParams(frame="local", clutter_density=1e-12, true_track_loss_prob=0.01)
+    trk, events = _run(params, "x" + "." * misses)
+    assert (len(trk.table) == 0) is (misses == 3)
+
+
+@pytest.mark.parametrize("drop", [11.0, 12.0])
+def test_a_confirmed_track_is_deleted_when_its_score_falls_the_drop_below_its_maximum(
+    drop: float,
+) -> None:
+    # five missed looks lose 5 × 2.21 = 11.05 from the maximum
+    params = TrackerParams(frame="local", clutter_density=1e-12, delete_score_drop=drop)
+    trk, events = _run(params, "xxxxx" + "." * 5)
+    assert (len(trk.table) == 0) is (drop <= 11.0)
+
+
+def test_scores_only_count_looks() -> None:
+    # a second sensor that does not scan in a step does not make a miss
+    params = TrackerParams(frame="local", clutter_density=1e-12)
+    trk = Tracker(params, sensor_picture=np.zeros(2, dtype=np.int64))
+    for k in range(3):
+        trk.step(float(k), _plot(float(k)), COV[None], np.array([0]))
+    before = trk.table.score.copy()
+    trk.step(3.0, np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, dtype=np.int64),
+             scans=np.array([0, 0]))  # fmt: skip
+    assert np.array_equal(trk.table.score, before)
+    trk.step(4.0, np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, dtype=np.int64),
+             scans=np.array([0, 1]))  # fmt: skip
+    assert trk.table.score[0] < before[0]
+
+
+def test_online_clutter_estimate_finds_the_true_density() -> None:
+    """Poisson clutter, 200 per scan, uniform in a 100 km × 100 km × 10 km box:
+    λ = 2·10⁻¹¹ per m³."""
+    rng = np.random.default_rng(4)
+    trk = Tracker(TrackerParams(frame="local"))
+    box = np.array([100e3, 100e3, 10e3])
+    for k in range(40):
+        z = rng.uniform(0, 1, (rng.poisson(200), 3)) * box
+        trk.step(float(k), z, np.broadcast_to(COV, (len(z), 3, 3)))
+    lam = trk.clutter.density(np.zeros((1, 3)), np.zeros(1, dtype=np.int64),
+                              np.zeros((1, 3)), None)[0]  # fmt: skip
+    assert lam == pytest.approx(200 / np.prod(box), rel=0.1)
+
+
+def test_heavy_clutter_gives_no_confirmed_false_track() -> None:
+    """1,000 clutter plots per scan (λ ≈ 10⁻¹² per m³) and no target: the sequential test
+    confirms nothing over 30 scans, where 2-of-3 confirms dozens."""
+    rng = np.random.default_rng(5)
+    box = np.array([100e3, 100e3, 10e3])
+    counts = {}
+    for mode in ("sprt", "m_of_n"):
+        trk = Tracker(TrackerParams(frame="local", confirmation=mode, confirm_m=2,  # type: ignore[arg-type]
+                                    confirm_n=3))  # fmt: skip
+        confirmed: set[int] = set()
+        for k in range(30):
+            z = rng.uniform(0, 1, (1000, 3)) * box
+            ev = trk.step(float(k), z, np.broadcast_to(2500.0 * np.eye(3), (1000, 3, 3)))
+            confirmed |= set(ev.confirmed.tolist())
+        counts[mode] = len(confirmed)
+    assert counts["sprt"] == 0
+    assert counts["m_of_n"] > 10
+
+
+def test_the_gate_is_the_mixtures_not_the_most_diffuse_models() -> None:
+    """A plot 100 m off a quiet track: inside the manoeuvre model's gate (its predicted
+    position sigma is ~58 m), far outside the mixture's (the manoeuvre model's probability is
+    below 1 %): it starts a new track rather than feed the old one (no clutter magnet)."""
+    models = (MotionModel(kind="cv", q_m2_s3=0.01), MotionModel(kind="cv", q_m2_s3=1e4))
+    params = TrackerParams(frame="local", models=models, clutter_density=1e-12,
+                           stay_prob=0.999)  # fmt: skip
+    trk = Tracker(params)
+    for k in range(12):
+        trk.step(float(k), np.array([[200.0 * k, 0.0, 1000.0]]), COV[None] * 0.01)
+    assert trk.table.model_prob[0, 1] < 0.01
+    p_manoeuvre = trk.table.model_covar[0, 1, 1, 1] + 1e4 / 3.0 + 1.0
+    assert 100.0**2 / p_manoeuvre < trk._gate  # in that model's gate
+    far = np.array([[200.0 * 12, 100.0, 1000.0]])
+    ev = trk.step(12.0, far, COV[None] * 0.01)
+    assert ev.owner.tolist() == [1]  # it started a new track
+

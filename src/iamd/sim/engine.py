@@ -306,7 +306,7 @@ def run(
             _log_truth_picture(log, t_next, truth, layout, pos, identity, evidence, ip, ie, dp, de)
         else:
             assert identifier is not None
-            update = tracker.update(t, plots, scanning(sensors, t, dt), alive)
+            update = tracker.update(t, plots, scanning(sensors, t, dt))
             ident = identifier.update(t, tracker.tracks)
             _log_sensed_picture(log, t_next, truth, layout, nations, update)
             _log_identities(log, t_next, truth, layout, tracker, ident)
