@@ -1,9 +1,10 @@
 """Batched Kalman and IMM filters against closed forms, Monte Carlo consistency and properties.
 
 References: Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and
-Navigation* (2001): §6.3.2 (DWNA model), §6.5 and P. R. Kalata, "The tracking index: a
+Navigation* (2001): §6.2.2 (CWNA model), §6.5 and P. R. Kalata, "The tracking index: a
 generalized parameter for α-β and α-β-γ target trackers", IEEE TAES 20(2), 1984 (steady-state
-α-β gains), §5.4 (NEES and its chi-square bounds), §11.6.6 (IMM).
+α-β gains, whose derivation is repeated here for the CWNA noise), §5.4 (NEES and its
+chi-square bounds), §11.6.6 (IMM).
 """
 
 from __future__ import annotations
@@ -12,25 +13,29 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.integrate import quad_vec, solve_ivp
 
 from iamd.geo.wgs84 import GM_M3_S2, OMEGA_RAD_S, aer_to_ecef
 from iamd.track.filters import (
     G0_M_S2,
+    Frame,
     MotionModel,
     aer_covariance_enu,
+    ballistic_acceleration,
     ballistic_predict,
     ct_predict,
     ct_transition,
     cv_predict,
-    dwna_process_noise,
+    cwna_process_noise,
     imm_combine,
+    imm_mix,
     imm_predict,
+    imm_predict_models,
     imm_update,
     kf_update,
     model_predict,
     transition_matrix,
 )
-from iamd.track.manager import Tracker, TrackerParams
 from iamd.track.metrics import chi2_interval, nees
 
 EYE3 = np.eye(3)
@@ -41,51 +46,105 @@ def _diag6(pos_var: float, vel_var: float) -> np.ndarray:
 
 
 def test_cv_predict_and_update_match_a_hand_computed_1d_case() -> None:
-    # x axis: P = diag(100, 25), T = 1 s, σ_a = 2 m/s² → Q = [[1, 2], [2, 4]]
+    # x axis: P = diag(100, 25), T = 1 s, q = 3 m²/s³ → Q = [[1, 1.5], [1.5, 3]]
     x = np.array([[0.0, 0, 0, 10.0, 0, 0]])
-    xp, pp = cv_predict(x, _diag6(100.0, 25.0), 1.0, accel_sigma_m_s2=2.0)
+    xp, pp = cv_predict(x, _diag6(100.0, 25.0), 1.0, q_m2_s3=3.0)
     assert xp[0, 0] == 10.0
     assert pp[0, 0, 0] == pytest.approx(126.0)  # 100 + 25 + 1
-    assert pp[0, 0, 3] == pytest.approx(27.0)  # 25 + 2
-    assert pp[0, 3, 3] == pytest.approx(29.0)  # 25 + 4
-    # z = 20 with R = 74: S = 200, K = [0.63, 0.135], ν = 10
+    assert pp[0, 0, 3] == pytest.approx(26.5)  # 25 + 1.5
+    assert pp[0, 3, 3] == pytest.approx(28.0)  # 25 + 3
+    # z = 20 with R = 74: S = 200, K = [0.63, 0.1325], ν = 10
     up = kf_update(xp, pp, np.array([[20.0, 0, 0]]), 74.0 * EYE3[None])
     assert up.state[0, 0] == pytest.approx(16.3)
-    assert up.state[0, 3] == pytest.approx(11.35)
+    assert up.state[0, 3] == pytest.approx(11.325)
     assert up.covar[0, 0, 0] == pytest.approx(126.0 - 0.63**2 * 200.0)  # 46.62
-    assert up.covar[0, 0, 3] == pytest.approx(27.0 - 0.63 * 0.135 * 200.0)  # 9.99
-    assert up.covar[0, 3, 3] == pytest.approx(29.0 - 0.135**2 * 200.0)  # 25.355
+    assert up.covar[0, 0, 3] == pytest.approx(26.5 - 0.63 * 0.1325 * 200.0)  # 9.805
+    assert up.covar[0, 3, 3] == pytest.approx(28.0 - 0.1325**2 * 200.0)  # 24.48875
     assert up.nis[0] == pytest.approx(100.0 / 200.0)
     s_y = pp[0, 1, 1] + 74.0
     expected = -0.5 * (0.5 + np.log(200.0 * s_y * s_y) + 3 * np.log(2 * np.pi))
     assert up.log_lik[0] == pytest.approx(expected, rel=1e-12)
 
 
-def test_dwna_process_noise_is_gamma_gamma_transpose() -> None:
-    t, s = 0.7, 3.0
-    gamma = np.array([t * t / 2.0, t])
-    q = dwna_process_noise(t, s)
-    for axis in range(3):
-        sub = q[np.ix_([axis, axis + 3], [axis, axis + 3])]
-        assert np.allclose(sub, s * s * np.outer(gamma, gamma), rtol=1e-14)
+def _cv_transition(tau: float) -> np.ndarray:
+    f = np.eye(6)
+    f[:3, 3:] = tau * EYE3
+    return f
+
+
+@pytest.mark.parametrize(("t_s", "q"), [(0.7, 9.0), (1.0, 1.0), (4.0, 0.25), (12.0, 400.0)])
+def test_cwna_process_noise_is_bar_shalom_6_2_2_closed_form_and_integral(
+    t_s: float, q: float
+) -> None:
+    got = cwna_process_noise(t_s, q)
+    block = q * np.array([[t_s**3 / 3.0, t_s**2 / 2.0], [t_s**2 / 2.0, t_s]])
+    for axis in range(3):  # per axis, the closed form of Bar-Shalom et al. §6.2.2
+        idx = np.ix_([axis, axis + 3], [axis, axis + 3])
+        assert np.allclose(got[idx], block, rtol=1e-14, atol=0.0)
+    # ... which is ∫₀ᵀ F(τ) G q G' F(τ)' dτ with G = [0, I]' (white noise on the acceleration)
+    g = np.vstack([np.zeros((3, 3)), EYE3])
+    integral, _ = quad_vec(
+        lambda tau: _cv_transition(tau) @ g @ (q * g.T) @ _cv_transition(tau).T,
+        0.0,
+        t_s,
+        epsabs=0.0,
+        epsrel=1e-13,
+    )
+    assert np.allclose(got, integral, rtol=1e-12, atol=1e-12 * float(np.max(np.abs(got))))
+    # broadcasting: one Q per (step, intensity) pair
+    many = cwna_process_noise(np.array([t_s, 2 * t_s]), np.array([[q], [4 * q]]))
+    assert many.shape == (2, 2, 6, 6)
+    assert np.array_equal(many[1, 0], cwna_process_noise(t_s, 4 * q))
+
+
+@pytest.mark.parametrize("t_s", [0.25, 1.0, 3.0, 10.0])
+def test_two_cwna_predictions_of_half_the_step_equal_one_of_the_whole_step(t_s: float) -> None:
+    # The reason for CWNA: Q is the exact discretisation of a continuous-time model, so the
+    # prediction does not depend on how the interval is cut. (DWNA fails this: two half steps
+    # give a velocity variance of 2 σ² (T/2)² = σ² T² / 2 instead of σ² T².)
+    rng = np.random.default_rng(622)
+    x = rng.normal(0, 1e3, (5, 6))
+    p = _psd_stack(rng, 5, 6, 20.0)
+    q = 7.0
+    x1, p1 = cv_predict(x, p, t_s, q_m2_s3=q)
+    xh, ph = cv_predict(x, p, t_s / 2.0, q_m2_s3=q)
+    x2, p2 = cv_predict(xh, ph, t_s / 2.0, q_m2_s3=q)
+    assert np.allclose(x2, x1, rtol=1e-14, atol=1e-14 * np.max(np.abs(x1)))
+    assert np.allclose(p2, p1, rtol=1e-13, atol=1e-13 * np.max(np.abs(p1)))
+    # and for one step per track, in one call
+    steps = np.array([0.5, 1.0, 2.0, 4.0, 8.0]) * t_s
+    _, pa = cv_predict(x, p, steps, q_m2_s3=q)
+    _, pb = cv_predict(*cv_predict(x, p, steps / 2.0, q_m2_s3=q), steps / 2.0, q_m2_s3=q)
+    assert np.allclose(pb, pa, rtol=1e-13, atol=1e-13 * np.max(np.abs(pa)))
+
+
+def _cwna_alpha_beta(lam: float) -> tuple[float, float]:
+    """Steady-state α-β gains of the CWNA Kalman filter for the index ``λ = √(qT³)/σ_w``.
+
+    Kalata's derivation (1984) with the CWNA Q: at steady state the Riccati equation gives
+    ``β²/(1 - α) = qT³/σ_w² = λ²`` and ``α² - 2β + αβ + β²/6 = 0`` (DWNA gives β²/4 in the
+    last term, Kalata's relation). With u = √(1 - α) and β = λu the second is the
+    palindromic quartic ``u⁴ - λu³ + (λ²/6 - 2)u² - λu + 1 = 0``, which w = u + 1/u reduces
+    to ``w² - λw + λ²/6 - 4 = 0``.
+    """
+    w = (lam + np.sqrt(lam * lam / 3.0 + 16.0)) / 2.0
+    u = (w - np.sqrt(w * w - 4.0)) / 2.0
+    return 1.0 - u * u, lam * u
 
 
 @pytest.mark.parametrize(
-    ("sigma_w_m", "sigma_v_m_s2", "t_s"),
-    [(50.0, 1.0, 1.0), (10.0, 5.0, 2.0), (100.0, 0.5, 4.0), (5.0, 20.0, 0.5)],
+    ("sigma_w_m", "q_m2_s3", "t_s"),
+    [(50.0, 1.0, 1.0), (10.0, 25.0, 2.0), (100.0, 0.25, 4.0), (5.0, 400.0, 0.5)],
 )
-def test_steady_state_gain_matches_kalata_alpha_beta(
-    sigma_w_m: float, sigma_v_m_s2: float, t_s: float
+def test_steady_state_gain_matches_the_cwna_alpha_beta_filter(
+    sigma_w_m: float, q_m2_s3: float, t_s: float
 ) -> None:
-    lam = sigma_v_m_s2 * t_s**2 / sigma_w_m  # tracking index
-    root = np.sqrt(lam * lam + 8.0 * lam)
-    alpha = -(lam * lam + 8.0 * lam - (lam + 4.0) * root) / 8.0
-    beta = (lam * lam + 4.0 * lam - lam * root) / 4.0
+    alpha, beta = _cwna_alpha_beta(np.sqrt(q_m2_s3 * t_s**3) / sigma_w_m)
     x = np.zeros((1, 6))
     p = _diag6(1e6, 1e4)
     r = sigma_w_m**2 * EYE3[None]
     for _ in range(400):
-        x, p_pred = cv_predict(x, p, t_s, accel_sigma_m_s2=sigma_v_m_s2)
+        x, p_pred = cv_predict(x, p, t_s, q_m2_s3=q_m2_s3)
         up = kf_update(x, p_pred, np.zeros((1, 3)), r)
         x, p = up.state, up.covar
     s = p_pred[0, 0, 0] + sigma_w_m**2
@@ -95,8 +154,8 @@ def test_steady_state_gain_matches_kalata_alpha_beta(
 
 def test_nees_is_within_its_chi_square_bounds_on_simulated_cv_data() -> None:
     rng = np.random.default_rng(20010601)
-    runs, steps, t, sa, sw = 100, 40, 1.0, 3.0, 30.0
-    q = dwna_process_noise(t, sa)
+    runs, steps, t, qa, sw = 100, 40, 1.0, 9.0, 30.0
+    q = cwna_process_noise(t, qa)
     lq = np.linalg.cholesky(q + 1e-12 * np.eye(6))
     p0 = np.diag([sw**2] * 3 + [100.0**2] * 3)
     truth = np.tile([1e4, -2e4, 5e3, 150.0, -80.0, 0.0], (runs, 1))
@@ -110,7 +169,7 @@ def test_nees_is_within_its_chi_square_bounds_on_simulated_cv_data() -> None:
     for _ in range(steps):  # the Monte Carlo runs are the batch
         truth = truth @ f.T + rng.standard_normal((runs, 6)) @ lq.T
         z = truth[:, :3] + sw * rng.standard_normal((runs, 3))
-        x, p = cv_predict(x, p, t, accel_sigma_m_s2=sa)
+        x, p = cv_predict(x, p, t, q_m2_s3=qa)
         up = kf_update(x, p, z, r)
         x, p = up.state, up.covar
         avg = float(np.mean(nees(truth - x, p)))
@@ -147,26 +206,66 @@ def test_ct_about_a_tilted_axis_matches_a_rotated_local_turn() -> None:
 
 
 def test_local_ballistic_prediction_is_exact_free_fall() -> None:
-    x = np.array([[0.0, 0.0, 10_000.0, 100.0, 0.0, 300.0]])
-    xp, pp = ballistic_predict(x, _diag6(1.0, 1.0), 10.0, accel_sigma_m_s2=0.0)
-    assert xp[0, 0] == pytest.approx(1000.0)
-    assert xp[0, 2] == pytest.approx(10_000.0 + 3000.0 - 0.5 * G0_M_S2 * 100.0)
-    assert xp[0, 5] == pytest.approx(300.0 - G0_M_S2 * 10.0)
-    _, pcv = cv_predict(x, _diag6(1.0, 1.0), 10.0, accel_sigma_m_s2=0.0)
-    assert np.array_equal(pp, pcv)
+    x = np.array([[0.0, 0.0, 10_000.0, 100.0, -40.0, 300.0], [5.0, 6.0, 7.0, 0.0, 0.0, 0.0]])
+    for t in (10.0, np.array([10.0, 3.0])):
+        xp, pp = ballistic_predict(x, _diag6(1.0, 1.0), t, q_m2_s3=2.0)
+        tt = np.broadcast_to(t, (2,))[:, None]
+        g = np.array([0.0, 0.0, -G0_M_S2])
+        assert np.allclose(xp[:, :3], x[:, :3] + x[:, 3:] * tt + 0.5 * g * tt**2, rtol=1e-15)
+        assert np.allclose(xp[:, 3:], x[:, 3:] + g * tt, rtol=1e-15)
+        _, pcv = cv_predict(x, _diag6(1.0, 1.0), t, q_m2_s3=2.0)
+        assert np.array_equal(pp, pcv)
 
 
 def test_ecef_ballistic_prediction_has_gravity_and_centrifugal_acceleration() -> None:
     r0 = 6_378_137.0 + 10_000.0
     x = np.array([[r0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # at rest in ECEF over the equator
-    xp, pp = ballistic_predict(x, _diag6(1.0, 1.0), 1.0, accel_sigma_m_s2=0.0, frame="ecef")
+    xp, pp = ballistic_predict(x, _diag6(1.0, 1.0), 1.0, q_m2_s3=0.0, frame="ecef")
     expected = -GM_M3_S2 / r0**2 + OMEGA_RAD_S**2 * r0
     assert xp[0, 3] == pytest.approx(expected, rel=1e-12)
     assert np.allclose(pp, np.swapaxes(pp, -1, -2))
     # a moving body feels the Coriolis acceleration -2 Ω × v
     x2 = np.array([[r0, 0.0, 0.0, 0.0, 1000.0, 0.0]])
-    xp2, _ = ballistic_predict(x2, _diag6(1.0, 1.0), 1.0, accel_sigma_m_s2=0.0, frame="ecef")
+    xp2, _ = ballistic_predict(x2, _diag6(1.0, 1.0), 1.0, q_m2_s3=0.0, frame="ecef")
     assert xp2[0, 3] - xp[0, 3] == pytest.approx(2.0 * OMEGA_RAD_S * 1000.0, rel=1e-9)
+
+
+def _ecef_equations_of_motion(_t: float, y: np.ndarray) -> np.ndarray:
+    """``d[r, v]/dt`` of an unpowered body in ECEF, written with cross products."""
+    r, v = y[:3], y[3:]
+    omega = np.array([0.0, 0.0, OMEGA_RAD_S])
+    a = -GM_M3_S2 * r / np.linalg.norm(r) ** 3
+    a = a - 2.0 * np.cross(omega, v) - np.cross(omega, np.cross(omega, r))
+    return np.concatenate([v, a])
+
+
+def test_ecef_ballistic_prediction_matches_integrated_equations_of_motion() -> None:
+    # 3 km/s bodies at 100 km altitude, in several directions, over 2 s (gravity alone moves
+    # them about 19 m off a straight line): holding the acceleration over the step leaves
+    # only the jerk, |ȧ| T³/6: at most about a centimetre (radial motion, 2μ|v|/r³ T³/6).
+    rng = np.random.default_rng(2001)
+    n = 6
+    up = rng.normal(size=(n, 3))
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    vel = rng.normal(size=(n, 3))
+    vel *= 3000.0 / np.linalg.norm(vel, axis=1, keepdims=True)
+    x = np.hstack([(6_378_137.0 + 100e3) * up, vel])
+    t = 2.0
+    xp, pp = ballistic_predict(x, _diag6(1.0, 1.0), t, q_m2_s3=1.0, frame="ecef")
+    for k in range(n):
+        sol = solve_ivp(
+            _ecef_equations_of_motion, (0.0, t), x[k], method="DOP853", rtol=1e-13, atol=1e-9
+        )
+        truth = sol.y[:, -1]
+        assert np.linalg.norm(xp[k, :3] - truth[:3]) < 0.02  # m
+        assert np.linalg.norm(xp[k, 3:] - truth[3:]) < 0.02  # m/s
+        assert np.linalg.norm(xp[k, :3] - x[k, :3] - t * x[k, 3:]) > 15.0  # gravity is in
+    _, pcv = cv_predict(x, _diag6(1.0, 1.0), t, q_m2_s3=1.0)
+    assert np.array_equal(pp, pcv)
+    # the acceleration input itself
+    a = ballistic_acceleration(x[:, :3], x[:, 3:], "ecef")
+    expected = np.array([_ecef_equations_of_motion(0.0, row)[3:] for row in x])
+    assert np.allclose(a, expected, rtol=1e-13, atol=1e-13)
 
 
 def test_update_handles_tiny_and_huge_z_variance_of_2d_plots() -> None:
@@ -200,7 +299,7 @@ def _psd_stack(rng: np.random.Generator, n: int, d: int, scale: float) -> np.nda
     frame=st.sampled_from(["local", "ecef"]),
 )
 def test_covariance_stays_symmetric_psd(
-    seed: int, dt: float, z_var: float, kind: str, frame: str
+    seed: int, dt: float, z_var: float, kind: str, frame: Frame
 ) -> None:
     rng = np.random.default_rng(seed)
     n = 8
@@ -208,7 +307,7 @@ def test_covariance_stays_symmetric_psd(
     if frame == "ecef":
         x[:, 0] += 6.4e6
     p = _psd_stack(rng, n, 6, 30.0)
-    model = MotionModel(kind=kind, accel_sigma_m_s2=float(rng.uniform(0, 10)))  # type: ignore[arg-type]
+    model = MotionModel(kind=kind, q_m2_s3=float(rng.uniform(0, 100)))  # type: ignore[arg-type]
     for _ in range(5):
         x, p = model_predict(
             x,
@@ -216,7 +315,7 @@ def test_covariance_stays_symmetric_psd(
             dt,
             model,
             frame=frame,
-            turn_rate_rad_s=rng.uniform(-0.3, 0.3, n),  # type: ignore[arg-type]
+            turn_rate_rad_s=rng.uniform(-0.3, 0.3, n),
         )
         r = _psd_stack(rng, n, 3, 20.0)
         r[:, 2, :2] = r[:, :2, 2] = 0.0
@@ -232,9 +331,9 @@ def test_imm_probabilities_sum_to_one_and_combination_is_the_moment_match() -> N
     rng = np.random.default_rng(11)
     n, r = 50, 3
     models = (
-        MotionModel(kind="cv", accel_sigma_m_s2=1.0),
-        MotionModel(kind="ct", accel_sigma_m_s2=2.0, turn_rate_rad_s=0.05),
-        MotionModel(kind="ballistic", accel_sigma_m_s2=1.0),
+        MotionModel(kind="cv", q_m2_s3=1.0),
+        MotionModel(kind="ct", q_m2_s3=4.0, turn_rate_rad_s=0.05),
+        MotionModel(kind="ballistic", q_m2_s3=1.0),
     )
     ms = rng.normal(0, 100, (n, r, 6))
     mc = np.broadcast_to(_psd_stack(rng, n, 6, 10.0)[:, None], (n, r, 6, 6)).copy()
@@ -261,11 +360,20 @@ def test_imm_probabilities_sum_to_one_and_combination_is_the_moment_match() -> N
     assert np.allclose(x[k], xk) and np.allclose(p[k], pk)
 
 
+TRACKER_BANK = (
+    MotionModel(kind="cv", q_m2_s3=4.0),
+    MotionModel(kind="ct", q_m2_s3=400.0),  # the tracks' estimated turn rates
+    MotionModel(kind="ballistic", q_m2_s3=4.0),
+)
+"""A CV / CT / ballistic IMM for the tracker tests below (local frame, z up)."""
+
+
 def _imm_track(truth: np.ndarray, rng: np.random.Generator, sigma_m: float) -> np.ndarray:
-    """Mean model probabilities (CV, CT, ballistic) of the default IMM on one object, over
+    """Mean model probabilities (CV, CT, ballistic) of `TRACKER_BANK` on one object, over
     the last 20 scans."""
-    trk = Tracker(TrackerParams(confirm_m=2, confirm_n=3))
-    assert [m.kind for m in trk.params.models] == ["cv", "ct", "ballistic"]
+    from iamd.track.manager import Tracker, TrackerParams
+
+    trk = Tracker(TrackerParams(models=TRACKER_BANK, frame="local", confirm_m=2, confirm_n=3))
     probs = []
     cov = np.broadcast_to(sigma_m**2 * EYE3, (1, 3, 3))
     for k, pos in enumerate(truth):
@@ -315,8 +423,9 @@ def test_converted_radar_covariance_matches_a_numerical_jacobian() -> None:
     for i in range(3):
         h = np.zeros(3)
         h[i] = 1e-7 * max(1.0, abs(base[i]))
-        plus = aer_to_ecef(*(base + h), lat, lon, alt)
-        minus = aer_to_ecef(*(base - h), lat, lon, alt)
+        (a1, e1, r1), (a2, e2, r2) = base + h, base - h
+        plus = aer_to_ecef(a1, e1, r1, lat, lon, alt)
+        minus = aer_to_ecef(a2, e2, r2, lat, lon, alt)
         jac[:, i] = (plus - minus) / (2 * h[i])
     expected = jac @ np.diag(sig**2) @ jac.T
     from iamd.geo.wgs84 import enu_rotation
@@ -333,6 +442,68 @@ def test_ct_predict_with_zero_rate_equals_cv_predict() -> None:
     rng = np.random.default_rng(5)
     x = rng.normal(0, 100, (4, 6))
     p = _psd_stack(rng, 4, 6, 5.0)
-    a = ct_predict(x, p, 1.5, turn_rate_rad_s=0.0, up_unit=[0, 0, 1], accel_sigma_m_s2=2.0)
-    b = cv_predict(x, p, 1.5, accel_sigma_m_s2=2.0)
+    a = ct_predict(x, p, 1.5, turn_rate_rad_s=0.0, up_unit=[0, 0, 1], q_m2_s3=4.0)
+    b = cv_predict(x, p, 1.5, q_m2_s3=4.0)
     assert np.allclose(a[0], b[0]) and np.allclose(a[1], b[1])
+
+
+def _imm_bank() -> tuple[MotionModel, ...]:
+    return (
+        MotionModel(kind="cv", q_m2_s3=1.0),
+        MotionModel(kind="ct", q_m2_s3=400.0),  # the tracks' estimated rates
+        MotionModel(kind="ballistic", q_m2_s3=4.0),
+        MotionModel(kind="ct", q_m2_s3=25.0, turn_rate_rad_s=-0.05),
+        MotionModel(kind="cv", q_m2_s3=3600.0),
+        MotionModel(kind="ballistic", q_m2_s3=0.5),
+    )
+
+
+@pytest.mark.parametrize("frame", ["local", "ecef"])
+@pytest.mark.parametrize("per_track_step", [False, True])
+@pytest.mark.parametrize("bank", ["mixed", "linear"])
+def test_imm_predict_models_equals_mixing_then_each_model_alone(
+    frame: Frame, per_track_step: bool, bank: str
+) -> None:
+    rng = np.random.default_rng(1166)
+    models = _imm_bank()
+    if bank == "linear":  # cv and ballistic only: the pass without a subset
+        models = tuple(m for m in models if m.kind != "ct")
+    n, r = 40, len(models)
+    base = np.column_stack([rng.normal(0, 5e4, (n, 3)), rng.normal(0, 800, (n, 3))])
+    if frame == "ecef":
+        base[:, :3] += 6_478_137.0 * np.array([0.6, 0.0, 0.8])
+    ms = base[:, None, :] + rng.normal(0, 30.0, (n, r, 6))
+    mc = _psd_stack(rng, n * r, 6, 15.0).reshape(n, r, 6, 6)
+    mu = rng.dirichlet(np.ones(r), n)
+    trans = transition_matrix(r, 0.9)
+    dt = rng.uniform(0.5, 12.0, n) if per_track_step else 2.5
+    rate = rng.uniform(-0.2, 0.2, n)
+    px, pp, c = imm_predict_models(
+        ms,
+        mc,
+        mu,
+        trans,
+        dt,
+        models,
+        frame=frame,
+        turn_rate_rad_s=rate,
+    )
+    mixed_x, mixed_p, c_ref = imm_mix(ms, mc, mu, trans)
+    assert np.array_equal(c, c_ref)
+    for j, model in enumerate(models):
+        xj, pj = model_predict(
+            mixed_x[:, j],
+            mixed_p[:, j],
+            dt,
+            model,
+            frame=frame,
+            turn_rate_rad_s=rate,
+        )
+        scale_x = np.max(np.abs(xj), axis=-1, keepdims=True)
+        scale_p = np.max(np.abs(pj), axis=(-2, -1), keepdims=True)
+        assert np.all(np.abs(px[:, j] - xj) <= 1e-9 * scale_x), model
+        assert np.all(np.abs(pp[:, j] - pj) <= 1e-9 * scale_p), model
+    # and imm_predict combines exactly these
+    pr = imm_predict(ms, mc, mu, trans, dt, models, frame=frame, turn_rate_rad_s=rate)
+    x, p = imm_combine(px, pp, c)
+    assert np.array_equal(pr.state, x) and np.array_equal(pr.covar, p)

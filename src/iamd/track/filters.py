@@ -5,9 +5,17 @@ frame whose z axis is up (``frame="local"``) or ECEF (``frame="ecef"``); a stack
 ``state (n, 6)`` and ``covar (n, 6, 6)``, and every kernel here works on whole stacks (any
 leading shape), never one track at a time. Sources:
 
-- **Constant velocity** with discretised white-noise acceleration (DWNA): Bar-Shalom, Li and
-  Kirubarajan, *Estimation with Applications to Tracking and Navigation* (2001), §6.3.2,
-  ``Q = σ_a² Γ Γ'`` with ``Γ = [T²/2, T]'`` per axis.
+- **Constant velocity** with continuous white-noise acceleration (CWNA): Bar-Shalom, Li
+  and Kirubarajan, *Estimation with Applications to Tracking and Navigation* (2001), §6.2.2.
+  Each axis is ``ẍ = w̃`` with ``w̃`` white of power spectral density q (m²/s³); its exact
+  discretisation over a step T is ``F = [[1, T], [0, 1]]`` and
+  ``Q = q [[T³/3, T²/2], [T²/2, T]]``. Because the noise is defined in continuous time, one q
+  holds at any revisit time, and two predictions of T/2 equal one of T exactly. The
+  discretised white-noise acceleration of §6.3.2 (a constant acceleration of variance σ²
+  over each step, ``Q = σ² [[T⁴/4, T³/2], [T³/2, T²]]``) has neither property: its σ is tuned
+  for one sampling period, and two half steps give half its velocity variance. The
+  velocity variance grows by ``qT`` per step, so ``q = σ²`` reproduces at T = 1 s the
+  velocity variance per second of a DWNA σ.
 - **Coordinated turn** (nearly constant turn rate ω about the local vertical), the fixed-rate
   model of Bar-Shalom et al. §11.7, written for a turn about any unit axis u (Rodrigues'
   rotation), so that the same kernel turns in the horizontal plane of a local frame
@@ -15,9 +23,12 @@ leading shape), never one track at a time. Sources:
   model or given per track (the tracker estimates it from the velocity history; Blackman
   and Popoli, *Design and Analysis of Modern Tracking Systems* (1999), discuss turn rates
   computed from the estimated velocity and acceleration).
-- **Ballistic**: constant velocity plus gravity. In a local frame gravity is the constant
-  ``(0, 0, -g0)``; in ECEF it is ``-μ r / |r|³`` with the Coriolis and centrifugal terms of the
-  rotating frame, propagated by an extended Kalman filter (second-order Taylor transition).
+- **Ballistic**: constant velocity plus the acceleration of an unpowered body as a known
+  input, evaluated at the start of the step (`ballistic_acceleration`). In a local frame it
+  is the constant ``(0, 0, -g0)`` and the prediction is exact; in ECEF it is point-mass
+  gravity ``-μ r / |r|³`` with the Coriolis and centrifugal terms of the rotating frame, and
+  the covariance propagates as for constant velocity (see `ballistic_predict` for what this
+  neglects).
 - **Update**: positions measured linearly (``H = [I₃ 0]``) with a per-plot covariance
   ``R (n, 3, 3)``; Joseph-form covariance update (Bar-Shalom et al. ch. 5), stable
   for very small or very large variances (a 2-D plot given as ``z = 0`` with a tiny or huge z
@@ -26,7 +37,8 @@ leading shape), never one track at a time. Sources:
 - **IMM** (interacting multiple model, Bar-Shalom et al. §11.6.6): mixing, model-matched
   prediction and update, model-probability update and combination, vectorised over tracks
   with the models on an axis: ``model_state (n, r, 6)``, ``model_covar (n, r, 6, 6)``,
-  ``model_prob (n, r)``.
+  ``model_prob (n, r)``. The constant-velocity and ballistic models of a bank share one
+  linear transition, so `imm_predict_models` steps them all in one block-wise pass.
 - Radar plots: the covariance of a range/azimuth/elevation measurement converted to
   Cartesian coordinates, linearised (Lerro and Bar-Shalom, "Tracking with debiased consistent
   converted measurements versus EKF", IEEE TAES 29(3), 1993, without the debiasing).
@@ -36,12 +48,12 @@ Covariances are symmetrised after every operation and stay symmetric positive se
 >>> import numpy as np
 >>> x = np.array([[0.0, 0, 0, 100.0, 0, 0]])
 >>> p = np.diag([100.0, 100, 100, 25, 25, 25])[None]
->>> xp, pp = cv_predict(x, p, 1.0, accel_sigma_m_s2=1.0)
+>>> xp, pp = cv_predict(x, p, 1.0, q_m2_s3=1.0)
 >>> xp[0, :4].tolist(), round(float(pp[0, 0, 0]), 2)
-([100.0, 0.0, 0.0, 100.0], 125.25)
+([100.0, 0.0, 0.0, 100.0], 125.33)
 >>> up = kf_update(xp, pp, np.array([[110.0, 0, 0]]), 100.0 * np.eye(3)[None])
 >>> round(float(up.state[0, 0]), 3), round(float(up.nis[0]), 4)
-(105.56, 0.444)
+(105.562, 0.4438)
 """
 
 from __future__ import annotations
@@ -74,13 +86,15 @@ class MotionModel:
 
     Attributes:
         kind: ``cv`` (constant velocity), ``ct`` (coordinated turn) or ``ballistic``.
-        accel_sigma_m_s2: standard deviation of the white acceleration noise (DWNA), m/s².
+        q_m2_s3: power spectral density q of the continuous white-noise acceleration (CWNA)
+            per axis, m²/s³ (Bar-Shalom et al. §6.2.2); the same value holds at any revisit
+            time. Over a step T the velocity variance grows by ``qT``.
         turn_rate_rad_s: ``ct`` only: a fixed turn rate (positive turns counter-clockwise
             about the vertical), or None to use each track's estimated rate.
     """
 
     kind: ModelKind
-    accel_sigma_m_s2: float
+    q_m2_s3: float
     turn_rate_rad_s: float | None = None
 
 
@@ -139,46 +153,46 @@ class ImmUpdate(NamedTuple):
 # --------------------------------------------------------------------------- process models
 
 
-def dwna_process_noise(dt_s: ArrayLike, accel_sigma_m_s2: ArrayLike) -> FloatArray:
-    """Process noise ``Q (..., 6, 6)`` of the discretised white-noise acceleration model.
+def cwna_process_noise(dt_s: ArrayLike, q_m2_s3: ArrayLike) -> FloatArray:
+    """Process noise ``Q (..., 6, 6)`` of the continuous white-noise acceleration model.
 
-    Bar-Shalom et al. (2001) §6.3.2: per axis ``Q = σ_a² [[T⁴/4, T³/2], [T³/2, T²]]``;
-    ``dt_s`` and ``accel_sigma_m_s2`` broadcast together.
+    Bar-Shalom et al. (2001) §6.2.2: for ``ẍ = w̃`` with w̃ white of power spectral density q,
+    ``Q = ∫₀ᵀ F(τ) G q G' F(τ)' dτ`` with ``F(τ) = [[1, τ], [0, 1]]`` and ``G = [0, 1]'``,
+    which is, per axis, ``Q = q [[T³/3, T²/2], [T²/2, T]]``; the three axes are independent.
+    ``dt_s`` and ``q_m2_s3`` broadcast together.
 
-    >>> q = dwna_process_noise(2.0, 1.0)
+    >>> q = cwna_process_noise(3.0, 2.0)
     >>> float(q[0, 0]), float(q[0, 3]), float(q[3, 3]), float(q[0, 1])
-    (4.0, 4.0, 4.0, 0.0)
+    (18.0, 9.0, 6.0, 0.0)
+    >>> cwna_process_noise(np.array([1.0, 2.0]), np.array([[1.0], [4.0]])).shape
+    (2, 2, 6, 6)
     """
-    t, s = np.broadcast_arrays(
-        np.asarray(dt_s, dtype=np.float64), np.asarray(accel_sigma_m_s2, dtype=np.float64)
+    t, q = np.broadcast_arrays(
+        np.asarray(dt_s, dtype=np.float64), np.asarray(q_m2_s3, dtype=np.float64)
     )
-    s2 = s * s
-    q = np.zeros((*t.shape, 6, 6))
-    i = np.arange(3)
-    q[..., i, i] = (s2 * t**4 / 4.0)[..., None]
-    q[..., i, i + 3] = (s2 * t**3 / 2.0)[..., None]
-    q[..., i + 3, i] = (s2 * t**3 / 2.0)[..., None]
-    q[..., i + 3, i + 3] = (s2 * t**2)[..., None]
-    return q
+    out = np.zeros((*t.shape, 6, 6))
+    _add_cwna(out, t, q)
+    return out
 
 
 def cv_predict(
-    state: FloatArray, covar: FloatArray, dt_s: ArrayLike, *, accel_sigma_m_s2: float
+    state: FloatArray, covar: FloatArray, dt_s: ArrayLike, *, q_m2_s3: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Constant-velocity prediction of ``state (..., 6)``, ``covar (..., 6, 6)`` by ``dt_s``.
 
-    ``dt_s`` is a scalar or has the leading shape of ``state``. ``F = [[I, T I], [0, I]]`` is
-    applied block-wise (no 6 × 6 products); Q is DWNA (Bar-Shalom et al. §6.3.2).
+    ``dt_s`` and ``q_m2_s3`` are scalars or broadcast with the leading shape of ``state``.
+    ``F = [[I, T I], [0, I]]`` is applied block-wise (no 6 × 6 products); Q is the CWNA of
+    `cwna_process_noise` (Bar-Shalom et al. §6.2.2).
 
     >>> x, p = cv_predict(np.array([[1.0, 2, 3, 10, 20, 30]]), np.eye(6)[None], 0.5,
-    ...                   accel_sigma_m_s2=0.0)
+    ...                   q_m2_s3=0.0)
     >>> x[0].tolist(), float(p[0, 0, 0]), float(p[0, 0, 3])
     ([6.0, 12.0, 18.0, 10.0, 20.0, 30.0], 1.25, 0.5)
     """
     t = np.asarray(dt_s, dtype=np.float64)
     x = np.array(state, dtype=np.float64)
     x[..., :3] += t[..., None] * state[..., 3:]
-    return x, _cv_covar(covar, t, accel_sigma_m_s2)
+    return x, _cv_covar(covar, t, np.asarray(q_m2_s3, dtype=np.float64))
 
 
 def ct_transition(dt_s: ArrayLike, turn_rate_rad_s: ArrayLike, up_unit: ArrayLike) -> FloatArray:
@@ -223,23 +237,67 @@ def ct_predict(
     *,
     turn_rate_rad_s: ArrayLike,
     up_unit: ArrayLike,
-    accel_sigma_m_s2: float,
+    q_m2_s3: ArrayLike,
 ) -> tuple[FloatArray, FloatArray]:
-    """Coordinated-turn prediction (see `ct_transition`) with DWNA process noise.
+    """Coordinated-turn prediction (see `ct_transition`) with CWNA process noise.
+
+    The covariance is ``F P F' + Q`` with F the turn's transition and Q the CWNA of the
+    constant-velocity model (`cwna_process_noise`), added after the transition. The exact
+    discretisation of white acceleration noise through the turn would rotate the velocity
+    noise during the step; the difference is of order ωT and vanishes at ω = 0, where the
+    prediction is exactly `cv_predict`'s.
 
     Args:
         state: (..., 6); covar: (..., 6, 6).
         turn_rate_rad_s: scalar or (...) turn rates; up_unit: (3,) or (..., 3) turn axes.
+        q_m2_s3: CWNA power spectral density per axis, scalar or (...).
 
     >>> x, _ = ct_predict(np.array([[0.0, 0, 0, 100, 0, 0]]), np.eye(6)[None], 2.0,
-    ...                   turn_rate_rad_s=0.0, up_unit=[0, 0, 1], accel_sigma_m_s2=1.0)
+    ...                   turn_rate_rad_s=0.0, up_unit=[0, 0, 1], q_m2_s3=1.0)
     >>> x[0].tolist()
     [200.0, 0.0, 0.0, 100.0, 0.0, 0.0]
     """
     f = ct_transition(dt_s, turn_rate_rad_s, up_unit)
     x = np.einsum("...ij,...j->...i", f, state)
-    p = f @ covar @ np.swapaxes(f, -1, -2) + dwna_process_noise(dt_s, accel_sigma_m_s2)
+    p = f @ covar @ np.swapaxes(f, -1, -2) + cwna_process_noise(dt_s, q_m2_s3)
     return x, _sym(p)
+
+
+def ballistic_acceleration(pos_m: ArrayLike, vel_m_s: ArrayLike, frame: Frame) -> FloatArray:
+    """Acceleration ``(..., 3)`` of an unpowered body at ``pos_m (..., 3)`` moving at
+    ``vel_m_s (..., 3)``, as seen in ``frame``.
+
+    In a local frame (z up) it is standard gravity, ``(0, 0, -g0)``, whatever the position. In
+    ECEF, which turns at Ω = `iamd.geo.wgs84.OMEGA_RAD_S` about its z axis, it is point-mass
+    gravity plus the Coriolis and centrifugal accelerations of the rotating frame,
+    ``a = -μ r/|r|³ - 2Ω × v - Ω × (Ω × r)`` with μ = `iamd.geo.wgs84.GM_M3_S2` (the Earth's
+    flattening and the atmosphere are left out).
+
+    >>> ballistic_acceleration([0.0, 0, 5e3], [200.0, 0, 0], "local").tolist()
+    [0.0, 0.0, -9.80665]
+    >>> a = ballistic_acceleration([6_378_137.0, 0, 0], [0.0, 0, 0], "ecef")
+    >>> (np.round(a, 4) + 0.0).tolist()   # gravity less the centrifugal term, at the equator
+    [-9.7644, 0.0, 0.0]
+    """
+    r = np.asarray(pos_m, dtype=np.float64)
+    v = np.asarray(vel_m_s, dtype=np.float64)
+    if frame == "local":
+        a = np.zeros(np.broadcast_shapes(r.shape, v.shape))
+        a[..., 2] = -G0_M_S2
+        return a
+    if frame == "ecef":
+        r2 = np.sum(r * r, axis=-1, keepdims=True)
+        a = np.array(
+            np.broadcast_to(
+                -GM_M3_S2 * r / (r2 * np.sqrt(r2)), np.broadcast_shapes(r.shape, v.shape)
+            )
+        )
+        w = OMEGA_RAD_S
+        # -2Ω × v = 2ω (v_y, -v_x, 0); -Ω × (Ω × r) = ω² (x, y, 0)
+        a[..., 0] += w * w * r[..., 0] + 2.0 * w * v[..., 1]
+        a[..., 1] += w * w * r[..., 1] - 2.0 * w * v[..., 0]
+        return a
+    raise ValueError(f"unknown frame {frame!r}; use local or ecef")
 
 
 def ballistic_predict(
@@ -247,59 +305,33 @@ def ballistic_predict(
     covar: FloatArray,
     dt_s: ArrayLike,
     *,
-    accel_sigma_m_s2: float,
+    q_m2_s3: ArrayLike,
     frame: Frame = "local",
 ) -> tuple[FloatArray, FloatArray]:
-    """Ballistic prediction: constant velocity plus gravity.
+    """Ballistic prediction: constant velocity plus the acceleration of an unpowered body.
 
-    ``frame="local"``: gravity is ``(0, 0, -g0)``, a known input (``p' = p + vT + gT²/2``,
-    ``v' = v + gT``), and the covariance propagates as for constant velocity.
-    ``frame="ecef"``: the acceleration is ``a = -μ r/|r|³ - 2Ω × v - Ω × (Ω × r)`` (point-mass
-    gravity, Coriolis, centrifugal); an extended Kalman filter propagates with the
-    second-order Taylor transition ``F = I + AT + A²T²/2`` of the Jacobian ``A = ∂[v, a]/∂x``.
+    The acceleration a of `ballistic_acceleration`, evaluated at the start of the step, is a
+    known input: ``p' = p + vT + aT²/2``, ``v' = v + aT``, and the covariance propagates as
+    for constant velocity with CWNA noise (`cv_predict`). The same in both frames:
+
+    - local frame: a = ``(0, 0, -g0)`` is constant and the prediction is exact free fall;
+    - ECEF: a varies along the step. Holding it constant leaves out the jerk, an error of
+      ``|ȧ| T³/6`` in position. Over 2 s for a 3 km/s body at 100 km altitude the jerk,
+      mostly the gravity gradient (up to ``2μ|v|/r³ ≈ 9 mm/s³``), makes it about a
+      centimetre at most, far below any radar's accuracy. The covariance leaves out the
+      gravity-gradient and Coriolis terms of the transition (``∂a/∂r`` and ``∂a/∂v``):
+      relative to the constant-velocity terms they are ``μT²/r³ ≈ 10⁻⁵`` and
+      ``2ΩT ≈ 3·10⁻⁴`` at T = 2 s, a few parts in 10⁴ of the propagated covariance.
 
     >>> x, _ = ballistic_predict(np.array([[0.0, 0, 1000, 0, 0, 0]]), np.eye(6)[None], 2.0,
-    ...                          accel_sigma_m_s2=0.0)
+    ...                          q_m2_s3=0.0)
     >>> np.round(x[0], 3).tolist()
     [0.0, 0.0, 980.387, 0.0, 0.0, -19.613]
     """
     t = np.asarray(dt_s, dtype=np.float64)
-    if frame == "local":
-        x = np.array(state, dtype=np.float64)
-        x[..., :3] += t[..., None] * state[..., 3:]
-        x[..., 2] -= 0.5 * G0_M_S2 * t * t
-        x[..., 5] -= G0_M_S2 * t
-        return x, _cv_covar(covar, t, accel_sigma_m_s2)
-    r = state[..., :3]
-    v = state[..., 3:]
-    rn = np.linalg.norm(r, axis=-1)[..., None]
-    omega = np.array([0.0, 0.0, OMEGA_RAD_S])
-    a = (
-        -GM_M3_S2 * r / rn**3
-        - 2.0 * np.cross(omega, v)
-        - np.cross(omega, np.cross(omega, np.broadcast_to(r, r.shape)))
-    )
-    x = np.empty_like(state, dtype=np.float64)
-    tt = t[..., None]
-    x[..., :3] = r + v * tt + 0.5 * a * tt * tt
-    x[..., 3:] = v + a * tt
-    rhat = r / rn
-    jr = (-GM_M3_S2 / rn[..., None] ** 3) * (
-        np.eye(3) - 3.0 * rhat[..., :, None] * rhat[..., None, :]
-    )
-    om = _cross_matrix(omega)
-    jr = jr - om @ om
-    jv = np.broadcast_to(-2.0 * om, jr.shape)
-    t2 = (t * t / 2.0)[..., None, None]
-    tm = t[..., None, None]
-    eye = np.eye(3)
-    f = np.empty((*jr.shape[:-2], 6, 6))
-    f[..., :3, :3] = eye + jr * t2
-    f[..., :3, 3:] = eye * tm + jv * t2
-    f[..., 3:, :3] = jr * tm + (jv @ jr) * t2
-    f[..., 3:, 3:] = eye + jv * tm + (jr + jv @ jv) * t2
-    p = f @ covar @ np.swapaxes(f, -1, -2) + dwna_process_noise(t, accel_sigma_m_s2)
-    return x, _sym(p)
+    x, p = cv_predict(state, covar, t, q_m2_s3=q_m2_s3)
+    _add_acceleration(x, ballistic_acceleration(state[..., :3], state[..., 3:], frame), t)
+    return x, p
 
 
 def up_axis(pos_m: FloatArray, frame: Frame) -> FloatArray:
@@ -325,7 +357,7 @@ def model_predict(
     ``ct`` model whose ``turn_rate_rad_s`` is None.
     """
     if model.kind == "cv":
-        return cv_predict(state, covar, dt_s, accel_sigma_m_s2=model.accel_sigma_m_s2)
+        return cv_predict(state, covar, dt_s, q_m2_s3=model.q_m2_s3)
     if model.kind == "ct":
         rate = turn_rate_rad_s if model.turn_rate_rad_s is None else model.turn_rate_rad_s
         return ct_predict(
@@ -334,12 +366,10 @@ def model_predict(
             dt_s,
             turn_rate_rad_s=rate,
             up_unit=up_axis(state[..., :3], frame),
-            accel_sigma_m_s2=model.accel_sigma_m_s2,
+            q_m2_s3=model.q_m2_s3,
         )
     if model.kind == "ballistic":
-        return ballistic_predict(
-            state, covar, dt_s, accel_sigma_m_s2=model.accel_sigma_m_s2, frame=frame
-        )
+        return ballistic_predict(state, covar, dt_s, q_m2_s3=model.q_m2_s3, frame=frame)
     raise ValueError(f"unknown motion model kind {model.kind!r}; use cv, ct or ballistic")
 
 
@@ -492,8 +522,8 @@ def imm_predict(
     >>> ms = np.zeros((2, 2, 6)); ms[:, :, 3] = 100.0
     >>> mc = np.broadcast_to(np.eye(6), (2, 2, 6, 6)).copy()
     >>> pr = imm_predict(ms, mc, np.full((2, 2), 0.5), transition_matrix(2, 0.9), 1.0,
-    ...                  (MotionModel(kind="cv", accel_sigma_m_s2=1.0),
-    ...                   MotionModel(kind="ct", accel_sigma_m_s2=1.0)))
+    ...                  (MotionModel(kind="cv", q_m2_s3=1.0),
+    ...                   MotionModel(kind="ct", q_m2_s3=1.0)))
     >>> pr.state[:, 0].tolist(), pr.model_prob.sum(axis=1).tolist()
     ([100.0, 100.0], [1.0, 1.0])
     """
@@ -523,13 +553,39 @@ def imm_predict_models(
     turn_rate_rad_s: ArrayLike = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """`imm_predict` without the combination: ``(model_state (n, r, 6), model_covar
-    (n, r, 6, 6), pred_prob (n, r))``, for callers that combine once per scan."""
+    (n, r, 6, 6), pred_prob (n, r))``, for callers that combine once per scan.
+
+    ``dt_s`` is a scalar or one step per track ``(n,)``. After the mixing (`imm_mix`), the
+    constant-velocity and ballistic models share the transition ``F = [[I, T I], [0, I]]``:
+    all of them are stepped in one block-wise pass over the ``(n, r', 6)`` states and
+    ``(n, r', 6, 6)`` covariances, with one CWNA q per model; the ballistic models then add
+    their acceleration input (`ballistic_predict`, all ballistic models at once). Only the
+    coordinated-turn models go through `model_predict`, one model at a time over all tracks.
+    The result is `model_predict` applied to each model's mixed estimate.
+    """
     mixed_x, mixed_p, c = imm_mix(model_state, model_covar, model_prob, transition)
-    px = np.empty_like(mixed_x)
-    pp = np.empty_like(mixed_p)
-    for j, model in enumerate(models):  # loop over models, each over all tracks at once
+    t = np.asarray(dt_s, dtype=np.float64)
+    tn = t[:, None] if t.ndim else t  # (n, 1): one step per track, shared by its models
+    kinds = np.array([m.kind for m in models])
+    q = np.array([m.q_m2_s3 for m in models], dtype=np.float64)
+    linear = np.flatnonzero((kinds == "cv") | (kinds == "ballistic"))
+    if len(linear) == len(models):  # no copy of a subset
+        px, pp = cv_predict(mixed_x, mixed_p, tn, q_m2_s3=q)
+    else:
+        px, pp = np.empty_like(mixed_x), np.empty_like(mixed_p)
+        px[:, linear], pp[:, linear] = cv_predict(
+            mixed_x[:, linear], mixed_p[:, linear], tn, q_m2_s3=q[linear]
+        )
+    ballistic = np.flatnonzero(kinds == "ballistic")
+    if len(ballistic):
+        xb = mixed_x[:, ballistic]
+        accel = ballistic_acceleration(xb[..., :3], xb[..., 3:], frame)
+        step = px[:, ballistic]
+        _add_acceleration(step, accel, tn)
+        px[:, ballistic] = step
+    for j in np.flatnonzero((kinds != "cv") & (kinds != "ballistic")):  # over models
         px[:, j], pp[:, j] = model_predict(
-            mixed_x[:, j], mixed_p[:, j], dt_s, model, frame=frame, turn_rate_rad_s=turn_rate_rad_s
+            mixed_x[:, j], mixed_p[:, j], t, models[j], frame=frame, turn_rate_rad_s=turn_rate_rad_s
         )
     return px, pp, c
 
@@ -649,19 +705,46 @@ def _sym(p: FloatArray) -> FloatArray:
     return np.asarray(0.5 * (p + np.swapaxes(p, -1, -2)))
 
 
-def _cv_covar(covar: FloatArray, t: FloatArray, accel_sigma_m_s2: float) -> FloatArray:
-    """``F P F' + Q`` for ``F = [[I, T I], [0, I]]``, block-wise on a contiguous copy (exactly
-    symmetric when P is)."""
-    p = np.array(np.broadcast_to(covar, np.broadcast_shapes(covar.shape, (*t.shape, 1, 1))))
+def _cv_covar(covar: FloatArray, t: FloatArray, q_m2_s3: FloatArray) -> FloatArray:
+    """``F P F' + Q`` for ``F = [[I, T I], [0, I]]`` and the CWNA Q, block-wise on a
+    contiguous copy: ``P_pp += T (P_pv + P_vp + T P_vv)``, ``P_pv += T P_vv``,
+    ``P_vp += T P_vv`` (exactly symmetric when P is). ``t`` and ``q_m2_s3`` broadcast with
+    the leading shape of ``covar``."""
+    lead = np.broadcast_shapes(covar.shape[:-2], t.shape, q_m2_s3.shape)
+    p = np.array(np.broadcast_to(covar, (*lead, 6, 6)), dtype=np.float64, order="C")
     tm = t[..., None, None]
     b = p[..., :3, 3:]
-    c = p[..., 3:, 3:]
-    tc = tm * c
-    p[..., :3, :3] += tm * (b + np.swapaxes(b, -1, -2)) + tm * tc
+    tc = tm * p[..., 3:, 3:]
+    s = b + np.swapaxes(b, -1, -2)
+    s += tc
+    s *= tm
+    p[..., :3, :3] += s
     p[..., :3, 3:] += tc
     p[..., 3:, :3] += tc
-    p += dwna_process_noise(t, accel_sigma_m_s2)
+    _add_cwna(p, t, q_m2_s3)
     return p
+
+
+def _add_cwna(p: FloatArray, t: FloatArray, q_m2_s3: FloatArray) -> None:
+    """Add the CWNA ``Q`` (Bar-Shalom et al. §6.2.2) in place to C-contiguous
+    ``p (..., 6, 6)``: per axis ``q [[T³/3, T²/2], [T²/2, T]]``, ``t`` and ``q_m2_s3``
+    broadcasting with p's leading shape. The four diagonals of the 3 × 3 blocks are strided
+    views of the flattened matrices (elements 0, 7, 14; 3, 10, 17; 18, 25, 32; 21, 28, 35)."""
+    flat = p.reshape(*p.shape[:-2], 36)  # a view: p is C-contiguous
+    qt = q_m2_s3 * t
+    cross = (qt * t / 2.0)[..., None]
+    flat[..., 0:15:7] += (qt * t * t / 3.0)[..., None]
+    flat[..., 3:18:7] += cross
+    flat[..., 18:33:7] += cross
+    flat[..., 21:36:7] += qt[..., None]
+
+
+def _add_acceleration(x: FloatArray, accel: FloatArray, t: FloatArray) -> None:
+    """Add a known acceleration input ``accel (..., 3)`` held over a step ``t`` to predicted
+    states ``x (..., 6)`` in place: ``p += aT²/2``, ``v += aT``."""
+    tt = t[..., None]
+    x[..., :3] += (0.5 * tt * tt) * accel
+    x[..., 3:] += tt * accel
 
 
 def _cross_matrix(u: FloatArray) -> FloatArray:
