@@ -105,7 +105,7 @@ an airliner in cruise or a drone between waypoints does."""
 DEFAULT_MODELS = (
     MotionModel(kind="cv", q_m2_s3=QUIET_Q_M2_S3),
     MotionModel(kind="ballistic", q_m2_s3=QUIET_Q_M2_S3),
-    MotionModel(kind="cv", q_m2_s3=3_600.0),
+    MotionModel(kind="cv", q_m2_s3=7_200.0),
 )
 """The default IMM: quiet straight flight (aircraft, cruise missiles, drones between
 waypoints); unpowered ballistic flight under gravity (a missile in mid-course); and a
