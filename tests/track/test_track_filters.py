@@ -373,7 +373,11 @@ def _imm_track(truth: np.ndarray, rng: np.random.Generator, sigma_m: float) -> n
     the last 20 scans."""
     from iamd.track.manager import Tracker, TrackerParams
 
-    trk = Tracker(TrackerParams(models=TRACKER_BANK, frame="local", confirm_m=2, confirm_n=3))
+    trk = Tracker(
+        TrackerParams(
+            models=TRACKER_BANK, frame="local", confirmation="m_of_n", confirm_m=2, confirm_n=3
+        )
+    )
     probs = []
     cov = np.broadcast_to(sigma_m**2 * EYE3, (1, 3, 3))
     for k, pos in enumerate(truth):

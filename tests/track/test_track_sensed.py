@@ -371,7 +371,7 @@ def test_a_destroyed_targets_track_coasts_and_is_deleted_by_the_track_rules() ->
     P_D = 0.9), within a few steps of the kill."""
     sensors = radars(["a"], ["BGR"], [0.0])
     path = flight(np.linspace(-20.0, 20.0, 40), 5_000.0)
-    pic, updates = run_picture(sensors, "national", ["BGR"], path[:25])
+    pic, _updates = run_picture(sensors, "national", ["BGR"], path[:25])
     assert pic.tracks.table.status.tolist() == [CONFIRMED]
     streams = sensor_streams(9, sensors.ids)
     dropped_at = None

@@ -64,7 +64,7 @@ class Gated:
     Attributes:
         track: index of the track (into the arrays given to `gate`).
         plot: index of the plot.
-        d2: squared Mahalanobis distance ``ν' S⁻¹ ν`` (to the combined prediction).
+        d2: squared Mahalanobis distance ``ν' S⁻¹ ν`` (the smallest over a track's models).
         cost: assignment cost, ``-2 ln`` of the plot's likelihood up to a constant: the
             generalised statistical distance ``d² + ln|S|`` for one model, and
             ``-2 ln Σ_j μ_j exp(-(d_j² + ln|S_j|)/2)`` for a mixture of models.
@@ -95,83 +95,87 @@ def gate(
     plot_covar_m2: FloatArray,
     *,
     threshold: float,
-    model_pos_m: FloatArray | None = None,
-    model_covar_m2: FloatArray | None = None,
     model_weight: FloatArray | None = None,
 ) -> Gated:
     """All pairs with ``d² ≤ threshold``.
 
     Args:
-        track_pos_m: (n, 3) predicted track positions; track_covar_m2: (n, 3, 3) their
-            covariances ``HPH'`` (for an IMM: the moment-matched combination of its models).
+        track_pos_m: (n, 3) predicted track positions, or (n, r, 3) the predictions of r
+            models per track (an IMM); track_covar_m2: (n, 3, 3) or (n, r, 3, 3) their
+            position covariances ``HPH'``.
         plot_pos_m: (p, 3) plot positions; plot_covar_m2: (p, 3, 3) their covariances R.
         threshold: γ, e.g. `gate_threshold`.
-        model_pos_m, model_covar_m2, model_weight: (n, r, 3), (n, r, 3, 3), (n, r) the
-            predictions of an IMM's r models and their probabilities, for the mixture cost.
+        model_weight: (n, r) predicted model probabilities, for the mixture cost.
 
-    The gate is the combined prediction's, so that a diffuse model of low probability (a
-    manoeuvre model) does not admit plots the mixture does not expect; the mixture's
-    covariance still holds that model's share and the spread of the models' means. Tracks
+    With several models a plot is in a track's gate when it is in the gate of any of its
+    models, so that a manoeuvre model of low probability still sees the plots that would
+    raise it: gating with the moment-matched mixture alone loses a turning aircraft or a
+    re-entering warhead in the steps the IMM needs to switch. What such a model admits is
+    paid for in the cost (the mixture's likelihood, where a model of low probability weighs
+    little) and in the track score (`iamd.track.manager`), so a diffuse model is no clutter
+    magnet: a tentative track fed by clutter through it loses score and is deleted. Tracks
     with a non-finite position or covariance gate nothing. Pairs come sorted by track, then
     plot.
     """
-    n, p = len(track_pos_m), len(plot_pos_m)
+    tp = track_pos_m if track_pos_m.ndim == 3 else track_pos_m[:, None, :]
+    tc = track_covar_m2 if track_covar_m2.ndim == 4 else track_covar_m2[:, None, :, :]
+    n, r = tp.shape[:2]
+    p = len(plot_pos_m)
     if n == 0 or p == 0:
         return _empty_gated()
-    lam_t = largest_eigenvalue3(track_covar_m2)
+    lam_t = largest_eigenvalue3(tc)  # (n, r)
     lam_p = largest_eigenvalue3(plot_covar_m2)
-    ok_t = np.isfinite(lam_t) & np.all(np.isfinite(track_pos_m), axis=1)
+    center = tp[:, 0, :]
+    offset = np.linalg.norm(tp - center[:, None, :], axis=-1)  # (n, r)
+    ok_t = np.all(np.isfinite(lam_t), axis=1) & np.all(np.isfinite(tp), axis=(1, 2))
     ok_p = np.isfinite(lam_p) & np.all(np.isfinite(plot_pos_m), axis=1)
-    lam_t = np.where(ok_t, np.maximum(lam_t, 0.0), 0.0)
+    lam_t = np.where(ok_t[:, None], np.maximum(lam_t, 0.0), 0.0)
     lam_p = np.where(ok_p, np.maximum(lam_p, 0.0), 0.0)
-    track_rows = np.flatnonzero(ok_t)
     t_parts: list[IntArray] = []
     p_parts: list[IntArray] = []
+    track_rows = np.flatnonzero(ok_t)
     if len(track_rows) * p <= _BRUTE_FORCE_PAIRS:  # every pair at once
-        reach = np.sqrt(threshold * (lam_t[track_rows] + lam_p.max())) * (1.0 + 1e-9)
-        d = cdist(track_pos_m[track_rows], plot_pos_m, "sqeuclidean")
-        ri, pi = np.nonzero((d <= (reach * reach)[:, None]) & ok_p[None, :])
+        reach = offset[track_rows] + np.sqrt(threshold * (lam_t[track_rows] + lam_p.max()))
+        radius = reach.max(axis=1) * (1.0 + 1e-9)
+        near = cdist(center[track_rows], plot_pos_m, "sqeuclidean") <= (radius * radius)[:, None]
+        ri, pj = np.nonzero(near & ok_p[None, :])
         t_parts.append(track_rows[ri])
-        p_parts.append(pi)
-    else:
-        # Plot classes by largest sigma, a factor 2 apart: one k-d tree query per class.
-        cls = np.floor(np.log2(np.sqrt(lam_p) + 1e-3)).astype(np.int64)
-        for c in np.unique(cls[ok_p]):  # a loop over sensor-accuracy classes, not plots
-            members = np.flatnonzero(ok_p & (cls == c))
-            radius = np.sqrt(threshold * (lam_t[track_rows] + lam_p[members].max()))
-            tree = cKDTree(plot_pos_m[members])
-            hits = tree.query_ball_point(
-                track_pos_m[track_rows], radius * (1.0 + 1e-9), return_sorted=False
-            )
-            lens = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
-            flat = np.fromiter(
-                itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum())
-            )
-            t_parts.append(np.repeat(track_rows, lens))
-            p_parts.append(members[flat])
+        p_parts.append(pj)
+    # Plot classes by largest sigma, a factor 2 apart: one k-d tree query per class.
+    cls = np.floor(np.log2(np.sqrt(lam_p) + 1e-3)).astype(np.int64)
+    classes = np.unique(cls[ok_p]) if not t_parts else cls[:0]
+    for c in classes:  # a loop over sensor-accuracy classes, not plots
+        members = np.flatnonzero(ok_p & (cls == c))
+        reach = offset[track_rows] + np.sqrt(threshold * (lam_t[track_rows] + lam_p[members].max()))
+        radius = reach.max(axis=1) * (1.0 + 1e-9)
+        tree = cKDTree(plot_pos_m[members])
+        hits = tree.query_ball_point(center[track_rows], radius, return_sorted=False)
+        lens = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+        flat = np.fromiter(
+            itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum())
+        )
+        t_parts.append(np.repeat(track_rows, lens))
+        p_parts.append(members[flat])
+    if not t_parts:
+        return _empty_gated()
     ti = np.concatenate(t_parts)
     pi = np.concatenate(p_parts)
     if len(ti) == 0:
         return _empty_gated()
-    nu = plot_pos_m[pi] - track_pos_m[ti]
-    d2, log_det = innovation_stats(nu, track_covar_m2[ti] + plot_covar_m2[pi])
-    keep = d2 <= threshold  # NaN fails
-    ti, pi, d2, log_det = ti[keep], pi[keep], d2[keep], log_det[keep]
-    if model_pos_m is None or model_covar_m2 is None or model_pos_m.shape[1] == 1:
-        cost = d2 + log_det
-        if model_pos_m is not None and model_covar_m2 is not None:
-            d2m, ldm = innovation_stats(plot_pos_m[pi] - model_pos_m[ti, 0],
-                                        model_covar_m2[ti, 0] + plot_covar_m2[pi])  # fmt: skip
-            cost = d2m + ldm
+    nu = plot_pos_m[pi][:, None, :] - tp[ti]  # (k, r, 3)
+    s = tc[ti] + plot_covar_m2[pi][:, None, :, :]
+    d2_all, log_det = innovation_stats(nu, s)
+    d2_all = np.where(np.isnan(d2_all), np.inf, d2_all)
+    d2 = d2_all.min(axis=1)
+    keep = d2 <= threshold
+    ti, pi, d2 = ti[keep], pi[keep], d2[keep]
+    half = -0.5 * (d2_all[keep] + log_det[keep])
+    if r == 1:
+        cost = -2.0 * half[:, 0]
     else:
-        r = model_pos_m.shape[1]
         w = np.full((n, r), 1.0 / r) if model_weight is None else model_weight
-        nu_m = plot_pos_m[pi][:, None, :] - model_pos_m[ti]
-        d2_all, ld_all = innovation_stats(nu_m, model_covar_m2[ti] + plot_covar_m2[pi][:, None])
-        log_w = np.log(np.maximum(w[ti], np.finfo(np.float64).tiny)) - 0.5 * (d2_all + ld_all)
-        log_w = np.where(np.isnan(log_w), -np.inf, log_w)
+        log_w = np.log(np.maximum(w[ti], np.finfo(np.float64).tiny)) + half
         top = np.max(log_w, axis=1, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
         cost = -2.0 * (top[:, 0] + np.log(np.sum(np.exp(log_w - top), axis=1)))
     order = np.lexsort((pi, ti))
     return Gated(track=ti[order], plot=pi[order], d2=d2[order], cost=cost[order])

@@ -10,10 +10,11 @@ Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and Na
 1. **Predict** every track to the scan time with the IMM of `TrackerParams.models`
    (`iamd.track.filters.imm_predict_models`: constant velocity and ballistic models in one
    block-wise pass, coordinated turns apart), and combine the models once (moment matching).
-2. **Gate and associate** (`iamd.track.associate`): the χ² gate of each plot against the
-   track's *combined* prediction (so that the most diffuse model of the bank cannot admit
-   clutter the mixture does not expect), the cost ``-2 ln`` of the model mixture's
-   likelihood, and global nearest neighbour solved per connected component. A track takes at
+2. **Gate and associate** (`iamd.track.associate`): a plot is in a track's gate when it is
+   in the χ² gate of one of its models (a manoeuvre model of low probability must see the
+   plots that raise it); the cost is ``-2 ln`` of the model mixture's likelihood, and global
+   nearest neighbour is solved per connected component. What a diffuse model admits weighs
+   little in the mixture and so in the score: it cannot confirm a track on clutter. A track takes at
    most one plot per sensor; confirmed tracks choose first, then tentative ones. Tracks and
    plots of different *pictures* never meet (a picture is one air picture: a nation's, a
    joint one, or one target's in the training).
@@ -25,12 +26,13 @@ Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and Na
    updates), and estimate each track's turn rate for coordinated-turn models without a fixed
    rate.
 5. **Score**: the log-likelihood ratio of "target" against "clutter" (Blackman and Popoli
-   §6.2; Sittler 1964). A hit adds ``ln(P_D / λ) + ln N_d(ν; 0, S)`` — the plot's density
-   under the track against its density as clutter, both in the **d measured dimensions** of
-   the plot (``λ`` per m³ for 3-D plots, per m² for 2-D ones: `Tracker.measured_axes`); a
-   look without a plot adds ``ln(1 - P_D P_G)``; no look adds nothing. The clutter density
-   ``λ`` is estimated online per sensor (`ClutterEstimate`): the plots not taken by confirmed
-   tracks, averaged over scans, per unit of the sensor's surveillance volume.
+   §6.2; Sittler 1964). A hit adds ``ln(P_D / λ) + ln Σ_j c̄_j N_d(ν_j; 0, S_j)`` — the
+   plot's density under the track's predicted model mixture against its density as clutter,
+   both in the **d measured dimensions** of the plot (``λ`` per m³ for 3-D plots, per m² for
+   2-D ones: `Tracker.measured_axes`); a look without a plot adds ``ln(1 - P_D P_G)``; no
+   look adds nothing. The clutter density ``λ`` is estimated online per sensor
+   (`ClutterEstimate`): the plots not taken by confirmed tracks, averaged over scans, per
+   unit of the sensor's surveillance volume.
 6. **Confirm and delete** by Wald's sequential probability ratio test (Wald 1947; Blackman
    and Popoli §6.3): a tentative track is confirmed when its score reaches
    ``ln((1 - β)/α)`` and deleted when it falls to ``ln(β/(1 - α))`` (α the probability of
@@ -423,7 +425,7 @@ class ClutterEstimate:
     scans: IntArray
     lo: FloatArray
     hi: FloatArray
-    min_side_m: float = 1_000.0
+    min_side_m: float = 10_000.0
 
     @classmethod
     def start(cls, n_sensors: int, dim: int) -> ClutterEstimate:
@@ -578,15 +580,12 @@ class Tracker:
         owner = np.full(p_n, -1, dtype=np.int64)
         d2_of = np.full(p_n, np.nan)
         if n and p_n:
-            shift_t = np.zeros((n, 3))
-            shift_t[:, 0] = tab.picture * _PICTURE_SHIFT_M
+            shift_t = np.zeros((n, 1, 3))
+            shift_t[:, 0, 0] = tab.picture * _PICTURE_SHIFT_M
             shift_p = np.zeros((p_n, 3))
             shift_p[:, 0] = pp * _PICTURE_SHIFT_M
-            g = gate(
-                px[:, :3] + shift_t, pc[:, :3, :3], z + shift_p, rz, threshold=self._gate,
-                model_pos_m=ms[:, :, :3] + shift_t[:, None, :], model_covar_m2=mc[:, :, :3, :3],
-                model_weight=mp,
-            )  # fmt: skip
+            g = gate(ms[:, :, :3] + shift_t, mc[:, :, :3, :3], z + shift_p, rz,
+                     threshold=self._gate, model_weight=mp)  # fmt: skip
             same = tab.picture[g.track] == pp[g.plot]
             g_t, g_p, g_d2, g_cost = g.track[same], g.plot[same], g.d2[same], g.cost[same]
             conf_pair = tab.confirmed[g_t]
@@ -632,11 +631,11 @@ class Tracker:
             ref = px[tr, :3]
             z_f, r_f = fuse_plots(z[used] - ref, rz[used], tr, n)
             z_f = z_f[h] + px[h, :3]
+            log_lik = self._log_density(z_f, r_f[h], ms[h], mc[h], mp[h])
             ms[h], mc[h], mp[h], _ = imm_update_models(ms[h], mc[h], mp[h], z_f, r_f[h])
             count = np.bincount(tr, minlength=n)[h]
             mean_log_lam = np.bincount(tr, weights=log_lam[used], minlength=n)[h] / count
-            gain[h] = (np.log(par.pd) - mean_log_lam
-                       + self._log_density(z_f - px[h, :3], pc[h, :3, :3] + r_f[h]))  # fmt: skip
+            gain[h] = np.log(par.pd) - mean_log_lam + log_lik
         if n:
             state, covar = imm_combine(ms, mc, mp)
         else:
@@ -711,21 +710,32 @@ class Tracker:
 
     # ------------------------------------------------------------------ helpers
 
-    def _log_density(self, nu: FloatArray, s: FloatArray) -> FloatArray:
-        """``ln N_d(A ν; 0, A S A')`` over the measured axes A (d = 2 or 3)."""
+    def _log_density(self, z: FloatArray, r: FloatArray, ms: FloatArray, mc: FloatArray,
+                     mp: FloatArray) -> FloatArray:  # fmt: skip
+        """``ln Σ_j c̄_j N_d(A ν_j; 0, A S_j A')``: the plot's density under the IMM's predicted
+        mixture (Blackman and Popoli §6.2), over the d measured axes A (2 or 3 rows)."""
         a = self.measured_axes
-        if len(a) == 3 and np.array_equal(a, np.eye(3)):
+        nu = z[:, None, :] - ms[:, :, :3]  # (h, r, 3)
+        s = mc[:, :, :3, :3] + r[:, None]
+        d = len(a)
+        if d == 3 and np.array_equal(a, np.eye(3)):
             d2, log_det = innovation_stats(nu, s)
-            return np.asarray(-0.5 * (d2 + log_det + 3.0 * np.log(2.0 * np.pi)))
-        v = nu @ a.T
-        sa = np.einsum("ij,njk,lk->nil", a, s, a)
-        if len(a) == 3:
-            d2, log_det = innovation_stats(v, sa)
-            return np.asarray(-0.5 * (d2 + log_det + 3.0 * np.log(2.0 * np.pi)))
-        det = sa[:, 0, 0] * sa[:, 1, 1] - sa[:, 0, 1] * sa[:, 1, 0]
-        d2 = (sa[:, 1, 1] * v[:, 0] ** 2 - 2.0 * sa[:, 0, 1] * v[:, 0] * v[:, 1]
-              + sa[:, 0, 0] * v[:, 1] ** 2) / det  # fmt: skip
-        return np.asarray(-0.5 * (d2 + np.log(det) + 2.0 * np.log(2.0 * np.pi)))
+        else:
+            v = nu @ a.T
+            sa = np.einsum("ij,hrjk,lk->hril", a, s, a)
+            if d == 3:
+                d2, log_det = innovation_stats(v, sa)
+            else:
+                det = sa[..., 0, 0] * sa[..., 1, 1] - sa[..., 0, 1] * sa[..., 1, 0]
+                d2 = (sa[..., 1, 1] * v[..., 0] ** 2 - 2.0 * sa[..., 0, 1] * v[..., 0] * v[..., 1]
+                      + sa[..., 0, 0] * v[..., 1] ** 2) / det  # fmt: skip
+                log_det = np.log(det)
+        log_w = np.log(np.maximum(mp, np.finfo(np.float64).tiny)) - 0.5 * (d2 + log_det)
+        log_w = np.where(np.isnan(log_w), -np.inf, log_w)
+        top = np.max(log_w, axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        total = np.log(np.sum(np.exp(log_w - top), axis=1)) + top[:, 0]
+        return np.asarray(total - 0.5 * d * np.log(2.0 * np.pi))
 
     def _initiate(
         self, t_s: float, z: FloatArray, rz: FloatArray, ps: IntArray, pic: IntArray
