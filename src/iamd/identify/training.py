@@ -40,14 +40,19 @@ What it models
    detects it with the Swerling I probability ``Pd = Pfa^(1/(1+SNR))`` of the calibrated radar
    equation (``iamd.sense.radar.pd_swerling1``); range, azimuth and elevation get Gaussian errors
    of the type's sigmas. A third of the tracks also lose all plots for 5–30 s (dropouts).
-3. **Tracking** (:func:`_imm_track`): each target's plots (converted measurement covariance
-   J diag(σ_r², σ_az², σ_el²) Jᵀ) go through the engine's own filter and track rules, those
-   of the sensed picture (`iamd.track.sensed`: the IMM of constant velocity, ballistic and
-   manoeuvre models; initiation with the speed uncertainty of the plot's height; the χ² gate;
-   M-of-N confirmation over looks; deletion after missed looks, a coast or a vague position),
-   so the classifier learns the tracks the engine will show it. One track per target, no
-   association between targets; a target lost is found again by a new track. Windows end
-   where the engine identifies a track (:func:`fresh_tracks`).
+3. **Tracking** (:func:`_run_tracker`): the plots (converted measurement covariance
+   J diag(σ_r², σ_az², σ_el²) Jᵀ) go through the project's one tracker,
+   `iamd.track.manager.Tracker`, with the engine's settings (``SensedParams().tracker``: the
+   IMM of constant velocity, ballistic and manoeuvre models, initiation with the speed
+   uncertainty of the plot's height, the χ² gate, confirmation and deletion by the
+   sequential test on the track score) and the engine's clutter volume per radar
+   (:func:`_clutter_volume`), so the classifier learns the tracks the engine will show it.
+   Each target is a picture of its own fed by its own radar, so one tracker tracks all the
+   targets of a chunk at once and independently. The tracker sees only plots and scans: a
+   destroyed target stops producing plots and its track coasts until the track rules delete
+   it. A target lost is found again by a new track; where a picture holds several tracks,
+   the target's is the confirmed one with the most plots, else the newest. Windows end where
+   the engine identifies a track (:func:`fresh_tracks`).
 4. **Windows** (:func:`history_windows`): the last 20 filter states every 2 s at chosen ages,
    with 3 % of the samples dropped, a transponder altitude (25 ft steps) where the target
    squawks, and an RCS estimate: the true RCS times the mean of the window's Swerling I
@@ -115,19 +120,13 @@ from iamd.rng import stream
 from iamd.scenario.catalog import builtin_catalog
 from iamd.sense.radar import (
     INSTRUMENTED_RANGE_FACTOR,
-    approx_height_m,
+    make_sensor_array,
     pd_swerling1,
     snr_for_pd,
 )
-from iamd.track.associate import gate_threshold
-from iamd.track.filters import (
-    imm_combine,
-    imm_update_models,
-    innovation_stats,
-    transition_matrix,
-)
-from iamd.track.manager import popcount
-from iamd.track.sensed import SensedParams, imm_predict_ecef
+from iamd.track.manager import Tracker, TrackerParams, VolumeFn
+from iamd.track.picture import picture_layout
+from iamd.track.sensed import SensedParams, SensedPicture
 from iamd.units import FT_M
 from iamd.world.airliner import fly_airliner
 from iamd.world.ballistic import BallisticMissileParams, fly_ballistic
@@ -265,8 +264,8 @@ class TrackHistory:
     Attributes:
         truth: the truth the tracks follow.
         pos_ecef_m, vel_ecef_m_s: (n, H, 3) filtered state (m, m/s).
-        exists: (n, H) a confirmed track follows the target (M of N looks, not yet deleted)
-            and the target still flies: the steps at which the engine would classify it.
+        exists: (n, H) the target's track (see :func:`_run_tracker`) is confirmed and the
+            target still flies: the steps at which the engine would classify it.
         held: (n, H) a track, tentative or confirmed, follows the living target: the steps
             whose states fill a window (the engine samples tentative tracks' states too).
         since_plot: (n, H) steps since the current track's last plot.
@@ -385,12 +384,11 @@ def simulate_tracks(
     dets: list[BoolArray] = []
     types: list[npt.NDArray[np.str_]] = []
     for lo in range(0, n, chunk):
-        idx = np.arange(lo, min(n, lo + chunk))
-        rng = stream(seed, "identify-sense", lo)
-        sub = _take_truth(truth, idx)
-        sens = _place_sensors(rng, sub, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m)
-        det, look, z, r_cov = _sense(rng, sub, sens, dropouts)
-        parts.append(_imm_track(sub, det, look, z, r_cov))
+        sub = _take_truth(truth, np.arange(lo, min(n, lo + chunk)))
+        sens, det, look, z, r_cov = _sense_chunk(
+            sub, seed, lo, sensor_type, sensor_lat_deg, sensor_lon_deg, sensor_alt_m, dropouts
+        )
+        parts.append(_run_tracker(sub, det, look, z, r_cov, volume=_clutter_volume(sens)))
         dets.append(det)
         types.append(sens.type_name)
 
@@ -1498,6 +1496,49 @@ def _place_sensors(
     )
 
 
+def _sense_chunk(
+    truth: TruthTracks,
+    seed: int,
+    lo: int,
+    sensor_type: str | None,
+    lat_deg: float | None,
+    lon_deg: float | None,
+    site_alt_m: float,
+    dropouts: bool,
+) -> tuple[_Sensors, BoolArray, BoolArray, FloatArray, FloatArray]:
+    """The radars, detections, looks, plots and covariances of the chunk of targets
+    ``truth`` that starts at target ``lo`` of :func:`simulate_tracks` (its own stream)."""
+    rng = stream(seed, "identify-sense", lo)
+    sens = _place_sensors(rng, truth, sensor_type, lat_deg, lon_deg, site_alt_m)
+    return (sens, *_sense(rng, truth, sens, dropouts))
+
+
+def _clutter_volume(s: _Sensors) -> VolumeFn:
+    """The volume per false plot of each radar at a plot, as the engine's picture computes it
+    (`iamd.track.sensed.SensedPicture.cell_volume`: the coverage's extent in range, azimuth
+    and elevation times ``r² cos(el)``), for the tracker's clutter density. Without it the
+    tracker would spread its clutter over the box of one target's plots, a few km wide,
+    where a plot weighs next to nothing against clutter, and would confirm the training
+    tracks much later than the engine's."""
+    n = len(s.type_name)
+    cat = builtin_catalog().sensors
+    radars = make_sensor_array(
+        ids=[f"r{i}" for i in range(n)], nation=["XXX"] * n, type_=s.type_name.tolist(),
+        lat_deg=np.degrees(s.lat).tolist(), lon_deg=np.degrees(s.lon).tolist(),
+        site_alt_m=s.alt.tolist(), antenna_height_m=[0.0] * n,
+        detection_range_km=(s.range_ref / 1e3).tolist(), rcs_ref_m2=s.rcs_ref.tolist(),
+        pd_ref=[cat[str(t)].pd_ref for t in s.type_name],
+        min_elevation_deg=np.degrees(s.min_el).tolist(),
+        max_elevation_deg=np.degrees(s.max_el).tolist(),
+        max_altitude_km=(s.max_alt / 1e3).tolist(), scan_period_s=s.period.tolist(),
+        sigma_range_m=s.s_r.tolist(), sigma_azimuth_mrad=(s.s_az * 1e3).tolist(),
+        sigma_elevation_mrad=(s.s_el * 1e3).tolist(), sector_center_deg=[0.0] * n,
+        sector_width_deg=[360.0] * n,
+    )  # fmt: skip
+    layout = picture_layout("national", ["XXX"], [True], ["XXX"] * n)
+    return SensedPicture(layout=layout, sensors=radars, nations=["XXX"], n_objects=0).cell_volume
+
+
 def _sense(
     rng: np.random.Generator, truth: TruthTracks, s: _Sensors, dropouts: bool
 ) -> tuple[BoolArray, BoolArray, FloatArray, FloatArray]:
@@ -1562,7 +1603,7 @@ def _sense(
 
 
 class _Tracked(NamedTuple):
-    """What :func:`_imm_track` returns, each (n, H[, 3])."""
+    """What :func:`_run_tracker` returns, each (n, H[, 3])."""
 
     pos: FloatArray
     vel: FloatArray
@@ -1574,146 +1615,106 @@ class _Tracked(NamedTuple):
     sigma: FloatArray
 
 
-def _imm_track(
+def _run_tracker(
     truth: TruthTracks,
     det: BoolArray,
     look: BoolArray,
     z: FloatArray,
     r_cov: FloatArray,
-    params: SensedParams = _TRACKER,
+    params: TrackerParams = _TRACKER.tracker,
     gap_s: float = IdentityRules().max_stale_s,
+    volume: VolumeFn | None = None,
 ) -> _Tracked:
-    """The sensed picture's IMM tracker (`iamd.track.sensed`), one track per target.
+    """The project's tracker (`iamd.track.manager.Tracker`, in ECEF) over n targets at once.
 
-    Each target's plots go through the engine's filter: the IMM of ``SensedParams.models``
-    (`iamd.track.sensed.imm_predict_ecef`, `iamd.track.filters.imm_update_models`), started
-    on a plot with zero velocity and the engine's speed sigma for the plot's height, updated by
-    the plots inside its χ² gate (``gate_prob``; a plot outside it starts a new track, as an
-    unassociated plot does in the engine), confirmed with M of the last N looks, deleted as the
-    engine deletes (N − M + 1 missed looks or ``tentative_coast_s`` for a tentative track;
-    ``delete_misses`` consecutive missed looks or ``max_coast_s`` for a confirmed one; a
-    position variance over ``max_position_var_m2`` for any: a new track above
-    ``ballistic_height_m`` needs a plot within ~3 s, so radars scanning every 10 s do not
-    start ballistic tracks, in training as in the engine), after which the next plot starts a
-    new track. There is no association between targets: the plots are the target's own, so
-    what is learnt is the filter's response to each class's motion, noise and gaps.
+    Each target is a picture of its own, fed by its own radar (sensor i feeds picture i), so
+    one tracker holds the n targets side by side and tracks them independently in one
+    vectorised pass per step: pictures never share plots or tracks. At step k (time k s) a
+    radar completes a scan when it looks at its target (``look``) or detects it (``det``),
+    and by default looks at every track of its picture, so misses count on looks only. The
+    tracker is fed nothing but the plots and the scans: a target that is destroyed simply
+    stops producing plots, and its track coasts until the track rules delete it.
+
+    **The target's track.** A picture may hold several tracks of its target at once (a plot
+    outside the gate of the current track starts a new one while the old one coasts). The
+    track that represents the target at a step is the confirmed track with the most plots
+    (the newest among equals), or, when none is confirmed, the newest track. Where no track
+    holds the target, position, velocity, sigma, ``since_plot`` and ``since_gap`` keep the
+    values of the last track (zeros before the first) and ``start`` is -1.
+
+    The truth is read after tracking, to label the steps only: a track *holds* the target
+    while the target flies.
 
     Args:
-        truth: the targets; det: (n, H) a plot at the step; look: (n, H) the radar scanned
-            the target where it would see a small one (misses count only on looks);
+        truth: the targets (their ``alive`` flags label the steps).
+        det: (n, H) a plot at the step; look: (n, H) the radar scanned the target where it
+            would see a small one.
         z, r_cov: (n, H, 3) plots and (n, H, 3, 3) their covariances (ECEF).
+        params: the tracker's parameters (default the engine's).
+        gap_s: a longer time without a plot is a gap (``IdentityRules.max_stale_s``).
+        volume: radar i's volume per false plot (`iamd.track.manager.VolumeFn`; sensor i is
+            radar i), for the clutter density the track score weighs plots against
+            (:func:`_clutter_volume`); None for the tracker's default.
 
     Returns:
-        the combined state (n, H, 3) twice; (n, H) a confirmed track follows the living
-        target; (n, H) a track (tentative or confirmed) does; (n, H) steps since the track's
-        last plot; (n, H) updates since its last gap of more than ``gap_s`` without a plot
-        (large for a track without one); (n, H) the step of the track's first plot.
+        the target's track's position and velocity (n, H, 3); (n, H) a confirmed track
+        follows the living target; (n, H) a track (tentative or confirmed) does; (n, H)
+        steps since the track's last plot; (n, H) updates since its last gap of more than
+        ``gap_s`` without a plot (large for a track without one); (n, H) the step of the
+        track's first plot; (n, H, 2) the speed and height sigmas
+        (`iamd.identify.identity.speed_height_sigma`).
     """
     n, h = det.shape
-    par = params
-    r = len(par.models)
-    trans = transition_matrix(r, par.stay_prob)
-    ms = np.zeros((n, r, 6))
-    mc = np.zeros((n, r, 6, 6))
-    mp = np.full((n, r), 1.0 / r)
-    started = np.zeros(n, dtype=bool)
-    confirmed = np.zeros(n, dtype=bool)
-    looks_bits = np.zeros(n, dtype=np.uint64)  # the last N looks, 1 = a plot
-    n_looks = np.zeros(n, dtype=np.int64)
-    misses = np.zeros(n, dtype=np.int64)  # consecutive missed looks
-    last_plot = np.zeros(n, dtype=np.int64)
-    start = np.full(n, -1, dtype=np.int64)
-    window = (1 << par.confirm_n) - 1
+    tracker = Tracker(
+        params, n_pictures=n, sensor_picture=np.arange(n, dtype=np.int64), volume=volume
+    )
+    no_gap = np.iinfo(np.int64).max // 2
+    after_gap = np.zeros(0, dtype=np.int64)  # per row of tracker.table
+    pos = np.zeros((n, 3))
+    vel = np.zeros((n, 3))
+    sigma = np.zeros((n, 2))
+    last_plot = np.zeros(n)
+    gap = np.zeros(n, dtype=np.int64)
     out_pos = np.zeros((n, h, 3))
     out_vel = np.zeros((n, h, 3))
     out_sigma = np.zeros((n, h, 2))
     out_start = np.full((n, h), -1, dtype=np.int64)
-    exists = np.zeros((n, h), dtype=bool)
-    held = np.zeros((n, h), dtype=bool)
+    has = np.zeros((n, h), dtype=bool)
+    confirmed = np.zeros((n, h), dtype=bool)
     since = np.zeros((n, h), dtype=np.int64)
     since_gap = np.zeros((n, h), dtype=np.int64)
-    no_gap = np.iinfo(np.int64).max // 2
-    after_gap = np.full(n, no_gap, dtype=np.int64)
-    state = np.zeros((n, 6))
-    covar = np.zeros((n, 6, 6))
-    gate = gate_threshold(par.gate_prob, 3)
-    v = np.arange(3, 6)
     for k in range(h):
-        i = np.flatnonzero(started)
-        if len(i):
-            ms[i], mc[i], mp[i] = imm_predict_ecef(
-                ms[i], mc[i], mp[i], trans, 1.0, par.models, np.zeros(len(i))
-            )
-        d = det[:, k]
-        cand = np.flatnonzero(d & started)
-        if len(cand):
-            # the engine's χ² gate (a plot is in the gate of any model): a plot outside it
-            # is not this track's; the track is lost and the plot starts a new one
-            nu = z[cand, k][:, None, :] - ms[cand, :, :3]
-            d2, _ = innovation_stats(nu, mc[cand, :, :3, :3] + r_cov[cand, k][:, None])
-            outside = ~(np.nan_to_num(d2, nan=np.inf).min(axis=1) <= gate)
-            started[cand[outside]] = False
-            confirmed[cand[outside]] = False
-        upd = np.flatnonzero(d & started)
-        if len(upd):
-            ms[upd], mc[upd], mp[upd], _ = imm_update_models(
-                ms[upd], mc[upd], mp[upd], z[upd, k], r_cov[upd, k]
-            )
-        live = np.flatnonzero(started)
-        if len(live):
-            state[live], covar[live] = imm_combine(ms[live], mc[live], mp[live])
-        # M-of-N over looks, then deletion (the engine's rules)
-        hit = d & started  # a plot is a look that saw it
-        lk = (look[:, k] | d) & started
-        looks_bits = np.where(lk, ((looks_bits << 1) | hit) & window, looks_bits)
-        n_looks += lk
-        misses = np.where(hit, 0, misses + lk)
-        after_gap = np.where(hit & (k - last_plot > gap_s), 1, after_gap + hit)
-        last_plot = np.where(hit, k, last_plot)
-        confirmed |= started & (popcount(looks_bits) >= par.confirm_m)
-        coast = k - last_plot
-        drop = started & np.where(
-            confirmed,
-            (misses >= par.delete_misses) | (coast > par.max_coast_s),
-            (misses >= par.confirm_n - par.confirm_m + 1)
-            | (n_looks >= 2 * par.confirm_n)
-            | (coast > par.tentative_coast_s),
-        )
-        drop |= started & ~truth.alive[:, k]
-        pos_var = np.max(np.diagonal(covar[:, :3, :3], axis1=1, axis2=2), axis=1)
-        drop |= started & ~(pos_var <= par.max_position_var_m2)
-        started &= ~drop
-        confirmed &= ~drop
-        new = np.flatnonzero(d & ~started & ~drop)
-        if len(new):
-            zk = z[new, k]
-            speed_sigma = np.where(
-                approx_height_m(zk) > par.ballistic_height_m,
-                par.ballistic_speed_sigma_m_s,
-                par.air_speed_sigma_m_s,
-            )
-            ms[new] = 0.0
-            ms[new, :, :3] = zk[:, None, :]
-            mc[new] = 0.0
-            mc[new, :, :3, :3] = r_cov[new, k][:, None]
-            mc[new[:, None], :, v, v] = (speed_sigma**2)[:, None, None]
-            mp[new] = 1.0 / r
-            started[new] = True
-            start[new] = k
-            last_plot[new] = k
-            looks_bits[new] = 1
-            n_looks[new] = 1
-            misses[new] = 0
-            after_gap[new] = no_gap
-            state[new], covar[new] = ms[new, 0], mc[new, 0]
-        out_pos[:, k] = state[:, :3]
-        out_vel[:, k] = state[:, 3:]
-        out_sigma[:, k] = speed_height_sigma(state, covar)
-        out_start[:, k] = np.where(started, start, -1)
-        held[:, k] = started & truth.alive[:, k]
-        exists[:, k] = held[:, k] & confirmed
-        since[:, k] = k - last_plot
-        since_gap[:, k] = after_gap
+        p = np.flatnonzero(det[:, k])
+        before_s = tracker.table.updated_s
+        res = tracker.step(float(k), z[p, k], r_cov[p, k], p,
+                           scans=(look[:, k] | det[:, k]).astype(np.int64))  # fmt: skip
+        # updates since the last gap, per row of the step's table (new tracks: no gap)
+        kept = np.where(res.hit & (k - before_s > gap_s), 1, after_gap + res.hit)
+        after_gap = np.concatenate(
+            [kept, np.full(len(res.table) - res.n_before, no_gap, dtype=np.int64)]
+        )[~res.drop]
+        tab = tracker.table
+        if len(tab):
+            conf = tab.confirmed
+            order = np.lexsort((tab.ids, np.where(conf, tab.hits, -1), conf, tab.picture))
+            pic = tab.picture[order]
+            best = order[np.append(pic[1:] != pic[:-1], True)]  # the last of each picture
+            tgt = tab.picture[best]
+            pos[tgt] = tab.state[best, :3]
+            vel[tgt] = tab.state[best, 3:]
+            sigma[tgt] = speed_height_sigma(tab.state[best], tab.covar[best])
+            last_plot[tgt] = tab.updated_s[best]
+            gap[tgt] = after_gap[best]
+            out_start[tgt, k] = np.rint(tab.born_s[best]).astype(np.int64)
+            has[tgt, k] = True
+            confirmed[tgt, k] = conf[best]
+        out_pos[:, k] = pos
+        out_vel[:, k] = vel
+        out_sigma[:, k] = sigma
+        since[:, k] = k - np.rint(last_plot).astype(np.int64)
+        since_gap[:, k] = gap
+    held = has & truth.alive  # labelling the steps, outside the tracker
+    exists = held & confirmed
     return _Tracked(out_pos, out_vel, exists, held, since, since_gap, out_start, out_sigma)
 
 
