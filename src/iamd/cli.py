@@ -149,25 +149,103 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--seed", type=_seed, default=0, help="seed of the local search (default: 0)")
 
-    t = sub.add_parser("track", help="track plots (CSV or Parquet) into confirmed tracks")
-    t.add_argument("plots", type=Path, help="plots file: t_s, x_m, y_m, z_m [, sigma_m, sensor_id]")
+    t = sub.add_parser(
+        "track",
+        help="track plots (CSV or Parquet) into confirmed tracks",
+        description="Track plots into confirmed tracks. PLOTS has t_s and one position form: "
+        "local x_m, y_m, z_m (z up); geodetic lat_deg, lon_deg, alt_m; or polar range_m, "
+        "az_deg (clockwise from north), el_deg (above the horizontal) from a sensor site; "
+        "optional sigma columns and sensor_id. Plots with one t_s form one step of the "
+        "tracker. TRACKS has one row per confirmed track per time: t_s, track_id, x_m, y_m, "
+        "z_m, vx_m_s, vy_m_s, vz_m_s, and lat_deg, lon_deg, alt_m when the positions are on "
+        "the Earth (the input of iamd identify). A column takes precedence over its flag. "
+        "See docs/tracking.md.",
+    )
+    t.add_argument(
+        "plots",
+        type=Path,
+        help="plots file: t_s and x_m, y_m, z_m | lat_deg, lon_deg, alt_m | range_m, az_deg, "
+        "el_deg [, sigma columns, site columns, sensor_id]",
+    )
     t.add_argument("--out", type=Path, required=True, help="tracks file (.csv or .parquet)")
     t.add_argument(
         "--sigma-m",
-        type=float,
         default=None,
         metavar="S",
-        help="plot sigma per axis (m), when the file has no sigma_m column",
+        help="sigma per axis (m) of local or geodetic plots without a sigma_m column",
     )
     t.add_argument(
-        "--confirm", default=None, metavar="M/N", help="M-of-N confirmation (default 3/5)"
+        "--origin",
+        type=_origin,
+        default=None,
+        metavar="LAT,LON[,ALT_M]",
+        help="where the local frame of x_m, y_m, z_m is (its east, north, up axes): track in "
+        "ECEF and add lat_deg, lon_deg, alt_m; for geodetic or polar plots, the origin of the "
+        "output's x_m, y_m, z_m (default: the first site, or the first plot at height 0)",
+    )
+    t.add_argument(
+        "--site",
+        default=None,
+        metavar="LAT,LON,ALT_M",
+        help="sensor site of polar plots without site_lat_deg, site_lon_deg, site_alt_m columns",
+    )
+    t.add_argument(
+        "--sigma-range-m", default=None, metavar="S", help="range sigma of polar plots (m)"
+    )
+    t.add_argument(
+        "--sigma-az-mrad", default=None, metavar="S", help="azimuth sigma of polar plots (mrad)"
+    )
+    t.add_argument(
+        "--sigma-el-mrad", default=None, metavar="S", help="elevation sigma of polar plots (mrad)"
+    )
+    t.add_argument(
+        "--model",
+        default=None,
+        metavar="cv|imm|bank",
+        help="motion models: imm (quiet, ballistic and manoeuvre; default), cv (one constant "
+        "velocity filter), bank (straight flight and fixed-rate turns)",
+    )
+    t.add_argument(
+        "--q",
+        default=None,
+        metavar="Q",
+        help="process noise of the quiet models (m²/s³, default 1); the manoeuvre model keeps "
+        "its own",
+    )
+    t.add_argument(
+        "--gate", default=None, metavar="P", help="gate probability in (0, 1) (default 0.997)"
+    )
+    t.add_argument(
+        "--pd", default=None, metavar="P", help="detection probability in (0, 1) (default 0.9)"
+    )
+    t.add_argument(
+        "--clutter-density",
+        default=None,
+        metavar="D",
+        help="false plots per m³ per scan (per m² for 2-D plots); default: estimated online "
+        "per sensor",
+    )
+    t.add_argument(
+        "--confirm",
+        default=None,
+        metavar="sprt|M/N",
+        help="confirmation: sprt (sequential test on the track score; default) or M-of-N looks, "
+        "e.g. 3/5",
     )
     t.add_argument(
         "--delete-misses",
-        type=_positive_int,
         default=None,
         metavar="K",
-        help="consecutive misses that delete a confirmed track (default 5)",
+        help="consecutive missed looks that delete a confirmed track (with --confirm M/N; "
+        "default 5)",
+    )
+    t.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="YAML or JSON mapping of tracker parameters (TrackerParams field names, and "
+        "model: cv|imm|bank); the flags override it",
     )
 
     c = sub.add_parser("catalog", help="list the built-in catalog")
@@ -221,6 +299,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.sigma_m,
                 confirm=args.confirm,
                 delete_misses=args.delete_misses,
+                params_file=args.params,
+                model=args.model,
+                q=args.q,
+                gate=args.gate,
+                pd=args.pd,
+                clutter_density=args.clutter_density,
+                origin=args.origin,
+                site=args.site,
+                sigma_range_m=args.sigma_range_m,
+                sigma_az_mrad=args.sigma_az_mrad,
+                sigma_el_mrad=args.sigma_el_mrad,
             )
         if args.command == "identify":
             from iamd.identify.tool import identify_command
