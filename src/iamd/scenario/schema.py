@@ -495,6 +495,83 @@ class Tracking(_Model):
         le=1,
         description="Probability that one transponder (ADS-B, Mode S) or IFF reply is lost.",
     )
+    model: Literal["imm", "cv", "bank"] = Field(
+        default="imm",
+        description="Motion models of the tracker: imm (straight flight, ballistic, "
+        "manoeuvre), cv (one constant-velocity filter) or bank (straight flight and "
+        "coordinated turns left and right).",
+    )
+    q_m2_s3: float = Field(
+        default=1.0,
+        gt=0,
+        le=1e6,
+        description="Process noise of the quiet motion models: the spectral density of the "
+        "continuous white-noise acceleration per axis (m2/s3).",
+    )
+    gate_prob: float = Field(
+        default=0.997, gt=0.5, lt=1, description="Probability of the chi-square gates."
+    )
+    pd: float = Field(
+        default=0.9,
+        gt=0,
+        lt=1,
+        description="Detection probability of a target at a look, in the track score.",
+    )
+    clutter_density: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="False plots per m3 per scan in the track score; unset: estimated online "
+        "per radar from the plots no confirmed track takes.",
+    )
+    confirmation: Literal["sprt", "m_of_n"] = Field(
+        default="sprt",
+        description="Track confirmation: sprt (sequential test on the track score) or m_of_n.",
+    )
+    false_track_prob: float = Field(
+        default=1e-5,
+        gt=0,
+        lt=0.5,
+        description="sprt: probability of confirming a false track (alpha).",
+    )
+    true_track_loss_prob: float = Field(
+        default=0.1,
+        gt=0,
+        lt=0.5,
+        description="sprt: probability of deleting a true tentative track (beta).",
+    )
+    delete_score_drop: float = Field(
+        default=12.0,
+        gt=0,
+        le=1000,
+        description="sprt: a confirmed track is deleted when its score falls this far below "
+        "its maximum.",
+    )
+    confirm_m: int = Field(default=3, ge=1, le=64, description="m_of_n: hits (M) ...")
+    confirm_n: int = Field(default=5, ge=1, le=64, description="... in the last N looks.")
+    delete_misses: int = Field(
+        default=5, ge=1, le=1000, description="m_of_n: consecutive missed looks that delete."
+    )
+    max_coast_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="A confirmed track without a plot this long is deleted (s).",
+    )
+    tentative_coast_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A tentative track without a plot this long is deleted (s).",
+    )
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Tracking:
+        if self.confirm_m > self.confirm_n:
+            raise ValueError(
+                f"confirm_m must not exceed confirm_n (got {self.confirm_m} > {self.confirm_n})"
+            )
+        return self
 
 
 class LaunchArea(_Model):

@@ -59,7 +59,7 @@ from iamd.sim.setup import build_effectors, build_sensors
 from iamd.track.metrics import ospa
 from iamd.track.picture import PictureLayout, TruthPicture, picture_layout
 from iamd.track.predict import predict_positions
-from iamd.track.sensed import PictureUpdate, SensedPicture
+from iamd.track.sensed import PictureUpdate, SensedParams, SensedPicture, tracker_params
 from iamd.world.truth import Truth, build_truth
 
 FloatArray = npt.NDArray[np.float64]
@@ -126,10 +126,11 @@ def run(
     sensed = sc.picture == PictureMode.SENSED
     picture = TruthPicture(layout=layout, n=n)  # the baseline, and the reference of OSPA
     tracker = (
-        SensedPicture(layout=layout, sensors=sensors, nations=nations, n_objects=n)
+        SensedPicture(layout=layout, sensors=sensors, nations=nations, n_objects=n,
+                      params=SensedParams(tracker=tracker_params(sc.tracking)))
         if sensed
         else None
-    )
+    )  # fmt: skip
     airspace = Airspace.from_scenario(sc)
     identifier = TrackIdentifier(airspace=airspace) if sensed else None
     # Engagement slots: the objects, and with a sensed picture one more for false tracks.

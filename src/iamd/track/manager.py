@@ -139,6 +139,17 @@ MODEL_SETS: dict[str, tuple[MotionModel, ...]] = {
 
 Confirmation = Literal["sprt", "m_of_n"]
 
+
+def with_quiet_q(models: tuple[MotionModel, ...], q_m2_s3: float) -> tuple[MotionModel, ...]:
+    """``models`` with the process noise of the quiet ones (those at `QUIET_Q_M2_S3`) set to
+    ``q_m2_s3``; a manoeuvre model keeps its own.
+
+    >>> [m.q_m2_s3 for m in with_quiet_q(DEFAULT_MODELS, 4.0)]
+    [4.0, 4.0, 7200.0]
+    """
+    return tuple(replace(m, q_m2_s3=q_m2_s3) if m.q_m2_s3 == QUIET_Q_M2_S3 else m for m in models)
+
+
 _PICTURE_SHIFT_M = 1.0e9
 """Pictures are kept apart in the gating search by shifting each one's positions this far."""
 
@@ -514,7 +525,7 @@ class Tracker:
         self.clutter = ClutterEstimate.start(len(self.sensor_picture), len(self.measured_axes))
         self._next_id = np.ones(self.n_pictures, dtype=np.int64)
         self._transition = transition_matrix(r, par.stay_prob)
-        self._gate = gate_threshold(par.gate_prob, 3)
+        self._gate = gate_threshold(par.gate_prob, len(self.measured_axes))
         self._estimates_turn = any(m.kind == "ct" and m.turn_rate_rad_s is None
                                    for m in par.models)  # fmt: skip
 

@@ -59,6 +59,7 @@ pictures, tracks or plots. This module adds what the engine needs around it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,7 +72,14 @@ from iamd.sense.radar import (
     detection_probability,
     visibility,
 )
-from iamd.track.manager import StepResult, Tracker, TrackerParams, TrackTable
+from iamd.track.manager import (
+    MODEL_SETS,
+    StepResult,
+    Tracker,
+    TrackerParams,
+    TrackTable,
+    with_quiet_q,
+)
 from iamd.track.picture import PictureLayout
 
 FloatArray = npt.NDArray[np.float64]
@@ -111,6 +119,29 @@ class SensedParams:
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
                 raise InputError(f"SensedParams: {name} must be > 0 (got {value})")
+
+
+def tracker_params(tracking: Any) -> TrackerParams:
+    """The tracker's parameters from a scenario's ``tracking`` section
+    (`iamd.scenario.schema.Tracking`: the model set, the quiet models' q, the gate, P_D,
+    the clutter density and the confirmation and deletion rules), in ECEF."""
+    t = tracking
+    return TrackerParams(
+        models=with_quiet_q(MODEL_SETS[t.model], t.q_m2_s3),
+        frame="ecef",
+        gate_prob=t.gate_prob,
+        pd=t.pd,
+        clutter_density=t.clutter_density,
+        confirmation=t.confirmation,
+        false_track_prob=t.false_track_prob,
+        true_track_loss_prob=t.true_track_loss_prob,
+        delete_score_drop=t.delete_score_drop,
+        confirm_m=t.confirm_m,
+        confirm_n=t.confirm_n,
+        delete_misses=t.delete_misses,
+        max_coast_s=t.max_coast_s,
+        tentative_coast_s=t.tentative_coast_s,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

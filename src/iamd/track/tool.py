@@ -92,7 +92,13 @@ from iamd.geo.wgs84 import (
     lla_to_ecef,
 )
 from iamd.track.filters import Frame, MotionModel, aer_covariance_enu
-from iamd.track.manager import MODEL_SETS, QUIET_Q_M2_S3, Tracker, TrackerParams
+from iamd.track.manager import (
+    MODEL_SETS,
+    QUIET_Q_M2_S3,
+    Tracker,
+    TrackerParams,
+    with_quiet_q,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -405,9 +411,7 @@ def tracker_params(
                 f"--q replaces the q of the quiet models (q = {QUIET_Q_M2_S3:g} m²/s³), and "
                 f"the models have none (got q = {', '.join(f'{m.q_m2_s3:g}' for m in models)})"
             )
-        change["models"] = tuple(
-            replace(m, q_m2_s3=qv) if m.q_m2_s3 == QUIET_Q_M2_S3 else m for m in models
-        )
+        change["models"] = with_quiet_q(models, qv)
     if gate is not None:
         change["gate_prob"] = _flag_float("--gate", gate, lambda x: 0 < x < 1,
                                           "a probability in (0, 1), e.g. 0.997")  # fmt: skip
