@@ -195,6 +195,7 @@ def run(
     coop_transponder = truth.has_transponder & ~hostile  # threats never reply
     coop_iff = truth.has_iff & ~hostile
     track_of_engagement: dict[int, str] = {}
+    engaged_track: dict[int, tuple[int, int]] = {}  # engagement seq -> (picture, number)
 
     for k in range(steps):
         t = float(truth.t_grid_s[k])
@@ -238,6 +239,15 @@ def run(
                 + ("" if j < n else f", {FALSE_TRACK} {track_of_engagement[eng.seq]}")
                 + (f", {CIVIL_KILL}" if killed and j < n and civil[j] else ""),
             )
+            if killed and tracker is not None and eng.seq in engaged_track:
+                # kill assessment by the engaging unit: its track is closed at the intercept
+                # (other pictures' tracks of the object coast until their rules delete them)
+                p_idx, number = engaged_track[eng.seq]
+                if tracker.close_track(p_idx, number):
+                    log.append(eng.t_intercept_s, "track_drop", entity=slot_ids[j],
+                               picture=layout.names[p_idx],
+                               detail=f"{layout.names[p_idx]} track {number} (kill "
+                               f"assessment: intercept by {units.ids[eng.unit]})")  # fmt: skip
         if sensed:
             alive[:] = alive_slots[:n]
         present &= alive
@@ -416,6 +426,10 @@ def run(
                             f"{tracker.tracks.number[row]}"
                         )
                         track_of_engagement[eng.seq] = label
+                        engaged_track[eng.seq] = (
+                            int(tracker.tracks.picture[row]),
+                            int(tracker.tracks.number[row]),
+                        )
                     log.append(
                         eng.t_fire_s,
                         "fire",

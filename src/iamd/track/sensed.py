@@ -25,8 +25,11 @@ pictures, tracks or plots. This module adds what the engine needs around it:
 - **Scoring, not tracking**: each track carries the index of the true object whose plots fit
   it best at each of its last three updates (``Plots.entity``, -1 for a false alarm); the
   majority is the object it follows (`SensedTracks.entity`), used to score the picture and
-  to apply an engagement's effect — never by the tracker. A destroyed object's track coasts
-  and is deleted by the track rules, like any track that stops getting plots.
+  to apply an engagement's effect — never by the tracker. The tracker is never told that an
+  object was destroyed: the engaging unit's kill assessment closes the track it shot at
+  (`SensedPicture.close_track`, an explicit event of the engagement stage), and every other
+  track of a destroyed, impacted or landed object coasts and is deleted by the track rules,
+  like any track that stops getting plots.
 
 >>> import numpy as np
 >>> from iamd.sense.radar import make_sensor_array, Plots
@@ -376,6 +379,20 @@ class SensedPicture:
         return PictureUpdate(
             confirmed=confirmed, dropped=dropped, handover=handover, reacquired=reacquired
         )
+
+    def close_track(self, picture: int, number: int) -> bool:
+        """Delete a picture's track by number, on an explicit decision of a later stage (the
+        engaging unit's kill assessment); False when the track no longer exists. The track
+        is not reported by the next update's ``dropped``: the caller logs the decision."""
+        trk = self.tracks
+        rows = np.flatnonzero((trk.picture == picture) & (trk.number == number))
+        if len(rows) == 0:
+            return False
+        self.tracker.remove(rows)
+        keep = np.ones(len(trk), dtype=bool)
+        keep[rows] = False
+        self.tracks = trk.take(keep)
+        return True
 
     def confirmed_rows(self) -> IntArray:
         """Rows of the confirmed tracks, in table order."""
