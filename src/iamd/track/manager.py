@@ -111,10 +111,10 @@ DEFAULT_MODELS = (
 )
 """The default IMM: quiet straight flight (aircraft, cruise missiles, drones between
 waypoints); unpowered ballistic flight under gravity (a missile in mid-course); and a
-manoeuvre model of q = 3,600 m²/s³ (60 m/s² over a 1 s step) for everything else — turns, a
-missile's boost (up to ~7 g in the catalog's MRBMs) and its re-entry deceleration (up to
-~25 g in the last seconds). Without a manoeuvre model ballistic tracks break at burn-out and
-re-entry."""
+manoeuvre model of q = 7,200 m²/s³ (σ_a = 60 m/s² held over the engine's 2 s step) for
+everything else — turns, a missile's boost (up to ~7 g in the catalog's MRBMs) and its
+re-entry deceleration (up to ~25 g in the last seconds). Without a manoeuvre model
+ballistic tracks break at burn-out and re-entry."""
 
 CV_ONLY = (MotionModel(kind="cv", q_m2_s3=QUIET_Q_M2_S3),)
 """A single constant-velocity Kalman filter (an IMM of one model)."""
