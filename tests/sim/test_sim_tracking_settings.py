@@ -16,7 +16,7 @@ from iamd.scenario.loader import load_scenario_text
 from iamd.scenario.schema import Tracking
 from iamd.sim.engine import run
 from iamd.track.manager import TrackerParams
-from iamd.track.sensed import tracker_params
+from iamd.track.sensed import scenario_tracker_params
 
 SCENARIO = """\
 name: tracking
@@ -50,7 +50,7 @@ def test_the_scenarios_confirmation_rule_drives_the_engines_tracker() -> None:
 
 
 def test_tracking_defaults_are_the_trackers() -> None:
-    engine = tracker_params(Tracking())
+    engine = scenario_tracker_params(Tracking())
     assert engine == TrackerParams()
     mapped = {f.name for f in dataclasses.fields(TrackerParams)} & set(Tracking.model_fields)
     for name in mapped:  # every field both have, carried over

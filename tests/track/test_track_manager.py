@@ -337,3 +337,27 @@ def test_a_diffuse_manoeuvre_model_is_no_clutter_magnet() -> None:
         ev = trk.step(2.0 * k, z, np.broadcast_to(2500.0 * np.eye(3), (1000, 3, 3)))
         confirmed |= set(ev.confirmed.tolist())
     assert len(confirmed) == 0
+
+
+@pytest.mark.parametrize(("height_m", "sigma"), [(19_990.0, 450.0), (20_010.0, 4_000.0)])
+def test_a_new_tracks_speed_sigma_is_set_by_the_ballistic_height(
+    height_m: float, sigma: float
+) -> None:
+    """Below `ballistic_height_m` (20 km) only air-breathing speeds; above it, a missile's."""
+    trk = Tracker(TrackerParams(frame="local"))
+    trk.step(0.0, np.array([[0.0, 0.0, height_m]]), COV[None])
+    assert np.sqrt(trk.table.covar[0, 3, 3]) == pytest.approx(sigma)
+
+
+@pytest.mark.parametrize("side_m", [5_000.0, 20_000.0])
+def test_the_clutter_volume_has_a_10_km_floor_per_side(side_m: float) -> None:
+    """Without a volume function the volume is the box of a sensor's plots, each side at least
+    `ClutterEstimate.min_side_m` = 10 km: a cube of 5 km counts as (10 km)³, one of 20 km as
+    itself."""
+    rng = np.random.default_rng(8)
+    trk = Tracker(TrackerParams(frame="local"))
+    z = rng.uniform(0, 1, (50, 3)) * side_m
+    z[:2] = [[0.0, 0.0, 0.0], [side_m, side_m, side_m]]
+    trk.step(0.0, z, np.broadcast_to(COV, (50, 3, 3)))
+    lam = trk.clutter.density(z[:1], np.zeros(1, dtype=np.int64), z[:1], None)[0]
+    assert lam == pytest.approx(50 / max(side_m, 10_000.0) ** 3)

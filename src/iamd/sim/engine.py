@@ -59,7 +59,7 @@ from iamd.sim.setup import build_effectors, build_sensors
 from iamd.track.metrics import ospa
 from iamd.track.picture import PictureLayout, TruthPicture, picture_layout
 from iamd.track.predict import predict_positions
-from iamd.track.sensed import PictureUpdate, SensedParams, SensedPicture, tracker_params
+from iamd.track.sensed import PictureUpdate, SensedParams, SensedPicture, scenario_tracker_params
 from iamd.world.truth import Truth, build_truth
 
 FloatArray = npt.NDArray[np.float64]
@@ -127,7 +127,7 @@ def run(
     picture = TruthPicture(layout=layout, n=n)  # the baseline, and the reference of OSPA
     tracker = (
         SensedPicture(layout=layout, sensors=sensors, nations=nations, n_objects=n,
-                      params=SensedParams(tracker=tracker_params(sc.tracking)))
+                      params=SensedParams(tracker=scenario_tracker_params(sc.tracking)))
         if sensed
         else None
     )  # fmt: skip

@@ -124,7 +124,7 @@ class SensedParams:
                 raise InputError(f"SensedParams: {name} must be > 0 (got {value})")
 
 
-def tracker_params(tracking: Any) -> TrackerParams:
+def scenario_tracker_params(tracking: Any) -> TrackerParams:
     """The tracker's parameters from a scenario's ``tracking`` section
     (`iamd.scenario.schema.Tracking`: the model set, the quiet models' q, the gate, P_D,
     the clutter density and the confirmation and deletion rules), in ECEF."""
