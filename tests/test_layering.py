@@ -1,8 +1,10 @@
 """Imports flow one way along the pipeline (the contract an import-linter `layers` rule states).
 
-geo < scenario < world < sense < track < identify < engage < sim < plan < analysis < report < cli
-(the order of the layout in shared/DESIGN.md; plan and analysis run the simulation and feed the
-report, so they sit between sim and report): a module may import from its own stage or an
+geo < scenario < world < sense < track < identify < engage < sim < plan < interop < federation
+< analysis < report < cli (the order of the layout in shared/DESIGN.md; plan and analysis run the
+simulation and feed the report, so they sit between sim and report; interop reads recordings
+into the tracker and writes the simulated picture out, so it sits above sim; federation nodes
+exchange that picture): a module may import from its own stage or an
 earlier one, never a later one; the foundation modules (``iamd``, ``iamd.errors``,
 ``iamd.units``, ``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no
 stage themselves.
@@ -29,6 +31,8 @@ STAGES = (
     "engage",
     "sim",
     "plan",
+    "interop",
+    "federation",
     "analysis",
     "report",
     "cli",
