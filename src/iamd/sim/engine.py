@@ -45,6 +45,7 @@ from iamd.engage.threat import (
 )
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.airspace import Airspace
+from iamd.identify.classifier import CLASSES
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
@@ -81,6 +82,42 @@ ProgressFn = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StepPicture:
+    """The confirmed tracks of every picture after one clock step, for a caller's ``on_step``
+    hook (exports, live streams); M tracks, in table order (truth picture: by picture, then
+    object).
+
+    Attributes:
+        t_s: time of the track states (s after the epoch): the step's start, the time of its
+            plots.
+        names: the pictures' names (``layout.names``).
+        picture: (M,) index into ``names``.
+        number: (M,) track number, unique within its picture (truth picture: the object's
+            index + 1).
+        entity: (M,) index of the true object the track follows (-1: a false track); for
+            scoring and replays only.
+        state_ecef: (M, 6) ECEF position (m) and velocity (m/s).
+        covar_ecef: (M, 6, 6) its covariance (zeros for the truth picture).
+        identity: (M,) STANAG 1241 identity, index into
+            ``iamd.identify.truth_identity.STANDARD_IDENTITIES``.
+        cls: (M,) most likely class (``''``: not classified yet).
+    """
+
+    t_s: float
+    names: tuple[str, ...]
+    picture: npt.NDArray[np.int64]
+    number: npt.NDArray[np.int64]
+    entity: npt.NDArray[np.int64]
+    state_ecef: FloatArray
+    covar_ecef: FloatArray
+    identity: npt.NDArray[np.int8]
+    cls: npt.NDArray[np.str_]
+
+
+StepFn = Callable[[StepPicture], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
     """Everything a run produced.
 
@@ -109,9 +146,16 @@ class RunResult:
 
 
 def run(
-    loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None
+    loaded: LoadedScenario,
+    seed: int | None = None,
+    progress: ProgressFn | None = None,
+    on_step: StepFn | None = None,
 ) -> RunResult:
-    """Run a loaded scenario with ``seed`` (default: the scenario's) and return the result."""
+    """Run a loaded scenario with ``seed`` (default: the scenario's) and return the result.
+
+    ``progress(done, total)`` is called after each step; ``on_step`` (optional) receives the
+    pictures' confirmed tracks after each step (:class:`StepPicture`); neither changes the run.
+    """
     sc = loaded.scenario
     seed = sc.seed if seed is None else seed
     dt = sc.time_step_s
@@ -441,6 +485,12 @@ def run(
                         f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km"
                         + (f", {label}" if label else ""),
                     )
+        if on_step is not None:
+            vel = truth.vel_ecef_m_s[:, k, :]
+            step_ident = ident if tracker is not None else None
+            on_step(
+                _step_picture(t, layout, truth, picture, pos, vel, identity, tracker, step_ident)
+            )
         if progress is not None:
             progress(k + 1, steps)
 
@@ -475,6 +525,47 @@ def run(
         effectors=units,
         layout=layout,
         picture=tracker,
+    )
+
+
+def _step_picture(
+    t_s: float,
+    layout: PictureLayout,
+    truth: Truth,
+    picture: TruthPicture,
+    pos: FloatArray,
+    vel: FloatArray,
+    identity: npt.NDArray[np.str_],
+    tracker: SensedPicture | None,
+    ident: IdentityStep | None,
+) -> StepPicture:
+    """The confirmed tracks after a step, for ``on_step``; ``pos``, ``vel``: (N, 3) truth."""
+    if tracker is None or ident is None:
+        p_idx, j = np.nonzero(picture.held)
+        code = {w: i for i, w in enumerate(STANDARD_IDENTITIES)}
+        return StepPicture(
+            t_s=t_s,
+            names=tuple(layout.names),
+            picture=p_idx.astype(np.int64),
+            number=(j + 1).astype(np.int64),
+            entity=j.astype(np.int64),
+            state_ecef=np.hstack([pos[j], vel[j]]),
+            covar_ecef=np.zeros((len(j), 6, 6)),
+            identity=np.array([code[str(w)] for w in identity[j]], dtype=np.int8),
+            cls=np.asarray(truth.cls[j], dtype=str),
+        )
+    trk = tracker.tracks
+    rows = np.flatnonzero(trk.confirmed)
+    return StepPicture(
+        t_s=t_s,
+        names=tuple(layout.names),
+        picture=trk.picture[rows].astype(np.int64),
+        number=trk.number[rows].astype(np.int64),
+        entity=trk.entity[rows],
+        state_ecef=trk.table.state[rows].copy(),
+        covar_ecef=trk.table.covar[rows].copy(),
+        identity=ident.code[rows].astype(np.int8),
+        cls=np.array(["", *CLASSES], dtype=str)[ident.cls[rows] + 1],
     )
 
 
