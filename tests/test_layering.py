@@ -6,7 +6,7 @@ simulation and feed the report, so they sit between sim and report; interop read
 into the tracker and writes the simulated picture out, so it sits above sim; federation nodes
 exchange that picture): a module may import from its own stage or an
 earlier one, never a later one; the foundation modules (``iamd``, ``iamd.errors``,
-``iamd.units``, ``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no
+``iamd.files``, ``iamd.units``, ``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no
 stage themselves.
 Imports inside functions and under ``if TYPE_CHECKING:`` count the same.
 """
@@ -37,7 +37,7 @@ STAGES = (
     "report",
     "cli",
 )
-FOUNDATION = ("iamd", "iamd.errors", "iamd.units", "iamd.rng", "iamd.htmlpage")
+FOUNDATION = ("iamd", "iamd.errors", "iamd.files", "iamd.units", "iamd.rng", "iamd.htmlpage")
 SOURCES = sorted(SRC.rglob("*.py"))
 
 

@@ -612,7 +612,7 @@ def test_key_that_is_not_a_name() -> None:
 
 def test_recursive_alias_is_an_error_not_a_hang() -> None:
     assert _message("name: &loop [*loop]\n") == (
-        f"{SOURCE}:1: name: Input should be a valid string (got [[...]])"
+        f"{SOURCE}:1: an alias refers to a value that contains it"
     )
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from iamd.errors import CatalogError, ScenarioError
+from iamd.errors import CatalogError, InputError, ScenarioError
+from iamd.files import read_input_bytes
 from iamd.scenario.catalog import HOSTILE_CLASSES, Catalog, ThreatClass, builtin_catalog
 from iamd.scenario.schema import Scenario
 
@@ -244,10 +245,89 @@ def _words_as_written(node: yaml.Node, data: Any) -> Any:
     return data
 
 
+#: Limits of a scenario document, checked on its node tree before anything is built from it
+#: (aliases make a few lines expand into billions of nodes, "billion laughs"; the careful YAML
+#: readers cap alias expansion and depth the same way).
+MAX_YAML_CHARS = 16 * 1024 * 1024
+MAX_YAML_DEPTH = 64
+MAX_YAML_NODES = 1_000_000
+MAX_YAML_SCALAR_CHARS = 1024 * 1024
+
+
+def _check_limits(node: yaml.Node, source: str) -> None:
+    """ScenarioError if the document, with every alias expanded, nests deeper than
+    :data:`MAX_YAML_DEPTH`, has more than :data:`MAX_YAML_NODES` nodes or a scalar longer
+    than :data:`MAX_YAML_SCALAR_CHARS`. Expanded sizes are counted once per node (aliases
+    share their node), so the check is linear in the text."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    # iterative post-order walk; a node on the current path again is a recursive alias
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    on_path: set[int] = set()
+    while stack:
+        cur, done = stack.pop()
+        key = id(cur)
+        if done:
+            on_path.discard(key)
+            kids = _children(cur)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            line = cur.start_mark.line + 1
+            if depth[key] > MAX_YAML_DEPTH:
+                raise ScenarioError(
+                    f"{source}:{line}: nested more than {MAX_YAML_DEPTH} levels deep "
+                    f"(the limit of a scenario document)"
+                )
+            if size[key] > MAX_YAML_NODES:
+                raise ScenarioError(
+                    f"{source}:{line}: expands to more than {MAX_YAML_NODES:,} values "
+                    f"(aliases included; the limit of a scenario document)"
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise ScenarioError(
+                f"{source}:{cur.start_mark.line + 1}: an alias refers to a value that contains it"
+            )
+        if isinstance(cur, yaml.ScalarNode) and len(cur.value) > MAX_YAML_SCALAR_CHARS:
+            raise ScenarioError(
+                f"{source}:{cur.start_mark.line + 1}: a value of {len(cur.value):,} characters "
+                f"(at most {MAX_YAML_SCALAR_CHARS:,})"
+            )
+        on_path.add(key)
+        stack.append((cur, True))
+        stack.extend((k, False) for k in _children(cur) if id(k) not in size)
+        if len(on_path) > MAX_YAML_DEPTH + 1:
+            raise ScenarioError(
+                f"{source}:{cur.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels "
+                f"deep (the limit of a scenario document)"
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _compose(text: str, source: str) -> yaml.Node | None:
-    """The YAML node tree of ``text``, or ScenarioError naming the line that breaks YAML."""
+    """The YAML node tree of ``text`` within the limits of :func:`_check_limits`, or
+    ScenarioError naming the line that breaks YAML or a limit."""
+    if len(text) > MAX_YAML_CHARS:
+        raise ScenarioError(
+            f"{source}: {len(text):,} characters; a scenario document has at most "
+            f"{MAX_YAML_CHARS:,}"
+        )
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ScenarioError(
+            f"{source}: nested more than {MAX_YAML_DEPTH} levels deep "
+            f"(the limit of a scenario document)"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -264,6 +344,9 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}:1: not valid YAML: {exc}") from None
+    if node is not None:
+        _check_limits(node, source)
+    return node
 
 
 def _construct(node: yaml.Node, text: str, source: str) -> Any:
@@ -657,10 +740,10 @@ def load_scenario(path_or_name: str | Path | None = None) -> LoadedScenario:
         )
     if path.is_dir():
         raise ScenarioError(f"{path}: is a directory, not a scenario file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    try:  # a regular file only (a FIFO would block), of at most MAX_YAML_CHARS bytes
+        raw = read_input_bytes(path, "scenario", max_bytes=MAX_YAML_CHARS)
+    except InputError as exc:
+        raise ScenarioError(str(exc).removeprefix("scenario: ")) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

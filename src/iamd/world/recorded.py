@@ -44,11 +44,9 @@ not turn them:
 from __future__ import annotations
 
 import functools
-import gzip
 import io
 import itertools
 import re
-import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +56,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from iamd.errors import DataFileError
+from iamd.errors import DataFileError, InputError
+from iamd.files import MAX_DATA_BYTES, cut_names, gunzip, read_input_bytes
 from iamd.geo.geodesic import geodesic_forward, geodesic_inverse
 from iamd.scenario.loader import LoadedScenario, field_error, resolve_data_path
 from iamd.world.airliner import replay_track
@@ -451,15 +450,12 @@ def recorded_traffic(loaded: LoadedScenario, taken: Collection[str] = ()) -> lis
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when they start with the gzip magic number."""
-    if not path.exists():
-        raise DataFileError(f"{path}: no such file")
-    if not path.is_file():
-        raise DataFileError(f"{path}: not a file")
+    """The file's bytes (a regular file of at most ``MAX_DATA_BYTES``), decompressed when they
+    start with the gzip magic number (within the size and ratio caps of ``iamd.files``)."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot read ({exc.strerror})") from None
+        raw = read_input_bytes(path, "file", max_bytes=MAX_DATA_BYTES)
+    except InputError as exc:
+        raise DataFileError(str(exc).removeprefix("file: ")) from None
     if raw[:2] != _GZIP_MAGIC:
         if path.suffix == ".gz":
             raise DataFileError(
@@ -468,11 +464,9 @@ def _read_bytes(path: Path) -> bytes:
             )
         return raw
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataFileError(
-            f"{path}: unreadable gzip data ({exc}); the file is damaged or truncated"
-        ) from None
+        return gunzip(raw, str(path))
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
 
 
 def _read_table(path: Path, required: tuple[str, ...], dtype: dict[str, type]) -> pd.DataFrame:
@@ -491,7 +485,7 @@ def _read_table(path: Path, required: tuple[str, ...], dtype: dict[str, type]) -
     for col in required:
         if col not in df.columns:
             raise DataFileError(
-                f"{path}: column {col}: missing (got columns {', '.join(map(str, df.columns))}; "
+                f"{path}: column {col}: missing (got columns {cut_names(df.columns)}; "
                 f"required: {', '.join(required)})"
             )
     return df

@@ -1,0 +1,351 @@
+"""Files in and out: the rules every command follows at the edge of the file system.
+
+Inputs are regular files only (or ``-`` where a command reads standard input): a FIFO, a
+device or a directory given as input is refused before anything is read, because reading a
+FIFO blocks forever and reading a device may never end; a file larger than the command's
+documented limit is refused before it is read into memory.
+
+Outputs never destroy or mix:
+
+- an output that is one of the command's inputs, a device, a FIFO or a directory where a file
+  is expected is refused, and the folder it goes into is checked for writing *before* the
+  long work starts (:func:`check_output_file`, :func:`check_output_dir`);
+- every file is written through a temporary file with an unpredictable name created in the
+  target folder (``O_CREAT | O_EXCL``: it never follows a link planted under that name), given
+  the usual mode (``0o666`` less the umask, as ``open`` would), and moved into place with
+  one ``rename`` when everything succeeded (:func:`write_atomic`, :func:`write_files`): a
+  reader sees the old file or the new one, never half of one;
+- JSON is strict (:func:`strict_json`): ``NaN`` and ``Infinity`` are not JSON (RFC 8259 §6),
+  so they are refused at the input and never written.
+
+Each refusal is an :class:`iamd.errors.InputError` naming the flag, the path and what is
+allowed; the command line turns it into one ``error:`` line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from iamd.errors import InputError
+
+#: Upper bound of a text input read whole into memory (a scenario, a JSON file), bytes.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+#: Upper bound of a data file (plots, tracks, flights), after decompression, bytes.
+MAX_DATA_BYTES = 1024 * 1024 * 1024
+#: The largest expansion accepted from a compressed input (text CSV compresses 5-20 times;
+#: a "zip bomb" 1,000 times and more).
+MAX_GZIP_RATIO = 200
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_input_file(
+    path: str | os.PathLike[str], flag: str, *, max_bytes: int | None = None
+) -> Path:
+    """``path`` as a readable regular file (links followed), or InputError naming ``flag``.
+
+    >>> check_input_file("/dev/null", "--input")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: --input: /dev/null is a character device; give a regular file
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{flag}: {p}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{flag}: {p}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{flag}: {p} is {_kind(st.st_mode)}; give a regular file")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputError(
+            f"{flag}: {p} is {st.st_size:,} bytes; at most {max_bytes:,} bytes are read"
+        )
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{flag}: {p}: cannot read (permission denied)")
+    return p
+
+
+def read_input_bytes(
+    path: str | os.PathLike[str], flag: str, *, max_bytes: int = MAX_TEXT_BYTES
+) -> bytes:
+    """The bytes of a regular input file of at most ``max_bytes`` (see :func:`check_input_file`)."""
+    p = check_input_file(path, flag, max_bytes=max_bytes)
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{flag}: {p}: cannot read ({exc.strerror})") from None
+    if len(data) > max_bytes:  # it grew since the check
+        raise InputError(f"{flag}: {p} is over {max_bytes:,} bytes; at most that is read")
+    if data and p.stat().st_size == 0:  # /proc, /sys: generated on reading, not data
+        raise InputError(
+            f"{flag}: {p} is a kernel pseudo-file, not a data file; give a regular file"
+        )
+    return data
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """``text`` for an error message: printable, at most ``limit`` characters (a header line
+    of a foreign file is never echoed whole).
+
+    >>> cut("a" * 100, 10)
+    'aaaaaaa...'
+    >>> cut("PATH=/bin\\x00HOME=/root")
+    'PATH=/bin?HOME=/root'
+    """
+    clean = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def cut_names(names: Iterable[object], limit: int = 12) -> str:
+    """Column names for an error message: each cut, at most ``limit`` of them.
+
+    >>> cut_names(["a", "b"])
+    'a, b'
+    >>> cut_names(range(20), 3)
+    '0, 1, 2, ... (20 in all)'
+    """
+    items = [cut(str(n), 40) for n in names]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", ... ({len(items)} in all)"
+
+
+def gunzip(raw: bytes, name: str, *, max_bytes: int = MAX_DATA_BYTES) -> bytes:
+    """Decompress gzip ``raw`` (all members) in bounded steps: more than ``max_bytes`` out, or
+    more than :data:`MAX_GZIP_RATIO` times the input, is refused before it is held in memory.
+
+    >>> import gzip
+    >>> gunzip(gzip.compress(b"a,b\\n1,2\\n"), "x.csv.gz")
+    b'a,b\\n1,2\\n'
+    >>> gunzip(gzip.compress(bytes(10**6)), "bomb.gz", max_bytes=1000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: bomb.gz: decompresses to more than 1,000 bytes ...
+    """
+    import zlib
+
+    limit = min(max_bytes, max(MAX_GZIP_RATIO * len(raw), 1 << 20))
+    out: list[bytes] = []
+    total = 0
+    rest = raw
+    try:
+        while rest:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            chunk = d.decompress(rest, limit - total + 1)
+            total += len(chunk)
+            out.append(chunk)
+            if total > limit or d.unconsumed_tail:
+                what = (
+                    f"more than {MAX_GZIP_RATIO} times its size"
+                    if limit < max_bytes
+                    else f"more than {max_bytes:,} bytes"
+                )
+                raise InputError(
+                    f"{name}: decompresses to {what} (the limit of a compressed input; "
+                    f"give the data uncompressed or in smaller files)"
+                )
+            if not d.eof:
+                raise InputError(
+                    f"{name}: unreadable gzip data (Compressed file ended before the "
+                    f"end-of-stream marker was reached); the file is damaged or truncated"
+                )
+            rest = d.unused_data
+    except zlib.error as exc:
+        raise InputError(f"{name}: unreadable gzip data ({exc}); the file is damaged") from None
+    return b"".join(out)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _writable_folder(folder: Path, flag: str, path: Path) -> None:
+    if not folder.exists():
+        raise InputError(f"{flag}: {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise InputError(f"{flag}: {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{flag}: {path}: cannot write into the folder {folder} (permission denied)"
+        )
+
+
+def check_output_file(
+    path: str | os.PathLike[str],
+    flag: str,
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """``path`` as a file this command may write, checked before any work.
+
+    Refused: one of the ``inputs`` (iamd never overwrites what it reads), an existing
+    directory, device, FIFO or socket, and a path whose folder is missing or not writable.
+
+    >>> check_output_file("/dev/null", "--out")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: --out: /dev/null is a character device; give a regular file to write
+    """
+    p = Path(path)
+    for source in inputs:
+        if str(source) != "-" and Path(source).exists() and p.exists() and _same(p, Path(source)):
+            raise InputError(
+                f"{flag}: {p} is the input file; give another name (an input is never overwritten)"
+            )
+    if p.exists() or p.is_symlink():
+        try:
+            st = p.stat()
+        except OSError as exc:
+            raise InputError(f"{flag}: {p}: cannot write ({exc.strerror})") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{flag}: {p} is a directory; give a file name")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{flag}: {p} is {_kind(st.st_mode)}; give a regular file to write")
+    _writable_folder(p.parent if str(p.parent) else Path("."), flag, p)
+    return p
+
+
+def check_output_dir(
+    path: str | os.PathLike[str],
+    flag: str,
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """``path`` as a folder this command may create or write into, checked before any work.
+
+    Refused: an existing file, device or FIFO (not a folder), a folder that holds one of the
+    ``inputs`` is fine, but the folder itself being an input is not; a folder that cannot
+    be created or written.
+    """
+    p = Path(path)
+    for source in inputs:
+        if str(source) != "-" and Path(source).exists() and p.exists() and _same(p, Path(source)):
+            raise InputError(f"{flag}: {p} is an input; give another folder")
+    if p.exists() or p.is_symlink():
+        try:
+            st = p.stat()
+        except OSError as exc:
+            raise InputError(f"{flag}: {p}: cannot write ({exc.strerror})") from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{flag}: {p} exists and is {_kind(st.st_mode)}, not a folder")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise InputError(f"{flag}: cannot write into the folder {p} (permission denied)")
+        return p
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    _writable_folder(parent, flag, p)
+    return p
+
+
+def _file_mode() -> int:
+    """The mode ``open(..., "w")`` gives a new file: ``0o666`` less the process umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: bytes | str | Callable[[IO[bytes]], None],
+    *,
+    flag: str = "--out",
+) -> None:
+    """Write ``data`` (bytes, text as UTF-8, or a function writing to a binary file) to
+    ``path`` through a temporary file beside it, then one rename; nothing is left behind on
+    failure. An operating-system failure is an InputError naming ``flag`` and the path.
+    """
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{flag}: cannot write into {folder} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _file_mode())
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, p)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"{flag}: cannot write {p} ({exc.strerror})") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_files(
+    files: Mapping[str, bytes], out: str | os.PathLike[str], *, flag: str = "--out"
+) -> None:
+    """Write every file of ``files`` (name -> bytes) into the folder ``out``, or none of them:
+    all are staged in a temporary folder inside ``out``, then each is renamed into place."""
+    folder = check_output_dir(out, flag)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".iamd-", dir=folder))
+    except OSError as exc:
+        raise InputError(f"{flag}: cannot create {folder} ({exc.strerror})") from None
+    mode = _file_mode()
+    try:
+        for name, data in files.items():
+            target = stage / name
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        for name in files:
+            dest = folder / name
+            if dest.is_dir() and not dest.is_symlink():
+                raise InputError(f"{flag}: {dest} is a directory; iamd writes a file there")
+            os.replace(stage / name, dest)
+    except OSError as exc:
+        raise InputError(f"{flag}: cannot write into {folder} ({exc.strerror})") from None
+    finally:
+        for leftover in stage.iterdir():
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        with contextlib.suppress(OSError):
+            stage.rmdir()
+
+
+def strict_json(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that refuses ``NaN`` and ``Infinity`` (not JSON, RFC 8259 §6).
+
+    >>> strict_json({"a": 1.5})
+    '{"a": 1.5}'
+    >>> strict_json({"a": float("inf")})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Out of range float values are not JSON compliant...
+    """
+    return json.dumps(value, allow_nan=False, **kwargs)
