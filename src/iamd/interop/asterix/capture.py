@@ -1,0 +1,347 @@
+"""Where ASTERIX comes from: raw files, pcap captures and live UDP (unicast or multicast).
+
+- **raw** (``.ast``, ``.raw``, ``.bin`` or any other name): data blocks back to back.
+- **pcap**: the classic libpcap file format (magic ``a1b2c3d4`` or ``a1b23c4d`` for
+  nanosecond times, either byte order), link types Ethernet (1, with 802.1Q VLAN tags), raw
+  IPv4 (101, 228) and Linux cooked capture (113); IPv4 (unfragmented, or the first fragment
+  only) and UDP; each UDP payload is one segment of whole data blocks. Other packets (ARP,
+  TCP, IPv6, …) are counted and skipped. pcapng (``0a0d0d0a``) is refused with a message
+  saying how to convert it (``editcap -F pcap in.pcapng out.pcap``).
+- **UDP**: `udp_blocks` yields the data blocks of each datagram received on a socket bound to
+  a port, joined to a multicast group when one is given; a malformed datagram is skipped and
+  counted (`UdpStats`).
+
+The pcap format is read from the description at https://wiki.wireshark.org/Development/
+LibpcapFileFormat (a 24-octet global header, then a 16-octet record header per packet).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import struct
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from iamd.errors import DataFileError, InputError
+from iamd.interop.asterix.decode import Decoded, decode
+from iamd.interop.asterix.walk import walk
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
+    b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
+    b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+}
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = (101, 228, 12)
+LINKTYPE_LINUX_SLL = 113
+
+
+@dataclass(frozen=True, slots=True)
+class Packets:
+    """UDP payloads of a capture, back to back in ``data``.
+
+    Attributes:
+        data: the payloads, concatenated.
+        segments: (start, end) of each payload in ``data``.
+        time_s: (p,) capture time of each packet (s since 1970-01-01 UTC).
+        src, dst: (p,) ``address:port`` of each packet's sender and destination.
+        skipped: packets that were not IPv4/UDP (or were later IP fragments), counted.
+    """
+
+    data: bytes
+    segments: list[tuple[int, int]]
+    time_s: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    skipped: int = 0
+
+
+def is_pcap(path: str | os.PathLike[str]) -> bool:
+    """True when the file starts with a pcap or pcapng magic number."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return head in PCAP_MAGICS or head == PCAPNG_MAGIC
+
+
+def read_pcap(path: str | os.PathLike[str]) -> Packets:
+    """The UDP payloads of a classic pcap capture.
+
+    Raises:
+        DataFileError: a missing, unreadable, pcapng or truncated capture, or a link type
+            that is not read, with the byte offset.
+    """
+    name = str(path)
+    raw = _read(path)
+    if raw[:4] == PCAPNG_MAGIC:
+        raise DataFileError(
+            f"{name}: a pcapng capture; only the classic pcap format is read: convert it "
+            f"with 'editcap -F pcap {name} out.pcap' (Wireshark's editcap)"
+        )
+    if len(raw) < 24 or raw[:4] not in PCAP_MAGICS:
+        raise DataFileError(
+            f"{name}: not a pcap capture (first octets {raw[:4].hex() or 'none'}; expected "
+            "the magic number a1b2c3d4 or a1b23c4d in either byte order)"
+        )
+    endian, tick = PCAP_MAGICS[raw[:4]]
+    linktype = struct.unpack_from(endian + "I", raw, 20)[0] & 0x0FFFFFFF
+    if linktype not in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, *LINKTYPE_RAW):
+        raise DataFileError(
+            f"{name}: pcap link type {linktype} is not read (read: 1 Ethernet, 101/228 raw "
+            "IPv4, 113 Linux cooked)"
+        )
+    out = bytearray()
+    segs: list[tuple[int, int]] = []
+    times: list[float] = []
+    srcs: list[str] = []
+    dsts: list[str] = []
+    skipped = 0
+    pos = 24
+    n = len(raw)
+    rec_fmt = endian + "IIII"
+    while pos < n:
+        if n - pos < 16:
+            raise DataFileError(f"{name}: byte {pos}: truncated pcap record header "
+                                f"({n - pos} of 16 octets)")  # fmt: skip
+        sec, frac, incl, _orig = struct.unpack_from(rec_fmt, raw, pos)
+        if pos + 16 + incl > n:
+            raise DataFileError(
+                f"{name}: byte {pos}: pcap record of {incl} octets runs past the end of the "
+                f"file ({n - pos - 16} left): truncated capture"
+            )
+        frame = raw[pos + 16 : pos + 16 + incl]
+        udp = _udp_payload(frame, linktype)
+        if udp is None:
+            skipped += 1
+        else:
+            payload, src, dst = udp
+            segs.append((len(out), len(out) + len(payload)))
+            out += payload
+            times.append(sec + frac * tick)
+            srcs.append(src)
+            dsts.append(dst)
+        pos += 16 + incl
+    return Packets(bytes(out), segs, np.asarray(times, dtype=np.float64),
+                   np.asarray(srcs, dtype=object), np.asarray(dsts, dtype=object),
+                   skipped)  # fmt: skip
+
+
+def _udp_payload(frame: bytes, linktype: int) -> tuple[bytes, str, str] | None:
+    """(payload, src, dst) of an IPv4/UDP frame, else None."""
+    if linktype == LINKTYPE_ETHERNET:
+        if len(frame) < 14:
+            return None
+        off = 12
+        etype = (frame[off] << 8) | frame[off + 1]
+        while etype in (0x8100, 0x88A8) and len(frame) >= off + 6:  # VLAN tags
+            off += 4
+            etype = (frame[off] << 8) | frame[off + 1]
+        off += 2
+    elif linktype == LINKTYPE_LINUX_SLL:
+        if len(frame) < 16:
+            return None
+        etype = (frame[14] << 8) | frame[15]
+        off = 16
+    else:
+        etype, off = 0x0800, 0
+    if etype != 0x0800 or len(frame) < off + 20:
+        return None
+    ver_ihl = frame[off]
+    if ver_ihl >> 4 != 4:
+        return None
+    ihl = (ver_ihl & 0x0F) * 4
+    if ihl < 20 or frame[off + 9] != 17:  # UDP
+        return None
+    frag = ((frame[off + 6] << 8) | frame[off + 7]) & 0x1FFF
+    if frag:
+        return None
+    total = (frame[off + 2] << 8) | frame[off + 3]
+    ip_end = min(len(frame), off + total) if total else len(frame)
+    u = off + ihl
+    if ip_end < u + 8:
+        return None
+    ulen = (frame[u + 4] << 8) | frame[u + 5]
+    end = min(ip_end, u + ulen) if ulen >= 8 else ip_end
+    src = f"{'.'.join(map(str, frame[off + 12 : off + 16]))}:{(frame[u] << 8) | frame[u + 1]}"
+    dport = (frame[u + 2] << 8) | frame[u + 3]
+    dst = f"{'.'.join(map(str, frame[off + 16 : off + 20]))}:{dport}"
+    return frame[u + 8 : end], src, dst
+
+
+def _read(path: str | os.PathLike[str]) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise DataFileError(f"{path}: no such file")
+    if p.is_dir():
+        raise DataFileError(f"{path}: is a directory, not a recording")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def read_recording(
+    path: str | os.PathLike[str],
+    *,
+    editions: Mapping[int, str] | None = None,
+    strict: bool = True,
+) -> Decoded:
+    """Decode a raw ASTERIX file or a pcap capture (told apart by the magic number).
+
+    The tables of a capture get the packet's ``time_s`` (capture time, s since 1970 UTC),
+    ``src`` and ``dst`` (``address:port``) on every row.
+
+    Raises:
+        DataFileError: the file cannot be read, or is not a capture it claims to be.
+        InputError: a malformed data block (strict), with its byte offset in the file
+            (raw) or in the packet's payload (pcap, naming the packet).
+    """
+    name = str(path)
+    raw = _read(path)
+    if not raw:
+        raise DataFileError(f"{name}: the file is empty; expected ASTERIX data blocks or a "
+                            "pcap capture")  # fmt: skip
+    if raw[:4] in PCAP_MAGICS or raw[:4] == PCAPNG_MAGIC:
+        pk = read_pcap(path)
+        try:
+            dec = decode(pk.data, editions=editions, segments=pk.segments, name=name,
+                         strict=strict)  # fmt: skip
+        except InputError as exc:
+            raise DataFileError(_packet_message(str(exc), pk, name)) from None
+        for t in dec.tables.values():
+            seg = t["segment"].to_numpy()
+            t["time_s"] = pk.time_s[seg] if len(seg) else np.zeros(0)
+            t["src"] = pk.src[seg] if len(seg) else np.zeros(0, dtype=object)
+            t["dst"] = pk.dst[seg] if len(seg) else np.zeros(0, dtype=object)
+        return dec
+    try:
+        return decode(raw, editions=editions, name=name, strict=strict)
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
+
+
+def _packet_message(msg: str, pk: Packets, name: str) -> str:
+    """Say which packet a payload offset falls in."""
+    prefix = f"{name}: byte "
+    if not msg.startswith(prefix):
+        return msg
+    rest = msg[len(prefix) :]
+    num, _, tail = rest.partition(": ")
+    try:
+        off = int(num)
+    except ValueError:
+        return msg
+    starts = np.asarray([s for s, _ in pk.segments], dtype=np.int64)
+    k = int(np.searchsorted(starts, off, side="right") - 1)
+    return (f"{name}: UDP packet {k + 1} (to {pk.dst[k]}): payload byte "
+            f"{off - int(starts[k])}: {tail}")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- live UDP
+
+
+@dataclass(slots=True)
+class UdpStats:
+    """What a live stream received and skipped."""
+
+    datagrams: int = 0
+    blocks: int = 0
+    bad_datagrams: int = 0
+    bad_bytes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def open_udp(port: int, *, host: str = "0.0.0.0", group: str | None = None,
+             interface: str = "0.0.0.0", timeout_s: float | None = None) -> socket.socket:  # fmt: skip
+    """A UDP socket bound to ``host:port``, joined to multicast ``group`` when given."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((group if group and host == "0.0.0.0" else host, port))
+        if group:
+            mreq = socket.inet_aton(group) + socket.inet_aton(interface)
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"UDP {group or host}:{port}: cannot listen ({exc.strerror})") from None
+    sock.settimeout(timeout_s)
+    return sock
+
+
+def udp_blocks(
+    sock: socket.socket,
+    *,
+    stats: UdpStats | None = None,
+    max_datagrams: int | None = None,
+    categories: tuple[int, ...] | None = None,
+) -> Iterator[bytes]:
+    """Yield the well-formed data blocks of each datagram received on ``sock``.
+
+    A datagram whose framing is broken (a LEN past its end, a truncated header) yields the
+    blocks before the fault; the rest is skipped and counted in ``stats``. The records
+    inside a block are not checked here: decode the blocks leniently (`decode_stream`).
+    The iteration ends after ``max_datagrams`` datagrams or when the socket times out.
+    """
+    st = stats if stats is not None else UdpStats()
+    while max_datagrams is None or st.datagrams < max_datagrams:
+        try:
+            data, _addr = sock.recvfrom(65535)
+        except (TimeoutError, socket.timeout):
+            return
+        st.datagrams += 1
+        pos = 0
+        n = len(data)
+        while pos < n:
+            length = (data[pos + 1] << 8) | data[pos + 2] if n - pos >= 3 else 0
+            if length < 3 or pos + length > n:
+                st.bad_datagrams += 1
+                st.bad_bytes += n - pos
+                if len(st.errors) < 20:
+                    st.errors.append(f"UDP datagram {st.datagrams}: byte {pos}: "
+                                     f"bad block framing (LEN {length}, {n - pos} left)")  # fmt: skip
+                break
+            if categories is None or data[pos] in categories:
+                st.blocks += 1
+                yield data[pos : pos + length]
+            pos += length
+
+
+def decode_stream(blocks: list[bytes], *, editions: Mapping[int, str] | None = None) -> Decoded:
+    """Decode received blocks leniently: a malformed block is skipped and counted."""
+    segs = []
+    pos = 0
+    for b in blocks:
+        segs.append((pos, pos + len(b)))
+        pos += len(b)
+    return decode(b"".join(blocks), editions=editions, segments=segs, strict=False,
+                  name="<udp>")  # fmt: skip
+
+
+def send_udp(blocks: list[bytes], port: int, host: str = "127.0.0.1", ttl: int = 1) -> None:
+    """Send each block as one datagram to ``host:port`` (multicast TTL ``ttl``)."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as s:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+        for b in blocks:
+            s.sendto(b, (host, port))
+
+
+def frame(dec: Decoded, category: int) -> pd.DataFrame:
+    """One category's table of a decoded input."""
+    return dec.tables[category]
+
+
+__all__ = ["Packets", "UdpStats", "decode_stream", "is_pcap", "open_udp", "read_pcap",
+           "read_recording", "send_udp", "udp_blocks", "walk"]  # fmt: skip
