@@ -43,3 +43,7 @@ __all__ = [
     "uaps_for",
     "udp_blocks",
 ]
+
+from iamd.interop.asterix.encode import encode_cat048, encode_cat062, split_blocks
+
+__all__ += ["encode_cat048", "encode_cat062", "split_blocks"]

@@ -114,8 +114,9 @@ def read_pcap(path: str | os.PathLike[str]) -> Packets:
     rec_fmt = endian + "IIII"
     while pos < n:
         if n - pos < 16:
-            raise DataFileError(f"{name}: byte {pos}: truncated pcap record header "
-                                f"({n - pos} of 16 octets)")  # fmt: skip
+            raise DataFileError(
+                f"{name}: byte {pos}: truncated pcap record header ({n - pos} of 16 octets)"
+            )
         sec, frac, incl, _orig = struct.unpack_from(rec_fmt, raw, pos)
         if pos + 16 + incl > n:
             raise DataFileError(
@@ -134,9 +135,14 @@ def read_pcap(path: str | os.PathLike[str]) -> Packets:
             srcs.append(src)
             dsts.append(dst)
         pos += 16 + incl
-    return Packets(bytes(out), segs, np.asarray(times, dtype=np.float64),
-                   np.asarray(srcs, dtype=object), np.asarray(dsts, dtype=object),
-                   skipped)  # fmt: skip
+    return Packets(
+        bytes(out),
+        segs,
+        np.asarray(times, dtype=np.float64),
+        np.asarray(srcs, dtype=object),
+        np.asarray(dsts, dtype=object),
+        skipped,
+    )
 
 
 def _udp_payload(frame: bytes, linktype: int) -> tuple[bytes, str, str] | None:
@@ -212,13 +218,13 @@ def read_recording(
     name = str(path)
     raw = _read(path)
     if not raw:
-        raise DataFileError(f"{name}: the file is empty; expected ASTERIX data blocks or a "
-                            "pcap capture")  # fmt: skip
+        raise DataFileError(
+            f"{name}: the file is empty; expected ASTERIX data blocks or a pcap capture"
+        )
     if raw[:4] in PCAP_MAGICS or raw[:4] == PCAPNG_MAGIC:
         pk = read_pcap(path)
         try:
-            dec = decode(pk.data, editions=editions, segments=pk.segments, name=name,
-                         strict=strict)  # fmt: skip
+            dec = decode(pk.data, editions=editions, segments=pk.segments, name=name, strict=strict)
         except InputError as exc:
             raise DataFileError(_packet_message(str(exc), pk, name)) from None
         for t in dec.tables.values():
@@ -246,8 +252,9 @@ def _packet_message(msg: str, pk: Packets, name: str) -> str:
         return msg
     starts = np.asarray([s for s, _ in pk.segments], dtype=np.int64)
     k = int(np.searchsorted(starts, off, side="right") - 1)
-    return (f"{name}: UDP packet {k + 1} (to {pk.dst[k]}): payload byte "
-            f"{off - int(starts[k])}: {tail}")  # fmt: skip
+    return (
+        f"{name}: UDP packet {k + 1} (to {pk.dst[k]}): payload byte {off - int(starts[k])}: {tail}"
+    )
 
 
 # --------------------------------------------------------------------------- live UDP
@@ -264,8 +271,14 @@ class UdpStats:
     errors: list[str] = field(default_factory=list)
 
 
-def open_udp(port: int, *, host: str = "0.0.0.0", group: str | None = None,
-             interface: str = "0.0.0.0", timeout_s: float | None = None) -> socket.socket:  # fmt: skip
+def open_udp(
+    port: int,
+    *,
+    host: str = "0.0.0.0",
+    group: str | None = None,
+    interface: str = "0.0.0.0",
+    timeout_s: float | None = None,
+) -> socket.socket:
     """A UDP socket bound to ``host:port``, joined to multicast ``group`` when given."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -299,7 +312,7 @@ def udp_blocks(
     while max_datagrams is None or st.datagrams < max_datagrams:
         try:
             data, _addr = sock.recvfrom(65535)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return
         st.datagrams += 1
         pos = 0
@@ -310,8 +323,10 @@ def udp_blocks(
                 st.bad_datagrams += 1
                 st.bad_bytes += n - pos
                 if len(st.errors) < 20:
-                    st.errors.append(f"UDP datagram {st.datagrams}: byte {pos}: "
-                                     f"bad block framing (LEN {length}, {n - pos} left)")  # fmt: skip
+                    st.errors.append(
+                        f"UDP datagram {st.datagrams}: byte {pos}: "
+                        f"bad block framing (LEN {length}, {n - pos} left)"
+                    )
                 break
             if categories is None or data[pos] in categories:
                 st.blocks += 1
@@ -326,8 +341,7 @@ def decode_stream(blocks: list[bytes], *, editions: Mapping[int, str] | None = N
     for b in blocks:
         segs.append((pos, pos + len(b)))
         pos += len(b)
-    return decode(b"".join(blocks), editions=editions, segments=segs, strict=False,
-                  name="<udp>")  # fmt: skip
+    return decode(b"".join(blocks), editions=editions, segments=segs, strict=False, name="<udp>")
 
 
 def send_udp(blocks: list[bytes], port: int, host: str = "127.0.0.1", ttl: int = 1) -> None:
@@ -343,5 +357,15 @@ def frame(dec: Decoded, category: int) -> pd.DataFrame:
     return dec.tables[category]
 
 
-__all__ = ["Packets", "UdpStats", "decode_stream", "is_pcap", "open_udp", "read_pcap",
-           "read_recording", "send_udp", "udp_blocks", "walk"]  # fmt: skip
+__all__ = [
+    "Packets",
+    "UdpStats",
+    "decode_stream",
+    "is_pcap",
+    "open_udp",
+    "read_pcap",
+    "read_recording",
+    "send_udp",
+    "udp_blocks",
+    "walk",
+]

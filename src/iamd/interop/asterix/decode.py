@@ -88,8 +88,7 @@ def uaps_for(editions: Mapping[int, str] | None = None) -> dict[int, Uap]:
         if (cat, ed) not in UAPS:
             allowed = ", ".join(e for c, e in UAPS if c == cat)
             raise InputError(
-                f"ASTERIX edition for CAT{cat:03d}: {ed!r} is not supported (supported: "
-                f"{allowed})"
+                f"ASTERIX edition for CAT{cat:03d}: {ed!r} is not supported (supported: {allowed})"
             )
         chosen[cat] = ed
     return {cat: UAPS[(cat, ed)] for cat, ed in chosen.items()}
@@ -157,8 +156,19 @@ def _empty(cat: int) -> dict[str, np.ndarray]:
             out[k] = np.zeros(0, dtype=object)
         elif k.endswith(("_valid", "_garbled", "_confirmed")):
             out[k] = np.zeros(0, dtype=bool)
-        elif k in ("sac", "sic", "typ", "sim", "rdp", "spi", "rab", "mode3a", "address",
-                   "track_number", "msg_type"):  # fmt: skip
+        elif k in (
+            "sac",
+            "sic",
+            "typ",
+            "sim",
+            "rdp",
+            "spi",
+            "rab",
+            "mode3a",
+            "address",
+            "track_number",
+            "msg_type",
+        ):
             out[k] = np.zeros(0, dtype=np.int64)
         else:
             out[k] = np.zeros(0, dtype=np.float64)

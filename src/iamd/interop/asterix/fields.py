@@ -73,7 +73,9 @@ def sixbit_text(buf: npt.NDArray[np.uint8], off: IntArray, skip: int = 0) -> npt
     return _text(chars, off)
 
 
-def ascii_text(buf: npt.NDArray[np.uint8], off: IntArray, n: int, skip: int = 0) -> npt.NDArray[Any]:
+def ascii_text(
+    buf: npt.NDArray[np.uint8], off: IntArray, n: int, skip: int = 0
+) -> npt.NDArray[Any]:
     o = np.where(off >= 0, off + skip, 0)
     chars = buf[o[:, None] + np.arange(n)[None, :]].copy()
     chars[(chars < 32) | (chars > 126)] = 32
@@ -205,11 +207,32 @@ def cat048_columns(w: Walked) -> dict[str, Any]:
 
 
 CAT048_COLUMNS = (
-    "sac", "sic", "tod_s", "typ", "sim", "rdp", "spi", "rab", "range_m", "azimuth_deg",
-    "mode3a", "mode3a_valid", "mode3a_garbled", "fl", "fl_valid", "fl_garbled", "address",
-    "callsign", "track_number", "x_m", "y_m", "ground_speed_m_s", "heading_deg",
-    "track_confirmed", "height_3d_m",
-)  # fmt: skip
+    "sac",
+    "sic",
+    "tod_s",
+    "typ",
+    "sim",
+    "rdp",
+    "spi",
+    "rab",
+    "range_m",
+    "azimuth_deg",
+    "mode3a",
+    "mode3a_valid",
+    "mode3a_garbled",
+    "fl",
+    "fl_valid",
+    "fl_garbled",
+    "address",
+    "callsign",
+    "track_number",
+    "x_m",
+    "y_m",
+    "ground_speed_m_s",
+    "heading_deg",
+    "track_confirmed",
+    "height_3d_m",
+)
 
 # --------------------------------------------------------------------------- CAT034
 
@@ -232,8 +255,17 @@ def cat034_columns(w: Walked) -> dict[str, Any]:
     return c
 
 
-CAT034_COLUMNS = ("sac", "sic", "msg_type", "tod_s", "sector_azimuth_deg",
-                  "rotation_period_s", "site_alt_m", "site_lat_deg", "site_lon_deg")  # fmt: skip
+CAT034_COLUMNS = (
+    "sac",
+    "sic",
+    "msg_type",
+    "tod_s",
+    "sector_azimuth_deg",
+    "rotation_period_s",
+    "site_alt_m",
+    "site_lat_deg",
+    "site_lon_deg",
+)
 NORTH_MARKER = 1
 SECTOR_CROSSING = 2
 
@@ -275,8 +307,19 @@ def cat021_columns(w: Walked) -> dict[str, Any]:
     return c
 
 
-CAT021_COLUMNS = ("sac", "sic", "tod_s", "lat_deg", "lon_deg", "address", "fl",
-                  "geometric_height_m", "mode3a", "callsign", "track_number")  # fmt: skip
+CAT021_COLUMNS = (
+    "sac",
+    "sic",
+    "tod_s",
+    "lat_deg",
+    "lon_deg",
+    "address",
+    "fl",
+    "geometric_height_m",
+    "mode3a",
+    "callsign",
+    "track_number",
+)
 
 # --------------------------------------------------------------------------- CAT062
 
@@ -341,8 +384,15 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
     c["address"] = code(uint(b, o, 3), o)
     nan = np.full(len(w), np.nan)
     if old:
-        for k in ("sigma_x_m", "sigma_y_m", "sigma_lat_deg", "sigma_lon_deg",
-                  "sigma_alt_m", "sigma_vx_m_s", "sigma_vy_m_s"):  # fmt: skip
+        for k in (
+            "sigma_x_m",
+            "sigma_y_m",
+            "sigma_lat_deg",
+            "sigma_lon_deg",
+            "sigma_alt_m",
+            "sigma_vx_m_s",
+            "sigma_vy_m_s",
+        ):
             c[k] = nan
     else:
         o = subfield_offsets(w, "I062/500", "APC")  # 2 + 2 octets, LSB 0.5 m
@@ -360,13 +410,35 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
 
 
 CAT062_COLUMNS = (
-    "sac", "sic", "tod_s", "track_number", "lat_deg", "lon_deg", "x_m", "y_m", "vx_m_s",
-    "vy_m_s", "ground_speed_m_s", "heading_deg", "mode3a", "fl", "geometric_alt_m",
-    "rocd_m_s", "track_confirmed", "adep", "ades", "callsign", "address", "sigma_x_m",
-    "sigma_y_m", "sigma_lat_deg", "sigma_lon_deg", "sigma_alt_m", "sigma_vx_m_s",
+    "sac",
+    "sic",
+    "tod_s",
+    "track_number",
+    "lat_deg",
+    "lon_deg",
+    "x_m",
+    "y_m",
+    "vx_m_s",
+    "vy_m_s",
+    "ground_speed_m_s",
+    "heading_deg",
+    "mode3a",
+    "fl",
+    "geometric_alt_m",
+    "rocd_m_s",
+    "track_confirmed",
+    "adep",
+    "ades",
+    "callsign",
+    "address",
+    "sigma_x_m",
+    "sigma_y_m",
+    "sigma_lat_deg",
+    "sigma_lon_deg",
+    "sigma_alt_m",
+    "sigma_vx_m_s",
     "sigma_vy_m_s",
-)  # fmt: skip
+)
 
-COLUMN_READERS = {48: cat048_columns, 34: cat034_columns, 21: cat021_columns,
-                  62: cat062_columns}  # fmt: skip
+COLUMN_READERS = {48: cat048_columns, 34: cat034_columns, 21: cat021_columns, 62: cat062_columns}
 COLUMNS = {48: CAT048_COLUMNS, 34: CAT034_COLUMNS, 21: CAT021_COLUMNS, 62: CAT062_COLUMNS}

@@ -222,38 +222,105 @@ CAT021 = Uap(
 
 _I062_380 = comp(
     "I062/380",
-    _f("ADR", 3), _f("ID", 6), _f("MHG", 2), _f("IAS", 2), _f("TAS", 2), _f("SAL", 2),
-    _f("FSS", 2), ext("TIS"), rep("TID", 15), _f("COM", 2), _f("SAB", 2), _f("ACS", 7),
-    _f("BVR", 2), _f("GVR", 2), _f("RAN", 2), _f("TAR", 2), _f("TAN", 2), _f("GSP", 2),
-    _f("VUN", 1), _f("MET", 8), _f("EMC", 1), _f("POS", 6), _f("GAL", 2), _f("PUN", 1),
-    rep("MB", 8), _f("IAR", 2), _f("MAC", 2), _f("BPS", 2),
-)  # fmt: skip
+    _f("ADR", 3),
+    _f("ID", 6),
+    _f("MHG", 2),
+    _f("IAS", 2),
+    _f("TAS", 2),
+    _f("SAL", 2),
+    _f("FSS", 2),
+    ext("TIS"),
+    rep("TID", 15),
+    _f("COM", 2),
+    _f("SAB", 2),
+    _f("ACS", 7),
+    _f("BVR", 2),
+    _f("GVR", 2),
+    _f("RAN", 2),
+    _f("TAR", 2),
+    _f("TAN", 2),
+    _f("GSP", 2),
+    _f("VUN", 1),
+    _f("MET", 8),
+    _f("EMC", 1),
+    _f("POS", 6),
+    _f("GAL", 2),
+    _f("PUN", 1),
+    rep("MB", 8),
+    _f("IAR", 2),
+    _f("MAC", 2),
+    _f("BPS", 2),
+)
 _I062_290 = comp(
     "I062/290",
-    *(_f(s, n) for s, n in (("TRK", 1), ("PSR", 1), ("SSR", 1), ("MDS", 1), ("ADS", 2),
-                            ("ES", 1), ("VDL", 1), ("UAT", 1), ("LOP", 1), ("MLT", 1))),
-)  # fmt: skip
+    *(
+        _f(s, n)
+        for s, n in (
+            ("TRK", 1),
+            ("PSR", 1),
+            ("SSR", 1),
+            ("MDS", 1),
+            ("ADS", 2),
+            ("ES", 1),
+            ("VDL", 1),
+            ("UAT", 1),
+            ("LOP", 1),
+            ("MLT", 1),
+        )
+    ),
+)
 _I062_295 = comp("I062/295", *(_f(f"age{k}", 1) for k in range(1, 32)))
 _I062_390 = comp(
     "I062/390",
-    _f("TAG", 2), _f("CSN", 7), _f("IFI", 4), _f("FCT", 1), _f("TAC", 4), _f("WTC", 1),
-    _f("DEP", 4), _f("DST", 4), _f("RDS", 3), _f("CFL", 2), _f("CTL", 2), rep("TOD", 4),
-    _f("AST", 6), _f("STS", 1), _f("STD", 7), _f("STA", 7), _f("PEM", 2), _f("PEC", 7),
-)  # fmt: skip
+    _f("TAG", 2),
+    _f("CSN", 7),
+    _f("IFI", 4),
+    _f("FCT", 1),
+    _f("TAC", 4),
+    _f("WTC", 1),
+    _f("DEP", 4),
+    _f("DST", 4),
+    _f("RDS", 3),
+    _f("CFL", 2),
+    _f("CTL", 2),
+    rep("TOD", 4),
+    _f("AST", 6),
+    _f("STS", 1),
+    _f("STD", 7),
+    _f("STA", 7),
+    _f("PEM", 2),
+    _f("PEC", 7),
+)
 _I062_110 = comp(
     "I062/110",
-    _f("SUM", 1), _f("PMN", 4), _f("POS", 6), _f("GA", 2), _f("EM1", 2), _f("TOS", 1),
+    _f("SUM", 1),
+    _f("PMN", 4),
+    _f("POS", 6),
+    _f("GA", 2),
+    _f("EM1", 2),
+    _f("TOS", 1),
     _f("XP", 1),
-)  # fmt: skip
+)
 _I062_500 = comp(
     "I062/500",
-    _f("APC", 4), _f("COV", 2), _f("APW", 4), _f("AGA", 1), _f("ABA", 1), _f("ATV", 2),
-    _f("AA", 2), _f("ARC", 1),
-)  # fmt: skip
+    _f("APC", 4),
+    _f("COV", 2),
+    _f("APW", 4),
+    _f("AGA", 1),
+    _f("ABA", 1),
+    _f("ATV", 2),
+    _f("AA", 2),
+    _f("ARC", 1),
+)
 _I062_340 = comp(
-    "I062/340", _f("SID", 2), _f("POS", 4), _f("HEI", 2), _f("MDC", 2), _f("MDA", 2),
+    "I062/340",
+    _f("SID", 2),
+    _f("POS", 4),
+    _f("HEI", 2),
+    _f("MDC", 2),
+    _f("MDA", 2),
     _f("TYP", 1),
-)  # fmt: skip
+)
 
 CAT062 = Uap(
     62,
@@ -321,21 +388,49 @@ CAT062_0_17 = Uap(
         ext("I062/080"),  # track status
         comp(
             "I062/290",
-            *(_f(s, n) for s, n in (("PSR", 1), ("SSR", 1), ("MDA", 1), ("MFL", 1),
-                                    ("MDS", 1), ("ADS", 2), ("ADB", 1), ("MD1", 1),
-                                    ("MD2", 1))),
-        ),  # fmt: skip
-        comp("I062/340", _f("SID", 2), _f("POS", 4), _f("HEI", 2), _f("MDC", 2),
-             _f("MDA", 2), _f("TYP", 1)),  # fmt: skip
-        comp("I062/380", rep("MB", 8), _f("ADR", 3), _f("ID", 6), _f("COM", 2),
-             _f("ACS", 7)),  # fmt: skip
+            *(
+                _f(s, n)
+                for s, n in (
+                    ("PSR", 1),
+                    ("SSR", 1),
+                    ("MDA", 1),
+                    ("MFL", 1),
+                    ("MDS", 1),
+                    ("ADS", 2),
+                    ("ADB", 1),
+                    ("MD1", 1),
+                    ("MD2", 1),
+                )
+            ),
+        ),
+        comp(
+            "I062/340",
+            _f("SID", 2),
+            _f("POS", 4),
+            _f("HEI", 2),
+            _f("MDC", 2),
+            _f("MDA", 2),
+            _f("TYP", 1),
+        ),
+        comp("I062/380", rep("MB", 8), _f("ADR", 3), _f("ID", 6), _f("COM", 2), _f("ACS", 7)),
         None,  # I062/050 (layout not published with the edition): a record with it stops
         comp(
             "I062/390",
-            _f("TAG", 2), _f("CSN", 7), _f("IFI", 4), _f("FCT", 1), _f("TAC", 4),
-            _f("WTC", 1), _f("DEP", 4), _f("DST", 4), _f("RDS", 3), _f("CFL", 2),
-            _f("CTL", 2), rep("TOD", 4), _f("AST", 6), _f("STS", 1),
-        ),  # fmt: skip
+            _f("TAG", 2),
+            _f("CSN", 7),
+            _f("IFI", 4),
+            _f("FCT", 1),
+            _f("TAC", 4),
+            _f("WTC", 1),
+            _f("DEP", 4),
+            _f("DST", 4),
+            _f("RDS", 3),
+            _f("CFL", 2),
+            _f("CTL", 2),
+            rep("TOD", 4),
+            _f("AST", 6),
+            _f("STS", 1),
+        ),
         _f("I062/110", 1),  # Mode 1 code
         _f("I062/120", 2),  # Mode 2 code
         ext("I062/510", 3),  # composed track number

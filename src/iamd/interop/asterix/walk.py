@@ -142,13 +142,19 @@ def walk(
         while pos < s1:
             try:
                 if s1 - pos < 3:
-                    raise BlockError(pos, f"truncated data block: {s1 - pos} octet(s) left, "
-                                     "a block header (CAT, LEN) needs 3")  # fmt: skip
+                    raise BlockError(
+                        pos,
+                        f"truncated data block: {s1 - pos} octet(s) left, "
+                        "a block header (CAT, LEN) needs 3",
+                    )
                 cat = raw[pos]
                 length = (raw[pos + 1] << 8) | raw[pos + 2]
                 if length < 3:
-                    raise BlockError(pos, f"CAT{cat:03d} block: LEN {length} is less than 3 "
-                                     "(LEN counts the 3 header octets)")  # fmt: skip
+                    raise BlockError(
+                        pos,
+                        f"CAT{cat:03d} block: LEN {length} is less than 3 "
+                        "(LEN counts the 3 header octets)",
+                    )
                 if pos + length > s1:
                     raise BlockError(
                         pos,
@@ -199,8 +205,11 @@ def _walk_block(raw: bytes, b0: int, b1: int, c: _Collector, seg: int) -> None:
             while raw[q] & 1:
                 q += 1
                 if q >= b1:
-                    raise BlockError(rec, f"CAT{cat:03d} record: FSPEC runs past the end of "
-                                     f"the block at byte {b0} (LEN {b1 - b0})")  # fmt: skip
+                    raise BlockError(
+                        rec,
+                        f"CAT{cat:03d} record: FSPEC runs past the end of "
+                        f"the block at byte {b0} (LEN {b1 - b0})",
+                    )
             fspec = raw[pos : q + 1]
             plan = plans.get(fspec)
             if plan is None:
@@ -234,10 +243,18 @@ def _walk_block(raw: bytes, b0: int, b1: int, c: _Collector, seg: int) -> None:
             pos = p
     except IndexError:  # a read past the end of the input
         _rollback(c, n0, var0)
-        raise BlockError(b0, f"CAT{cat:03d} block: truncated record") from None
-    except BlockError:
+        raise BlockError(b0, f"CAT{cat:03d} block: truncated record{_hint(c.uap)}") from None
+    except BlockError as exc:
         _rollback(c, n0, var0)
-        raise
+        raise BlockError(exc.offset, exc.message + _hint(c.uap)) from None
+
+
+def _hint(uap: Uap) -> str:
+    other = {"1.1x": "0.17", "0.17": "1.1x"}.get(uap.edition) if uap.category == 62 else None
+    tip = ""
+    if other:
+        tip = f"; if the data is of edition {other}, read it with editions={{62: '{other}'}}"
+    return f" (read with the CAT{uap.category:03d} edition {uap.edition} UAP{tip})"
 
 
 def _rollback(c: _Collector, n0: int, var0: int) -> None:
@@ -274,8 +291,7 @@ def _make_plan(fspec: bytes, c: _Collector, rec: int) -> _Plan:
         sizes.append(it.size if it.kind == "fixed" else 0)
     fixed = all(sizes)
     rel = np.cumsum([0, *sizes[:-1]], dtype=np.int64) if fixed else np.zeros(0, np.int64)
-    plan = _Plan(len(c.plan_list), tuple(items), tuple(sizes),
-                 sum(sizes) if fixed else -1, rel)  # fmt: skip
+    plan = _Plan(len(c.plan_list), tuple(items), tuple(sizes), sum(sizes) if fixed else -1, rel)
     c.plans[fspec] = plan
     c.plan_list.append(plan)
     return plan
@@ -316,8 +332,10 @@ def _var_len(raw: bytes, p: int, end: int, it: Item, rec: int) -> int:
         if not octet & 1:
             break
         if q >= end:
-            raise BlockError(rec, f"record: compound item {it.name}: primary subfield runs "
-                             "past the end of the block")  # fmt: skip
+            raise BlockError(
+                rec,
+                f"record: compound item {it.name}: primary subfield runs past the end of the block",
+            )
     for k in flagged:
         sub = it.subs[k] if k < len(it.subs) else None
         if sub is None:
@@ -362,8 +380,10 @@ def iter_block_spans(data: bytes, name: str = "<bytes>") -> Iterable[tuple[int, 
     n = len(data)
     while pos < n:
         if n - pos < 3:
-            raise InputError(f"{name}: byte {pos}: truncated data block: {n - pos} octet(s) "
-                             "left, a block header (CAT, LEN) needs 3")  # fmt: skip
+            raise InputError(
+                f"{name}: byte {pos}: truncated data block: {n - pos} octet(s) "
+                "left, a block header (CAT, LEN) needs 3"
+            )
         length = (data[pos + 1] << 8) | data[pos + 2]
         if length < 3 or pos + length > n:
             raise InputError(
