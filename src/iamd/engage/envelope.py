@@ -152,19 +152,69 @@ def intercept_options(
     ui, mi = np.nonzero(worth)
     if len(ui) == 0:
         return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
-    rng = rng_all[ui, mi]  # (P, H)
+    f_p, s_p, r_p = pair_intercepts(
+        units,
+        ui,
+        mi,
+        diff[ui, mi],
+        rng_all[ui, mi],
+        max_rng[ui, mi],
+        t_launch_s,
+        t_window_s,
+        pos_window_ecef_m,
+        alt_window_m,
+        present_window,
+        is_ballistic,
+    )
+    feasible[ui, mi] = f_p
+    step[ui, mi] = s_p
+    t_int[ui, mi] = np.where(f_p, t_window_s[s_p], np.inf)
+    rng_at[ui, mi] = r_p
+    return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+
+
+def pair_intercepts(
+    units: EffectorArray,
+    ui: IntArray,
+    mi: IntArray,
+    diff_ecef_m: FloatArray,
+    range_m: FloatArray,
+    max_range_m: FloatArray,
+    t_launch_s: FloatArray,
+    t_window_s: FloatArray,
+    pos_window_ecef_m: FloatArray,
+    alt_window_m: FloatArray,
+    present_window: BoolArray,
+    is_ballistic: BoolArray,
+) -> tuple[BoolArray, IntArray, FloatArray]:
+    """Earliest intercept of P (unit, threat) pairs: the envelope and flyout test of
+    :func:`intercept_options`, shared with the planner's coverage (``iamd.plan.coverage``).
+
+    Args:
+        ui, mi: (P,) unit and threat index of each pair.
+        diff_ecef_m: (P, H, 3) threat position minus unit position over the window (m).
+        range_m: (P, H) their norms (m).
+        max_range_m: (P,) the unit's maximum range for the threat (BMD range for a BM).
+        t_launch_s, t_window_s, pos_window_ecef_m, alt_window_m, present_window,
+        is_ballistic: as in :func:`intercept_options`.
+
+    Returns:
+        ``(feasible (P,), step (P,), range_m (P,))``: an intercept exists in the window, the
+        index of its earliest step, and the range then (NaN where infeasible).
+    """
+    rng = range_m
     rot = enu_rotation(units.lat_rad, units.lon_rad)[ui]  # (P, 3, 3)
-    enu = np.einsum("pij,phj->phi", rot, diff[ui, mi])
+    enu = np.einsum("pij,phj->phi", rot, diff_ecef_m)
     az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
     min_alt = np.where(is_ballistic[mi], units.min_alt_bm_m[ui], units.min_alt_m[ui])[:, None]
     off = off_sector_rad(az, units.sector_center_rad[ui, None])
     antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
-    seen = above_radar_horizon(antenna[ui][:, None, :], pos_window_ecef_m[mi])
+    seen = above_radar_horizon(antenna.reshape(-1, 3)[ui][:, None, :], pos_window_ecef_m[mi])
     alt = alt_window_m[mi]
     in_env = (
         present_window[mi]
         & (rng >= units.min_range_m[ui, None])
-        & (rng <= max_rng[ui, mi][:, None])
+        & (rng <= max_range_m[:, None])
         & (alt >= min_alt)
         & (alt <= units.max_alt_m[ui, None])
         & (off <= units.sector_half_rad[ui, None])
@@ -178,11 +228,8 @@ def intercept_options(
     ok = in_env & (t_window_s[None, :] - t_launch_s[ui, None] >= need_s)
     f_p = ok.any(axis=1)
     s_p = np.argmax(ok, axis=1).astype(np.int64)
-    feasible[ui, mi] = f_p
-    step[ui, mi] = s_p
-    t_int[ui, mi] = np.where(f_p, t_window_s[s_p], np.inf)
-    rng_at[ui, mi] = np.where(f_p, rng[np.arange(len(ui)), s_p], np.nan)
-    return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+    r_p = np.where(f_p, rng[np.arange(len(ui)), s_p], np.nan)
+    return np.asarray(f_p, dtype=bool), s_p, np.asarray(r_p, dtype=np.float64)
 
 
 def off_sector_rad(az_rad: FloatArray, center_rad: FloatArray) -> FloatArray:
