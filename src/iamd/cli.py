@@ -90,6 +90,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    r.add_argument(
+        "--export",
+        default=None,
+        metavar="FORMATS",
+        help="also write the picture as czml,kml,geojson,cot (comma-separated, or all)",
+    )
+    r.add_argument(
+        "--stream",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send the tracks as the clock runs: cot://HOST:PORT (UDP), cot+tcp://HOST:PORT",
+    )
+    r.add_argument(
+        "--stream-speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="pace of --stream: X times real time (default 1)",
+    )
+    r.add_argument(
+        "--stream-identities",
+        default="suspect",
+        metavar="WHICH",
+        help="tracks --stream sends: hostile, suspect (hostile and suspect; default) or all",
+    )
 
     v = sub.add_parser("validate", help="check a scenario file and report the first error")
     v.add_argument("scenario", help="YAML file or built-in name")
@@ -497,6 +523,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         loaded = replace(loaded, scenario=sc)
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"--out: {args.out} exists and is not a directory")
+    from iamd.interop.export import TrackRecorder, export_files, parse_formats
+    from iamd.interop.export.cot import open_streams
+
+    exports = parse_formats(args.export) if args.export is not None else ()
+    streams = open_streams(args.stream, scenario=loaded.scenario.name,
+                           epoch=loaded.scenario.epoch_utc(), speed=args.stream_speed,
+                           identities=args.stream_identities)  # fmt: skip
+    recorder = TrackRecorder(listeners=list(streams)) if exports or streams else None
     show = not args.quiet
     if show:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -513,9 +547,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = run(loaded, seed=args.seed, progress=progress)
+            result = run(loaded, seed=args.seed, progress=progress, on_step=recorder)
     else:
-        result = run(loaded, seed=args.seed)
+        result = run(loaded, seed=args.seed, on_step=recorder)
+    for stream in streams:
+        stream.sender.close()
 
     files: dict[str, bytes] = {}
     files["summary.json"] = (json.dumps(result.summary, indent=2, sort_keys=False) + "\n").encode()
@@ -528,6 +564,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from iamd.report.html import build_report_html
 
         files["report.html"] = build_report_html(result).encode()
+    files.update(export_files(result, exports, recorder))
     _write_atomic(files, args.out)
     if show:
         _print_summary(result.summary, args.out)

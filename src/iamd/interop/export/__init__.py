@@ -81,10 +81,12 @@ def export_files(
 ) -> dict[str, bytes]:
     """The export files of a run, ``{file name: bytes}`` (:data:`FILE_NAMES`); tracks come
     from ``recorder`` (the engine's ``on_step`` hook during the run)."""
-    formats = parse_formats(",".join(formats)) if formats else ()
+    if not formats:
+        return {}
+    formats = parse_formats(",".join(formats))
     if not sample_s > 0:
         raise InputError(f"sample_s must be > 0 (got {sample_s})")
-    frames = recorder.frames(result.truth.ids) if recorder is not None else []
+    frames = recorder.frames if recorder is not None else []
     scene = build_scene(result, frames, sample_s=sample_s)
     out: dict[str, bytes] = {}
     for fmt in formats:

@@ -275,3 +275,34 @@ def parse_identities(text: str) -> frozenset[str]:
             f"--stream-identities: {text!r} is not one of {', '.join(IDENTITY_FILTERS)}"
         )
     return IDENTITY_FILTERS[text]
+
+
+def open_streams(
+    urls: list[str],
+    *,
+    scenario: str,
+    epoch: datetime,
+    speed: float = 1.0,
+    identities: str = "suspect",
+    clock: str = "wall",
+) -> list[CotStream]:
+    """One paced :class:`CotStream` per endpoint URL (``--stream``), its socket open; every
+    flag is checked before anything is sent."""
+    if not (speed > 0 and speed < float("inf")):
+        raise InputError(f"--stream-speed: must be a positive multiple of real time (got {speed})")
+    which = parse_identities(identities)
+    senders = [CotSender.from_url(u) for u in urls]
+    streams = []
+    for sender in senders:
+        sender.open()
+        streams.append(
+            CotStream(
+                sender=sender,
+                scenario=scenario,
+                epoch=epoch,
+                identities=which,
+                speed=speed,
+                clock=clock,
+            )
+        )
+    return streams

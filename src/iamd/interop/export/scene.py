@@ -46,7 +46,8 @@ class TrackFrame:
         t_s: time of the states (s after the epoch).
         picture: (M,) picture name (``joint`` or a nation code).
         number: (M,) track number within the picture.
-        entity: (M,) id of the object the track follows ('' for a false track).
+        entity: (M,) index of the object the track follows in ``result.truth.ids`` (-1: a
+            false track).
         lat_deg, lon_deg, alt_m: (M,) WGS84 position.
         course_deg: (M,) course over ground, clockwise from true north, in [0, 360).
         speed_m_s: (M,) horizontal speed.
@@ -61,7 +62,7 @@ class TrackFrame:
     t_s: float
     picture: npt.NDArray[np.str_]
     number: IntArray
-    entity: npt.NDArray[np.str_]
+    entity: IntArray
     lat_deg: FloatArray
     lon_deg: FloatArray
     alt_m: FloatArray
@@ -77,9 +78,8 @@ class TrackFrame:
         return len(self.number)
 
 
-def track_frame(step: StepPicture, ids: list[str] | None = None) -> TrackFrame:
-    """A step's tracks (:class:`iamd.sim.engine.StepPicture`) in display units; ``ids`` are
-    the run's object ids (``result.truth.ids``; without them ``entity`` is empty)."""
+def track_frame(step: StepPicture) -> TrackFrame:
+    """A step's tracks (:class:`iamd.sim.engine.StepPicture`) in display units."""
     pos = step.state_ecef[:, :3]
     lat, lon, alt = ecef_to_lla(pos) if len(pos) else (np.zeros(0),) * 3
     vel = ecef_vector_to_enu(step.state_ecef[:, 3:], lat, lon) if len(pos) else np.zeros((0, 3))
@@ -87,13 +87,12 @@ def track_frame(step: StepPicture, ids: list[str] | None = None) -> TrackFrame:
     cov_enu = np.einsum("mij,mjk,mlk->mil", rot, step.covar_ecef[:, :3, :3], rot)
     horiz = np.linalg.eigvalsh(cov_enu[:, :2, :2]) if len(pos) else np.zeros((0, 2))
     names = np.array(step.names, dtype=str)
-    obj = np.array([*(ids or []), ""], dtype=str)
     ident = np.array(STANDARD_IDENTITIES, dtype=str)
     return TrackFrame(
         t_s=float(step.t_s),
         picture=names[step.picture] if len(pos) else np.zeros(0, dtype=str),
         number=np.asarray(step.number, dtype=np.int64),
-        entity=obj[np.where((step.entity >= 0) & (ids is not None), step.entity, len(obj) - 1)],
+        entity=np.asarray(step.entity, dtype=np.int64),
         lat_deg=np.degrees(lat),
         lon_deg=np.degrees(lon),
         alt_m=np.asarray(alt, dtype=np.float64),
@@ -110,24 +109,21 @@ def track_frame(step: StepPicture, ids: list[str] | None = None) -> TrackFrame:
 @dataclass(slots=True)
 class TrackRecorder:
     """Records the picture at every step: pass it as ``on_step`` to ``iamd.sim.engine.run``,
-    then hand it (or :meth:`frames`) to the exports.
+    then hand it to the exports.
 
     Attributes:
-        steps: the recorded steps.
+        frames: every step's tracks in display units (:class:`TrackFrame`, compact: no
+            covariance matrices are kept).
         listeners: more hooks called with each step (e.g. a live Cursor-on-Target stream).
     """
 
-    steps: list[StepPicture] = field(default_factory=list)
+    frames: list[TrackFrame] = field(default_factory=list)
     listeners: list[Callable[[StepPicture], None]] = field(default_factory=list)
 
     def __call__(self, step: StepPicture) -> None:
-        self.steps.append(step)
+        self.frames.append(track_frame(step))
         for fn in self.listeners:
             fn(step)
-
-    def frames(self, ids: list[str]) -> list[TrackFrame]:
-        """Every recorded step in display units."""
-        return [track_frame(s, ids) for s in self.steps]
 
 
 # ---------------------------------------------------------------------- the scene
@@ -281,7 +277,7 @@ def build_scene(
     sites = _sites(result)
     events = result.events
     trajectories = _trajectories(result, stride)
-    tracks = _tracks(frames or [], stride, dt, sc.name)
+    tracks = _tracks(frames or [], stride, dt, sc.name, result.truth.ids)
     occ: list[Occurrence] = []
     placed = events[
         events["kind"].isin(["intercept", "miss", "impact"]) & events["lat_deg"].notna()
@@ -514,7 +510,9 @@ def _trajectories(result: RunResult, stride: int) -> list[Trajectory]:
     return out
 
 
-def _tracks(frames: list[TrackFrame], stride: int, dt: float, scenario: str) -> list[TrackPath]:
+def _tracks(
+    frames: list[TrackFrame], stride: int, dt: float, scenario: str, ids: list[str]
+) -> list[TrackPath]:
     if not frames:
         return []
     cat = {
@@ -557,13 +555,14 @@ def _tracks(frames: list[TrackFrame], stride: int, dt: float, scenario: str) -> 
         ]
         entity = cat["entity"][rows]
         vals, counts = np.unique(entity, return_counts=True)
+        follows = int(vals[int(np.argmax(counts))])
         p, n = str(pic[a]), int(num[a])
         out.append(
             TrackPath(
                 uid=f"iamd.{scenario}.{p}.{n}",
                 picture=p,
                 number=n,
-                entity=str(vals[int(np.argmax(counts))]),
+                entity=ids[follows] if follows >= 0 else "",
                 t_s=t[sel].tolist(),
                 lon_deg=cat["lon_deg"][sel].tolist(),
                 lat_deg=cat["lat_deg"][sel].tolist(),
