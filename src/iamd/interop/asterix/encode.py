@@ -165,9 +165,9 @@ class _Table:
         idx = np.flatnonzero(bad)
         if len(idx):
             i = int(idx[0])
-            raise InputError(
-                f"{self.what}: column {name}: row {i}: must be {rule} (got {values[i]!r})"
-            )
+            v = values[i]
+            shown = repr(v.item() if isinstance(v, np.generic) else v)
+            raise InputError(f"{self.what}: column {name}: row {i}: must be {rule} (got {shown})")
 
 
 def _fixed(

@@ -300,7 +300,9 @@ def _make_plan(fspec: bytes, c: _Collector, rec: int) -> _Plan:
 def _var_len(raw: bytes, p: int, end: int, it: Item, rec: int) -> int:
     """Length of the variable item ``it`` at ``p`` (its header included)."""
     if p >= end:
-        raise BlockError(rec, f"record: item {it.name} starts past the end of the block")
+        raise BlockError(
+            rec, f"record: item {it.name} starts past the end of the block: truncated record"
+        )
     kind = it.kind
     if kind == "fixed":
         return it.size

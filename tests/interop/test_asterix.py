@@ -1,0 +1,578 @@
+"""The ASTERIX codec against independent decoders, round trips and its framing rules.
+
+Authorities:
+- Croatia Control's decoder (``asterix_decoder``, GPL; its outputs are in
+  ``shared/data/asterix/decoded/*.csv`` and ``croatiacontrol/expected_output/``);
+- ``asterix4py`` with its CAT062 edition 0.17 description (the 2008 recording's CSV);
+- jASTERIX (OpenATS COMPASS): the values asserted in hpuhr/jASTERIX ``src/test/test_*.cpp``
+  for the test vectors in ``shared/data/asterix/jasterix/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iamd.errors import DataFileError, InputError
+from iamd.interop.asterix import (
+    UdpStats,
+    decode,
+    decode_stream,
+    encode_cat048,
+    encode_cat062,
+    open_udp,
+    read_pcap,
+    read_recording,
+    split_blocks,
+    udp_blocks,
+)
+from iamd.interop.asterix.fields import FT_M, KT_M_S, NM_M
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/asterix")
+CC = DATA / "croatiacontrol"
+JA = DATA / "jasterix"
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared ASTERIX samples not found")
+
+TYP_NAMES = {
+    0: "No detection",
+    1: "Single PSR detection",
+    2: "Single SSR detection",
+    3: "PSR+SSR detection",
+    4: "Single ModeS All-Call",
+    5: "Single ModeS Roll-Call",
+    6: "PSR+ModeS All-Call",
+    7: "PSR+ModeS Roll-Call",
+}
+
+
+def _oct(v: int) -> str:
+    return f"{v:o}"
+
+
+# --------------------------------------------------------------------------- authorities
+
+
+def test_cat048_matches_croatiacontrol_decoder():
+    dec = read_recording(CC / "cat_034_048.pcap")
+    ref = pd.read_csv(DATA / "decoded" / "cat048_plots.csv", dtype={"mode3a": str})
+    got = dec.cat048
+    assert len(got) == len(ref) == 128
+    assert list(got["dst"]) == list(ref["dst"])
+    assert (got["sac"].to_numpy() == ref["sac"].to_numpy()).all()
+    assert (got["sic"].to_numpy() == ref["sic"].to_numpy()).all()
+    np.testing.assert_array_equal(got["tod_s"], ref["tod_s"])
+    assert [TYP_NAMES[t] for t in got["typ"]] == list(ref["typ"])
+    np.testing.assert_allclose(got["range_m"] / NM_M, ref["rho_nm"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got["azimuth_deg"], ref["theta_deg"], rtol=0, atol=1e-9)
+    xy = ref["x_nm"].notna().to_numpy()
+    assert (got["x_m"].notna().to_numpy() == xy).all()
+    np.testing.assert_allclose(got["x_m"][xy] / NM_M, ref["x_nm"][xy], atol=1e-9)
+    np.testing.assert_allclose(got["y_m"][xy] / NM_M, ref["y_nm"][xy], atol=1e-9)
+    m = ref["mode3a"].notna().to_numpy()
+    assert [_oct(v) for v in got["mode3a"][m]] == [str(int(x)) for x in ref["mode3a"][m]]
+    assert (got["mode3a"][~m] == -1).all()
+    fl = ref["fl"].notna().to_numpy()
+    np.testing.assert_array_equal(got["fl"][fl], ref["fl"][fl])
+    assert got["fl"][~fl].isna().all()
+    a = ref["icao24"].notna().to_numpy()
+    assert [f"{v:06X}" for v in got["address"][a]] == list(ref["icao24"][a])
+    assert list(got["callsign"]) == [
+        s.strip() if isinstance(s, str) else "" for s in ref["callsign"]
+    ]
+    tn = ref["track_no"].notna().to_numpy()
+    np.testing.assert_array_equal(got["track_number"][tn], ref["track_no"][tn])
+    gs = ref["gs_kt"].notna().to_numpy()
+    np.testing.assert_allclose(got["ground_speed_m_s"][gs] / KT_M_S, ref["gs_kt"][gs], atol=1e-9)
+    np.testing.assert_allclose(got["heading_deg"][gs], ref["hdg_deg"][gs], atol=1e-9)
+    h = ref["height_3d_ft"].notna().to_numpy()
+    np.testing.assert_allclose(got["height_3d_m"][h] / FT_M, ref["height_3d_ft"][h], atol=1e-9)
+    # capture times as the decoder's pcap reader gave them
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    t_ref = (pd.to_datetime(ref["pcap_time_utc"]) - epoch).dt.total_seconds().to_numpy()
+    np.testing.assert_allclose(got["time_s"], t_ref, atol=1e-6)
+
+
+def test_cat048_matches_croatiacontrol_text_dump_single_record():
+    got = read_recording(CC / "cat048.raw").cat048.iloc[0]
+    # expected_output/cat_034_048.txt: "RHO: 50607 (197.6835938 NM)",
+    # "THETA: 61920 (340.1367188 deg)",
+    # "Mode-3/A reply code: 1000", "FlightLevel: 1320 (330 FL)", "AircraftAddress: 3C660C",
+    # "DLH65A", "Track Number: 3563", "Calculated groundspeed: 1977 (434.3994141 kt)"
+    assert (got.sac, got.sic) == (25, 201)
+    assert got.tod_s == 27354.6015625
+    assert got.range_m == 50607 / 256 * NM_M
+    assert got.azimuth_deg == 61920 * 360 / 65536
+    assert _oct(got.mode3a) == "1000"
+    assert got.fl == 330.0
+    assert got.address == 0x3C660C
+    assert got.callsign == "DLH65A"
+    assert got.track_number == 3563
+    assert got.ground_speed_m_s / KT_M_S == pytest.approx(434.3994141, abs=1e-7)
+
+
+def test_cat034_matches_croatiacontrol_decoder():
+    got = read_recording(CC / "cat_034_048.pcap").cat034
+    ref = pd.read_csv(DATA / "decoded" / "cat034_service.csv")
+    assert len(got) == len(ref) == 34
+    names = {1: "North Marker message", 2: "Sector crossing message"}
+    assert [names[m] for m in got["msg_type"]] == list(ref["msg_type"])
+    np.testing.assert_array_equal(got["tod_s"], ref["tod_s"])
+    np.testing.assert_array_equal(got["sector_azimuth_deg"], ref["sector_azimuth_deg"])
+    assert (got["sic"].to_numpy() == ref["sic"].to_numpy()).all()
+
+
+def test_cat062_matches_croatiacontrol_decoder_json():
+    lines = (CC / "expected_output" / "cat_062_065_json.txt").read_text().splitlines()
+    refs = [json.loads(x) for x in lines if x.strip()]
+    refs = [r["CAT062"] for r in refs if r["cat"] == 62]
+    dec = read_recording(CC / "cat_062_065.pcap")
+    assert dec.other_blocks == {65: 1}
+    got = dec.cat062
+    assert len(got) == len(refs) == 2
+    for (_, g), r in zip(got.iterrows(), refs, strict=True):
+        assert (g.sac, g.sic) == (r["I010"]["SAC"], r["I010"]["SIC"])
+        assert g.tod_s == r["I070"]["ToT"]
+        assert g.lat_deg == pytest.approx(r["I105"]["Lat"], abs=1e-7)  # printed to 1e-7
+        assert g.lon_deg == pytest.approx(r["I105"]["Lon"], abs=1e-7)
+        assert (g.x_m, g.y_m) == (r["I100"]["X"], r["I100"]["Y"])
+        assert (g.vx_m_s, g.vy_m_s) == (r["I185"]["Vx"], r["I185"]["Vy"])
+        assert _oct(g.mode3a) == r["I060"]["Mode3A"].lstrip("0")
+        assert f"{g.address:06X}" == r["I380"]["ADR"]["ADR"]
+        assert g.track_number == r["I040"]["TrkN"]
+        assert g.fl * 100 == r["I136"]["MFL"]
+        assert g.geometric_alt_m / FT_M == pytest.approx(r["I130"]["Alt"], abs=1e-9)
+        assert g.rocd_m_s == r["I220"]["RoC"]
+
+
+def test_cat062_0_17_matches_asterix4py_decoder():
+    dec = read_recording(CC / "asterix.pcap", editions={62: "0.17"})
+    got = dec.cat062
+    ref = pd.read_csv(DATA / "decoded" / "cat062_tracks_lddz_2008.csv", dtype={"mode3a": str})
+    assert len(got) == len(ref) == 100
+    np.testing.assert_array_equal(got["tod_s"], ref["time_of_track_s"])
+    np.testing.assert_array_equal(got["track_number"], ref["track_no"])
+    np.testing.assert_allclose(got["lat_deg"], ref["lat_deg"], atol=1e-12)
+    np.testing.assert_allclose(got["lon_deg"], ref["lon_deg"], atol=1e-12)
+    assert [_oct(v) for v in got["mode3a"]] == [str(int(x)) for x in ref["mode3a"]]
+    np.testing.assert_array_equal(got["fl"], ref["fl"])
+    np.testing.assert_allclose(got["ground_speed_m_s"] / KT_M_S, ref["gs_kt"], atol=1e-9)
+    np.testing.assert_allclose(got["heading_deg"], ref["hdg_deg"], atol=1e-9)
+    # I062/220 is two's complement; the asterix4py 0.17 description reads it unsigned
+    rocd_ref = (ref["rocd_ftmin"].to_numpy() / 6.25 + 2**15) % 2**16 - 2**15
+    np.testing.assert_allclose(got["rocd_m_s"] * 60 / FT_M / 6.25, rocd_ref, atol=1e-9)
+    assert (got["rocd_m_s"] < 0).sum() == 2
+    assert list(got["callsign"]) == list(ref["callsign"])
+    assert list(got["adep"]) == list(ref["adep"])
+    assert list(got["ades"]) == list(ref["ades"])
+
+
+def test_cat062_0_17_read_as_1_1x_is_a_clear_unsupported_edition_error():
+    with pytest.raises(DataFileError) as exc:
+        read_recording(CC / "asterix.pcap")
+    msg = str(exc.value)
+    assert "UDP packet 1" in msg and "payload byte 3" in msg
+    assert "edition 1.1x UAP" in msg and "editions={62: '0.17'}" in msg
+
+
+def test_unknown_edition_is_refused():
+    with pytest.raises(
+        InputError, match=r"CAT062: '0.9' is not supported \(supported: 1.1x, 0.17\)"
+    ):
+        decode(b"", editions={62: "0.9"})
+    with pytest.raises(InputError, match="CAT001: category not supported"):
+        decode(b"", editions={1: "1.2"})
+
+
+def test_cat048_ed1_23_matches_jasterix():
+    r = read_recording(JA / "cat048ed1.23.bin").cat048.iloc[0]
+    assert (r.sac, r.sic) == (0, 1)
+    assert abs(r.tod_s - 33499.835938) < 10e-6
+    assert (r.typ, r.sim, r.rdp, r.spi, r.rab) == (5, 0, 1, 0, 0)
+    assert abs(r.range_m / NM_M - 255.99609375) < 10e-8
+    assert abs(r.azimuth_deg - 89.670) < 10e-3
+    assert _oct(r.mode3a) == "470"
+    assert r.fl == 370.0
+    assert r.address == 11226301
+    assert r.callsign == "RYR5XW"
+    assert r.track_number == 919
+    assert abs(r.ground_speed_m_s / KT_M_S - 463.184) < 10e-3
+    assert abs(r.heading_deg - 32.607) < 10e-3
+    assert bool(r.track_confirmed)
+
+
+def test_cat062_ed1_16_matches_jasterix():
+    r = read_recording(JA / "cat062ed1.16.bin").cat062.iloc[0]
+    assert (r.sac, r.sic) == (0, 5)
+    assert abs(r.tod_s - 57617.2265625) < 10e-6
+    assert abs(r.lat_deg - 35.13864398) < 10e-4
+    assert abs(r.lon_deg - -12.1660387516) < 10e-4
+    assert (r.x_m, r.y_m) == (-276095, -398036)
+    assert (r.vx_m_s, r.vy_m_s) == (127.25, 181.25)
+    assert _oct(r.mode3a) == "6204"
+    assert r.track_number == 5533
+    assert r.fl == 380.0
+    assert r.geometric_alt_m / FT_M == pytest.approx(34837.5, abs=1e-9)
+    assert r.rocd_m_s == 0.0
+
+
+def test_cat062_ed1_12_matches_jasterix():
+    r = read_recording(JA / "cat062ed1.12.bin").cat062.iloc[0]
+    assert (r.sac, r.sic) == (0, 4)
+    assert r.track_number == 5086
+    assert _oct(r.mode3a) == "7621"
+    assert r.tod_s == 33502.5
+    assert (r.x_m, r.y_m) == (260661.0, -220711.5)
+    # jASTERIX scales I062/105 by 5.36441e-06 (180/2^25 rounded), 1e-4 deg is its tolerance
+    assert abs(r.lat_deg - 45.465155734119996) < 1e-4
+    assert abs(r.lon_deg - 17.33247308292) < 1e-4
+    assert (r.vx_m_s, r.vy_m_s) == (207.5, -120.5)
+    assert r.fl == 349.75
+    assert r.address == 6700198
+    assert r.callsign == "DLH9CK"
+    assert (r.adep, r.ades) == ("EDDF", "LBSF")
+    assert (r.sigma_x_m, r.sigma_y_m) == (40.0, 63.0)
+    assert r.sigma_lat_deg == pytest.approx(0.00056326305, rel=1e-5)
+    assert r.sigma_lon_deg == pytest.approx(0.00050961895, rel=1e-5)
+    assert r.sigma_alt_m / FT_M == pytest.approx(1593.75, abs=1e-9)
+    assert (r.sigma_vx_m_s, r.sigma_vy_m_s) == (2.75, 4.75)
+
+
+def test_cat021_ed2_1_matches_jasterix():
+    r = read_recording(JA / "cat021ed2.1.bin").cat021.iloc[0]
+    assert (r.sac, r.sic) == (0, 3)
+    assert r.track_number == 1375
+    assert abs(r.lat_deg - 46.84420108795166015625) < 10e-10
+    assert abs(r.lon_deg - 12.29852914810180664063) < 10e-10
+    assert r.address == 1723237
+    assert abs(r.tod_s - 33502.8828125) < 10e-6  # I021/073: no I021/071 in the record
+    assert r.geometric_height_m / FT_M == pytest.approx(34750.0, abs=1e-9)
+    assert _oct(r.mode3a) == "7106"
+    assert r.fl == 350.0
+    assert r.callsign == "EZS14ZH"
+
+
+def test_cat034_ed1_26_matches_jasterix():
+    r = read_recording(JA / "cat034ed1.26.bin").cat034.iloc[0]
+    assert (r.sac, r.sic, r.msg_type) == (0, 2, 2)
+    assert abs(r.tod_s - 33499.84375) < 10e-6
+    assert r.sector_azimuth_deg == 90.0
+
+
+def test_mixed_file_reads_every_supported_category_and_counts_the_others():
+    dec = read_recording(DATA / "goasterix" / "sample.ast")
+    assert len(dec.cat048) == 11 and len(dec.cat034) == 1
+    assert dec.other_blocks == {1: 1, 2: 1, 30: 1, 32: 1, 255: 1}
+    dec = read_recording(CC / "cat21_re.ast")
+    assert len(dec.cat021) == 2
+    assert dec.cat021["lat_deg"].between(-90, 90).all()
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def _fields(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=["offset", "block_offset", "segment"]).reset_index(drop=True)
+
+
+def test_cat062_round_trip_is_byte_exact_and_field_equal():
+    t = read_recording(JA / "cat062ed1.12.bin").cat062
+    t = pd.concat([t, read_recording(CC / "cat_062_065.pcap").cat062], ignore_index=True)
+    blob = encode_cat062(t)
+    back = decode(blob).cat062
+    keep = [c for c in _fields(back).columns if c not in ("adep", "ades")]  # I062/390 not written
+    pd.testing.assert_frame_equal(_fields(back)[keep], _fields(t)[keep])
+    assert encode_cat062(back) == blob
+
+
+def test_cat048_round_trip_of_the_recording():
+    t = read_recording(CC / "cat_034_048.pcap").cat048.drop(columns=["time_s", "src", "dst"])
+    blob = encode_cat048(t)
+    back = decode(blob).cat048
+    pd.testing.assert_frame_equal(_fields(back), _fields(t))
+    assert encode_cat048(back) == blob
+
+
+def test_encoder_splits_blocks_under_the_size_limit():
+    t = read_recording(CC / "cat_034_048.pcap").cat048
+    blob = encode_cat048(t, max_block_octets=200)
+    blocks = split_blocks(blob)
+    assert len(blocks) > 10
+    assert all(len(b) <= 200 for b in blocks)
+    assert len(decode(blob).cat048) == len(t)
+
+
+def test_encoder_names_the_bad_value():
+    base = {"sac": [1, 1], "sic": [2, 2], "tod_s": [10.0, 11.0], "track_number": [1, 2]}
+    with pytest.raises(
+        InputError,
+        match=r"CAT062 encoder: column lat_deg: row 1: must be within \[-90, 90\] \(got 91",
+    ):
+        encode_cat062({**base, "lat_deg": [1.0, 91.0], "lon_deg": [2.0, 2.0]})
+    with pytest.raises(
+        InputError, match=r"column track_number: row 0: must be an integer in \[0, 65535\]"
+    ):
+        encode_cat062({**base, "track_number": [70000, 1]})
+    with pytest.raises(InputError, match="column tod_s is required"):
+        encode_cat062({"sac": [1], "sic": [1], "track_number": [1]})
+    with pytest.raises(InputError, match="column callsign: row 0: must be at most 8 characters"):
+        encode_cat048({"sac": [1], "sic": [1], "tod_s": [1.0], "callsign": ["ABCDEFGHI"]})
+
+
+def test_cat062_accuracy_saturates_at_the_largest_field_value():
+    t = {"sac": [1], "sic": [2], "tod_s": [5.0], "track_number": [7],
+         "sigma_x_m": [1e9], "sigma_y_m": [3.0]}  # fmt: skip
+    r = decode(encode_cat062(t)).cat062.iloc[0]
+    assert (r.sigma_x_m, r.sigma_y_m) == (65535 * 0.5, 3.0)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _block(cat: int, payload: bytes) -> bytes:
+    return bytes([cat]) + (len(payload) + 3).to_bytes(2, "big") + payload
+
+
+GOOD048 = (CC / "cat048.raw").read_bytes() if (CC / "cat048.raw").exists() else b""
+
+
+def test_truncated_block_names_the_byte_offset(tmp_path):
+    p = tmp_path / "cut.ast"
+    p.write_bytes(GOOD048 + GOOD048[:-5])
+    with pytest.raises(
+        DataFileError,
+        match=r"cut.ast: byte 48: CAT048 block: LEN 48 runs past the end of the input "
+        r"\(43 octets left\): truncated block",
+    ):
+        read_recording(p)
+
+
+def test_len_larger_than_the_file(tmp_path):
+    p = tmp_path / "len.ast"
+    p.write_bytes(b"\x30\x01\x00" + GOOD048[3:])
+    with pytest.raises(DataFileError, match=r"byte 0: CAT048 block: LEN 256 runs past the end"):
+        read_recording(p)
+
+
+def test_len_below_three_and_short_header(tmp_path):
+    with pytest.raises(InputError, match=r"byte 0: CAT048 block: LEN 2 is less than 3"):
+        decode(b"\x30\x00\x02")
+    with pytest.raises(InputError, match=r"byte 48: truncated data block: 2 octet\(s\) left"):
+        decode(GOOD048 + b"\x30\x00")
+
+
+def test_record_cut_inside_the_block():
+    payload = GOOD048[3:-4]  # the last item loses 4 octets, LEN says so
+    with pytest.raises(
+        InputError,
+        match=r"byte 3: record: item I048/170 starts past the end of the block: truncated "
+        r"record \(read with the CAT048 edition 1.2x UAP\)",
+    ):
+        decode(_block(48, payload))
+
+
+def test_undefined_frn_is_malformed():
+    # CAT034 UAP has 14 FRNs: an FSPEC flagging FRN 15 cannot be walked
+    with pytest.raises(
+        InputError, match=r"FSPEC flags FRN 15, which is not defined in the CAT034 edition 1.2x UAP"
+    ):
+        decode(_block(34, b"\x01\x01\x80\x00\x00"))
+    # CAT062 FRN 2 is spare
+    with pytest.raises(InputError, match=r"FRN 2, which is spare"):
+        decode(_block(62, b"\x40\x00"))
+
+
+def test_wrong_category_is_counted_not_read():
+    dec = decode(_block(1, b"\x80\x19\xc9"))
+    assert dec.other_blocks == {1: 1}
+    assert all(len(t) == 0 for t in dec.tables.values())
+
+
+def test_not_a_pcap_and_pcapng_and_truncated_capture(tmp_path):
+    p = tmp_path / "x.pcapng"
+    p.write_bytes(b"\x0a\x0d\x0d\x0a" + bytes(40))
+    with pytest.raises(
+        DataFileError,
+        match=r"x.pcapng: a pcapng capture; only the classic pcap format is read: convert "
+        r"it with 'editcap -F pcap",
+    ):
+        read_recording(p)
+    q = tmp_path / "y.pcap"
+    q.write_bytes(b"hello world, not a capture at all")
+    with pytest.raises(DataFileError, match=r"y.pcap: not a pcap capture \(first octets 68656c6c"):
+        read_pcap(q)
+    raw = (CC / "cat_034_048.pcap").read_bytes()
+    r = tmp_path / "cut.pcap"
+    r.write_bytes(raw[:1000])
+    with pytest.raises(
+        DataFileError, match=r"cut.pcap: byte 992: truncated pcap record header \(8 of 16 octets\)"
+    ):
+        read_recording(r)
+    with pytest.raises(DataFileError, match="no such file"):
+        read_recording(tmp_path / "missing.pcap")
+    with pytest.raises(DataFileError, match="is a directory"):
+        read_recording(tmp_path)
+    e = tmp_path / "empty.ast"
+    e.write_bytes(b"")
+    with pytest.raises(DataFileError, match="the file is empty"):
+        read_recording(e)
+
+
+def test_bad_block_in_a_capture_names_the_packet(tmp_path):
+    raw = bytearray((CC / "cat_034_048.pcap").read_bytes())
+    pk = read_pcap(CC / "cat_034_048.pcap")
+    # corrupt the LEN of the 3rd packet's first block (payload starts 42 octets into the frame)
+    start = raw.find(pk.data[pk.segments[2][0] : pk.segments[2][0] + 12])
+    raw[start + 1 : start + 3] = b"\x7f\xff"
+    p = tmp_path / "bad.pcap"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(
+        DataFileError,
+        match=r"bad.pcap: UDP packet 3 \(to 232.2.1.13:22113\): payload byte 0: CAT048 block: "
+        r"LEN 32767 runs past the end of the packet",
+    ):
+        read_recording(p)
+    dec = read_recording(p, strict=False)
+    assert dec.bad_blocks == 1 and len(dec.cat048) == 127
+
+
+def test_lenient_decoding_skips_and_counts_bad_blocks():
+    bad = _block(48, GOOD048[3:-4])
+    dec = decode(GOOD048 + bad + GOOD048, strict=False)
+    assert len(dec.cat048) == 2
+    assert dec.bad_blocks == 1 and dec.bad_bytes == len(bad)
+    assert "truncated record" in dec.errors[0]
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SEEDS = [GOOD048, (CC / "cat034.raw").read_bytes() if (CC / "cat034.raw").exists() else b"",
+         (JA / "cat062ed1.12.bin").read_bytes() if JA.is_dir() else b"",
+         (JA / "cat021ed2.1.bin").read_bytes() if JA.is_dir() else b""]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_fuzz_random_bytes_raise_only_input_error(data):
+    with contextlib.suppress(InputError):
+        decode(data)
+    decode(data, strict=False)  # lenient never raises
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(range(4)),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=6),
+    st.integers(0, 8),
+)
+def test_fuzz_mutated_records_raise_only_input_error(which, flips, cut):
+    b = bytearray(SEEDS[which])
+    for i, v in flips:
+        if i < len(b):
+            b[i] = v
+    data = bytes(b[: len(b) - cut])
+    for ed in (None, {62: "0.17"}):
+        with contextlib.suppress(InputError):
+            decode(data, editions=ed)
+        decode(data, editions=ed, strict=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 255), st.integers(0, 255), st.integers(0, 86400 * 128 - 1),
+            st.integers(0, 65535),
+            st.integers(-(2**31), 2**31 - 1),
+            st.integers(-(2**31), 2**31 - 1),
+            st.integers(-(2**15), 2**15 - 1), st.integers(-(2**15), 2**15 - 1),
+            st.integers(-1, 4095), st.integers(-60, 6000), st.booleans(),
+        ),
+        min_size=1, max_size=40,
+    )
+)  # fmt: skip
+def test_cat062_random_tables_round_trip(rows):
+    a = np.asarray(rows, dtype=np.int64)
+    lat = np.clip(a[:, 4] * 180 / 2**25, -90, 90)
+    lon = np.clip(a[:, 5] * 180 / 2**25, -180, 180)
+    t = pd.DataFrame({
+        "sac": a[:, 0], "sic": a[:, 1], "tod_s": a[:, 2] / 128, "track_number": a[:, 3],
+        "lat_deg": lat, "lon_deg": lon, "vx_m_s": a[:, 6] * 0.25, "vy_m_s": a[:, 7] * 0.25,
+        "mode3a": a[:, 8], "fl": a[:, 9] * 0.25, "track_confirmed": a[:, 10].astype(bool),
+    })  # fmt: skip
+    blob = encode_cat062(t, max_block_octets=256)
+    back = decode(blob).cat062
+    for c in t.columns:
+        np.testing.assert_array_equal(back[c].to_numpy(), t[c].to_numpy(), err_msg=c)
+    assert encode_cat062(back, max_block_octets=256) == blob
+
+
+# --------------------------------------------------------------------------- live UDP
+
+
+def _send_later(blocks, port, host="127.0.0.1"):
+    def run():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        for b in blocks:
+            s.sendto(b, (host, port))
+        s.close()
+
+    th = threading.Thread(target=run)
+    th.start()
+    return th
+
+
+def test_udp_stream_on_localhost_skips_and_counts_bad_datagrams():
+    sock = open_udp(0, host="127.0.0.1", timeout_s=2.0)
+    port = sock.getsockname()[1]
+    good = split_blocks(
+        read_recording(CC / "cat_034_048.pcap").cat048.pipe(encode_cat048, max_block_octets=300)
+    )
+    bad_framing = b"\x30\x7f\xff" + bytes(10)
+    bad_record = _block(48, GOOD048[3:-4])
+    datagrams = [*good[:3], bad_framing, bad_record, *good[3:]]
+    th = _send_later(datagrams, port)
+    stats = UdpStats()
+    blocks = list(udp_blocks(sock, stats=stats, max_datagrams=len(datagrams)))
+    th.join()
+    sock.close()
+    assert stats.datagrams == len(datagrams)
+    assert stats.bad_datagrams == 1 and stats.bad_bytes == len(bad_framing)
+    dec = decode_stream(blocks)
+    assert dec.bad_blocks == 1
+    assert len(dec.cat048) == 128
+
+
+def test_udp_multicast_on_loopback():
+    group = "239.255.48.48"
+    try:
+        sock = open_udp(0, group=group, interface="127.0.0.1", timeout_s=2.0)
+    except InputError as exc:
+        pytest.skip(f"multicast not available here: {exc}")
+    port = sock.getsockname()[1]
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+    sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+    try:
+        sender.sendto(GOOD048, (group, port))
+        blocks = list(udp_blocks(sock, max_datagrams=1))
+    finally:
+        sender.close()
+        sock.close()
+    if not blocks:
+        pytest.skip("multicast datagram not looped back on this host")
+    assert blocks == [GOOD048]
