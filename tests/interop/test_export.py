@@ -1,0 +1,669 @@
+"""Exports of a run's picture (CZML, KML, GeoJSON, Cursor-on-Target), each checked against its
+schema or library, and the live CoT stream received by a plain socket listener.
+
+One small scenario (7 minutes, sensed picture) has drones leaking on an undefended port, three
+short-range ballistic missiles at a Patriot-defended port (one destroyed, apogee ~120 km), a
+friendly fighter and a civil light aircraft, so every identity colour and event kind shows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import socket
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from czml3 import Document
+from geojson_pydantic import FeatureCollection
+
+from iamd.cli import main
+from iamd.errors import InputError
+from iamd.interop.export import (
+    FILE_NAMES,
+    FORMATS,
+    TrackRecorder,
+    build_scene,
+    export_files,
+    parse_formats,
+    write_exports,
+)
+from iamd.interop.export import symbols as sym
+from iamd.interop.export.cot import (
+    CotSender,
+    CotStream,
+    open_streams,
+    parse_cot_url,
+)
+from iamd.scenario.loader import load_scenario_text
+from iamd.sim.engine import RunResult, run
+
+SCENARIO = """\
+name: export_small
+epoch: 2026-03-10T02:00:00Z
+duration_s: 420
+time_step_s: 2
+seed: 1
+nations:
+  - {code: ROU, name: Romania}
+  - {code: BGR, name: Bulgaria}
+assets:
+  - {name: constanta_port, nation: ROU, lat_deg: 44.17, lon_deg: 28.66, kind: port, value: 8}
+  - {name: varna_port, nation: BGR, lat_deg: 43.19, lon_deg: 27.94, kind: port, value: 6}
+sensors:
+  - {id: gm400_constanta, type: ground_master_400, nation: ROU, lat_deg: 44.25,
+     lon_deg: 28.55, alt_m: 8}
+  - {id: tpy2_dobruja, type: an_tpy2, nation: ROU, lat_deg: 43.90, lon_deg: 28.60,
+     sector: {center_deg: 110, width_deg: 120}}
+effectors:
+  - {id: ro_patriot_constanta, type: pac3_mse, nation: ROU, lat_deg: 44.30, lon_deg: 28.40,
+     alt_m: 60, sector: {center_deg: 110, width_deg: 120}}
+  - {id: ro_skynex_constanta, type: skynex, nation: ROU, lat_deg: 44.17, lon_deg: 28.64,
+     alt_m: 20}
+raids:
+  - {id: shahed_constanta, type: shahed136, count: 3,
+     launch: {lat_deg: 44.05, lon_deg: 28.95, radius_km: 2},
+     aim: {asset: constanta_port, spread_km: 0.3}, launch_time_s: 0, spacing_s: 20}
+  - {id: shahed_varna, type: shahed136, count: 2,
+     launch: {lat_deg: 43.25, lon_deg: 28.10, radius_km: 1},
+     aim: {asset: varna_port, spread_km: 0.3}, launch_time_s: 0, spacing_s: 20}
+  - {id: srbm_constanta, type: shahab3, count: 3,
+     launch: {lat_deg: 42.0, lon_deg: 33.5, radius_km: 1},
+     aim: {asset: constanta_port, spread_km: 0.3}, launch_time_s: 0, spacing_s: 10}
+patrols:
+  - {id: ro_f16, nation: ROU, count: 1, lat_deg: 44.30, lon_deg: 28.90, altitude_m: 8000,
+     leg_km: 60, heading_deg: 0}
+civil_traffic:
+  general_aviation:
+    - {id: ga_constanta, type: light_aircraft, pattern: hover,
+       area: {lat_deg: 44.22, lon_deg: 28.50}, alt_m: 1200, speed_m_s: 50}
+"""
+EPOCH = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+KML = "{http://www.opengis.net/kml/2.2}"
+GX = "{http://www.google.com/kml/ext/2.2}"
+COT_TYPE = re.compile(r"a-[puafnsh]-A(-[A-Z])*")
+
+
+class Listener:
+    """A Cursor-on-Target listener on 127.0.0.1: a plain UDP or TCP socket collecting the
+    events it receives (each parsed as XML) on a thread."""
+
+    def __init__(self, protocol: str) -> None:
+        kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
+        self.sock = socket.socket(socket.AF_INET, kind)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.protocol = protocol
+        self.raw: list[bytes] = []
+        self.stop = threading.Event()
+        if protocol == "tcp":
+            self.sock.listen(1)
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn = None
+        buf = b""
+        while not self.stop.is_set():
+            try:
+                if self.protocol == "udp":
+                    data, _ = self.sock.recvfrom(65536)
+                    self.raw.append(data)
+                    continue
+                if conn is None:
+                    conn, _ = self.sock.accept()
+                    conn.settimeout(0.2)
+                data = conn.recv(65536)
+                if not data:
+                    conn.close()
+                    conn = None
+                    continue
+                buf += data
+            except TimeoutError:
+                continue
+        if buf:  # a TCP stream of events, each starting with its XML declaration
+            self.raw += [b"<?xml" + part for part in buf.split(b"<?xml") if part]
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> list[ET.Element]:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+        return [ET.fromstring(r) for r in self.raw]
+
+
+@pytest.fixture(scope="module")
+def udp() -> Iterator[Listener]:
+    lis = Listener("udp")
+    yield lis
+    lis.stop.set()
+
+
+@pytest.fixture(scope="module")
+def recorded(udp: Listener) -> tuple[RunResult, TrackRecorder, list[ET.Element]]:
+    """The scenario run once with a track recorder and a CoT stream (hostile tracks, scenario
+    clock, not paced) to the UDP listener."""
+    loaded = load_scenario_text(SCENARIO, "export_small.yaml")
+    (stream,) = open_streams(
+        [f"cot://127.0.0.1:{udp.port}"],
+        scenario="export_small",
+        epoch=EPOCH,
+        speed=1e9,
+        identities="hostile",
+        clock="scenario",
+    )
+    rec = TrackRecorder(listeners=[stream])
+    result = run(loaded, seed=1, on_step=rec)
+    stream.sender.close()
+    return result, rec, udp.close()
+
+
+@pytest.fixture(scope="module")
+def files(recorded: tuple[RunResult, TrackRecorder, list[ET.Element]]) -> dict[str, bytes]:
+    result, rec, _ = recorded
+    return export_files(result, FORMATS, rec)
+
+
+# ---------------------------------------------------------------------- symbols and colours
+
+
+@pytest.mark.parametrize(
+    ("identity", "cls", "code", "cot"),
+    [
+        ("hostile", "drone", "SHAPMFQ--------", "a-h-A-M-F-Q"),
+        ("hostile", "ballistic_missile", "SHAPWMSS-------", "a-h-A-W-M-S-S"),
+        ("suspect", "cruise_missile", "SSAPWM---------", "a-s-A-W-M"),
+        ("neutral", "airliner", "SNAPCF---------", "a-n-A-C-F"),
+        ("friend", "fighter", "SFAPMFF--------", "a-f-A-M-F-F"),
+        ("assumed_friend", "fighter", "SAAPMFF--------", "a-a-A-M-F-F"),
+        ("unknown", "", "SUAP-----------", "a-u-A"),
+        ("pending", "", "SPAP-----------", "a-p-A"),
+    ],
+)
+def test_sidc_and_cot_type_follow_mil_std_2525c_and_the_cot_atoms(
+    identity: str, cls: str, code: str, cot: str
+) -> None:
+    assert sym.air_sidc(identity, cls) == code
+    assert len(code) == 15
+    assert sym.cot_type(code) == cot
+
+
+def test_identity_colours_are_the_mil_std_2525_light_fills() -> None:
+    # MIL-STD-2525C light fill colours: friend crystal blue, hostile salmon, neutral bamboo
+    # green, unknown light yellow; the paired identities share their colour.
+    c = sym.IDENTITY_RGB
+    assert c["friend"] == c["assumed_friend"] == (128, 224, 255)
+    assert c["hostile"] == c["suspect"] == (255, 128, 128)
+    assert c["neutral"] == (170, 255, 170)
+    assert c["unknown"] == c["pending"] == (255, 255, 128)
+    assert (
+        set(c)
+        == set(sym.IDENTITY_LETTER)
+        == {"pending", "unknown", "assumed_friend", "friend", "neutral", "suspect", "hostile"}
+    )
+
+
+# ---------------------------------------------------------------------- the scene
+
+
+def test_the_scenario_shows_every_layer(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]],
+) -> None:
+    result, rec, _ = recorded
+    scene = build_scene(result, rec.frames)
+    kinds = {o.kind for o in scene.occurrences}
+    assert {"intercept", "impact"} <= kinds
+    assert {s.role for s in scene.sites} == {"asset", "radar", "fire_unit"}
+    idents = {r[2] for tp in scene.tracks for r in tp.runs}
+    assert {"pending", "suspect", "hostile", "friend", "neutral"} <= idents
+    fates = {t.fate for t in scene.trajectories}
+    assert {"destroyed", "leaked"} <= fates
+
+
+def test_trajectories_end_at_the_intercept_or_impact_and_keep_the_apogee(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]],
+) -> None:
+    result, rec, _ = recorded
+    scene = build_scene(result, rec.frames)
+    threats = result.threats.set_index("id")
+    bms = [t for t in scene.trajectories if t.cls == "ballistic_missile"]
+    assert len(bms) == 3
+    for tr in bms:
+        # the apogee sample is the highest, and within one clock step of the planned apogee
+        assert tr.alt_m[tr.apogee_index] == max(tr.alt_m)
+        assert abs(tr.apogee_m / 1e3 - threats.loc[tr.id, "apogee_km"]) < 0.5
+        assert tr.apogee_m > 100e3
+        assert tr.t_s == sorted(tr.t_s)
+        assert tr.t_s[-1] == pytest.approx(threats.loc[tr.id, "fate_time_s"], abs=1e-3)
+
+
+# ---------------------------------------------------------------------- CZML
+
+
+def test_czml_loads_in_czml3_and_starts_with_the_document_clock(files: dict[str, bytes]) -> None:
+    text = files[FILE_NAMES["czml"]]
+    doc = Document.model_validate_json(text)
+    packets = json.loads(text)
+    assert isinstance(packets, list)
+    assert len(doc.packets) == len(packets)
+    first = packets[0]
+    assert first["id"] == "document" and first["version"] == "1.0"
+    assert first["clock"]["interval"] == "2026-03-10T02:00:00Z/2026-03-10T02:07:00Z"
+    assert first["clock"]["currentTime"] == "2026-03-10T02:00:00Z"
+    ids = [p["id"] for p in packets]
+    assert len(ids) == len(set(ids))
+    prefixes = {i.split("/")[0] for i in ids}
+    assert {
+        "asset",
+        "radar",
+        "unit",
+        "truth",
+        "apogee",
+        "track",
+        "shot",
+        "intercept",
+        "impact",
+    } <= prefixes
+
+
+def test_czml_positions_are_3d_samples_and_track_colours_follow_identity(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]], files: dict[str, bytes]
+) -> None:
+    result, _, _ = recorded
+    packets = {p["id"]: p for p in json.loads(files[FILE_NAMES["czml"]])}
+    for pid, p in packets.items():
+        if pid.startswith(("truth/", "track/")):
+            s = p["position"]["cartographicDegrees"]
+            assert len(s) % 4 == 0 and len(s) >= 4
+            assert p["position"]["epoch"] == "2026-03-10T02:00:00Z"
+            t = s[0::4]
+            assert t == sorted(t)
+    bm = packets["truth/srbm_constanta-002"]["position"]["cartographicDegrees"]
+    assert max(bm[3::4]) > 100e3  # the apogee is in the samples
+    # the BM tracks turn hostile: their colour interval at the end is the hostile colour
+    ev = result.events
+    hostile_tracks = {
+        d.split(", ")[-1].replace("joint track ", "")
+        for d in ev.loc[
+            (ev["kind"] == "identity") & ev["detail"].str.startswith("hostile"), "detail"
+        ]
+    }
+    assert hostile_tracks
+    for n in hostile_tracks:
+        colours = packets[f"track/joint/{n}"]["point"]["color"]["rgba"]
+        assert colours[-1]["rgba"] == [*sym.HOSTILE_RGB, 255]
+        assert colours[-1]["interval"].split("/")[0] <= colours[-1]["interval"].split("/")[1]
+    # the intercept is shown from its time at its place
+    kill = ev[ev["kind"] == "intercept"].iloc[0]
+    p = packets["intercept/1"]
+    assert p["availability"].startswith(
+        (EPOCH + timedelta(seconds=float(kill["t_s"]))).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    lon, lat, alt = p["position"]["cartographicDegrees"]
+    assert (lat, lon, alt) == (kill["lat_deg"], kill["lon_deg"], kill["alt_m"])  # full precision
+
+
+# ---------------------------------------------------------------------- KML
+
+
+def test_kml_has_the_kml_2_2_structure(files: dict[str, bytes]) -> None:
+    root = ET.fromstring(files[FILE_NAMES["kml"]])
+    assert root.tag == f"{KML}kml"
+    (doc,) = root.findall(f"{KML}Document")
+    folders = {f.findtext(f"{KML}name"): f for f in doc.findall(f"{KML}Folder")}
+    assert set(folders) == {
+        "Defended assets",
+        "Radars",
+        "Fire units",
+        "Coverage",
+        "Trajectories",
+        "Tracks",
+        "Engagements",
+        "Intercepts",
+        "Misses",
+        "Leakers",
+    }
+    styles = {s.get("id") for s in root.iter(f"{KML}Style")}
+    for pm in root.iter(f"{KML}Placemark"):
+        url = pm.findtext(f"{KML}styleUrl")
+        assert url is not None and url[1:] in styles
+        geoms = [g for g in pm if g.tag in (f"{KML}Point", f"{KML}LineString", f"{GX}Track")]
+        assert len(geoms) == 1
+        g = geoms[0]
+        if g.tag == f"{GX}Track":
+            whens = [w.text for w in g.findall(f"{KML}when")]
+            coords = [c.text for c in g.findall(f"{GX}coord")]
+            assert len(whens) == len(coords) >= 1
+            assert whens == sorted(whens)  # type: ignore[type-var]
+            triples = [tuple(map(float, (c or "").split())) for c in coords]
+            assert g.findtext(f"{KML}altitudeMode") == "absolute"
+        else:
+            text = g.findtext(f"{KML}coordinates") or ""
+            triples = [tuple(map(float, c.split(","))) for c in text.split()]
+        for lon, lat, alt in triples:
+            assert -180 <= lon <= 180 and -90 <= lat <= 90 and math.isfinite(alt)
+        span = pm.find(f"{KML}TimeSpan")
+        if span is not None:
+            assert (span.findtext(f"{KML}begin") or "") <= (span.findtext(f"{KML}end") or "")
+
+
+def test_kml_trajectories_are_3d_lines_with_time_spans_and_tracks_in_identity_colours(
+    files: dict[str, bytes],
+) -> None:
+    root = ET.fromstring(files[FILE_NAMES["kml"]])
+    folders = {f.findtext(f"{KML}name"): f for f in root.iter(f"{KML}Folder")}
+    styles = {s.get("id"): s for s in root.iter(f"{KML}Style")}
+    bm = next(
+        pm
+        for pm in folders["Trajectories"].iter(f"{KML}Placemark")
+        if pm.findtext(f"{KML}name") == "srbm_constanta-002"
+    )
+    line = bm.find(f"{KML}LineString")
+    assert line is not None and line.findtext(f"{KML}altitudeMode") == "absolute"
+    alts = [float(c.split(",")[2]) for c in (line.findtext(f"{KML}coordinates") or "").split()]
+    assert max(alts) > 100e3
+    assert bm.find(f"{KML}TimeSpan/{KML}begin") is not None
+    hostile_kml = str(sym.rgb_hex(sym.HOSTILE_RGB))  # #ff8080 -> KML aabbggrr ff8080ff
+    expected = "ff" + hostile_kml[5:7] + hostile_kml[3:5] + hostile_kml[1:3]
+    seen = False
+    for pm in folders["Tracks"].iter(f"{KML}Placemark"):
+        data = {d.get("name"): d.findtext(f"{KML}value") for d in pm.iter(f"{KML}Data")}
+        style = styles[(pm.findtext(f"{KML}styleUrl") or "#")[1:]]
+        colour = style.findtext(f"{KML}LineStyle/{KML}color")
+        assert data["sidc"] == sym.air_sidc(data["identity"] or "", data["class"] or "")
+        if data["identity"] == "hostile":
+            assert colour == expected
+            seen = True
+    assert seen
+
+
+# ---------------------------------------------------------------------- GeoJSON
+
+
+def test_geojson_validates_as_rfc_7946_with_geojson_pydantic(files: dict[str, bytes]) -> None:
+    text = files[FILE_NAMES["geojson"]]
+    fc = FeatureCollection.model_validate_json(text)
+    raw = json.loads(text)
+    layers = {f["properties"]["layer"] for f in raw["features"]}
+    assert {
+        "asset",
+        "radar",
+        "fire_unit",
+        "coverage",
+        "trajectory",
+        "track",
+        "engagement",
+        "intercept",
+        "impact",
+    } <= layers
+    assert len(fc.features) == len(raw["features"])
+    for f in raw["features"]:
+        g = f["geometry"]
+        if g["type"] == "Polygon":
+            ring = np.array(g["coordinates"][0])
+            assert (ring[0] == ring[-1]).all()
+            x, y = ring[:, 0], ring[:, 1]
+            area2 = float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))
+            assert area2 > 0  # counter-clockwise exterior ring (RFC 7946 §3.1.6)
+        if g["type"] == "LineString":
+            assert all(len(c) == 3 for c in g["coordinates"])
+        p = f["properties"]
+        if p["layer"] == "track":
+            vertices = len(g["coordinates"]) if g["type"] == "LineString" else 1
+            assert len(p["t_s"]) == len(p["identities"]) == vertices
+            assert p["sidc"] == sym.air_sidc(p["identity"], p["class"])
+            assert p["colour"] == sym.rgb_hex(sym.IDENTITY_RGB[p["identity"]])
+        if p["layer"] in ("asset", "radar", "fire_unit"):
+            assert len(p["sidc"]) == 15 and p["sidc"][1] == "F"
+
+
+# ---------------------------------------------------------------------- Cursor-on-Target
+
+
+def _check_event(ev: ET.Element) -> None:
+    for key in ("version", "uid", "type", "how", "time", "start", "stale"):
+        assert ev.get(key), key
+    assert COT_TYPE.fullmatch(ev.get("type") or "")
+    t = [
+        datetime.fromisoformat((ev.get(k) or "").replace("Z", "+00:00"))
+        for k in ("time", "start", "stale")
+    ]
+    assert t[0] == t[1] < t[2]
+    pt = ev.find("point")
+    assert pt is not None
+    lat, lon, hae, ce, le = (float(pt.get(k) or "nan") for k in ("lat", "lon", "hae", "ce", "le"))
+    assert -90 <= lat <= 90 and -180 <= lon <= 180 and math.isfinite(hae)
+    assert ce >= 0 and le >= 0
+    milsym = ev.find("detail/__milsym")
+    assert milsym is not None and sym.cot_type(milsym.get("id") or "") == ev.get("type")
+
+
+def test_cot_file_events_have_the_required_attributes(files: dict[str, bytes]) -> None:
+    root = ET.fromstring(files[FILE_NAMES["cot"]])
+    events = root.findall("event")
+    assert events
+    for ev in events:
+        _check_event(ev)
+    types = {ev.get("type") for ev in events}
+    assert "a-h-A-W-M-S-S" in types  # the ballistic missiles, identified hostile
+    assert any((t or "").startswith("a-f-A") for t in types)  # the friendly fighter
+    assert any((t or "").startswith("a-n-A") for t in types)  # the civil aircraft
+    assert [ev.get("time") for ev in events] == sorted(ev.get("time") or "" for ev in events)
+
+
+def test_a_cot_listener_receives_the_hostile_tracks_over_udp(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]],
+) -> None:
+    result, _, received = recorded
+    assert received
+    for ev in received:
+        _check_event(ev)
+        assert ev.get("type", "").startswith("a-h-A")  # --stream-identities hostile
+    ev = result.events
+    hostile = {
+        d.split(", ")[-1].replace("joint track ", "iamd.export_small.joint.")
+        for d in ev.loc[
+            (ev["kind"] == "identity") & ev["detail"].str.startswith("hostile"), "detail"
+        ]
+    }
+    assert {e.get("uid") for e in received} == hostile
+    # scenario clock: the first event of a track is at the time it was identified hostile
+    first = min(
+        datetime.fromisoformat((e.get("time") or "").replace("Z", "+00:00")) for e in received
+    )
+    t_hostile = ev.loc[(ev["kind"] == "identity") & ev["detail"].str.startswith("hostile"), "t_s"]
+    assert (first - EPOCH).total_seconds() <= float(t_hostile.min())
+
+
+def test_stream_paces_scenario_time_at_the_chosen_multiple_of_real_time() -> None:
+    class Clock:
+        def __init__(self) -> None:
+            self.now = 100.0
+            self.slept: list[float] = []
+
+        def monotonic(self) -> float:
+            return self.now
+
+        def sleep(self, s: float) -> None:
+            self.slept.append(s)
+            self.now += s
+
+    clock = Clock()
+    sent: list[int] = []
+
+    class Sender(CotSender):
+        def send(self, events):  # type: ignore[no-untyped-def]
+            sent.append(len(list(events)))
+
+    stream = CotStream(
+        sender=Sender(protocol="udp", host="127.0.0.1", port=1),
+        scenario="x",
+        epoch=EPOCH,
+        speed=4.0,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+    )
+    from iamd.sim.engine import StepPicture
+
+    def step(t: float) -> StepPicture:
+        z = np.zeros(0, dtype=np.int64)
+        return StepPicture(
+            t_s=t,
+            names=("joint",),
+            picture=z,
+            number=z,
+            entity=z,
+            state_ecef=np.zeros((0, 6)),
+            covar_ecef=np.zeros((0, 6, 6)),
+            identity=np.zeros(0, dtype=np.int8),
+            cls=np.zeros(0, dtype=str),
+        )
+
+    stream(step(10.0))
+    stream(step(18.0))  # 8 s of scenario at 4x: 2 s of wall time
+    clock.now += 5.0  # the engine fell behind: no wait
+    stream(step(20.0))
+    assert clock.slept == [pytest.approx(2.0)]
+    assert sent == [0, 0, 0]
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+def test_iamd_run_export_and_stream_over_tcp(
+    tmp_path: Path, files: dict[str, bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "export_small.yaml"
+    src.write_text(SCENARIO, encoding="utf-8")
+    tcp = Listener("tcp")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            str(src),
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--no-report",
+            "--quiet",
+            "--export",
+            "czml,kml,geojson,cot",
+            "--stream",
+            f"cot+tcp://127.0.0.1:{tcp.port}",
+            "--stream-speed",
+            "1e9",
+            "--stream-identities",
+            "suspect",
+        ]
+    )
+    received = tcp.close()
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        ["summary.json", "threats.csv", "events.parquet", "engagements.csv", *FILE_NAMES.values()]
+    )
+    # same scenario and seed: the same bytes as the Python API's files (no wall clock in them)
+    for name, data in files.items():
+        assert (out / name).read_bytes() == data, name
+    assert received
+    assert {e.get("type", "")[:4] for e in received} <= {"a-h-", "a-s-"}
+    assert {e.get("type", "")[:4] for e in received} == {"a-h-", "a-s-"}
+
+
+def test_exports_are_byte_identical_when_repeated(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]], files: dict[str, bytes]
+) -> None:
+    result, rec, _ = recorded
+    assert export_files(result, FORMATS, rec) == files
+
+
+def test_write_exports_writes_all_files_into_a_folder(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]], tmp_path: Path
+) -> None:
+    result, rec, _ = recorded
+    paths = write_exports(result, tmp_path / "x", ("geojson", "czml"), rec)
+    assert [p.name for p in paths] == ["picture.czml", "picture.geojson"]
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["picture.czml", "picture.geojson"]
+    without = export_files(result, ("geojson",))  # no recorder: every layer but the tracks
+    layers = {f["properties"]["layer"] for f in json.loads(without["picture.geojson"])["features"]}
+    assert "track" not in layers and "trajectory" in layers
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "czml,pdf",
+            "--export: 'czml,pdf' is not a comma-separated list of export formats; "
+            "allowed: czml, kml, geojson, cot (or all)",
+        ),
+        ("", "--export: '' is not a comma-separated list"),
+    ],
+)
+def test_bad_export_formats_name_the_flag_value_and_choices(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        parse_formats(text)
+
+
+def test_parse_formats_orders_and_expands_all() -> None:
+    assert parse_formats("cot,czml") == ("czml", "cot")
+    assert parse_formats("all") == FORMATS
+    assert parse_formats(" KML ") == ("kml",)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("cot://127.0.0.1:6969", ("udp", "127.0.0.1", 6969)),
+        ("cot+udp://239.2.3.1:6969", ("udp", "239.2.3.1", 6969)),
+        ("cot+tcp://tak.example:8087", ("tcp", "tak.example", 8087)),
+    ],
+)
+def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
+    assert parse_cot_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--export", "czml,shp"], "error: --export: 'czml,shp' is not a comma-separated list"),
+        (
+            ["--stream", "udp://127.0.0.1:1"],
+            "error: --stream: 'udp://127.0.0.1:1' is not a "
+            "Cursor-on-Target endpoint; use cot://HOST:PORT",
+        ),
+        (["--stream", "cot://127.0.0.1"], "error: --stream: 'cot://127.0.0.1' is not a"),
+        (
+            ["--stream", "cot://127.0.0.1:1", "--stream-speed", "0"],
+            "error: --stream-speed: must be a positive multiple of real time (got 0.0)",
+        ),
+        (
+            ["--stream", "cot://127.0.0.1:1", "--stream-speed", "nan"],
+            "error: --stream-speed: must be a positive multiple of real time (got nan)",
+        ),
+        (
+            ["--stream", "cot://127.0.0.1:1", "--stream-identities", "red"],
+            "error: --stream-identities: 'red' is not one of hostile, suspect, all",
+        ),
+    ],
+)
+def test_bad_flags_exit_2_with_one_message_and_write_nothing(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "s.yaml"
+    src.write_text(SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(src), "--out", str(out), "--quiet", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert not out.exists()
