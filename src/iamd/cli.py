@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     from iamd.analysis.cli import add_analysis_parsers
 
     add_analysis_parsers(sub)
+    from iamd.plan.cli import add_plan_parsers
+
+    add_plan_parsers(sub)
     return p
 
 
@@ -306,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from iamd.analysis.cli import compare_command
 
             return compare_command(args)
+        if args.command in ("gaps", "plan"):
+            from iamd.analysis.plan_validate import planning_command
+
+            return planning_command(args)
         if args.command == "sweep":
             from iamd.analysis.cli import sweep_command
 

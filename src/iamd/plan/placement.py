@@ -1,0 +1,833 @@
+"""Where to put lent and own batteries: maximal covering location, solved exactly on HiGHS.
+
+The model is the maximal covering location problem (Church and ReVelle, "The maximal
+covering location problem", *Papers of the Regional Science Association* 32, 1974) with
+several battery types (the multi-type defence variant of Lessan and Pond 2024, here solved
+to proven optimality instead of by a genetic algorithm)::
+
+    maximise   Σ_g w_g y_g
+    subject to y_g ≤ Σ_j a_gj x_j          every demand group g
+               Σ_{j ∈ pool p} x_j = n_p     every battery pool (owner, type, count)
+               Σ_{j at site s} x_j ≤ 1      one battery per site
+               Σ_{j at s} x_j + Σ_{j at s'} x_j ≤ 1   sites s, s' closer than the separation
+               x_j ∈ {0, 1},  0 ≤ y_g ≤ 1
+
+Columns ``j`` are (candidate site, pool) pairs the political constraints allow: the site
+lies in a host nation that consents to the pool (a lent battery stays on its owner's soil
+unless ``--hosts`` names more), outside the exclusion buffer along designated sensitive
+borders (Greece–Türkiye on the Evros), and its engagement envelope (the geodesic disc of the
+type's maximum range) has at most the capped share of its area inside the named neighbour
+(computed with shapely on the real borders in a Lambert azimuthal equal-area projection).
+``a_gj`` is the coverage of ``iamd.plan.coverage`` (the engine's intercept test). Demand rows
+already covered by the fixed layout are dropped (their value is counted once), rows no
+column covers are dropped, and rows with the same covering columns are aggregated into one
+group with the sum of their weights. The constraint matrix is built as a SciPy sparse matrix
+and solved by HiGHS's branch and cut (``scipy.optimize.milp``; Huangfu and Hall 2018), which
+reports the dual bound, so every answer carries its proven gap.
+
+The **price of the reach cap** is the covered value lost against the uncapped optimum. The
+Pareto fronts solve the model once per point (protection vs the reach cap; protection vs
+the number of lent batteries), each to a proven gap.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.spatial import cKDTree
+
+from iamd.engage.envelope import EffectorArray
+from iamd.errors import InputError
+from iamd.geo.borders import load_countries
+from iamd.geo.geodesic import geodesic_forward
+from iamd.geo.wgs84 import lla_to_ecef
+from iamd.plan.coverage import coverage_matrix, unit_array
+from iamd.plan.demand import Demand
+from iamd.scenario.catalog import Catalog
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+MIP_REL_GAP = 1e-4
+"""Relative gap at which HiGHS stops: the answer is proven within 0.01 % of the optimum."""
+_POOL_RE = re.compile(r"^\s*([A-Z]{3})\s*:\s*([A-Za-z0-9_.\-]+)\s*(?:x\s*(\d+))?\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatteryPool:
+    """``count`` batteries of catalog ``type`` owned by ``owner``; ``lent`` when they defend
+    other nations; ``hosts``: nations that consent to host them."""
+
+    owner: str
+    type: str
+    count: int
+    lent: bool
+    hosts: tuple[str, ...]
+
+
+def parse_pool(
+    text: str,
+    flag: str,
+    catalog: Catalog,
+    nations: Sequence[str],
+    *,
+    lent: bool,
+    hosts: Sequence[str] = (),
+) -> BatteryPool:
+    """``"GRC:pac3_mse x1"`` → a pool; InputError naming the flag, the value and what is
+    allowed for a malformed value, an unknown nation or effector type."""
+    m = _POOL_RE.match(text)
+    if m is None:
+        raise InputError(
+            f'{flag}: malformed value {text!r}; write NATION:TYPE xN, e.g. "GRC:pac3_mse x1"'
+        )
+    owner, typ, n = m.group(1), m.group(2), int(m.group(3) or 1)
+    if owner not in nations:
+        raise InputError(
+            f"{flag}: unknown nation {owner!r} in {text!r} (allowed: {', '.join(nations)})"
+        )
+    if typ not in catalog.effectors:
+        raise InputError(
+            f"{flag}: unknown effector type {typ!r} in {text!r} (allowed: "
+            f"{', '.join(sorted(catalog.effectors))})"
+        )
+    if n < 1:
+        raise InputError(f"{flag}: the count must be >= 1 in {text!r} (got x{n})")
+    host = (owner, *[h for h in hosts if h != owner]) if lent else (owner,)
+    return BatteryPool(owner=owner, type=typ, count=n, lent=lent, hosts=host)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sites:
+    """S candidate sites: positions (rad), host nation, optional names."""
+
+    lat_rad: FloatArray
+    lon_rad: FloatArray
+    host: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.lat_rad)
+
+
+def grid_sites(hosts: Sequence[str], spacing_m: float) -> Sites:
+    """Candidate sites on a regular grid inside the host nations' real borders: rows every
+    ``spacing_m`` of latitude, points every ``spacing_m`` of longitude at the row's latitude.
+    """
+    if not spacing_m > 0:
+        raise InputError(f"--spacing-km must be > 0 (got {spacing_m / 1e3:g})")
+    c = load_countries()
+    lat_all: list[FloatArray] = []
+    lon_all: list[FloatArray] = []
+    host_all: list[str] = []
+    for h in sorted(set(hosts)):
+        g = c.geometries[c.index(h)]
+        lon0, lat0, lon1, lat1 = g.bounds
+        dlat = np.degrees(spacing_m / 6_371_008.8)
+        lats = np.arange(np.floor(lat0 / dlat) * dlat, lat1 + dlat, dlat)
+        for la in lats:
+            dlon = dlat / max(np.cos(np.radians(la)), 1e-6)
+            lons = np.arange(np.floor(lon0 / dlon) * dlon, lon1 + dlon, dlon)
+            inside = c.contains(h, np.radians(la), np.radians(lons))
+            lon_all.append(lons[inside])
+            lat_all.append(np.full(int(inside.sum()), la))
+            host_all += [h] * int(inside.sum())
+    lat = np.radians(np.concatenate(lat_all)) if lat_all else np.zeros(0)
+    lon = np.radians(np.concatenate(lon_all)) if lon_all else np.zeros(0)
+    names = tuple(f"{h}-{i}" for i, h in enumerate(host_all))
+    return Sites(lat_rad=lat, lon_rad=lon, host=tuple(host_all), names=names)
+
+
+def listed_sites(
+    lat_deg: Sequence[float], lon_deg: Sequence[float], names: Sequence[str] | None = None
+) -> Sites:
+    """Listed candidate sites; their host is the country they lie in."""
+    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    host = tuple(str(h) for h in load_countries().country_at(lat, lon))
+    nm = tuple(names) if names is not None else tuple(f"site{i}" for i in range(len(lat)))
+    return Sites(lat_rad=lat, lon_rad=lon, host=host, names=nm)
+
+
+def border_line_distance_m(sites: Sites, a: str, b: str) -> FloatArray:
+    """(S,) distance (m) from each site to the land border between countries ``a`` and
+    ``b`` (the part of ``a``'s boundary within ~1 km of ``b``), in a local equidistant
+    projection; inf if they share no border."""
+    import pyproj
+    import shapely
+
+    c = load_countries()
+    ga, gb = c.geometries[c.index(a)], c.geometries[c.index(b)]
+    line = shapely.intersection(ga.boundary, shapely.buffer(gb, 0.01))
+    if line.is_empty or len(sites) == 0:
+        return np.full(len(sites), np.inf)
+    x0, y0, x1, y1 = line.bounds
+    proj = pyproj.Proj(proj="aeqd", lat_0=0.5 * (y0 + y1), lon_0=0.5 * (x0 + x1), ellps="WGS84")
+    line_m = shapely.transform(line, lambda xy: np.column_stack(proj(xy[:, 0], xy[:, 1])))
+    px, py = proj(np.degrees(sites.lon_rad), np.degrees(sites.lat_rad))
+    return np.asarray(shapely.distance(shapely.points(np.column_stack([px, py])), line_m))
+
+
+def reach_share(
+    lat_rad: FloatArray,
+    lon_rad: FloatArray,
+    radius_m: FloatArray,
+    country: str,
+    *,
+    n_vertices: int = 128,
+) -> FloatArray:
+    """(S,) share of the area of each geodesic disc (centre rad, radius m) inside
+    ``country``, on the real borders, by shapely in a Lambert azimuthal equal-area
+    projection centred on each disc (area-true, so the share is the share on the ellipsoid
+    up to the polygonisation of the circle). Discs that cannot touch the country (their
+    centre farther from its boundary than the radius, and outside it) are 0 without a
+    polygon operation."""
+    import pyproj
+    import shapely
+
+    c = load_countries()
+    geom = c.geometries[c.index(country)]
+    lat = np.atleast_1d(np.asarray(lat_rad, dtype=np.float64))
+    lon = np.atleast_1d(np.asarray(lon_rad, dtype=np.float64))
+    rad = np.broadcast_to(np.asarray(radius_m, dtype=np.float64), lat.shape)
+    out = np.zeros(lat.shape)
+    if len(lat) == 0:
+        return out
+    inside = c.contains(country, lat, lon)
+    near = inside | (c.distance_to_border_m(lat, lon, country) < rad)
+    az = np.linspace(0.0, 2 * np.pi, n_vertices, endpoint=False)
+    for i in np.flatnonzero(near & (rad > 0)):
+        plat, plon, _ = geodesic_forward(lat[i], lon[i], az, rad[i])
+        proj = pyproj.Proj(
+            proj="laea", lat_0=np.degrees(lat[i]), lon_0=np.degrees(lon[i]), ellps="WGS84"
+        )
+        x, y = proj(np.degrees(plon), np.degrees(plat))
+        disc = shapely.Polygon(np.column_stack([x, y]))
+        box = shapely.box(
+            *shapely.bounds(shapely.Polygon(np.column_stack([np.degrees(plon), np.degrees(plat)])))
+        )
+        part = shapely.intersection(geom, shapely.buffer(box, 0.05))
+        if part.is_empty:
+            continue
+        part_m = shapely.transform(part, lambda xy, p=proj: np.column_stack(p(xy[:, 0], xy[:, 1])))
+        out[i] = shapely.area(shapely.intersection(disc, part_m)) / shapely.area(disc)
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanOptions:
+    """Political and technical settings of a placement (SI units; ``reach_cap`` a share)."""
+
+    min_separation_m: float = 20_000.0
+    border_buffer_m: float = 20_000.0
+    sensitive_borders: tuple[tuple[str, str], ...] = (("GRC", "TUR"),)
+    reach_country: str = "TUR"
+    reach_cap: float | None = None
+    site_alt_m: float = 100.0
+    time_limit_s: float = 60.0
+    mip_rel_gap: float = MIP_REL_GAP
+
+    def __post_init__(self) -> None:
+        if self.reach_cap is not None and not 0.0 <= self.reach_cap <= 1.0:
+            raise InputError(f"--reach-cap must be within [0, 1] (got {self.reach_cap:g})")
+        for name in ("min_separation_m", "border_buffer_m", "site_alt_m"):
+            if not getattr(self, name) >= 0.0:
+                raise InputError(f"{name} must be >= 0 (got {getattr(self, name)})")
+        if not self.time_limit_s > 0:
+            raise InputError(f"--time-limit must be > 0 (got {self.time_limit_s:g})")
+        if not 0.0 <= self.mip_rel_gap < 1.0:
+            raise InputError(f"--gap must be within [0, 1) (got {self.mip_rel_gap:g})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanProblem:
+    """A placement instance, built once and solved for many caps and counts.
+
+    Attributes:
+        sites, pools, demand: what it indexes. types: the distinct battery types.
+        cover: (R, S × T) sparse coverage of each row by a battery of type t at site s
+            (column ``s * T + t``).
+        reach: (S, T) envelope share inside ``options.reach_country``.
+        site_ok: (S, P) the pool may be placed at the site (hosts, buffer; no cap).
+        residual: (R,) share of each row's value still open to the planned batteries: 1
+            for a row the fixed layout does not cover, 0 for one it covers (``count``), or
+            the share of its threats expected to leak through the fixed layers
+            (``layered``, ``Π (1 − pk)^salvo`` over the covering units).
+    """
+
+    sites: Sites
+    pools: tuple[BatteryPool, ...]
+    types: tuple[str, ...]
+    demand: Demand
+    cover: sp.csr_matrix
+    reach: FloatArray
+    site_ok: BoolArray
+    residual: FloatArray
+    options: PlanOptions
+    catalog: Catalog = field(repr=False)
+
+
+def build_problem(
+    catalog: Catalog,
+    demand: Demand,
+    sites: Sites,
+    pools: Sequence[BatteryPool],
+    options: PlanOptions,
+    *,
+    residual: FloatArray | None = None,
+) -> PlanProblem:
+    """The coverage of every (site, type), the reach shares and the allowed columns."""
+    if not pools:
+        raise InputError(
+            '--lend/--own: give at least one battery to place, e.g. --lend "GRC:pac3_mse x1"'
+        )
+    types = tuple(sorted({p.type for p in pools}))
+    s_n, t_n = len(sites), len(types)
+    if s_n == 0:
+        raise InputError(
+            "no feasible site: the candidate grid has no point inside the host "
+            "nations (use a smaller --spacing-km or list --sites)"
+        )
+    lat = np.repeat(sites.lat_rad, t_n)
+    lon = np.repeat(sites.lon_rad, t_n)
+    units = unit_array(catalog, list(types) * s_n, lat, lon, np.full(s_n * t_n, options.site_alt_m))
+    cover = coverage_matrix(units, demand.approach)
+    reach = np.zeros((s_n, t_n))
+    for t, typ in enumerate(types):
+        r_m = catalog.effectors[typ].max_range_km * 1e3
+        reach[:, t] = reach_share(
+            sites.lat_rad, sites.lon_rad, np.full(s_n, r_m), options.reach_country
+        )
+    ok_site = np.ones(s_n, dtype=bool)
+    for a, b in options.sensitive_borders:
+        ok_site &= border_line_distance_m(sites, a, b) >= options.border_buffer_m
+    site_ok = np.zeros((s_n, len(pools)), dtype=bool)
+    host = np.array(sites.host, dtype="<U3")
+    for p, pool in enumerate(pools):
+        site_ok[:, p] = ok_site & np.isin(host, pool.hosts)
+    base = np.ones(len(demand)) if residual is None else np.asarray(residual, dtype=np.float64)
+    return PlanProblem(
+        sites=sites,
+        pools=tuple(pools),
+        types=types,
+        demand=demand,
+        cover=cover.tocsr(),
+        reach=reach,
+        site_ok=site_ok,
+        residual=base,
+        options=options,
+        catalog=catalog,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Solution:
+    """One solve: status, objective and its proof, the chosen (site, pool) pairs.
+
+    ``objective`` is the covered weight of the planned batteries' new rows; ``covered``
+    adds the rows the fixed layout covers. ``mip_gap`` is HiGHS's proven relative gap.
+    """
+
+    status: str
+    optimal: bool
+    objective: float
+    dual_bound: float
+    mip_gap: float
+    covered: float
+    chosen: list[tuple[int, int]]
+    solve_s: float
+    groups: int
+    columns: int
+    counts: tuple[int, ...]
+    reach_cap: float | None
+
+
+def solve(
+    problem: PlanProblem,
+    *,
+    reach_cap: float | None = None,
+    counts: Sequence[int] | None = None,
+    at_most: bool = False,
+    cap_given: bool = False,
+) -> Solution:
+    """Solve the MILP (see the module text) for a reach cap (default the options') and pool
+    counts (default the pools'); ``at_most`` relaxes ``= n_p`` to ``≤ n_p``."""
+    opt = problem.options
+    cap = reach_cap if (cap_given or reach_cap is not None) else opt.reach_cap
+    cnt = tuple(counts) if counts is not None else tuple(p.count for p in problem.pools)
+    t_n = len(problem.types)
+    # columns: (site, pool) allowed
+    col_site: list[IntArray] = []
+    col_pool: list[IntArray] = []
+    for p, pool in enumerate(problem.pools):
+        t = problem.types.index(pool.type)
+        ok = problem.site_ok[:, p].copy()
+        if cap is not None:
+            ok &= problem.reach[:, t] <= cap + 1e-12
+        s = np.flatnonzero(ok)
+        col_site.append(s)
+        col_pool.append(np.full(len(s), p))
+    cs = np.concatenate(col_site).astype(np.int64)
+    cp = np.concatenate(col_pool).astype(np.int64)
+    j_n = len(cs)
+    for p, pool in enumerate(problem.pools):
+        if cnt[p] > 0 and not np.any(cp == p) and not at_most:
+            raise InputError(
+                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: every candidate "
+                f"site is outside the consenting hosts ({', '.join(pool.hosts)}), inside the "
+                f"border buffer, or over the reach cap"
+            )
+    ctype = np.array([problem.types.index(problem.pools[p].type) for p in cp], dtype=np.int64)
+    a_full = (
+        problem.cover[:, cs * t_n + ctype].tocsr()
+        if j_n
+        else sp.csr_matrix((len(problem.demand), 0), dtype=bool)
+    )
+    w = problem.demand.weight * problem.residual
+    base_value = fixed_value(problem)
+    live = (problem.residual > 0.0) & (np.diff(a_full.indptr) > 0)
+    a_live = a_full[np.flatnonzero(live)]
+    groups: dict[bytes, int] = {}
+    g_weight: list[float] = []
+    g_rows: list[IntArray] = []
+    for i, r in enumerate(np.flatnonzero(live)):
+        key = a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]].astype(np.int64).tobytes()
+        g = groups.get(key)
+        if g is None:
+            groups[key] = len(g_weight)
+            g_weight.append(float(w[r]))
+            g_rows.append(a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]])
+        else:
+            g_weight[g] += float(w[r])
+    g_n = len(g_weight)
+    t0 = time.perf_counter()
+    if j_n == 0:
+        return Solution(
+            status="no columns",
+            optimal=True,
+            objective=0.0,
+            dual_bound=0.0,
+            mip_gap=0.0,
+            covered=base_value,
+            chosen=[],
+            solve_s=0.0,
+            groups=g_n,
+            columns=0,
+            counts=cnt,
+            reach_cap=cap,
+        )
+    # variables: x (j_n) then y (g_n)
+    c = np.concatenate([np.zeros(j_n), -np.asarray(g_weight)])
+    blocks = []
+    lo: list[FloatArray] = []
+    hi: list[FloatArray] = []
+    if g_n:
+        gi = np.concatenate([np.full(len(r), k) for k, r in enumerate(g_rows)])
+        gj = np.concatenate(g_rows)
+        cov = sp.csr_matrix((-np.ones(len(gi)), (gi, gj)), shape=(g_n, j_n))
+        blocks.append(sp.hstack([cov, sp.identity(g_n, format="csr")]))
+        lo.append(np.full(g_n, -np.inf))
+        hi.append(np.zeros(g_n))
+    pool_m = sp.csr_matrix((np.ones(j_n), (cp, np.arange(j_n))), shape=(len(cnt), j_n))
+    blocks.append(sp.hstack([pool_m, sp.csr_matrix((len(cnt), g_n))]))
+    lo.append(np.zeros(len(cnt)) if at_most else np.asarray(cnt, dtype=float))
+    hi.append(np.asarray(cnt, dtype=float))
+    # one battery per site and separation: conflict pairs of sites
+    used_sites, site_of = np.unique(cs, return_inverse=True)
+    site_m = sp.csr_matrix((np.ones(j_n), (site_of, np.arange(j_n))), shape=(len(used_sites), j_n))
+    multi = np.flatnonzero(np.diff(site_m.indptr) > 1)
+    if len(multi):
+        blocks.append(sp.hstack([site_m[multi], sp.csr_matrix((len(multi), g_n))]))
+        lo.append(np.full(len(multi), -np.inf))
+        hi.append(np.ones(len(multi)))
+    if opt.min_separation_m > 0 and len(used_sites) > 1:
+        pos = lla_to_ecef(
+            problem.sites.lat_rad[used_sites], problem.sites.lon_rad[used_sites], 0.0
+        ).reshape(-1, 3)
+        pairs = cKDTree(pos).query_pairs(opt.min_separation_m * (1 - 1e-12), output_type="ndarray")
+        if len(pairs):
+            pm = (site_m[pairs[:, 0]] + site_m[pairs[:, 1]]).tocsr()
+            blocks.append(sp.hstack([pm, sp.csr_matrix((len(pairs), g_n))]))
+            lo.append(np.full(len(pairs), -np.inf))
+            hi.append(np.ones(len(pairs)))
+    a = sp.vstack(blocks).tocsr()
+    cons = LinearConstraint(a, np.concatenate(lo), np.concatenate(hi))
+    integrality = np.concatenate([np.ones(j_n), np.zeros(g_n)])
+    res = milp(
+        c,
+        constraints=cons,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(j_n + g_n), np.ones(j_n + g_n)),
+        options={"time_limit": opt.time_limit_s, "mip_rel_gap": opt.mip_rel_gap, "disp": False},
+    )
+    dt = time.perf_counter() - t0
+    if res.x is None:
+        if res.status == 2:
+            raise InputError(
+                "no feasible site: the batteries cannot all be placed under the constraints "
+                "(separation, hosts, buffer, reach cap); relax them or place fewer"
+            )
+        return Solution(
+            status=str(res.message),
+            optimal=False,
+            objective=float("nan"),
+            dual_bound=float("nan"),
+            mip_gap=float("nan"),
+            covered=float("nan"),
+            chosen=[],
+            solve_s=dt,
+            groups=g_n,
+            columns=j_n,
+            counts=cnt,
+            reach_cap=cap,
+        )
+    x = res.x[:j_n] > 0.5
+    chosen = sorted((int(cs[j]), int(cp[j])) for j in np.flatnonzero(x))
+    chosen.sort(key=lambda sp_: (sp_[1], sp_[0]))
+    obj = -float(res.fun)
+    dual = -float(getattr(res, "mip_dual_bound", res.fun) or res.fun)
+    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
+    optimal = res.status == 0 and gap <= opt.mip_rel_gap + 1e-12
+    # recompute the covered value exactly from the chosen columns
+    obj_exact = covered_value(problem, chosen) - base_value
+    return Solution(
+        status="optimal" if optimal else str(res.message),
+        optimal=optimal,
+        objective=obj_exact if abs(obj_exact - obj) < 1e-6 * max(1, obj) else obj,
+        dual_bound=dual,
+        mip_gap=gap,
+        covered=base_value + obj_exact,
+        chosen=chosen,
+        solve_s=dt,
+        groups=g_n,
+        columns=j_n,
+        counts=cnt,
+        reach_cap=cap,
+    )
+
+
+def covered_mask(problem: PlanProblem, chosen: Sequence[tuple[int, int]]) -> BoolArray:
+    """(R,) rows covered by the fixed layout or the chosen (site, pool) pairs."""
+    t_n = len(problem.types)
+    cols = [s * t_n + problem.types.index(problem.pools[p].type) for s, p in chosen]
+    hit = (
+        np.asarray(problem.cover[:, cols].sum(axis=1)).reshape(-1) > 0
+        if cols
+        else np.zeros(len(problem.demand), bool)
+    )
+    return np.asarray(hit | (problem.residual < 1.0))
+
+
+def fixed_value(problem: PlanProblem) -> float:
+    """Covered value of the fixed layout alone: ``Σ w (1 − residual)``."""
+    return float(np.sum(problem.demand.weight * (1.0 - problem.residual)))
+
+
+def covered_value(problem: PlanProblem, chosen: Sequence[tuple[int, int]]) -> float:
+    """Covered threat-weighted value of the fixed layout plus the chosen pairs: the fixed
+    value plus ``Σ w · residual`` over the rows a chosen battery covers."""
+    t_n = len(problem.types)
+    cols = [s * t_n + problem.types.index(problem.pools[p].type) for s, p in chosen]
+    if not cols:
+        return fixed_value(problem)
+    hit = np.asarray(problem.cover[:, cols].sum(axis=1)).reshape(-1) > 0
+    return fixed_value(problem) + float(np.sum((problem.demand.weight * problem.residual)[hit]))
+
+
+def greedy(problem: PlanProblem, *, reach_cap: float | None = None) -> list[tuple[int, int]]:
+    """The greedy heuristic: add the (site, pool) pair of largest marginal value, one battery
+    at a time, respecting hosts, cap, one per site and separation (Church and ReVelle 1974's
+    baseline). Returns the chosen pairs."""
+    cap = problem.options.reach_cap if reach_cap is None else reach_cap
+    left = [p.count for p in problem.pools]
+    chosen: list[tuple[int, int]] = []
+    covered = np.zeros(len(problem.demand), dtype=bool)
+    w = problem.demand.weight * problem.residual
+    t_n = len(problem.types)
+    pos = lla_to_ecef(problem.sites.lat_rad, problem.sites.lon_rad, 0.0).reshape(-1, 3)
+    blocked = np.zeros(len(problem.sites), dtype=bool)
+    cov_csc = problem.cover.tocsc()
+    while sum(left) > 0:
+        best = (-1.0, -1, -1)
+        for p, pool in enumerate(problem.pools):
+            if left[p] == 0:
+                continue
+            t = problem.types.index(pool.type)
+            ok = problem.site_ok[:, p] & ~blocked
+            if cap is not None:
+                ok &= problem.reach[:, t] <= cap + 1e-12
+            s = np.flatnonzero(ok)
+            if not len(s):
+                continue
+            sub = cov_csc[:, s * t_n + t]
+            gain = np.asarray(sub.T @ (w * ~covered)).reshape(-1)
+            k = int(np.argmax(gain))
+            if gain[k] > best[0]:
+                best = (float(gain[k]), int(s[k]), p)
+        if best[1] < 0:
+            break
+        _, s_, p_ = best
+        chosen.append((s_, p_))
+        left[p_] -= 1
+        covered |= covered_mask(problem, [(s_, p_)])
+        d = np.linalg.norm(pos - pos[s_], axis=1)
+        blocked |= d < problem.options.min_separation_m
+        blocked[s_] = True
+    return chosen
+
+
+def local_search(
+    problem: PlanProblem,
+    start: Sequence[tuple[int, int]],
+    *,
+    seed: int = 0,
+    iterations: int = 2000,
+    reach_cap: float | None = None,
+) -> list[tuple[int, int]]:
+    """A simple metaheuristic: simulated annealing over single-battery moves (relocate one
+    battery to another allowed site), seeded, from ``start`` (e.g. the greedy)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    cap = problem.options.reach_cap if reach_cap is None else reach_cap
+    pos = lla_to_ecef(problem.sites.lat_rad, problem.sites.lon_rad, 0.0).reshape(-1, 3)
+    allowed = []
+    for p, pool in enumerate(problem.pools):
+        ok = problem.site_ok[:, p].copy()
+        if cap is not None:
+            ok &= problem.reach[:, problem.types.index(pool.type)] <= cap + 1e-12
+        allowed.append(np.flatnonzero(ok))
+    cur = list(start)
+    cur_v = covered_value(problem, cur)
+    best, best_v = list(cur), cur_v
+    temp0 = max(cur_v, 1.0) * 0.02
+    for it in range(iterations):
+        if not cur:
+            break
+        k = int(rng.integers(len(cur)))
+        _, p = cur[k]
+        if not len(allowed[p]):
+            continue
+        s_new = int(allowed[p][rng.integers(len(allowed[p]))])
+        others = [s for i, (s, _) in enumerate(cur) if i != k]
+        if (
+            others
+            and (
+                np.linalg.norm(pos[others] - pos[s_new], axis=1)
+                < max(problem.options.min_separation_m, 1e-6)
+            ).any()
+        ):
+            continue
+        cand = [*cur[:k], (s_new, p), *cur[k + 1 :]]
+        v = covered_value(problem, cand)
+        temp = temp0 * (1.0 - it / iterations) + 1e-9
+        if v >= cur_v or rng.random() < np.exp((v - cur_v) / temp):
+            cur, cur_v = cand, v
+            if v > best_v:
+                best, best_v = list(cand), v
+    return best
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Placement:
+    """One planned battery."""
+
+    id: str
+    owner: str
+    type: str
+    host: str
+    lent: bool
+    lat_deg: float
+    lon_deg: float
+    reach_share: float
+    marginal_value: float
+    max_range_m: float
+    max_range_bm_m: float
+    site: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanResult:
+    """A solved plan: the solution, its placements, the price of the cap and the fronts."""
+
+    problem: PlanProblem
+    solution: Solution
+    uncapped: Solution | None
+    placements: list[Placement]
+    fronts: dict[str, pd.DataFrame]
+    covered_rows: BoolArray
+
+    @property
+    def price_of_cap(self) -> float:
+        """Covered value the reach cap costs (0 without a cap)."""
+        if self.uncapped is None:
+            return 0.0
+        return self.uncapped.covered - self.solution.covered
+
+
+def placements(problem: PlanProblem, sol: Solution) -> list[Placement]:
+    """The chosen pairs as placements, with reach and marginal value (covered value lost
+    if that battery alone were not placed)."""
+    out = []
+    total = covered_value(problem, sol.chosen)
+    seen: dict[str, int] = {}
+    for i, (s, p) in enumerate(sol.chosen):
+        pool = problem.pools[p]
+        t = problem.types.index(pool.type)
+        e = problem.catalog.effectors[pool.type]
+        base = f"plan_{pool.owner.lower()}_{pool.type}"
+        seen[base] = seen.get(base, 0) + 1
+        rest = [c for k, c in enumerate(sol.chosen) if k != i]
+        out.append(
+            Placement(
+                id=f"{base}_{seen[base]}",
+                owner=pool.owner,
+                type=pool.type,
+                host=problem.sites.host[s],
+                lent=pool.lent,
+                lat_deg=round(float(np.degrees(problem.sites.lat_rad[s])), 4),
+                lon_deg=round(float(np.degrees(problem.sites.lon_rad[s])), 4),
+                reach_share=float(problem.reach[s, t]),
+                marginal_value=total - covered_value(problem, rest),
+                max_range_m=e.max_range_km * 1e3,
+                max_range_bm_m=e.max_range_bm_km * 1e3,
+                site=s,
+            )
+        )
+    return out
+
+
+def pareto_reach(problem: PlanProblem, points: int = 12) -> pd.DataFrame:
+    """Protection vs the reach cap: the optimum at ``points`` caps from 0 to the largest
+    reach share of any allowed column (breakpoints of the columns' shares), each solved to
+    the proven gap."""
+    shares = []
+    for p, pool in enumerate(problem.pools):
+        t = problem.types.index(pool.type)
+        shares.append(problem.reach[problem.site_ok[:, p], t])
+    vals = np.unique(np.round(np.concatenate(shares), 6)) if shares else np.zeros(1)
+    top = float(vals.max()) if len(vals) else 0.0
+    caps = np.unique(np.round(np.concatenate([[0.0], np.linspace(0.0, top, points)]), 6))
+    if len(caps) < points:
+        caps = np.unique(np.round(np.linspace(0.0, max(top, 1e-3), points), 6))
+    rows = []
+    for cap in caps:
+        try:
+            s = solve(problem, reach_cap=float(cap), cap_given=True, at_most=True)
+        except InputError:
+            continue
+        rows.append(_front_row(float(cap), "reach cap (share of envelope area)", s))
+    return pd.DataFrame(rows)
+
+
+def pareto_lent(problem: PlanProblem, max_lent: int) -> pd.DataFrame:
+    """Protection vs the number of lent batteries: 0..max_lent of the first lent pool (the
+    others at their counts), each solved to the proven gap."""
+    lent = [p for p, pool in enumerate(problem.pools) if pool.lent]
+    if not lent:
+        return pd.DataFrame()
+    p0 = lent[0]
+    rows = []
+    for k in range(max_lent + 1):
+        cnt = [pool.count for pool in problem.pools]
+        cnt[p0] = k
+        try:
+            s = solve(problem, counts=cnt, at_most=True)
+        except InputError:
+            continue
+        rows.append(_front_row(float(k), f"lent {problem.pools[p0].type} batteries", s))
+    return pd.DataFrame(rows)
+
+
+def _front_row(x: float, label: str, s: Solution) -> dict[str, Any]:
+    return {
+        "x": x,
+        "x_label": label,
+        "objective": s.covered,
+        "planned_value": s.objective,
+        "dual_bound": s.dual_bound,
+        "mip_gap": s.mip_gap,
+        "optimal": s.optimal,
+        "solve_s": s.solve_s,
+        "sites": ";".join(f"{a}:{b}" for a, b in s.chosen),
+    }
+
+
+def plan(
+    problem: PlanProblem,
+    *,
+    pareto_points: int = 12,
+    max_lent: int | None = None,
+    fronts: bool = True,
+) -> PlanResult:
+    """Solve the plan, the uncapped plan (for the price of the cap) and the Pareto fronts."""
+    sol = solve(problem)
+    if not sol.optimal and sol.chosen == []:
+        raise InputError(
+            f"the solver stopped without a placement ({sol.status}); raise --time-limit"
+        )
+    uncapped = None
+    if problem.options.reach_cap is not None:
+        uncapped = solve(problem, reach_cap=None, cap_given=True)
+    fr: dict[str, pd.DataFrame] = {}
+    if fronts:
+        fr["reach"] = pareto_reach(problem, pareto_points)
+        n_lent = sum(p.count for p in problem.pools if p.lent)
+        fr["lent"] = pareto_lent(problem, max_lent if max_lent is not None else max(4, 2 * n_lent))
+    return PlanResult(
+        problem=problem,
+        solution=sol,
+        uncapped=uncapped,
+        placements=placements(problem, sol),
+        fronts=fr,
+        covered_rows=covered_mask(problem, sol.chosen),
+    )
+
+
+def with_demand(problem: PlanProblem, demand: Demand, residual: FloatArray) -> PlanProblem:
+    """The same sites and pools against a changed threat assessment (coverage recomputed)."""
+    return build_problem(
+        problem.catalog,
+        demand,
+        problem.sites,
+        problem.pools,
+        problem.options,
+        residual=residual,
+    )
+
+
+def moves(before: list[Placement], after: list[Placement]) -> list[dict[str, Any]]:
+    """What moves between two plans: per battery (in order of owner and type), its site
+    before and after and the distance (km)."""
+    out = []
+    from iamd.geo.geodesic import geodesic_inverse
+
+    for b, a in zip(before, after, strict=False):
+        _, _, d = geodesic_inverse(*np.radians([b.lat_deg, b.lon_deg, a.lat_deg, a.lon_deg]))
+        out.append(
+            {
+                "battery": a.id,
+                "from": [b.lat_deg, b.lon_deg],
+                "to": [a.lat_deg, a.lon_deg],
+                "moved_km": round(float(d) / 1e3, 1),
+                "host_before": b.host,
+                "host_after": a.host,
+            }
+        )
+    return out
+
+
+def fixed_units_cover(units: EffectorArray, demand: Demand) -> BoolArray:
+    """(R,) rows the fixed layout covers (any unit; the caller applies the policy)."""
+    if len(units) == 0:
+        return np.zeros(len(demand), dtype=bool)
+    cov = coverage_matrix(units, demand.approach)
+    return np.asarray(np.diff(cov.tocsr().indptr) > 0)
