@@ -298,7 +298,7 @@ def test_czml_positions_are_3d_samples_and_track_colours_follow_identity(
     }
     assert hostile_tracks
     for n in hostile_tracks:
-        colours = packets[f"track/joint/{n}"]["point"]["color"]["rgba"]
+        colours = packets[f"track/joint/{n}"]["point"]["color"]
         assert colours[-1]["rgba"] == [*sym.HOSTILE_RGB, 255]
         assert colours[-1]["interval"].split("/")[0] <= colours[-1]["interval"].split("/")[1]
     # the intercept is shown from its time at its place
@@ -464,14 +464,14 @@ def test_a_cot_listener_receives_the_hostile_tracks_over_udp(
 ) -> None:
     result, _, received = recorded
     assert received
-    for ev in received:
-        _check_event(ev)
-        assert ev.get("type", "").startswith("a-h-A")  # --stream-identities hostile
-    ev = result.events
+    for msg in received:
+        _check_event(msg)
+        assert msg.get("type", "").startswith("a-h-A")  # --stream-identities hostile
+    log = result.events
     hostile = {
         d.split(", ")[-1].replace("joint track ", "iamd.export_small.joint.")
-        for d in ev.loc[
-            (ev["kind"] == "identity") & ev["detail"].str.startswith("hostile"), "detail"
+        for d in log.loc[
+            (log["kind"] == "identity") & log["detail"].str.startswith("hostile"), "detail"
         ]
     }
     assert {e.get("uid") for e in received} == hostile
@@ -479,7 +479,9 @@ def test_a_cot_listener_receives_the_hostile_tracks_over_udp(
     first = min(
         datetime.fromisoformat((e.get("time") or "").replace("Z", "+00:00")) for e in received
     )
-    t_hostile = ev.loc[(ev["kind"] == "identity") & ev["detail"].str.startswith("hostile"), "t_s"]
+    t_hostile = log.loc[
+        (log["kind"] == "identity") & log["detail"].str.startswith("hostile"), "t_s"
+    ]
     assert (first - EPOCH).total_seconds() <= float(t_hostile.min())
 
 

@@ -55,6 +55,8 @@ from iamd.interop.export.scene import Scene
 KILL_RGB = (0, 200, 0)
 MISS_RGB = (255, 160, 0)
 IMPACT_RGB = (220, 0, 0)
+LABEL_S = 60.0
+"""How long an event's label shows after it (s); its point stays to the end."""
 
 
 def scene_to_czml(scene: Scene) -> str:
@@ -263,7 +265,7 @@ def _track_packets(scene: Scene) -> list[Packet]:
                 ),
                 point=Point(
                     pixelSize=9.0,
-                    color=Color(rgba=TimeIntervalCollection(values=colours)),
+                    color=TimeIntervalCollection(values=colours),
                     outlineColor=Color(rgba=[0, 0, 0, 255]),
                     outlineWidth=1.0,
                 ),
@@ -272,7 +274,7 @@ def _track_packets(scene: Scene) -> list[Packet]:
                     font="11px sans-serif",
                     pixelOffset=Cartesian2Value(values=[12, 0]),
                     horizontalOrigin=HorizontalOrigins.LEFT,
-                    fillColor=Color(rgba=TimeIntervalCollection(values=colours)),
+                    fillColor=TimeIntervalCollection(values=colours),
                 ),
                 properties={
                     "picture": tp.picture,
@@ -359,20 +361,25 @@ def _event_packets(scene: Scene) -> list[Packet]:
                     font="10px sans-serif",
                     pixelOffset=Cartesian2Value(values=[0, 16]),
                     fillColor=Color(rgba=_rgba(rgb)),
-                    show=TimeIntervalCollection(
-                        values=[
-                            IntervalValue(
-                                start=scene.iso(ev.t_s),
-                                end=scene.iso(min(ev.t_s + 60.0, scene.duration_s)),
-                                value={"boolean": True},
-                            )
-                        ]
-                    ),
+                    show=_label_shown(scene, ev.t_s, LABEL_S),
                 ),
                 properties={"kind": ev.kind, "object": ev.entity},
             )
         )
     return out
+
+
+def _label_shown(scene: Scene, t_s: float, seconds: float) -> TimeIntervalCollection:
+    """Shown for ``seconds`` from ``t_s``, hidden after it (to the end of the run)."""
+    off = min(t_s + seconds, scene.duration_s)
+    values = [IntervalValue(start=scene.iso(t_s), end=scene.iso(off), value={"boolean": True})]
+    if off < scene.duration_s:
+        values.append(
+            IntervalValue(
+                start=scene.iso(off), end=scene.iso(scene.duration_s), value={"boolean": False}
+            )
+        )
+    return TimeIntervalCollection(values=values)
 
 
 def _description(fields: dict[str, Any]) -> str:
