@@ -1,0 +1,165 @@
+"""Synthetic ASTERIX: a multi-radar CAT048 stream of aircraft in known motion, for tests and
+benchmarks (the real samples last seconds).
+
+Each aircraft flies a circle at constant speed and height (a gentle coordinated turn: radius
+20–100 km, 150–260 m/s, FL 200–400) about a random centre in a region. Each radar turns at
+its own scan period and phase; an aircraft is detected when the antenna crosses its azimuth
+(found per scan for all aircraft at once), with probability ``pd``, within the radar's
+range and above its horizon, and its range and azimuth get Gaussian noise of the radar's
+sigmas. Reports carry Mode 3/A, Mode C (to 1/4 FL), the Mode S address and a callsign. The
+truth, sampled every ``truth_period_s``, can be written as CAT062 "system tracks".
+
+Random draws come from ``np.random.SeedSequence(seed)`` spawned per subsystem (aircraft,
+then each radar), so adding a radar does not change the aircraft or another radar's noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from iamd.geo.wgs84 import ecef_to_aer, lla_to_ecef
+from iamd.interop.asterix.encode import encode_cat048, encode_cat062
+from iamd.interop.asterix.fields import FT_M
+
+FloatArray = npt.NDArray[np.float64]
+
+EARTH_R_M = 6_371_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticStream:
+    """A synthetic recording.
+
+    Attributes:
+        data: CAT048 data blocks (and CAT062 truth blocks when asked), time-ordered.
+        plots: the CAT048 reports encoded (one row per plot).
+        truth: (t_s, target, lat_deg, lon_deg, alt_m, ve_m_s, vn_m_s) every truth period.
+        sensors: the sensor table as a mapping (`iamd.interop.recording.sensors_from_mapping`).
+    """
+
+    data: bytes
+    plots: pd.DataFrame
+    truth: pd.DataFrame
+    sensors: dict[str, Any]
+
+
+def aircraft_positions(par: dict[str, FloatArray], t_s: FloatArray) -> tuple[FloatArray, ...]:
+    """(lat_deg, lon_deg, alt_m, ve, vn) of aircraft ``i`` at times ``t_s`` (broadcast)."""
+    ang = par["ang0"] + par["omega"] * t_s
+    north = par["radius"] * np.cos(ang)
+    east = par["radius"] * np.sin(ang)
+    lat = par["lat_c"] + np.degrees(north / EARTH_R_M)
+    lon = par["lon_c"] + np.degrees(east / (EARTH_R_M * np.cos(np.radians(par["lat_c"]))))
+    v = par["omega"] * par["radius"]
+    return lat, lon, par["alt"] + 0.0 * t_s, v * np.cos(ang), -v * np.sin(ang)
+
+
+def synthetic_cat048(
+    *,
+    n_radars: int = 4,
+    n_targets: int = 100,
+    duration_s: float = 600.0,
+    seed: int = 0,
+    centre_deg: tuple[float, float] = (45.0, 16.0),
+    region_m: float = 250_000.0,
+    pd_detect: float = 0.95,
+    truth_period_s: float | None = None,
+    max_block_octets: int = 1024,
+) -> SyntheticStream:
+    """A synthetic multi-radar CAT048 stream (module docstring); SAC 1, SIC 1..n_radars."""
+    ss = np.random.SeedSequence(seed)
+    s_air, s_rad = ss.spawn(2)
+    rng = np.random.default_rng(s_air)
+    n = n_targets
+    lat0, lon0 = centre_deg
+    k = 1.0 / (EARTH_R_M * math.cos(math.radians(lat0)))
+    par = {
+        "lat_c": lat0 + np.degrees(rng.uniform(-region_m, region_m, n) / EARTH_R_M),
+        "lon_c": lon0 + np.degrees(rng.uniform(-region_m, region_m, n) * k),
+        "radius": rng.uniform(20e3, 100e3, n),
+        "ang0": rng.uniform(0, 2 * np.pi, n),
+        "alt": rng.uniform(200, 400, n) * 100 * FT_M,
+    }
+    speed = rng.uniform(150.0, 260.0, n)
+    par["omega"] = speed / par["radius"] * rng.choice([-1.0, 1.0], n)
+    mode3a = rng.integers(0, 0o7777 + 1, n)
+    address = rng.integers(0x300000, 0x4FFFFF, n)
+    callsign = np.asarray([f"SYN{i:04d}" for i in range(n)], dtype=object)
+
+    radars = []
+    rows: list[dict[str, Any]] = []
+    for r, s_r in enumerate(s_rad.spawn(n_radars)):
+        g = np.random.default_rng(s_r)
+        ang = 2 * np.pi * r / max(n_radars, 1)
+        site_lat = lat0 + math.degrees(0.6 * region_m * math.cos(ang) / EARTH_R_M)
+        site_lon = lon0 + math.degrees(0.6 * region_m * math.sin(ang) * k)
+        site_alt = float(g.uniform(100, 1200))
+        period = float([4.0, 5.0, 8.0, 10.0, 12.0][r % 5])
+        phase = float(g.uniform(0, 360))
+        sig_r, sig_az = 50.0, 1.0e-3
+        radars.append({"sac": 1, "sic": r + 1, "name": f"radar {r + 1}", "lat_deg": site_lat,
+                       "lon_deg": site_lon, "alt_m": site_alt, "sigma_range_m": sig_r,
+                       "sigma_az_mrad": sig_az * 1e3, "sigma_height_m": 30.0,
+                       "scan_period_s": period, "max_range_km": 450.0})  # fmt: skip
+        lat_r, lon_r = math.radians(site_lat), math.radians(site_lon)
+        n_scan = int(duration_s / period)
+        for s in range(n_scan):
+            t_a = s * period
+            la, lo, al, _, _ = aircraft_positions(par, np.full(n, t_a))
+            az, _, _ = ecef_to_aer(lla_to_ecef(np.radians(la), np.radians(lo), al),
+                                   lat_r, lon_r, site_alt)  # fmt: skip
+            ant = (phase + 360.0 * t_a / period) % 360.0
+            t_d = t_a + ((np.degrees(az) - ant) % 360.0) / 360.0 * period
+            la, lo, al, _, _ = aircraft_positions(par, t_d)
+            az, el, rg = ecef_to_aer(lla_to_ecef(np.radians(la), np.radians(lo), al),
+                                     lat_r, lon_r, site_alt)  # fmt: skip
+            det = (
+                (g.random(n) < pd_detect)
+                & (rg < 450e3)
+                & (el > -0.5 * np.pi / 180)
+                & (t_d < duration_s)
+            )
+            idx = np.flatnonzero(det)
+            m = len(idx)
+            rows.append({
+                "t": t_d[idx], "sic": np.full(m, r + 1),
+                "range_m": rg[idx] + g.normal(0, sig_r, m),
+                "azimuth_deg": (np.degrees(az[idx] + g.normal(0, sig_az, m))) % 360.0,
+                "fl": np.round(al[idx] / FT_M / 100 * 4) / 4,
+                "target": idx,
+            })  # fmt: skip
+    cat = {k2: np.concatenate([x[k2] for x in rows]) for k2 in rows[0]} if rows else {}
+    order = np.argsort(cat["t"], kind="stable")
+    cat = {k2: v[order] for k2, v in cat.items()}
+    tgt = cat["target"]
+    plots = pd.DataFrame({
+        "sac": np.ones(len(tgt), dtype=np.int64), "sic": cat["sic"],
+        "tod_s": np.round(cat["t"] * 128) / 128, "typ": np.full(len(tgt), 5),
+        "range_m": cat["range_m"], "azimuth_deg": cat["azimuth_deg"], "mode3a": mode3a[tgt],
+        "fl": cat["fl"], "address": address[tgt], "callsign": callsign[tgt],
+    })  # fmt: skip
+    data = encode_cat048(plots, max_block_octets=max_block_octets)
+    tt = np.arange(0.0, duration_s, truth_period_s or 5.0)
+    la, lo, al, ve, vn = aircraft_positions({k2: v[None, :] for k2, v in par.items()}, tt[:, None])
+    truth = pd.DataFrame({
+        "t_s": np.repeat(tt, n), "target": np.tile(np.arange(n), len(tt)),
+        "lat_deg": la.ravel(), "lon_deg": lo.ravel(), "alt_m": al.ravel(),
+        "ve_m_s": ve.ravel(), "vn_m_s": vn.ravel(),
+    })  # fmt: skip
+    if truth_period_s is not None:
+        sys_tracks = pd.DataFrame({
+            "sac": 1, "sic": 100, "tod_s": np.round(truth["t_s"].to_numpy() * 128) / 128,
+            "track_number": truth["target"].to_numpy() + 1,
+            "lat_deg": truth["lat_deg"], "lon_deg": truth["lon_deg"],
+            "vx_m_s": truth["ve_m_s"], "vy_m_s": truth["vn_m_s"],
+            "geometric_alt_m": truth["alt_m"],
+        })  # fmt: skip
+        data += encode_cat062(sys_tracks, max_block_octets=max_block_octets)
+    sensors = {"system": {"sac": 1, "sic": 200}, "sensors": radars}
+    return SyntheticStream(data, plots, truth, sensors)
