@@ -273,6 +273,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="YAML or JSON mapping of tracker parameters (TrackerParams field names, and "
         "model: cv|imm|bank); the flags override it",
     )
+    t.add_argument(
+        "--sensors",
+        type=Path,
+        default=None,
+        metavar="SENSORS.yaml",
+        help="sensor table keyed by SAC/SIC (site, sigmas, scan period): PLOTS is an ASTERIX "
+        "recording (.pcap, .ast, .raw) whose CAT048 plots are tracked; see docs/interop.md",
+    )
+    t.add_argument(
+        "--out-asterix",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the tracks of a recording as ASTERIX CAT062 data blocks",
+    )
+    t.add_argument(
+        "--window-s",
+        default=None,
+        metavar="S",
+        help="a recording's plots are stepped in windows of S seconds (default 0.5)",
+    )
+    t.add_argument(
+        "--edition",
+        action="append",
+        default=None,
+        metavar="CAT=ED",
+        help="ASTERIX edition of a category in a recording, e.g. 62=0.17 (repeatable)",
+    )
 
     c = sub.add_parser("catalog", help="list the built-in catalog")
     c.add_argument(
@@ -324,6 +352,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.problem, args.out, args.method, args.time_limit, args.lambda_cost, args.seed
             )
         if args.command == "track":
+            from iamd.interop.recording import is_recording, track_recording_flags
+
+            if args.sensors is not None or args.out_asterix is not None or is_recording(args.plots):
+                return track_recording_flags(vars(args))
             from iamd.track.tool import track_command
 
             return track_command(

@@ -923,8 +923,62 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_POLAR_FLAGS = ("site", "sigma_m", "sigma_range_m", "sigma_az_mrad", "sigma_el_mrad", "origin")
+
+
+def track_recording_flags(flags: Mapping[str, Any]) -> int:
+    """``iamd track`` on a recording, from the command line's flags (names as argparse's)."""
+    from iamd.track.tool import tracker_params
+
+    plots = flags["plots"]
+    for k in _POLAR_FLAGS:
+        if flags.get(k) is not None:
+            raise InputError(
+                f"--{k.replace('_', '-')} applies to plots files, and {plots} is tracked as an "
+                "ASTERIX recording: the sensor table (--sensors) gives each radar's site and "
+                "sigmas"
+            )
+    if flags.get("sensors") is None:
+        raise InputError(
+            f"{plots}: an ASTERIX recording needs --sensors SENSORS.yaml (each radar's site "
+            "and sigmas by SAC/SIC; see docs/interop.md)"
+        )
+    editions: dict[int, str] = {}
+    for e in flags.get("edition") or ():
+        cat, sep, ed = str(e).partition("=")
+        if not sep or not cat.strip().isdigit() or not ed.strip():
+            raise InputError(f"--edition must be CAT=EDITION, e.g. 62=0.17 (got {e!r})")
+        editions[int(cat)] = ed.strip()
+    if editions:
+        from iamd.interop.asterix import uaps_for
+
+        uaps_for(editions)  # checks them
+    par = tracker_params(
+        params_file=flags.get("params"),
+        model=flags.get("model"),
+        q=flags.get("q"),
+        gate=flags.get("gate"),
+        pd=flags.get("pd"),
+        clutter_density=flags.get("clutter_density"),
+        confirm=flags.get("confirm"),
+        delete_misses=flags.get("delete_misses"),
+    )
+    return track_recording_command(
+        plots,
+        flags["out"],
+        flags["sensors"],
+        out_asterix=flags.get("out_asterix"),
+        params=par,
+        window_s=flags.get("window_s"),
+        editions=editions or None,
+    )
