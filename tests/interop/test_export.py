@@ -332,6 +332,9 @@ def test_kml_has_the_kml_2_2_structure(files: dict[str, bytes]) -> None:
         "Leakers",
     }
     styles = {s.get("id") for s in root.iter(f"{KML}Style")}
+    ids = [e.get("id") or "" for e in root.iter() if e.get("id") is not None]
+    assert all(re.fullmatch(r"[A-Za-z_][\w.-]*", i) for i in ids)  # xsd:ID (an NCName)
+    assert len(ids) == len(set(ids))
     for pm in root.iter(f"{KML}Placemark"):
         url = pm.findtext(f"{KML}styleUrl")
         assert url is not None and url[1:] in styles
@@ -669,3 +672,51 @@ def test_bad_flags_exit_2_with_one_message_and_write_nothing(
     assert err.startswith(message)
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def test_range_rings_lie_at_their_range_on_the_wgs84_geodesic(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]],
+) -> None:
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    result, rec, _ = recorded
+    scene = build_scene(result, rec.frames)
+    rings = [(s, r) for s in scene.sites for r in s.rings]
+    assert {r.what for _, r in rings} == {"detection", "air", "bmd", "footprint"}
+    for site, ring in rings:
+        lon, lat = np.array(ring.lon_deg), np.array(ring.lat_deg)
+        assert (lon[0], lat[0]) == (lon[-1], lat[-1])
+        on_arc = ~((lon == site.lon_deg) & (lat == site.lat_deg))  # a wedge's centre
+        _, _, dist = geod.inv(
+            np.full(on_arc.sum(), site.lon_deg),
+            np.full(on_arc.sum(), site.lat_deg),
+            lon[on_arc],
+            lat[on_arc],
+        )
+        np.testing.assert_allclose(dist, ring.range_m, atol=1e-3)  # metres
+    wedges = [r for s, r in rings if s.id == "tpy2_dobruja"]
+    assert wedges and wedges[0].lon_deg[0] == 28.60  # a sector radar: a wedge from its site
+
+
+def test_exports_of_a_truth_picture_run_carry_the_truth_identities() -> None:
+    text = SCENARIO.replace("seed: 1\n", "seed: 1\npicture: truth\n", 1)
+    result = run(
+        load_scenario_text(text, "export_truth.yaml"), seed=1, on_step=(rec := TrackRecorder())
+    )
+    out = export_files(result, ("czml", "geojson", "cot"), rec)
+    Document.model_validate_json(out["picture.czml"])
+    FeatureCollection.model_validate_json(out["picture.geojson"])
+    tracks = [
+        f["properties"]
+        for f in json.loads(out["picture.geojson"])["features"]
+        if f["properties"]["layer"] == "track"
+    ]
+    got = {p["follows"]: p["identity"] for p in tracks}
+    assert got["ro_f16-1"] == "friend"
+    assert got["ga_constanta-1"] == "neutral"
+    assert got["srbm_constanta-001"] == "hostile"
+    for ev in ET.fromstring(out["picture.cot.xml"]).findall("event"):
+        _check_event(ev)
+        pt = ev.find("point")
+        assert pt is not None and pt.get("ce") == "0.0" and pt.get("le") == "0.0"  # perfect

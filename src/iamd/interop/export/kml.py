@@ -20,6 +20,7 @@ Times are UTC (``Z``), scenario epoch + t; coordinates are ``lon,lat,alt`` in fu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import simplekml  # type: ignore[import-untyped]
@@ -202,4 +203,8 @@ def scene_to_kml(scene: Scene) -> str:
                 "value": ev.value,
             },
         )
-    return str(kml.kml(format=False))
+    text = str(kml.kml(format=False))
+    # simplekml numbers its ids from 0; KML's id is an xsd:ID, which must not start with a
+    # digit: prefix them (and the style references) with "k"
+    text = re.sub(r' id="(\d+)"', r' id="k\1"', text)
+    return re.sub(r"<styleUrl>#(\d+)</styleUrl>", r"<styleUrl>#k\1</styleUrl>", text)
