@@ -720,3 +720,14 @@ def test_exports_of_a_truth_picture_run_carry_the_truth_identities() -> None:
         _check_event(ev)
         pt = ev.find("point")
         assert pt is not None and pt.get("ce") == "0.0" and pt.get("le") == "0.0"  # perfect
+
+
+def test_the_step_hook_sees_every_step_and_changes_nothing(
+    recorded: tuple[RunResult, TrackRecorder, list[ET.Element]],
+) -> None:
+    result, rec, _ = recorded
+    assert [f.t_s for f in rec.frames] == result.truth.t_grid_s.tolist()
+    bare = run(load_scenario_text(SCENARIO, "export_small.yaml"), seed=1)
+    assert bare.summary == result.summary
+    assert bare.events.equals(result.events)
+    assert bare.engagements.equals(result.engagements)
