@@ -44,6 +44,7 @@ MAX_DATA_BYTES = 1024 * 1024 * 1024
 MAX_GZIP_RATIO = 200
 
 _KINDS = (
+    (stat.S_ISREG, "a regular file"),
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
@@ -273,7 +274,7 @@ def _file_mode() -> int:
 
 def write_atomic(
     path: str | os.PathLike[str],
-    data: bytes | str | Callable[[IO[bytes]], None],
+    data: bytes | str | Callable[[IO[bytes]], object],
     *,
     flag: str = "--out",
 ) -> None:

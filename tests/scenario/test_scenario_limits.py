@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from iamd.errors import ScenarioError
+from iamd.scenario.catalog import MAX_AIR_ALTITUDE_M, MAX_SPEED_M_S, MIN_SPEED_M_S
 from iamd.scenario.loader import (
     MAX_YAML_CHARS,
     MAX_YAML_DEPTH,
@@ -112,3 +113,76 @@ def test_a_device_is_refused() -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario("/dev/zero")
     assert str(info.value) == "/dev/zero is a character device; give a regular file"
+
+
+# --------------------------------------------------------------------- physical bounds
+
+RAID_SCENARIO = """\
+name: bounds
+epoch: 2026-03-10T02:00:00Z
+duration_s: 60
+nations:
+  - {code: BGR, name: Bulgaria}
+assets:
+  - {name: npp, nation: BGR, lat_deg: 43.746, lon_deg: 23.771, kind: nuclear, value: 10}
+raids:
+  - {id: d, type: shahed136, launch: {lat_deg: 43.62, lon_deg: 23.60}, aim: {asset: npp}, EXTRA}
+"""
+
+
+def _raid(extra: str) -> str | None:
+    try:
+        load_scenario_text(RAID_SCENARIO.replace("EXTRA", extra), "b.yaml")
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("ok", "bad", "message"),
+    [
+        (
+            f"speed_m_s: {MIN_SPEED_M_S}",
+            f"speed_m_s: {MIN_SPEED_M_S - 1e-9}",
+            "Input should be greater than or equal to 1",
+        ),
+        (
+            f"speed_m_s: {MAX_SPEED_M_S}",
+            f"speed_m_s: {MAX_SPEED_M_S + 1e-9}",
+            "Input should be less than or equal to 8000",
+        ),
+        (
+            f"altitude_m: {MAX_AIR_ALTITUDE_M}",
+            f"altitude_m: {MAX_AIR_ALTITUDE_M + 1e-9}",
+            "Input should be less than or equal to 30000",
+        ),
+    ],
+)
+def test_raid_overrides_at_their_physical_bounds(ok: str, bad: str, message: str) -> None:
+    assert _raid(ok) is None
+    err = _raid(bad)
+    assert err is not None and err.startswith("b.yaml:9: raids[0].") and message in err
+
+
+def test_catalog_numbers_are_finite_and_bounded() -> None:
+    base = RAID_SCENARIO.replace(", EXTRA", "")
+    inf = base + "catalog_overrides:\n  threats:\n    shahed136: {cost_usd: .inf}\n"
+    with pytest.raises(ScenarioError, match="cost_usd"):
+        load_scenario_text(inf, "inf.yaml")
+    for value, fails in ((MAX_AIR_ALTITUDE_M, False), (MAX_AIR_ALTITUDE_M + 1, True)):
+        text = (
+            base
+            + f"catalog_overrides:\n  threats:\n    shahed136: {{cruise_altitude_m: {value}}}\n"
+        )
+        if fails:
+            with pytest.raises(ScenarioError, match="air-breathing drone"):
+                load_scenario_text(text, "alt.yaml")
+        else:
+            load_scenario_text(text, "alt.yaml")
+    huge = (
+        base
+        + "catalog_overrides:\n  effectors:\n"
+        + "    iris_t_slm: {rounds_per_launcher: 20000000000000000000}\n"
+    )
+    with pytest.raises(ScenarioError, match="rounds_per_launcher"):
+        load_scenario_text(huge, "mag.yaml")

@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -48,6 +48,7 @@ from iamd.analysis.runs import (
     run_seed,
 )
 from iamd.errors import InputError
+from iamd.files import write_atomic
 from iamd.scenario.loader import (
     BUILTIN_SCENARIOS,
     LoadedScenario,
@@ -285,13 +286,13 @@ def write_parquet(run: CampaignRun, name: str) -> Path:
     }
     table = run.table.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
     path = run.out_dir / name
-    _atomic(path, lambda tmp: pq.write_table(table, tmp))
+    _atomic(path, lambda fh: pq.write_table(table, fh))
     return path
 
 
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
-    _atomic(path, lambda tmp: _write_utf8(Path(tmp), text))
+    _atomic(path, lambda fh: fh.write(text.encode("utf-8")))
     return path
 
 
@@ -450,16 +451,7 @@ def _short(v: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _write_utf8(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-
-
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Write via a temporary file beside ``path``, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write via an unpredictable temporary file beside ``path`` (never following a link
+    planted there), then rename it into place (``iamd.files.write_atomic``)."""
+    write_atomic(path, write)

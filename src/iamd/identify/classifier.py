@@ -66,6 +66,7 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.errors import DataFileError
+from iamd.files import strict_json, write_atomic
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -463,13 +464,8 @@ def save_model(model: IdentifyModel, out_dir: str | Path) -> tuple[Path, Path]:
     }
     npz_path = d / MODEL_NPZ
     json_path = d / MODEL_JSON
-    tmp = d / (MODEL_NPZ + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-    tmp.replace(npz_path)
-    tmp_j = d / (MODEL_JSON + ".tmp")
-    tmp_j.write_text(json.dumps(model.metadata, indent=2, sort_keys=True) + "\n", "utf-8")
-    tmp_j.replace(json_path)
+    write_atomic(npz_path, lambda fh: np.savez_compressed(fh, **arrays))
+    write_atomic(json_path, strict_json(model.metadata, indent=2, sort_keys=True) + "\n")
     return npz_path, json_path
 
 

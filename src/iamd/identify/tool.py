@@ -45,8 +45,6 @@ file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +53,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd.errors import DataFileError
+from iamd.files import write_atomic
 from iamd.geo.wgs84 import (
     ecef_to_lla,
     ecef_vector_to_enu,
@@ -398,22 +397,15 @@ def implausible_updates(
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
-    """Write CSV or Parquet (by extension) atomically: a temporary file, then a rename."""
+    """Write CSV or Parquet (by extension) atomically (``iamd.files.write_atomic``)."""
     p = Path(path)
     _check_extension(p, "output")
     if p.parent and not p.parent.exists():
         raise DataFileError(f"{p}: the directory {p.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
-    os.close(fd)
-    try:
-        if p.suffix.lower() == ".parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)  # shortest repr: full precision
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if p.suffix.lower() == ".parquet":
+        write_atomic(p, lambda fh: df.to_parquet(fh, index=False))
+    else:  # shortest repr: full precision
+        write_atomic(p, df.to_csv(index=False).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- private helpers

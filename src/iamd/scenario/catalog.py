@@ -41,7 +41,7 @@ HOSTILE_CLASSES: tuple[ThreatClass, ...] = (
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(description="Catalog key, used as `type` in scenarios.")
     label: str = Field(description="Human-readable name of the system.")
@@ -83,9 +83,9 @@ class EffectorType(_Entry):
     min_altitude_bm_km: float = Field(default=0.0, ge=0, description="Lowest BM intercept.")
     speed_m_s: float = Field(gt=0, description="Mean flyout speed (m/s); beam: speed of light.")
     reaction_time_s: float = Field(ge=0, description="Detection-to-launch latency.")
-    launchers: int = Field(ge=1, description="Launchers (or mounts) in one fire unit.")
-    rounds_per_launcher: int = Field(ge=1, description="Ready rounds per launcher.")
-    channels: int = Field(ge=1, description="Simultaneous engagements of one fire unit.")
+    launchers: int = Field(ge=1, le=1000, description="Launchers (or mounts) in one fire unit.")
+    rounds_per_launcher: int = Field(ge=1, le=10_000, description="Ready rounds per launcher.")
+    channels: int = Field(ge=1, le=1000, description="Simultaneous engagements of one fire unit.")
     salvo: dict[ThreatClass, int] = Field(
         default_factory=dict, description="Rounds per engagement by class (default 1)."
     )
@@ -116,7 +116,7 @@ class EffectorType(_Entry):
 class BallisticParams(BaseModel):
     """Boost and body parameters of a ballistic missile (see ``iamd.world.ballistic``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     boost_time_s: float = Field(gt=0, description="Powered flight duration.")
     burnout_altitude_km: float = Field(gt=0, description="Altitude at burnout (approximate).")
@@ -130,14 +130,31 @@ class BallisticParams(BaseModel):
     )
 
 
+#: Physical bounds of the catalog's numbers: every value the schema accepts runs. A cruise
+#: speed below a walking pace would make a flight of years (and its trajectory table
+#: gigabytes); above orbital speed nothing flies in the atmosphere. The highest altitude is
+#: a ballistic apogee (an intercontinental missile's is about 1,200 km); no range exceeds
+#: half the Earth's circumference.
+MIN_SPEED_M_S = 1.0
+MAX_SPEED_M_S = 8_000.0
+MAX_ALTITUDE_M = 2_000_000.0
+#: The ceiling of air-breathing flight (drones, cruise missiles, aircraft), m.
+MAX_AIR_ALTITUDE_M = 30_000.0
+MAX_RANGE_KM = 20_000.0
+
+
 class ThreatType(_Entry):
     """Something that flies: a missile, a drone or an aircraft."""
 
     threat_class: ThreatClass = Field(alias="class")
-    rcs_m2: float = Field(gt=0, description="Typical radar cross section (m^2).")
-    speed_m_s: float = Field(gt=0, description="Cruise speed (m/s); BMs: unused.")
-    cruise_altitude_m: float = Field(ge=0, description="Cruise altitude above ground (m).")
-    max_range_km: float = Field(gt=0)
+    rcs_m2: float = Field(gt=0, le=10_000, description="Typical radar cross section (m^2).")
+    speed_m_s: float = Field(
+        ge=MIN_SPEED_M_S, le=MAX_SPEED_M_S, description="Cruise speed (m/s); BMs: unused."
+    )
+    cruise_altitude_m: float = Field(
+        ge=0, le=MAX_ALTITUDE_M, description="Cruise altitude above ground (m); BMs: apogee."
+    )
+    max_range_km: float = Field(gt=0, le=MAX_RANGE_KM)
     cost_usd: float = Field(ge=0, description="Unit cost (for cost-exchange ratios).")
     warhead_kg: float = Field(default=0.0, ge=0)
     lethal_radius_m: float = Field(default=0.0, ge=0, description="Damage radius of the warhead.")
@@ -145,20 +162,27 @@ class ThreatType(_Entry):
     has_iff: bool = Field(default=False, description="Answers allied IFF interrogation.")
     ballistic: BallisticParams | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ThreatType:
         is_bm = self.threat_class == ThreatClass.BALLISTIC_MISSILE
         if is_bm != (self.ballistic is not None):
             raise ValueError("a ballistic_missile needs `ballistic` parameters, others none")
+        if not is_bm and self.cruise_altitude_m > MAX_AIR_ALTITUDE_M:
+            raise ValueError(
+                f"cruise_altitude_m must be at most {MAX_AIR_ALTITUDE_M:g} for an air-breathing "
+                f"{self.threat_class} (got {self.cruise_altitude_m:g})"
+            )
         return self
 
 
 class Catalog(BaseModel):
     """All catalog entries, by name."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     sensors: dict[str, SensorType]
     effectors: dict[str, EffectorType]

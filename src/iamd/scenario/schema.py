@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from iamd.scenario.catalog import MAX_AIR_ALTITUDE_M, MAX_SPEED_M_S, MIN_SPEED_M_S
+
 Ident = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=64)
 ]
@@ -207,8 +209,18 @@ class Raid(_Model):
     )
     spacing_s: float = Field(default=0.0, ge=0, description="Interval between launches.")
     route: list[Waypoint] = Field(default_factory=list, description="Intermediate waypoints.")
-    speed_m_s: float | None = Field(default=None, gt=0, description="Override cruise speed.")
-    altitude_m: float | None = Field(default=None, ge=0, description="Override cruise altitude.")
+    speed_m_s: float | None = Field(
+        default=None,
+        ge=MIN_SPEED_M_S,
+        le=MAX_SPEED_M_S,
+        description="Override cruise speed (m/s; a moving target, at most orbital speed).",
+    )
+    altitude_m: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AIR_ALTITUDE_M,
+        description="Override cruise altitude (m; air-breathing flight ends near 30 km).",
+    )
 
 
 class Airway(_Model):

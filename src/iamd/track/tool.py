@@ -69,11 +69,10 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +80,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from iamd.errors import DataFileError, InputError
+from iamd.files import write_atomic
 from iamd.geo.wgs84 import (
     aer_to_ecef,
     ecef_to_enu,
@@ -1094,21 +1094,17 @@ def write_tracks(rows: TrackRows, out: str | os.PathLike[str], fmt: str | None =
     if not parent.is_dir():
         raise InputError(f"--out: folder {str(parent)!r} does not exist")
     table = rows.to_arrow()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if fmt == "csv":
-                fh.write((",".join(table.column_names) + "\n").encode())
-                pacsv.write_csv(
-                    table, fh,
-                    pacsv.WriteOptions(include_header=False, quoting_style="none"),
-                )  # fmt: skip
-            else:
-                import pyarrow.parquet as pq
 
-                pq.write_table(table, fh)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    def write(fh: IO[bytes]) -> None:
+        if fmt == "csv":
+            fh.write((",".join(table.column_names) + "\n").encode())
+            pacsv.write_csv(
+                table, fh,
+                pacsv.WriteOptions(include_header=False, quoting_style="none"),
+            )  # fmt: skip
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, fh)
+
+    write_atomic(out, write)
