@@ -576,3 +576,65 @@ def test_udp_multicast_on_loopback():
     if not blocks:
         pytest.skip("multicast datagram not looped back on this host")
     assert blocks == [GOOD048]
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+def _python_walk(monkeypatch, data, **kw):
+    from iamd.interop.asterix import walk as w
+
+    monkeypatch.setattr(w, "LANE_MIN_BLOCKS", 10**9)
+    try:
+        return decode(data, **kw)
+    finally:
+        monkeypatch.undo()
+
+
+def test_block_parallel_walk_equals_the_record_by_record_walk(monkeypatch):
+    from iamd.interop.asterix.synthetic import synthetic_cat048
+
+    pk = read_pcap(CC / "cat_034_048.pcap")
+    syn = synthetic_cat048(n_radars=2, n_targets=10, duration_s=60.0, truth_period_s=5.0,
+                           max_block_octets=200)  # fmt: skip
+    t062 = read_recording(JA / "cat062ed1.12.bin").cat062
+    many062 = encode_cat062(pd.concat([t062] * 50, ignore_index=True), max_block_octets=160)
+    cases = [
+        (pk.data, {"segments": pk.segments}),
+        (syn.data, {}),
+        (many062 + (JA / "cat062ed1.12.bin").read_bytes() * 20, {}),
+    ]
+    for data, kw in cases:
+        fast = decode(data, **kw)
+        slow = _python_walk(monkeypatch, data, **kw)
+        for cat in fast.tables:
+            pd.testing.assert_frame_equal(fast.tables[cat], slow.tables[cat])
+    pk2 = read_pcap(CC / "asterix.pcap")
+    fast = decode(pk2.data, segments=pk2.segments, editions={62: "0.17"})
+    slow = _python_walk(monkeypatch, pk2.data, segments=pk2.segments, editions={62: "0.17"})
+    pd.testing.assert_frame_equal(fast.cat062, slow.cat062)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8))
+def test_block_parallel_walk_skips_the_same_bad_blocks(flips):
+    from iamd.interop.asterix import walk as w
+
+    pk = read_pcap(CC / "cat_034_048.pcap")
+    data = bytearray(pk.data)
+    for i, v in flips:
+        data[i % len(data)] = v
+    fast = decode(bytes(data), segments=pk.segments, strict=False)
+    old = w.LANE_MIN_BLOCKS
+    w.LANE_MIN_BLOCKS = 10**9
+    try:
+        slow = decode(bytes(data), segments=pk.segments, strict=False)
+    finally:
+        w.LANE_MIN_BLOCKS = old
+    assert (fast.bad_blocks, fast.bad_bytes, fast.errors) == (
+        slow.bad_blocks,
+        slow.bad_bytes,
+        slow.errors,
+    )
+    for cat in fast.tables:
+        pd.testing.assert_frame_equal(fast.tables[cat], slow.tables[cat])

@@ -138,6 +138,7 @@ def decode(
     tables: dict[int, pd.DataFrame] = {}
     for cat in CATEGORIES:
         w = res.records[cat]
+        w.item_offsets = np.asfortranarray(w.item_offsets)  # one item's column contiguous
         cols = COLUMN_READERS[cat](w) if len(w) else _empty(cat)
         frame = pd.DataFrame({k: cols[k] for k in COLUMNS[cat]})
         frame.insert(0, "offset", w.start)

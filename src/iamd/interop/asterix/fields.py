@@ -43,11 +43,16 @@ def present(off: IntArray) -> npt.NDArray[np.bool_]:
 
 def uint(buf: npt.NDArray[np.uint8], off: IntArray, n: int, skip: int = 0) -> IntArray:
     """Big-endian unsigned integers of ``n`` octets at ``off + skip`` (0 where off < 0)."""
-    o = np.where(off >= 0, off + skip, 0)
+    absent = off < 0
+    o = off + skip
+    o[absent] = 0
     v = buf[o].astype(np.int64)
     for k in range(1, n):
-        v = (v << 8) | buf[o + k]
-    return np.where(off >= 0, v, 0)
+        o += 1
+        v <<= 8
+        v |= buf[o]
+    v[absent] = 0
+    return v
 
 
 def sint(v: IntArray, bits: int) -> IntArray:
@@ -83,9 +88,11 @@ def ascii_text(
 
 
 def _text(chars: npt.NDArray[np.uint8], off: IntArray) -> npt.NDArray[Any]:
-    s = np.char.rstrip(np.ascontiguousarray(chars).view(f"S{chars.shape[1]}").ravel())
-    out = np.char.decode(s, "ascii").astype(object)
-    out[off < 0] = ""
+    out = np.full(len(off), "", dtype=object)
+    idx = np.flatnonzero(off >= 0)
+    if len(idx):
+        s = np.ascontiguousarray(chars[idx]).view(f"S{chars.shape[1]}").ravel()
+        out[idx] = np.char.rstrip(s.astype(f"U{chars.shape[1]}"))
     return out
 
 

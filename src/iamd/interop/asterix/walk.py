@@ -14,7 +14,7 @@ explicit, compound) are measured one by one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +26,8 @@ from iamd.interop.asterix.spec import Item, Uap
 IntArray = npt.NDArray[np.int64]
 
 MAX_REPORTED_ERRORS = 20
+LANE_MIN_BLOCKS = 16
+"""Blocks of one category from which the records are walked block-parallel (`walk_lanes`)."""
 """Messages kept for the blocks a lenient walk skipped (the counts are always complete)."""
 
 
@@ -132,61 +134,82 @@ def walk(
     raw = bytes(mv)
     n_total = len(raw)
     segs = [(0, n_total)] if segments is None else segments
-    coll = {cat: _Collector(u) for cat, u in uaps.items()}
+    frames: dict[int, list[tuple[int, int, int]]] = {cat: [] for cat in uaps}
     other: dict[int, int] = {}
-    bad_blocks = 0
-    bad_bytes = 0
-    errors: list[str] = []
-    for si, (s0, s1) in enumerate(segs):
+    bad: list[tuple[int, str, int]] = []  # (offset, message, octets skipped)
+    stop = False
+    for si, (s0, s1) in enumerate(segs):  # 1. framing: a loop over blocks, not records
         pos = s0
         while pos < s1:
-            try:
-                if s1 - pos < 3:
-                    raise BlockError(
-                        pos,
-                        f"truncated data block: {s1 - pos} octet(s) left, "
-                        "a block header (CAT, LEN) needs 3",
-                    )
-                cat = raw[pos]
+            msg = ""
+            cat = raw[pos]
+            length = 0
+            if s1 - pos < 3:
+                msg = (f"truncated data block: {s1 - pos} octet(s) left, a block header "
+                       "(CAT, LEN) needs 3")  # fmt: skip
+            else:
                 length = (raw[pos + 1] << 8) | raw[pos + 2]
                 if length < 3:
-                    raise BlockError(
-                        pos,
-                        f"CAT{cat:03d} block: LEN {length} is less than 3 "
-                        "(LEN counts the 3 header octets)",
-                    )
-                if pos + length > s1:
-                    raise BlockError(
-                        pos,
-                        f"CAT{cat:03d} block: LEN {length} runs past the end of the "
-                        f"{'input' if segments is None else 'packet'} "
-                        f"({s1 - pos} octets left): truncated block",
-                    )
-            except BlockError as exc:
-                if strict:
-                    raise InputError(f"{name}: byte {exc.offset}: {exc.message}") from None
-                bad_blocks += 1
-                bad_bytes += s1 - pos
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(f"{name}: byte {exc.offset}: {exc.message}")
+                    msg = (f"CAT{cat:03d} block: LEN {length} is less than 3 (LEN counts "
+                           "the 3 header octets)")  # fmt: skip
+                elif pos + length > s1:
+                    msg = (f"CAT{cat:03d} block: LEN {length} runs past the end of the "
+                           f"{'input' if segments is None else 'packet'} "
+                           f"({s1 - pos} octets left): truncated block")  # fmt: skip
+            if msg:
+                bad.append((pos, msg, s1 - pos))
+                stop = strict
                 break  # the rest of the segment cannot be framed
-            c = coll.get(cat)
-            if c is None:
-                other[cat] = other.get(cat, 0) + 1
+            if cat in frames:
+                frames[cat].append((pos, pos + length, si))
             else:
-                try:
-                    _walk_block(raw, pos, pos + length, c, si)
-                except BlockError as exc:
-                    if strict:
-                        raise InputError(f"{name}: byte {exc.offset}: {exc.message}") from None
-                    bad_blocks += 1
-                    bad_bytes += length
-                    if len(errors) < MAX_REPORTED_ERRORS:
-                        errors.append(f"{name}: byte {exc.offset}: {exc.message}")
+                other[cat] = other.get(cat, 0) + 1
             pos += length
+        if stop:
+            break
     buf = np.frombuffer(raw + bytes(16), dtype=np.uint8)
-    records = {cat: _finish(c, buf) for cat, c in coll.items()}
-    return WalkResult(records, other, bad_blocks, bad_bytes, errors)
+    records: dict[int, Walked] = {}
+    for cat, uap in uaps.items():  # 2. records: all blocks of a category at once
+        fr = frames[cat]
+        parts: list[Walked] = []
+        slow = fr
+        if len(fr) >= LANE_MIN_BLOCKS:
+            w, bad_idx = walk_lanes(buf, fr, uap)
+            parts.append(w)
+            slow = [fr[i] for i in bad_idx]
+        c = _Collector(uap)
+        for b0, b1, si in slow:
+            try:
+                _walk_block(raw, b0, b1, c, si)
+            except BlockError as exc:
+                bad.append((exc.offset, exc.message, b1 - b0))
+        parts.append(_finish(c, buf))
+        records[cat] = _merge(parts, uap, buf)
+    bad.sort(key=lambda x: x[0])
+    if strict and bad:
+        raise InputError(f"{name}: byte {bad[0][0]}: {bad[0][1]}")
+    errors = [f"{name}: byte {o}: {m}" for o, m, _ in bad[:MAX_REPORTED_ERRORS]]
+    return WalkResult(records, other, len(bad), sum(n for _, _, n in bad), errors)
+
+
+def _merge(parts: list[Walked], uap: Uap, buf: npt.NDArray[np.uint8]) -> Walked:
+    """Records of several walks in input order."""
+    parts = [p for p in parts if len(p)]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return Walked(uap, buf, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                      np.zeros(0, np.int64), np.zeros((0, len(uap.items)), np.int64))  # fmt: skip
+    start = np.concatenate([p.start for p in parts])
+    o = np.argsort(start, kind="stable")
+    return Walked(
+        uap,
+        buf,
+        start[o],
+        np.concatenate([p.segment for p in parts])[o],
+        np.concatenate([p.block for p in parts])[o],
+        np.concatenate([p.item_offsets for p in parts])[o],
+    )
 
 
 def _walk_block(raw: bytes, b0: int, b1: int, c: _Collector, seg: int) -> None:
@@ -394,3 +417,131 @@ def iter_block_spans(data: bytes, name: str = "<bytes>") -> Iterable[tuple[int, 
             )
         yield pos, data[pos], length
         pos += length
+
+
+# --------------------------------------------------------------------------- block-parallel
+
+
+def walk_lanes(
+    buf: npt.NDArray[np.uint8], frames: Sequence[tuple[int, int, int]], uap: Uap
+) -> tuple[Walked, list[int]]:
+    """Walk the records of many blocks at once: one *lane* per block, and each pass of the
+    loop reads the next record of every lane with NumPy (FSPEC, then each item's length by
+    its kind). A loop pass costs a few array operations per UAP item whatever the number of
+    blocks, so the walk is vectorised over blocks; the records within a block stay
+    sequential, as the format requires.
+
+    Returns the walked records of the well-formed blocks and the indices (into ``frames``)
+    of the blocks that broke a rule: the caller walks those again one by one
+    (`_walk_block`, the reference) for the exact message, or to skip them.
+    """
+    n_buf = len(buf)
+    fr = np.asarray(frames, dtype=np.int64).reshape(-1, 3)
+    pos = fr[:, 0] + 3
+    end = fr[:, 1]
+    bad = pos >= end  # a block with no record
+    k_items = len(uap.items)
+    max_oct = (k_items + 6) // 7
+    defined = np.zeros(7 * max_oct, dtype=bool)
+    defined[:k_items] = [it is not None for it in uap.items]
+
+    def get(i: IntArray) -> IntArray:
+        return buf[np.minimum(i, n_buf - 1)].astype(np.int64)
+
+    starts: list[IntArray] = []
+    lane_of: list[IntArray] = []
+    offsets: list[IntArray] = []
+    active = ~bad & (pos < end)
+    while active.any():
+        ln = np.flatnonzero(active)
+        p = pos[ln]
+        e = end[ln]
+        m = len(ln)
+        bits = np.zeros((m, 7 * max_oct), dtype=bool)
+        n_oct = np.zeros(m, dtype=np.int64)
+        cont = np.ones(m, dtype=bool)
+        for o in range(max_oct):
+            octet = np.where(cont, get(p + o), 0)
+            for b in range(7):
+                bits[:, 7 * o + b] = (octet & (0x80 >> b)) != 0
+            n_oct += cont
+            cont = cont & ((octet & 1) != 0)
+        wrong = cont | (p + n_oct > e) | (bits & ~defined).any(axis=1) | ~bits.any(axis=1)
+        cur = p + n_oct
+        offs = np.full((m, k_items), -1, dtype=np.int64)
+        for k, it in enumerate(uap.items):
+            if it is None:
+                continue
+            has = bits[:, k]
+            if not has.any():
+                continue
+            offs[has, k] = cur[has]
+            length, broken = _lengths(get, cur, e, has, it)
+            wrong |= broken
+            cur = cur + np.where(has, length, 0)
+        wrong |= cur > e
+        good = ~wrong
+        starts.append(p[good])
+        lane_of.append(ln[good])
+        offsets.append(offs[good])
+        bad[ln[wrong]] = True
+        pos[ln] = cur
+        active = ~bad & (pos < end)
+    lane = np.concatenate(lane_of) if lane_of else np.zeros(0, np.int64)
+    start = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+    item_off = np.concatenate(offsets) if offsets else np.zeros((0, k_items), np.int64)
+    keep = ~bad[lane]  # drop the records of blocks that went wrong later
+    lane, start, item_off = lane[keep], start[keep], item_off[keep]
+    order = np.argsort(start, kind="stable")
+    lane, start, item_off = lane[order], start[order], item_off[order]
+    w = Walked(uap, buf, start, fr[lane, 2], fr[lane, 0], item_off)
+    return w, [int(i) for i in np.flatnonzero(bad)]
+
+
+def _lengths(
+    get: Callable[[IntArray], IntArray], at: IntArray, end: IntArray,
+    has: npt.NDArray[np.bool_], it: Item,
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:  # fmt: skip
+    """(m,) lengths of item ``it`` at ``at`` where ``has``, and where it breaks a rule."""
+    m = len(at)
+    broken = np.zeros(m, dtype=bool)
+    if it.kind == "fixed":
+        return np.full(m, it.size, dtype=np.int64), broken
+    if it.kind == "repetitive":
+        return 1 + get(at) * it.size, broken
+    if it.kind == "explicit":
+        n = get(at)
+        return n, has & (n < 1)
+    if it.kind == "extended":
+        n = np.full(m, it.first, dtype=np.int64)
+        cont = has & ((get(at + n - 1) & 1) != 0)
+        while cont.any():
+            n = n + np.where(cont, it.size, 0)
+            cont = cont & (at + n <= end) & ((get(at + n - 1) & 1) != 0)
+        return n, broken
+    # compound: primary subfield, then the flagged subfields
+    subs = it.subs
+    n_prim = (len(subs) + 6) // 7
+    bits = np.zeros((m, 7 * n_prim), dtype=bool)
+    n = np.zeros(m, dtype=np.int64)
+    cont = has.copy()
+    for o in range(n_prim):
+        octet = np.where(cont, get(at + o), 0)
+        for b in range(7):
+            bits[:, 7 * o + b] = (octet & (0x80 >> b)) != 0
+        n += cont
+        cont = cont & ((octet & 1) != 0)
+    broken |= cont  # a primary subfield longer than the item has subfields
+    allowed = np.zeros(7 * n_prim, dtype=bool)
+    allowed[: len(subs)] = [s is not None for s in subs]
+    broken |= has & (bits & ~allowed).any(axis=1)
+    for j, sub in enumerate(subs):
+        if sub is None:
+            continue
+        on = has & bits[:, j]
+        if not on.any():
+            continue
+        sl, sb = _lengths(get, at + n, end, on, sub)
+        broken |= sb
+        n = n + np.where(on, sl, 0)
+    return n, broken
