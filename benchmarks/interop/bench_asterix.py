@@ -96,38 +96,50 @@ print(json.dumps(out))
 
 def cat048_table(n: int, seed: int = 1) -> pd.DataFrame:
     g = np.random.default_rng(np.random.SeedSequence(seed))
-    return pd.DataFrame({
-        "sac": np.full(n, 25), "sic": g.integers(1, 8, n),
-        "tod_s": np.sort(g.integers(0, 3600 * 128, n)) / 128, "typ": np.full(n, 5),
-        "range_m": g.integers(1000, 65535, n) * 1852 / 256,
-        "azimuth_deg": g.integers(0, 65536, n) * 360 / 65536,
-        "mode3a": g.integers(0, 4096, n), "fl": g.integers(0, 1600, n) / 4,
-        "address": g.integers(0, 2**24, n),
-        "callsign": np.asarray([f"ABC{i % 10000:04d}" for i in range(n)], dtype=object),
-        "track_number": g.integers(0, 4096, n),
-        "ground_speed_m_s": g.integers(0, 4000, n) * 1852 / 16384,
-        "heading_deg": g.integers(0, 65536, n) * 360 / 65536,
-        "track_confirmed": np.ones(n, dtype=bool),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "sac": np.full(n, 25),
+            "sic": g.integers(1, 8, n),
+            "tod_s": np.sort(g.integers(0, 3600 * 128, n)) / 128,
+            "typ": np.full(n, 5),
+            "range_m": g.integers(1000, 65535, n) * 1852 / 256,
+            "azimuth_deg": g.integers(0, 65536, n) * 360 / 65536,
+            "mode3a": g.integers(0, 4096, n),
+            "fl": g.integers(0, 1600, n) / 4,
+            "address": g.integers(0, 2**24, n),
+            "callsign": np.asarray([f"ABC{i % 10000:04d}" for i in range(n)], dtype=object),
+            "track_number": g.integers(0, 4096, n),
+            "ground_speed_m_s": g.integers(0, 4000, n) * 1852 / 16384,
+            "heading_deg": g.integers(0, 65536, n) * 360 / 65536,
+            "track_confirmed": np.ones(n, dtype=bool),
+        }
+    )
 
 
 def cat062_table(n: int, seed: int = 2) -> pd.DataFrame:
     g = np.random.default_rng(np.random.SeedSequence(seed))
-    return pd.DataFrame({
-        "sac": np.full(n, 25), "sic": np.full(n, 100),
-        "tod_s": np.sort(g.integers(0, 3600 * 128, n)) / 128,
-        "track_number": g.integers(0, 65536, n),
-        "lat_deg": g.integers(-(2**24), 2**24, n) * 180 / 2**25,
-        "lon_deg": g.integers(-(2**25), 2**25, n) * 180 / 2**25,
-        "vx_m_s": g.integers(-1200, 1200, n) / 4, "vy_m_s": g.integers(-1200, 1200, n) / 4,
-        "mode3a": g.integers(0, 4096, n),
-        "callsign": np.asarray([f"XYZ{i % 10000:04d}" for i in range(n)], dtype=object),
-        "address": g.integers(0, 2**24, n), "fl": g.integers(0, 1600, n) / 4,
-        "geometric_alt_m": g.integers(0, 8000, n) * 6.25 * 0.3048,
-        "rocd_m_s": g.integers(-1000, 1000, n) * 6.25 * 0.3048 / 60,
-        "sigma_x_m": g.integers(0, 2000, n) / 2, "sigma_y_m": g.integers(0, 2000, n) / 2,
-        "sigma_vx_m_s": g.integers(0, 255, n) / 4, "sigma_vy_m_s": g.integers(0, 255, n) / 4,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "sac": np.full(n, 25),
+            "sic": np.full(n, 100),
+            "tod_s": np.sort(g.integers(0, 3600 * 128, n)) / 128,
+            "track_number": g.integers(0, 65536, n),
+            "lat_deg": g.integers(-(2**24), 2**24, n) * 180 / 2**25,
+            "lon_deg": g.integers(-(2**25), 2**25, n) * 180 / 2**25,
+            "vx_m_s": g.integers(-1200, 1200, n) / 4,
+            "vy_m_s": g.integers(-1200, 1200, n) / 4,
+            "mode3a": g.integers(0, 4096, n),
+            "callsign": np.asarray([f"XYZ{i % 10000:04d}" for i in range(n)], dtype=object),
+            "address": g.integers(0, 2**24, n),
+            "fl": g.integers(0, 1600, n) / 4,
+            "geometric_alt_m": g.integers(0, 8000, n) * 6.25 * 0.3048,
+            "rocd_m_s": g.integers(-1000, 1000, n) * 6.25 * 0.3048 / 60,
+            "sigma_x_m": g.integers(0, 2000, n) / 2,
+            "sigma_y_m": g.integers(0, 2000, n) / 2,
+            "sigma_vx_m_s": g.integers(0, 255, n) / 4,
+            "sigma_vy_m_s": g.integers(0, 255, n) / 4,
+        }
+    )
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
@@ -142,8 +154,13 @@ def best_of(fn, repeat: int) -> tuple[float, object]:
 
 def run_peer(python: str, path: Path, cat: int, repeat: int) -> dict[str, dict[str, float]]:
     try:
-        res = subprocess.run([python, "-c", WORKER, str(path), str(cat), str(repeat)],
-                             capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
+        res = subprocess.run(
+            [python, "-c", WORKER, str(path), str(cat), str(repeat)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         print(f"  peer {python}: not run ({exc})", file=sys.stderr)
         return {}
@@ -192,8 +209,7 @@ def stream_figures(args: argparse.Namespace) -> None:
     from iamd.interop.recording import recording_plots, sensors_from_mapping, track_recording
 
     dur = args.stream_hours * 3600.0
-    syn = synthetic_cat048(n_radars=args.radars, n_targets=args.targets, duration_s=dur,
-                           seed=1)  # fmt: skip
+    syn = synthetic_cat048(n_radars=args.radars, n_targets=args.targets, duration_s=dur, seed=1)
     t0 = time.perf_counter()
     dec = decode(syn.data)
     t1 = time.perf_counter()
@@ -203,10 +219,15 @@ def stream_figures(args: argparse.Namespace) -> None:
     t3 = time.perf_counter()
     total = t3 - t0
     df = tr.to_pandas()
-    print(f"\none-hour stream: {args.radars} radars, {args.targets} aircraft, "
-          f"{len(dec.cat048):,} CAT048 plots, {len(syn.data):,} octets, window {args.window_s} s")  # fmt: skip
-    print(f"  decode {t1 - t0:.2f} s, plots {t2 - t1:.2f} s, track {t3 - t2:.2f} s "
-          f"({tr.steps} steps): total {total:.2f} s = {dur / total:.0f}x real time")  # fmt: skip
+    print(
+        f"\none-hour stream: {args.radars} radars, {args.targets} aircraft, "
+        f"{len(dec.cat048):,} CAT048 plots, {len(syn.data):,} octets, "
+        f"window {args.window_s} s"
+    )
+    print(
+        f"  decode {t1 - t0:.2f} s, plots {t2 - t1:.2f} s, track {t3 - t2:.2f} s "
+        f"({tr.steps} steps): total {total:.2f} s = {dur / total:.0f}x real time"
+    )
     print(f"  tracks: {df['track_id'].nunique()} (aircraft {args.targets}), rows {len(df):,}")
 
 

@@ -47,7 +47,7 @@ def uint(buf: npt.NDArray[np.uint8], off: IntArray, n: int, skip: int = 0) -> In
     o = off + skip
     o[absent] = 0
     v = buf[o].astype(np.int64)
-    for k in range(1, n):
+    for _ in range(1, n):
         o += 1
         v <<= 8
         v |= buf[o]
