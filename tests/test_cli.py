@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -197,7 +199,9 @@ def test_out_pointing_at_a_regular_file_exits_2(
         capsys, "run", str(short_scenario(tmp_path)), "--out", str(target), "--quiet"
     )
     assert code == 2
-    assert one_error_line(err) == f"error: --out: {target} exists and is not a directory"
+    assert one_error_line(err) == (
+        f"error: --out: {target} exists and is a regular file, not a folder"
+    )
     assert target.read_text(encoding="utf-8") == "keep me"
 
 
@@ -241,3 +245,66 @@ def test_run_no_report_skips_the_report(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert code == 0, err
     assert {p.name for p in out_dir.iterdir()} == set(OUTPUTS)
+
+
+# --- outputs that cannot destroy or mix ------------------------------------------------------
+
+OUTPUTS_SCENARIO = """\
+name: outputs
+epoch: 2026-03-10T02:00:00Z
+duration_s: 30
+time_step_s: 2
+nations:
+  - {code: BGR, name: Bulgaria}
+assets:
+  - {name: npp, nation: BGR, lat_deg: 43.746, lon_deg: 23.771, kind: nuclear, value: 10}
+raids:
+  - {id: d, type: shahed136, launch: {lat_deg: 43.62, lon_deg: 23.60}, aim: {asset: npp}}
+"""
+
+
+def _outputs_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(OUTPUTS_SCENARIO, encoding="utf-8")
+    return path
+
+
+def test_a_run_folder_holds_one_runs_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    scenario = str(_outputs_scenario(tmp_path))
+    assert main(["run", scenario, "--out", str(out), "--quiet"]) == 0
+    assert (out / "report.html").is_file()
+    (out / "notes.txt").write_text("mine")  # not a run's file: left alone
+    code, stdout, err = call(capsys, "run", scenario, "--out", str(out), "--no-report")
+    assert code == 0, err
+    assert not (out / "report.html").exists()  # the earlier run's report is gone
+    assert "removed from" in stdout and "report.html" in stdout
+    assert (out / "notes.txt").read_text() == "mine"
+    json.loads((out / "summary.json").read_text(), parse_constant=pytest.fail)  # strict JSON
+
+
+def test_run_out_that_is_the_scenario_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _outputs_scenario(tmp_path)
+    code, _, err = call(capsys, "run", str(scenario), "--out", str(scenario), "--quiet")
+    assert code == 2
+    assert one_error_line(err) == f"error: --out: {scenario} is an input; give another folder"
+    assert scenario.read_text(encoding="utf-8") == OUTPUTS_SCENARIO
+
+
+def test_schema_out_that_is_not_a_regular_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # a stand-in for a device: a FIFO must stay a FIFO
+    code, _, err = call(capsys, "schema", "--out", str(fifo))
+    assert code == 2
+    assert one_error_line(err) == (
+        f"error: --out: {fifo} is a FIFO (named pipe); give a regular file to write"
+    )
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    code, _, err = call(capsys, "schema", "--out", str(tmp_path))
+    assert code == 2 and "is a directory" in one_error_line(err)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from iamd import __version__
 from iamd.errors import IamdError, InputError
+from iamd.files import strict_json
 
 EXIT_INPUT = 2
 
@@ -426,13 +425,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from iamd.files import check_output_file, write_atomic
     from iamd.scenario.reference import json_schema
 
-    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    text = strict_json(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.out is None:
         sys.stdout.write(text)
     else:
-        _write_atomic({args.out.name: text.encode()}, args.out.parent)
+        write_atomic(check_output_file(args.out, "--out"), text)
     return 0
 
 
@@ -528,22 +528,21 @@ def vars_of(obj: object) -> dict[str, object]:
     return asdict(obj)  # type: ignore[call-overload]
 
 
-def _write_atomic(files: dict[str, bytes], out: Path) -> None:
-    """Write all files into ``out`` or none: stage them in a temporary folder, then move."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out: cannot create {out} ({exc.strerror})") from None
-    stage = Path(tempfile.mkdtemp(prefix=".iamd-", dir=out))
-    try:
-        for name, data in files.items():
-            (stage / name).write_bytes(data)
-        for name in files:
-            (stage / name).replace(out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+#: The files of one run in its ``--out`` folder (the exports' names are added to these).
+RUN_FILES = ("summary.json", "threats.csv", "events.parquet", "engagements.csv", "report.html")
+
+
+def _write_run(files: dict[str, bytes], out: Path, known: tuple[str, ...]) -> list[str]:
+    """Write all ``files`` into ``out`` or none, then remove the files of an earlier run that
+    this one did not write (``known`` names only: a folder holds one run's files; anything
+    else in it is left alone). Returns the names removed."""
+    from iamd.files import write_files
+
+    write_files(files, out)
+    stale = [n for n in known if n not in files and (out / n).is_file()]
+    for name in stale:
+        (out / name).unlink(missing_ok=True)
+    return stale
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -560,9 +559,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         sc = loaded.scenario.model_copy(update={"policy": Policy(args.policy)})
         loaded = replace(loaded, scenario=sc)
-    if args.out.exists() and not args.out.is_dir():
-        raise InputError(f"--out: {args.out} exists and is not a directory")
-    from iamd.interop.export import TrackRecorder, export_files, parse_formats
+    from iamd.files import check_output_dir
+
+    check_output_dir(args.out, "--out", inputs=[args.scenario] if args.scenario else [])
+    from iamd.interop.export import FILE_NAMES, TrackRecorder, export_files, parse_formats
     from iamd.interop.export.cot import open_streams
 
     exports = parse_formats(args.export) if args.export is not None else ()
@@ -593,7 +593,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         stream.sender.close()
 
     files: dict[str, bytes] = {}
-    files["summary.json"] = (json.dumps(result.summary, indent=2, sort_keys=False) + "\n").encode()
+    files["summary.json"] = (strict_json(result.summary, indent=2) + "\n").encode()
     files["threats.csv"] = result.threats.to_csv(index=False, lineterminator="\n").encode()
     buf = io.BytesIO()
     result.events.to_parquet(buf, index=False)
@@ -604,9 +604,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         files["report.html"] = build_report_html(result).encode()
     files.update(export_files(result, exports, recorder))
-    _write_atomic(files, args.out)
+    stale = _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
     if show:
         _print_summary(result.summary, args.out)
+        if stale:
+            print(f"removed from {args.out}/ (an earlier run's, not written by this one): "
+                  f"{' '.join(stale)}")  # fmt: skip
     return 0
 
 
