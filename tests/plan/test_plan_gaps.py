@@ -25,8 +25,16 @@ def _demand():
         DefendedAsset(name="b", nation="BGR", lat_deg=42.5, lon_deg=27.5, value=4.0),
         DefendedAsset(name="c", nation="GRC", lat_deg=40.6, lon_deg=22.9, value=6.0),
     ]
-    axes = [ThreatAxis(name="bm", threat_class="ballistic_missile", threat_type="khorramshahr",
-                       lat_deg=38.55, lon_deg=44.95, aimed={"a": 2})]  # fmt: skip
+    axes = [
+        ThreatAxis(
+            name="bm",
+            threat_class="ballistic_missile",
+            threat_type="khorramshahr",
+            lat_deg=38.55,
+            lon_deg=44.95,
+            aimed={"a": 2},
+        )
+    ]
     return build_demand(CAT, assets, axes)
 
 
@@ -53,10 +61,17 @@ def test_tags_layers_values_and_dependency_index() -> None:
     assert g.rows["own_layers"].tolist() == [1, 0, 0]
     assert g.rows["lent_layers"].tolist() == [0, 1, 0]
     assert g.rows["allied_layers"].tolist() == [2, 0, 2]
-    tags = sorted(zip(g.cover["row"], g.cover["unit"], g.cover["tag"], g.cover["owner"]))
-    assert tags == [(0, "u0", "own", "BGR"), (0, "u2", "allied", "GRC"),
-                    (0, "u3", "allied", "USA"), (1, "u1", "lent", "USA"),
-                    (2, "u0", "allied", "BGR"), (2, "u3", "allied", "USA")]  # fmt: skip
+    tags = sorted(
+        zip(g.cover["row"], g.cover["unit"], g.cover["tag"], g.cover["owner"], strict=True)
+    )
+    assert tags == [
+        (0, "u0", "own", "BGR"),
+        (0, "u2", "allied", "GRC"),
+        (0, "u3", "allied", "USA"),
+        (1, "u1", "lent", "USA"),
+        (2, "u0", "allied", "BGR"),
+        (2, "u3", "allied", "USA"),
+    ]
     bgr = g.nations.query("nation == 'BGR' and threat_class == 'all'").iloc[0]
     assert (bgr.value, bgr.covered_alone, bgr.covered_with_allies) == (34.0, 30.0, 34.0)
     assert bgr.dependency == pytest.approx(4.0 / 34.0)
@@ -91,8 +106,10 @@ def test_builtin_theatre_bulgaria_ballistic_gap_alone_and_with_the_greek_battery
     assert bm.covered_with_allies == pytest.approx(bm.value)
     gr = g.units.query("unit == 'gr_patriot_north' and nation == 'BGR'").iloc[0]
     assert gr.tag == "allied" and gr.owner == "GRC"
-    assert gr.covered_alone_plus_unit > g.nations.query(
-        "nation == 'BGR' and threat_class == 'all'").iloc[0].covered_alone  # fmt: skip
+    assert (
+        gr.covered_alone_plus_unit
+        > g.nations.query("nation == 'BGR' and threat_class == 'all'").iloc[0].covered_alone
+    )
     kard = g.rows.query("asset == 'kardzhali' and threat_class == 'ballistic_missile'")
     assert kard["units"].str.contains("gr_patriot_north").all()
     # without the Greek battery Kardzhali keeps only the SM-3 layer
@@ -103,8 +120,11 @@ def test_builtin_theatre_bulgaria_ballistic_gap_alone_and_with_the_greek_battery
     assert (kard2["layers"] == kard["layers"] - 1).all()
     # under the national policy no allied unit counts: the ballistic gap is total
     nat = replace(loaded, scenario=sc.model_copy(update={"policy": Policy.NATIONAL}))
-    bm3 = gap_analysis(nat).nations.query(
-        "nation == 'BGR' and threat_class == 'ballistic_missile'").iloc[0]  # fmt: skip
+    bm3 = (
+        gap_analysis(nat)
+        .nations.query("nation == 'BGR' and threat_class == 'ballistic_missile'")
+        .iloc[0]
+    )
     assert bm3.covered_with_allies == 0.0
 
 
@@ -123,13 +143,31 @@ def test_demand_row_exists_only_within_the_threat_range() -> None:
     from iamd.geo.geodesic import geodesic_forward
 
     reach = CAT.threats["shahab3"].max_range_km * 1e3
-    lat, lon, _ = geodesic_forward(np.radians(38.0), np.radians(45.0), np.radians(300.0),
-                                   np.array([reach - 100.0, reach + 100.0]))  # fmt: skip
-    assets = [DefendedAsset(name=f"p{i}", nation="BGR", lat_deg=float(np.degrees(la)),
-                            lon_deg=float(np.degrees(lo)), value=1.0)
-              for i, (la, lo) in enumerate(zip(lat, lon, strict=True))]  # fmt: skip
-    ax = [ThreatAxis(name="x", threat_class="ballistic_missile", threat_type="shahab3",
-                     lat_deg=38.0, lon_deg=45.0)]  # fmt: skip
+    lat, lon, _ = geodesic_forward(
+        np.radians(38.0),
+        np.radians(45.0),
+        np.radians(300.0),
+        np.array([reach - 100.0, reach + 100.0]),
+    )
+    assets = [
+        DefendedAsset(
+            name=f"p{i}",
+            nation="BGR",
+            lat_deg=float(np.degrees(la)),
+            lon_deg=float(np.degrees(lo)),
+            value=1.0,
+        )
+        for i, (la, lo) in enumerate(zip(lat, lon, strict=True))
+    ]
+    ax = [
+        ThreatAxis(
+            name="x",
+            threat_class="ballistic_missile",
+            threat_type="shahab3",
+            lat_deg=38.0,
+            lon_deg=45.0,
+        )
+    ]
     d = build_demand(CAT, assets, ax)
     assert d.asset.tolist() == [0]
 
@@ -138,8 +176,15 @@ def test_gaps_command_writes_identical_bytes_twice(tmp_path, capsys) -> None:
     assert main(["gaps", "--out", str(tmp_path / "a"), "--quiet"]) == 0
     assert main(["gaps", "--out", str(tmp_path / "b"), "--quiet"]) == 0
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(["gaps_rows.parquet", "gaps_cover.parquet", "gaps_nations.parquet",
-                            "gaps_units.parquet", "gaps.html"])  # fmt: skip
+    assert names == sorted(
+        [
+            "gaps_rows.parquet",
+            "gaps_cover.parquet",
+            "gaps_nations.parquet",
+            "gaps_units.parquet",
+            "gaps.html",
+        ]
+    )
     for n in names:
         assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes(), n
 

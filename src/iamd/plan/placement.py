@@ -387,6 +387,12 @@ def solve(
                 f"site is outside the consenting hosts ({', '.join(pool.hosts)}), inside the "
                 f"border buffer, or over the reach cap"
             )
+        if cnt[p] > int(np.sum(cp == p)) and not at_most:
+            raise InputError(
+                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: only "
+                f"{int(np.sum(cp == p))} candidate sites are allowed (hosts "
+                f"{', '.join(pool.hosts)}, border buffer, reach cap)"
+            )
     ctype = np.array([problem.types.index(problem.pools[p].type) for p in cp], dtype=np.int64)
     a_full = (
         problem.cover[:, cs * t_n + ctype].tocsr()
@@ -450,7 +456,7 @@ def solve(
         blocks.append(sp.hstack([site_m[multi], sp.csr_matrix((len(multi), g_n))]))
         lo.append(np.full(len(multi), -np.inf))
         hi.append(np.ones(len(multi)))
-    if opt.min_separation_m > 0 and len(used_sites) > 1:
+    if opt.min_separation_m > 0 and len(used_sites) > 1 and sum(cnt) > 1:
         pos = lla_to_ecef(
             problem.sites.lat_rad[used_sites], problem.sites.lon_rad[used_sites], 0.0
         ).reshape(-1, 3)

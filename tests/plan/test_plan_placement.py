@@ -1,0 +1,253 @@
+"""Placement: the MILP against brute-force enumeration, the reach share against a Monte Carlo
+count on the real borders, and every threshold at its boundary."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from iamd.errors import InputError
+from iamd.geo.borders import load_countries
+from iamd.geo.geodesic import geodesic_forward, geodesic_inverse
+from iamd.plan.demand import Demand
+from iamd.plan.placement import (
+    BatteryPool,
+    PlanOptions,
+    PlanProblem,
+    Sites,
+    border_line_distance_m,
+    covered_value,
+    greedy,
+    listed_sites,
+    local_search,
+    parse_pool,
+    reach_share,
+    solve,
+)
+from iamd.scenario.catalog import builtin_catalog
+
+CAT = builtin_catalog()
+
+
+def _problem(seed: int, *, sep_m: float = 30e3, cap: float | None = None) -> PlanProblem:
+    rng = np.random.default_rng(seed)
+    s_n, r_n = 7, 24
+    lat = np.radians(42.0 + rng.uniform(0, 0.6, s_n))
+    lon = np.radians(24.0 + rng.uniform(0, 0.8, s_n))
+    sites = Sites(
+        lat_rad=lat,
+        lon_rad=lon,
+        host=tuple("GRC" if i % 3 else "BGR" for i in range(s_n)),
+        names=tuple(f"s{i}" for i in range(s_n)),
+    )
+    pools = (
+        BatteryPool(owner="GRC", type="pac3_mse", count=2, lent=True, hosts=("GRC", "BGR")),
+        BatteryPool(owner="BGR", type="iris_t_slm", count=1, lent=False, hosts=("BGR",)),
+    )
+    types = ("iris_t_slm", "pac3_mse")
+    cover = sp.csr_matrix(rng.random((r_n, s_n * len(types))) < 0.2)
+    weight = rng.integers(1, 10, r_n).astype(float)
+    residual = rng.choice([0.0, 0.3, 1.0], r_n, p=[0.2, 0.2, 0.6])
+    demand = Demand(
+        assets=(),
+        axes=(),
+        asset=np.zeros(r_n, np.int64),
+        axis=np.zeros(r_n, np.int64),
+        class_index=np.zeros(r_n, np.int64),
+        weight=weight,
+        approach=None,
+    )  # type: ignore[arg-type]
+    site_ok = np.zeros((s_n, 2), bool)
+    site_ok[:, 0] = np.isin(np.array(sites.host), pools[0].hosts) & (rng.random(s_n) < 0.9)
+    site_ok[:, 1] = np.array(sites.host) == "BGR"
+    return PlanProblem(
+        sites=sites,
+        pools=pools,
+        types=types,
+        demand=demand,
+        cover=cover,
+        reach=rng.random((s_n, 2)) * 0.4,
+        site_ok=site_ok,
+        residual=residual,
+        options=PlanOptions(min_separation_m=sep_m, reach_cap=cap),
+        catalog=CAT,
+    )
+
+
+def _dist_m(p: PlanProblem, a: int, b: int) -> float:
+    from iamd.geo.wgs84 import lla_to_ecef
+
+    pa = lla_to_ecef(p.sites.lat_rad[a], p.sites.lon_rad[a], 0.0)
+    pb = lla_to_ecef(p.sites.lat_rad[b], p.sites.lon_rad[b], 0.0)
+    return float(np.linalg.norm(np.asarray(pa) - np.asarray(pb)))
+
+
+def _feasible(
+    p: PlanProblem, chosen: list[tuple[int, int]], cap: float | None, counts: list[int]
+) -> bool:
+    sites = [s for s, _ in chosen]
+    if len(set(sites)) < len(sites):
+        return False
+    for pi, _pool in enumerate(p.pools):
+        if sum(1 for _, q in chosen if q == pi) != counts[pi]:
+            return False
+    for s, q in chosen:
+        t = p.types.index(p.pools[q].type)
+        if not p.site_ok[s, q] or (cap is not None and p.reach[s, t] > cap):
+            return False
+    return all(
+        _dist_m(p, a, b) >= p.options.min_separation_m for a, b in itertools.combinations(sites, 2)
+    )
+
+
+def _brute(p: PlanProblem, cap: float | None) -> float:
+    counts = [pool.count for pool in p.pools]
+    best = -np.inf
+    s_n = len(p.sites)
+    for a in itertools.combinations(range(s_n), counts[0]):
+        for b in itertools.combinations(range(s_n), counts[1]):
+            chosen = [(s, 0) for s in a] + [(s, 1) for s in b]
+            if _feasible(p, chosen, cap, counts):
+                best = max(best, covered_value(p, chosen))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("cap", [None, 0.2])
+def test_milp_matches_brute_force_enumeration(seed: int, cap: float | None) -> None:
+    p = _problem(seed, cap=cap)
+    best = _brute(p, cap)
+    if not np.isfinite(best):
+        with pytest.raises(InputError, match="no feasible site"):
+            solve(p)
+        return
+    s = solve(p)
+    assert s.optimal and s.mip_gap <= 1e-4
+    assert s.covered == pytest.approx(best, abs=1e-9)
+    assert covered_value(p, s.chosen) == pytest.approx(best, abs=1e-9)
+    assert _feasible(p, s.chosen, cap, [pool.count for pool in p.pools])
+    g = greedy(p)
+    assert covered_value(p, g) <= best + 1e-9
+    ls = local_search(p, g, seed=1, iterations=200)
+    assert covered_value(p, g) - 1e-9 <= covered_value(p, ls) <= best + 1e-9
+
+
+def test_separation_boundary_exact_distance_allowed_one_step_more_forbidden() -> None:
+    p = _problem(0)
+    site_ok = np.zeros_like(p.site_ok)
+    site_ok[[1, 2], 0] = True
+    d = _dist_m(p, 1, 2)
+    from dataclasses import replace
+
+    pools = (replace(p.pools[0], count=2), replace(p.pools[1], count=0))
+    at = replace(p, site_ok=site_ok, pools=pools, options=PlanOptions(min_separation_m=d))
+    assert sorted(s for s, _ in solve(at).chosen) == [1, 2]
+    beyond = replace(at, options=PlanOptions(min_separation_m=d * (1 + 1e-9)))
+    with pytest.raises(InputError, match="no feasible site"):
+        solve(beyond)
+
+
+def test_reach_cap_boundary_equal_share_allowed_below_forbidden() -> None:
+    from dataclasses import replace
+
+    p = _problem(1)
+    site_ok = np.zeros_like(p.site_ok)
+    site_ok[3, 0] = True
+    pools = (replace(p.pools[0], count=1), replace(p.pools[1], count=0))
+    q = replace(p, site_ok=site_ok, pools=pools)
+    share = float(q.reach[3, q.types.index("pac3_mse")])
+    assert solve(q, reach_cap=share).chosen == [(3, 0)]
+    with pytest.raises(InputError, match="no feasible site"):
+        solve(q, reach_cap=share - 1e-9)
+
+
+def test_reach_share_agrees_with_a_monte_carlo_count_on_the_real_borders() -> None:
+    """Discs along the Evros (and one inside Türkiye, one far away): the shapely share in
+    an equal-area projection against the share of 40,000 area-uniform points of the
+    geodesic disc that the borders put inside Türkiye."""
+    lat_deg = np.array([41.10, 41.70, 41.70, 40.00, 40.85])
+    lon_deg = np.array([26.00, 26.20, 26.60, 22.00, 25.90])
+    radius = np.array([60e3, 60e3, 60e3, 60e3, 160e3])
+    got = reach_share(np.radians(lat_deg), np.radians(lon_deg), radius, "TUR")
+    rng = np.random.default_rng(7)
+    countries = load_countries()
+    for i in range(len(lat_deg)):
+        n = 40_000
+        r = radius[i] * np.sqrt(rng.random(n))
+        az = rng.random(n) * 2 * np.pi
+        la, lo, _ = geodesic_forward(np.radians(lat_deg[i]), np.radians(lon_deg[i]), az, r)
+        mc = float(np.mean(countries.country_at(la, lo) == "TUR"))
+        assert got[i] == pytest.approx(mc, abs=0.01), i
+    assert got[3] == 0.0
+    assert 0.05 < got[0] < 0.95 and got[2] > 0.3
+
+
+def test_border_buffer_boundary_and_distance_to_the_evros() -> None:
+    sites = listed_sites([41.10, 40.0], [26.00, 22.0])
+    d = border_line_distance_m(sites, "GRC", "TUR")
+    assert 0 < d[0] < 50e3 and d[1] > 250e3
+    # the Kipoi crossing on the Evros is on the line (within the data's ~1 km)
+    kipoi = listed_sites([40.95333], [26.30667])
+    assert border_line_distance_m(kipoi, "GRC", "TUR")[0] < 2e3
+    from iamd.plan.demand import DefendedAsset, ThreatAxis, build_demand
+    from iamd.plan.placement import build_problem
+
+    demand = build_demand(
+        CAT,
+        [DefendedAsset(name="x", nation="GRC", lat_deg=41.0, lon_deg=25.5, value=1.0)],
+        [
+            ThreatAxis(
+                name="a", threat_class="drone", threat_type="shahed136", lat_deg=41.5, lon_deg=29.0
+            )
+        ],
+    )
+    pool = BatteryPool(owner="GRC", type="pac3_mse", count=1, lent=True, hosts=("GRC",))
+    one = listed_sites([41.10], [26.00])
+    at = build_problem(CAT, demand, one, [pool], PlanOptions(border_buffer_m=float(d[0])))
+    assert at.site_ok[0, 0]
+    over = build_problem(CAT, demand, one, [pool], PlanOptions(border_buffer_m=float(d[0]) + 1.0))
+    assert not over.site_ok[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("XXX:pac3_mse x1", "--lend: unknown nation 'XXX'"),
+        ("GRC:pac9 x1", "--lend: unknown effector type 'pac9'"),
+        ("GRC pac3_mse", "--lend: malformed value"),
+        ("GRC:pac3_mse x0", "--lend: the count must be >= 1"),
+    ],
+)
+def test_parse_pool_rejects_bad_values(text: str, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        parse_pool(text, "--lend", CAT, ["GRC", "BGR"], lent=True)
+
+
+def test_parse_pool_reads_owner_type_count_and_hosts() -> None:
+    p = parse_pool(" GRC:pac3_mse x2 ", "--lend", CAT, ["GRC", "BGR"], lent=True, hosts=["BGR"])
+    assert (p.owner, p.type, p.count, p.hosts) == ("GRC", "pac3_mse", 2, ("GRC", "BGR"))
+    assert parse_pool("BGR:iris_t_slm", "--own", CAT, ["BGR"], lent=False).count == 1
+
+
+@pytest.mark.parametrize("cap", [-0.01, 1.01, float("nan")])
+def test_reach_cap_outside_unit_interval_is_refused(cap: float) -> None:
+    with pytest.raises(InputError, match=r"--reach-cap must be within \[0, 1\]"):
+        PlanOptions(reach_cap=cap)
+
+
+@pytest.mark.parametrize("cap", [0.0, 1.0])
+def test_reach_cap_ends_of_the_interval_are_accepted(cap: float) -> None:
+    assert PlanOptions(reach_cap=cap).reach_cap == cap
+
+
+def test_listed_site_hosts_come_from_the_borders() -> None:
+    s = listed_sites([41.15, 42.7, 43.5, 41.33], [24.15, 23.3, 31.0, 25.40])
+    assert s.host == ("GRC", "BGR", "", "BGR")  # the last: the theatre's notional site
+
+
+def test_geodesic_helper_sanity() -> None:
+    _, _, d = geodesic_inverse(*np.radians([41.0, 25.0, 41.0, 26.0]))
+    assert 83e3 < float(d) < 85e3
