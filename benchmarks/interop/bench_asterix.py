@@ -240,7 +240,7 @@ def main() -> None:
     p.add_argument("--stream-hours", type=float, default=1.0)
     p.add_argument("--radars", type=int, default=4)
     p.add_argument("--targets", type=int, default=100)
-    p.add_argument("--window-s", type=float, default=0.5)
+    p.add_argument("--window-s", type=float, default=1.0)
     p.add_argument("--skip-codec", action="store_true")
     p.add_argument("--skip-stream", action="store_true")
     args = p.parse_args()

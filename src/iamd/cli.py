@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--window-s",
         default=None,
         metavar="S",
-        help="a recording's plots are stepped in windows of S seconds (default 0.5)",
+        help="a recording's plots are stepped in windows of S seconds (default 1)",
     )
     t.add_argument(
         "--edition",

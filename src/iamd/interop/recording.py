@@ -19,7 +19,7 @@ cos el)``. A plot without a valid Mode C is placed at the table's ``default_heig
 the tracker tool's polar conversion (`iamd.track.tool`: ``aer_to_ecef`` and the linearised
 ``aer_covariance_enu``), the same as ``iamd track`` on a polar plots file.
 
-**Steps and looks.** Plots are folded in by windows of ``window_s`` (default 0.5 s) at the
+**Steps and looks.** Plots are folded in by windows of ``window_s`` (default 1 s) at the
 mean time of their plots; a radar's antenna sweeps ``360° window_s / T`` per window, so a
 window is a look by each radar only at the tracks in the azimuth sector it swept (a
 `iamd.track.manager.LookFn`), and only within its range. The antenna's azimuth is
@@ -50,7 +50,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +60,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd.errors import DataFileError, InputError
+from iamd.files import MAX_TEXT_BYTES, check_input_file
 from iamd.geo.wgs84 import A_M, E2, ecef_to_lla
 from iamd.interop.asterix import Decoded, encode_cat062, read_recording
 from iamd.interop.asterix.fields import FT_M, NORTH_MARKER, SECTOR_CROSSING
@@ -69,7 +69,7 @@ from iamd.track.manager import Tracker, TrackerParams
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-DEFAULT_WINDOW_S = 0.5
+DEFAULT_WINDOW_S = 1.0
 COVERAGE_HEIGHT_M = 20_000.0
 _SENSOR_KEYS = {
     "sac": "int",
@@ -143,6 +143,10 @@ def load_sensors(path: str | os.PathLike[str]) -> SensorTable:
         raise DataFileError(f"{name}: no such file (--sensors)")
     if p.is_dir():
         raise DataFileError(f"{name}: is a directory, not a sensor table (--sensors)")
+    try:
+        check_input_file(p, "--sensors", max_bytes=MAX_TEXT_BYTES)
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -918,19 +922,9 @@ def track_recording_command(
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from iamd.files import write_atomic
+
+    write_atomic(path, data, flag="--out-asterix")
 
 
 _POLAR_FLAGS = ("site", "sigma_m", "sigma_range_m", "sigma_az_mrad", "sigma_el_mrad", "origin")

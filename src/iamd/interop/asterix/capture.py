@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iamd.errors import DataFileError, InputError
+from iamd.files import MAX_DATA_BYTES, check_input_file
 from iamd.interop.asterix.decode import Decoded, decode
 from iamd.interop.asterix.walk import walk
 
@@ -193,6 +194,10 @@ def _read(path: str | os.PathLike[str]) -> bytes:
         raise DataFileError(f"{path}: no such file")
     if p.is_dir():
         raise DataFileError(f"{path}: is a directory, not a recording")
+    try:  # a regular file only (a FIFO would block), within the data size limit
+        check_input_file(p, "input", max_bytes=MAX_DATA_BYTES)
+    except InputError as exc:
+        raise DataFileError(str(exc).removeprefix("input: ")) from None
     try:
         return p.read_bytes()
     except OSError as exc:
