@@ -87,6 +87,7 @@ async function main() {
     baseLayer: false, baseLayerPicker: false, geocoder: false, homeButton: false,
     sceneModePicker: false, navigationHelpButton: false, infoBox: false,
     selectionIndicator: false, fullscreenButton: false,
+    contextOptions: {webgl: {preserveDrawingBuffer: true}},
   });
   viewer.scene.renderError.addEventListener((s, e) => window.__errors.push("render: " + e));
   const ds = await Cesium.CzmlDataSource.load("picture.czml");
@@ -119,7 +120,20 @@ async function main() {
   out.apogee_height_m = height(bm, ta);
   out.before_apogee_height_m = height(bm, later(ta, -60));
   viewer.clock.currentTime = ta;
-  for (let i = 0; i < 3; i++) { viewer.scene.render(ta); await frame(); }
+  const eye = Cesium.Cartesian3.fromDegrees(q.view_lon, q.view_lat, 2.5e6);
+  viewer.camera.setView({destination: eye});
+  for (let i = 0; i < 5; i++) { viewer.scene.render(ta); await frame(); }
+  // what was drawn: pixels in the ballistic-missile colour (its trajectory and point)
+  const img = document.createElement("canvas");
+  img.width = viewer.canvas.width; img.height = viewer.canvas.height;
+  const g = img.getContext("2d");
+  g.drawImage(viewer.canvas, 0, 0);
+  const px = g.getImageData(0, 0, img.width, img.height).data;
+  let red = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i] > 150 && px[i + 1] < 60 && px[i + 2] < 60) red++;
+  }
+  out.bm_pixels = red;
   // a hostile track's colour at its end
   const trk = ds.entities.getById(q.track_id);
   const c = trk.point.color.getValue(at(q.track_time));
@@ -206,6 +220,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[
         "apogee_m": str(samples[4 * k + 3]),
         "track_id": hostile["id"],
         "track_time": track_end,
+        "view_lon": samples[4 * k + 1],
+        "view_lat": samples[4 * k + 2],
     }
     (root / "index.html").write_text(PAGE.replace("QUERY", json.dumps(query)), encoding="utf-8")
     yield root, query
@@ -292,6 +308,8 @@ def test_cesium_loads_the_czml_replay_without_console_errors(
     assert apogee > 100e3
     before = got["before_apogee_height_m"]
     assert isinstance(before, float | int) and before < apogee
+    # the ballistic missiles' trajectories are drawn (dark red, looking down on the apogee)
+    assert isinstance(got["bm_pixels"], int) and got["bm_pixels"] > 50
     # a hostile track drawn in the hostile colour
     assert got["track_colour"] == list(sym.HOSTILE_RGB)
     assert "CONSOLE" not in log or "Uncaught" not in log
