@@ -591,6 +591,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = run(loaded, seed=args.seed, on_step=recorder)
     for stream in streams:
         stream.sender.close()
+        if stream.sender.error:
+            sys.stderr.write(f"warning: --stream {stream.sender.error}\n")
 
     files: dict[str, bytes] = {}
     files["summary.json"] = (strict_json(result.summary, indent=2) + "\n").encode()

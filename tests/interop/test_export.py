@@ -731,3 +731,17 @@ def test_the_step_hook_sees_every_step_and_changes_nothing(
     assert bare.summary == result.summary
     assert bare.events.equals(result.events)
     assert bare.engagements.equals(result.engagements)
+
+
+def test_a_tcp_endpoint_that_goes_away_stops_the_stream_not_the_run() -> None:
+    tcp = Listener("tcp")
+    sender = CotSender.from_url(f"cot+tcp://127.0.0.1:{tcp.port}")
+    sender.open()
+    tcp.close()  # the endpoint goes away
+    ev = ET.Element("event")
+    for _ in range(50):  # the first sends may still be buffered by the kernel
+        sender.send([ev] * 100)
+    assert sender.error.startswith(f"cot+tcp://127.0.0.1:{tcp.port}: sending stopped after ")
+    sent = sender.sent
+    sender.send([ev])
+    assert sender.sent == sent

@@ -188,12 +188,17 @@ def parse_cot_url(url: str, flag: str = "--stream") -> tuple[str, str, int]:
 
 @dataclass(slots=True)
 class CotSender:
-    """Sends CoT events to a TAK endpoint over UDP (one event a datagram) or TCP."""
+    """Sends CoT events to a TAK endpoint over UDP (one event a datagram) or TCP.
+
+    A send that fails once the stream is under way (the endpoint went away) does not stop the
+    run: the sender records the error in ``error``, closes and sends nothing more.
+    """
 
     protocol: str
     host: str
     port: int
     sent: int = 0
+    error: str = ""
     _sock: socket.socket | None = field(default=None, repr=False)
 
     @classmethod
@@ -212,17 +217,27 @@ class CotSender:
                 f"--stream: cannot connect to cot+tcp://{self.host}:{self.port} ({exc})"
             ) from None
 
+    @property
+    def url(self) -> str:
+        return f"cot+{self.protocol}://{self.host}:{self.port}"
+
     def send(self, events: Iterable[ET.Element]) -> None:
+        if self.error:
+            return
         if self._sock is None:
             self.open()
         assert self._sock is not None
-        for ev in events:
-            data = event_bytes(ev)
-            if self.protocol == "udp":
-                self._sock.sendto(data, (self.host, self.port))
-            else:
-                self._sock.sendall(data)
-            self.sent += 1
+        try:
+            for ev in events:
+                data = event_bytes(ev)
+                if self.protocol == "udp":
+                    self._sock.sendto(data, (self.host, self.port))
+                else:
+                    self._sock.sendall(data)
+                self.sent += 1
+        except OSError as exc:
+            self.error = f"{self.url}: sending stopped after {self.sent} events ({exc})"
+            self.close()
 
     def close(self) -> None:
         if self._sock is not None:
