@@ -172,10 +172,13 @@ def _cesium_dir() -> Path | None:
     except (subprocess.SubprocessError, OSError):
         return None
     tgz = cache / f"cesium-{CESIUM_VERSION}.tgz"
-    with tarfile.open(tgz) as tar:
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=cache))
+    with tarfile.open(tgz) as tar:  # extract aside, then move into place: never half a cache
         members = [m for m in tar.getmembers() if m.name.startswith("package/Build/Cesium/")]
-        tar.extractall(cache, members=members, filter="data")
+        tar.extractall(partial, members=members, filter="data")
     tgz.unlink()
+    (partial / "package").replace(cache / "package")
+    shutil.rmtree(partial, ignore_errors=True)
     return build if (build / "Cesium.js").is_file() else None
 
 
