@@ -1,0 +1,184 @@
+"""The ASTERIX codec against Wireshark's ASTERIX dissector (tshark), a second independent
+decoder: CAT048 of Croatia Control's capture, and iamd's own CAT062 and CAT048 encodings.
+
+CI installs it with ``apt-get install -y tshark``; without it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iamd.interop.asterix import decode, encode_cat048, encode_cat062, read_recording, split_blocks
+from iamd.interop.asterix.fields import FT_M, NM_M
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/asterix")
+CC = DATA / "croatiacontrol"
+TSHARK = shutil.which("tshark")
+pytestmark = [
+    pytest.mark.skipif(TSHARK is None, reason="tshark not installed (apt-get install -y tshark)"),
+    pytest.mark.skipif(not DATA.is_dir(), reason="shared ASTERIX samples not found"),
+]
+
+
+def _tshark(pcap: Path, ports: set[int], fields: list[str]) -> pd.DataFrame:
+    """One row per ASTERIX record of ``pcap`` as tshark decodes it (its JSON output)."""
+    cmd = [TSHARK, "-r", str(pcap), "-T", "json"]
+    for p in sorted(ports):
+        cmd += ["-d", f"udp.port=={p},asterix"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True)
+    rows = []
+    for pkt in json.loads(res.stdout, object_pairs_hook=_keep_repeats):
+        blocks = pkt["_source"]["layers"].get("asterix", [])
+        for blk in blocks if isinstance(blocks, list) else [blocks]:
+            msgs = blk.get("asterix.message", [])
+            for msg in msgs if isinstance(msgs, list) else [msgs]:
+                flat: dict[str, str] = {}
+                _leaves(msg, flat)
+                rows.append({f: flat.get(f, "") for f in fields})
+    return pd.DataFrame(rows, columns=fields)
+
+
+def _keep_repeats(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """tshark's JSON repeats a key for each record of a block: keep them all, as a list."""
+    out: dict[str, object] = {}
+    for k, v in pairs:
+        if k in out:
+            prev = out[k]
+            out[k] = [*prev, v] if isinstance(prev, list) and k == "asterix.message" else [prev, v]
+        else:
+            out[k] = v
+    return out
+
+
+def _leaves(node: object, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, dict | list):
+                _leaves(v, out)
+            else:
+                out.setdefault(k, str(v))
+    elif isinstance(node, list):
+        for v in node:
+            _leaves(v, out)
+
+
+def _write_pcap(path: Path, payloads: list[bytes], port: int = 8600) -> None:
+    """A classic pcap of Ethernet/IPv4/UDP datagrams, one per payload."""
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i, pl in enumerate(payloads):
+        udp = struct.pack(">HHHH", 40000, port, 8 + len(pl), 0) + pl
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))  # fmt: skip
+        frame = b"\x00" * 12 + b"\x08\x00" + ip + udp
+        out += struct.pack("<IIII", 1_700_000_000 + i, 0, len(frame), len(frame)) + frame
+    path.write_bytes(bytes(out))
+
+
+def _num(s: pd.Series) -> np.ndarray:
+    """Numbers as tshark prints them (decimal, or 0x-hex for codes); NaN where absent."""
+    return np.asarray([float(int(x, 16)) if x.startswith("0x") else float(x) if x else np.nan
+                       for x in s], dtype=float)  # fmt: skip
+
+
+def _fl(s: pd.Series) -> np.ndarray:
+    """I048/090 is 14-bit two's complement; tshark 4.0 prints it unsigned (FL -1 as 4095)."""
+    fl = _num(s)
+    return np.where(fl >= 2048, fl - 4096, fl)
+
+
+def test_cat048_matches_tshark():
+    pcap = CC / "cat_034_048.pcap"
+    ours = read_recording(pcap).cat048
+    ports = {int(d.rsplit(":", 1)[1]) for d in ours["dst"]}
+    fields = ["asterix.048_010_SIC", "asterix.048_140_VALUE", "asterix.048_040_RHO",
+              "asterix.048_040_THETA", "asterix.048_070_MODE3A", "asterix.048_090_FL",
+              "asterix.048_220_VALUE", "asterix.048_240_VALUE", "asterix.048_161_TRN",
+              "asterix.048_200_GSP", "asterix.048_200_HDG"]  # fmt: skip
+    ref = _tshark(pcap, ports, fields)
+    ref = ref[ref["asterix.048_010_SIC"] != ""].reset_index(drop=True)  # CAT034 rows out
+    assert len(ref) == len(ours) == 128
+    np.testing.assert_array_equal(_num(ref["asterix.048_010_SIC"]), ours["sic"])
+    np.testing.assert_array_equal(_num(ref["asterix.048_140_VALUE"]), ours["tod_s"])
+    np.testing.assert_allclose(_num(ref["asterix.048_040_RHO"]), ours["range_m"] / NM_M, atol=1e-9)
+    np.testing.assert_allclose(_num(ref["asterix.048_040_THETA"]), ours["azimuth_deg"], atol=1e-9)
+    m3 = _num(ref["asterix.048_070_MODE3A"])
+    np.testing.assert_array_equal(np.nan_to_num(m3, nan=-1), ours["mode3a"])
+    np.testing.assert_array_equal(_fl(ref["asterix.048_090_FL"]), ours["fl"].to_numpy())
+    adr = ref["asterix.048_220_VALUE"].map(lambda x: int(x, 16) if x else -1).to_numpy()
+    np.testing.assert_array_equal(adr, ours["address"])
+    assert list(ref["asterix.048_240_VALUE"].str.strip()) == list(ours["callsign"])
+    np.testing.assert_array_equal(np.nan_to_num(_num(ref["asterix.048_161_TRN"]), nan=-1),
+                                  ours["track_number"])  # fmt: skip
+    np.testing.assert_allclose(_num(ref["asterix.048_200_GSP"]) * NM_M,
+                               ours["ground_speed_m_s"], atol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(_num(ref["asterix.048_200_HDG"]), ours["heading_deg"], atol=1e-9)
+
+
+def test_iamd_cat062_encoding_matches_tshark(tmp_path):
+    t = pd.concat([read_recording(DATA / "jasterix" / "cat062ed1.12.bin").cat062,
+                   read_recording(CC / "cat_062_065.pcap").cat062], ignore_index=True)  # fmt: skip
+    g = np.random.default_rng(7)
+    n = 40
+    extra = pd.DataFrame({
+        "sac": 25, "sic": 250, "tod_s": g.integers(0, 86400 * 128, n) / 128,
+        "track_number": g.integers(0, 65536, n),
+        "lat_deg": g.integers(-(2**24), 2**24, n) * 180 / 2**25,
+        "lon_deg": g.integers(-(2**25), 2**25 - 1, n) * 180 / 2**25,
+        "vx_m_s": g.integers(-4000, 4000, n) / 4, "vy_m_s": g.integers(-4000, 4000, n) / 4,
+        "mode3a": g.integers(0, 4096, n), "fl": g.integers(-40, 1600, n) / 4,
+        "geometric_alt_m": g.integers(-200, 8000, n) * 6.25 * FT_M,
+        "rocd_m_s": g.integers(-3000, 3000, n) * 6.25 * FT_M / 60,
+        "sigma_x_m": g.integers(0, 4000, n) / 2, "sigma_y_m": g.integers(0, 4000, n) / 2,
+    })  # fmt: skip
+    t = pd.concat([t, extra], ignore_index=True)
+    blob = encode_cat062(t, max_block_octets=300)
+    pcap = tmp_path / "ours062.pcap"
+    _write_pcap(pcap, split_blocks(blob))
+    ours = decode(blob).cat062
+    fields = ["asterix.062_010_SAC", "asterix.062_010_SIC", "asterix.062_070_VALUE",
+              "asterix.062_040_VALUE", "asterix.062_105_LAT", "asterix.062_105_LON",
+              "asterix.062_185_VX", "asterix.062_185_VY", "asterix.062_060_MODE3A",
+              "asterix.062_136_VALUE", "asterix.062_130_VALUE", "asterix.062_220_VALUE",
+              "asterix.062_500_APC_X", "asterix.062_500_APC_Y", "asterix.062_380_ADR_VALUE"]  # fmt: skip
+    ref = _tshark(pcap, {8600}, fields)
+    assert len(ref) == len(ours) == len(t)
+    np.testing.assert_array_equal(_num(ref["asterix.062_010_SAC"]), ours["sac"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_010_SIC"]), ours["sic"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_070_VALUE"]), ours["tod_s"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_040_VALUE"]), ours["track_number"])
+    np.testing.assert_allclose(_num(ref["asterix.062_105_LAT"]), ours["lat_deg"], atol=1e-9)
+    np.testing.assert_allclose(_num(ref["asterix.062_105_LON"]), ours["lon_deg"], atol=1e-9)
+    np.testing.assert_array_equal(_num(ref["asterix.062_185_VX"]), ours["vx_m_s"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_185_VY"]), ours["vy_m_s"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_060_MODE3A"]), ours["mode3a"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_136_VALUE"]), ours["fl"])
+    np.testing.assert_allclose(_num(ref["asterix.062_130_VALUE"]) * FT_M,
+                               ours["geometric_alt_m"], atol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(_num(ref["asterix.062_220_VALUE"]) * FT_M / 60,
+                               ours["rocd_m_s"], atol=1e-9)  # fmt: skip
+    np.testing.assert_array_equal(_num(ref["asterix.062_500_APC_X"]), ours["sigma_x_m"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_500_APC_Y"]), ours["sigma_y_m"])
+
+
+def test_iamd_cat048_encoding_matches_tshark(tmp_path):
+    t = read_recording(CC / "cat_034_048.pcap").cat048.drop(columns=["time_s", "src", "dst"])
+    blob = encode_cat048(t, max_block_octets=400)
+    pcap = tmp_path / "ours048.pcap"
+    _write_pcap(pcap, split_blocks(blob))
+    ref = _tshark(pcap, {8600}, ["asterix.048_040_RHO", "asterix.048_040_THETA",
+                                 "asterix.048_090_FL", "asterix.048_240_VALUE"])  # fmt: skip
+    assert len(ref) == len(t)
+    np.testing.assert_allclose(_num(ref["asterix.048_040_RHO"]), t["range_m"] / NM_M, atol=1e-9)
+    np.testing.assert_allclose(_num(ref["asterix.048_040_THETA"]), t["azimuth_deg"], atol=1e-9)
+    np.testing.assert_array_equal(_fl(ref["asterix.048_090_FL"]), t["fl"].to_numpy())
+    assert list(ref["asterix.048_240_VALUE"].str.strip()) == list(t["callsign"])
