@@ -149,7 +149,8 @@ def test_iamd_cat062_encoding_matches_tshark(tmp_path):
               "asterix.062_040_VALUE", "asterix.062_105_LAT", "asterix.062_105_LON",
               "asterix.062_185_VX", "asterix.062_185_VY", "asterix.062_060_MODE3A",
               "asterix.062_136_VALUE", "asterix.062_130_VALUE", "asterix.062_220_VALUE",
-              "asterix.062_500_APC_X", "asterix.062_500_APC_Y", "asterix.062_380_ADR_VALUE"]  # fmt: skip
+              "asterix.062_500_APC_X", "asterix.062_500_APC_Y",
+              "asterix.062_380_ADR_VALUE"]  # fmt: skip
     ref = _tshark(pcap, {8600}, fields)
     assert len(ref) == len(ours) == len(t)
     np.testing.assert_array_equal(_num(ref["asterix.062_010_SAC"]), ours["sac"])
@@ -168,6 +169,9 @@ def test_iamd_cat062_encoding_matches_tshark(tmp_path):
                                ours["rocd_m_s"], atol=1e-9)  # fmt: skip
     np.testing.assert_array_equal(_num(ref["asterix.062_500_APC_X"]), ours["sigma_x_m"])
     np.testing.assert_array_equal(_num(ref["asterix.062_500_APC_Y"]), ours["sigma_y_m"])
+    adr = np.nan_to_num(_num(ref["asterix.062_380_ADR_VALUE"]), nan=-1)
+    np.testing.assert_array_equal(adr, ours["address"])
+    assert (ours["address"] >= 0).sum() == 3
 
 
 def test_iamd_cat048_encoding_matches_tshark(tmp_path):
