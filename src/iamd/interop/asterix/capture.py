@@ -24,17 +24,12 @@ import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from iamd.errors import DataFileError, InputError
 from iamd.files import MAX_DATA_BYTES, check_input_file
 from iamd.interop.asterix.decode import Decoded, decode
-from iamd.interop.asterix.walk import walk
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 PCAP_MAGICS = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
@@ -357,11 +352,6 @@ def send_udp(blocks: list[bytes], port: int, host: str = "127.0.0.1", ttl: int =
             s.sendto(b, (host, port))
 
 
-def frame(dec: Decoded, category: int) -> pd.DataFrame:
-    """One category's table of a decoded input."""
-    return dec.tables[category]
-
-
 __all__ = [
     "Packets",
     "UdpStats",
@@ -372,5 +362,4 @@ __all__ = [
     "read_recording",
     "send_udp",
     "udp_blocks",
-    "walk",
 ]

@@ -7,7 +7,12 @@ Besides the fields, each row has ``offset`` (byte offset of the record in the in
 
 Example: the one CAT034 record of Croatia Control's ``cat034.raw`` (a sector crossing):
 
->>> d = decode(bytes.fromhex("220010f6190d0235a" + "f15" + "60" + "82400040"))
+>>> d = decode(bytes.fromhex("220010f6190e023a692b408840408000"))
+>>> d
+Decoded(CAT021: 0, CAT034: 1, CAT048: 0, CAT062: 0)
+>>> r = d.cat034.iloc[0]
+>>> int(r.sac), int(r.sic), int(r.msg_type), float(r.tod_s), float(r.sector_azimuth_deg)
+(25, 14, 2, 29906.3359375, 90.0)
 """
 
 from __future__ import annotations
@@ -149,8 +154,6 @@ def decode(
 
 
 def _empty(cat: int) -> dict[str, np.ndarray]:
-    from iamd.interop.asterix.fields import CAT021_COLUMNS  # noqa: F401
-
     out: dict[str, np.ndarray] = {}
     for k in COLUMNS[cat]:
         if k in ("callsign", "adep", "ades"):
