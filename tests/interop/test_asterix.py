@@ -260,6 +260,20 @@ def test_cat021_ed2_1_matches_jasterix():
     assert r.callsign == "EZS14ZH"
 
 
+def test_cat021_ed0_26_matches_jasterix():
+    r = read_recording(JA / "cat021ed0.26.bin", editions={21: "0.26"}).cat021.iloc[0]
+    assert (r.sac, r.sic) == (0, 5)
+    assert abs(r.tod_s - 14418.484375) < 10e-6
+    # "lat=7228617 ... lon=-1702186" in the test's comment; jASTERIX's own value uses
+    # 5.36441e-06 for the LSB 180/2^25, hence 2e-7 deg apart
+    assert r.lat_deg == 7228617 * 180 / 2**25 and r.lon_deg == -1702186 * 180 / 2**25
+    assert abs(r.lat_deg - 38.777323149905996) < 1e-6
+    assert abs(r.lon_deg - -9.131237217748) < 1e-6
+    assert r.address == 4811822
+    assert r.callsign == "FM012"
+    assert r.track_number == -1  # no I021/161 in edition 0.26
+
+
 def test_cat034_ed1_26_matches_jasterix():
     r = read_recording(JA / "cat034ed1.26.bin").cat034.iloc[0]
     assert (r.sac, r.sic, r.msg_type) == (0, 2, 2)

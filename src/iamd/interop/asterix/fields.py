@@ -279,27 +279,43 @@ SECTOR_CROSSING = 2
 # --------------------------------------------------------------------------- CAT021
 
 
+def _item(w: Walked, name: str) -> IntArray:
+    """Offsets of item ``name``, all -1 when the edition's UAP has no such item."""
+    try:
+        return w.offsets(name)
+    except KeyError:
+        return np.full(len(w), -1, dtype=np.int64)
+
+
 def cat021_columns(w: Walked) -> dict[str, Any]:
-    """CAT021 ADS-B reports: the columns of `CAT021_COLUMNS`.
+    """CAT021 ADS-B reports: the columns of `CAT021_COLUMNS` (edition 2.x or 0.26).
 
     ``tod_s`` is the time of applicability for position (I021/071), else the time of
     message reception for position (I021/073), else the time of report transmission
-    (I021/077). The position is the high-resolution I021/131 where present, else I021/130.
+    (I021/077); in edition 0.26 the time of day (I021/030). The position is the
+    high-resolution I021/131 where present, else I021/130 (0.26: I021/130, 4 + 4 octets).
     """
     b = w.buf
+    old = w.uap.edition == "0.26"
     c = _common(w)
-    t = _tod(w, "I021/071")
-    for alt in ("I021/073", "I021/077"):
-        t = np.where(np.isnan(t), _tod(w, alt), t)
-    c["tod_s"] = t
-    o = w.offsets("I021/130")
-    lat = scaled(sint(uint(b, o, 3), 24), 180.0 / 2**23, o)
-    lon = scaled(sint(uint(b, o, 3, 3), 24), 180.0 / 2**23, o)
-    o = w.offsets("I021/131")
-    lat_h = scaled(sint(uint(b, o, 4), 32), 180.0 / 2**30, o)
-    lon_h = scaled(sint(uint(b, o, 4, 4), 32), 180.0 / 2**30, o)
-    c["lat_deg"] = np.where(o >= 0, lat_h, lat)
-    c["lon_deg"] = np.where(o >= 0, lon_h, lon)
+    if old:
+        c["tod_s"] = _tod(w, "I021/030")
+        o = w.offsets("I021/130")
+        c["lat_deg"] = scaled(sint(uint(b, o, 4), 32), 180.0 / 2**25, o)
+        c["lon_deg"] = scaled(sint(uint(b, o, 4, 4), 32), 180.0 / 2**25, o)
+    else:
+        t = _tod(w, "I021/071")
+        for alt in ("I021/073", "I021/077"):
+            t = np.where(np.isnan(t), _tod(w, alt), t)
+        c["tod_s"] = t
+        o = w.offsets("I021/130")
+        lat = scaled(sint(uint(b, o, 3), 24), 180.0 / 2**23, o)
+        lon = scaled(sint(uint(b, o, 3, 3), 24), 180.0 / 2**23, o)
+        o = w.offsets("I021/131")
+        lat_h = scaled(sint(uint(b, o, 4), 32), 180.0 / 2**30, o)
+        lon_h = scaled(sint(uint(b, o, 4, 4), 32), 180.0 / 2**30, o)
+        c["lat_deg"] = np.where(o >= 0, lat_h, lat)
+        c["lon_deg"] = np.where(o >= 0, lon_h, lon)
     o = w.offsets("I021/080")
     c["address"] = code(uint(b, o, 3), o)
     o = w.offsets("I021/145")
@@ -309,7 +325,7 @@ def cat021_columns(w: Walked) -> dict[str, Any]:
     o = w.offsets("I021/070")
     c["mode3a"] = code(uint(b, o, 2) & 0x0FFF, o)
     c["callsign"] = sixbit_text(b, w.offsets("I021/170"))
-    o = w.offsets("I021/161")
+    o = _item(w, "I021/161")
     c["track_number"] = code(uint(b, o, 2) & 0x0FFF, o)
     return c
 

@@ -23,7 +23,8 @@ The UAPs below are written from the EUROCONTROL category specifications:
 
 - CAT048 *Monoradar Target Reports*, edition 1.21–1.31 (the UAP is unchanged across 1.2x);
 - CAT034 *Transmission of Monoradar Service Messages*, editions 1.26–1.29;
-- CAT021 *ADS-B Target Reports*, editions 2.1–2.6;
+- CAT021 *ADS-B Target Reports*, editions 2.1–2.6, and 0.26 (the pre-2.0 UAP: time of
+  day in I021/030, position in 4 + 4 octets, no track number);
 - CAT062 *SDPS Track Messages*, editions 1.12–1.20, and the pre-standard edition 0.17 of
   2008 that Croatia Control's recording ``asterix.pcap`` is in (it differs from 1.1x in
   I062/105's presence as FRN 5 only, in I062/380 (a list of Mode S registers), I062/290,
@@ -441,10 +442,55 @@ CAT062_0_17 = Uap(
     ),
 )
 
+# --------------------------------------------------------------------------- CAT021 0.26
+
+CAT021_0_26 = Uap(
+    21,
+    "0.26",
+    (
+        _f("I021/010", 2),  # data source identification
+        _f("I021/040", 2),  # target report descriptor (two octets in 0.2x)
+        _f("I021/030", 3),  # time of day
+        _f("I021/130", 8),  # position, WGS84 (4 + 4 octets, LSB 180/2^25 deg)
+        _f("I021/080", 3),  # target address
+        _f("I021/140", 2),  # geometric altitude
+        _f("I021/090", 2),  # figure of merit
+        _f("I021/210", 1),  # link technology indicator
+        _f("I021/230", 2),  # roll angle
+        _f("I021/145", 2),  # flight level
+        _f("I021/150", 2),  # air speed
+        _f("I021/151", 2),  # true air speed
+        _f("I021/152", 2),  # magnetic heading
+        _f("I021/155", 2),  # barometric vertical rate
+        _f("I021/157", 2),  # geometric vertical rate
+        _f("I021/160", 4),  # ground vector
+        ext("I021/165"),  # rate of turn
+        _f("I021/170", 6),  # target identification
+        _f("I021/095", 1),  # velocity accuracy
+        _f("I021/032", 1),  # time of day accuracy
+        _f("I021/200", 1),  # target status
+        _f("I021/020", 1),  # emitter category
+        comp("I021/220", _f("WS", 2), _f("WD", 2), _f("TMP", 2), _f("TRB", 1)),
+        _f("I021/146", 2),  # intermediate state selected altitude
+        _f("I021/148", 2),  # final state selected altitude
+        comp("I021/110", ext("TIS"), rep("TID", 15)),  # trajectory intent
+        _f("I021/070", 2),  # Mode 3/A code
+        _f("I021/131", 1),  # signal amplitude
+        None,
+        None,
+        None,
+        None,
+        None,
+        expl("I021/RE"),
+        expl("I021/SP"),
+    ),
+)
+
 UAPS: dict[tuple[int, str], Uap] = {
     (48, "1.2x"): CAT048,
     (34, "1.2x"): CAT034,
     (21, "2.x"): CAT021,
+    (21, "0.26"): CAT021_0_26,
     (62, "1.1x"): CAT062,
     (62, "0.17"): CAT062_0_17,
 }
