@@ -167,6 +167,14 @@ def _write(tmp_path: Path, text: str, name: str = "plots.csv") -> Path:
             "t_s,x_m,y_m,z_m\n0,1,2,3\n1,abc,2,3\n",
             "plots.csv: column x_m: line 3: not a number (got 'abc')",
         ),
+        (  # repeated names would be renamed t_s.1 and read silently
+            "t_s,t_s,x_m,y_m,z_m\n0,1,2,3,4\n",
+            "plots.csv: line 1: column t_s appears twice (columns 1 and 2); each column name once",
+        ),
+        (  # a longer first row would turn its first fields into an index
+            "t_s,x_m,y_m,z_m\n0,1,2,3,4,5\n",
+            "plots.csv: line 2: more fields than the header's 4 columns",
+        ),
         (
             "t_s,x_m,y_m,z_m\n0,1,2,3\n1,2,nan,3\n",
             "plots.csv: column y_m: line 3: must be a finite number (got nan)",

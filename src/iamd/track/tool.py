@@ -80,7 +80,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from iamd.errors import DataFileError, InputError
-from iamd.files import write_atomic
+from iamd.files import MAX_DATA_BYTES, check_input_file, cut, write_atomic
 from iamd.geo.wgs84 import (
     aer_to_ecef,
     ecef_to_enu,
@@ -687,6 +687,10 @@ def read_plots(
         raise DataFileError(f"{name}: no such file")
     if p.is_dir():
         raise DataFileError(f"{name}: is a directory, not a plots file")
+    try:  # a regular file only (a FIFO would block), within the data size limit
+        check_input_file(p, "input", max_bytes=MAX_DATA_BYTES)
+    except InputError as exc:
+        raise DataFileError(str(exc).removeprefix("input: ")) from None
     if p.suffix.lower() in PARQUET_SUFFIXES or _starts_with(p, b"PAR1"):
         return _plots(_parquet_source(p, name), flags, org, sit, shown)
     try:
@@ -1019,19 +1023,40 @@ def _csv_typed_source(raw: bytes, name: str) -> _Source | None:
 
 def _csv_text_source(raw: bytes, name: str) -> _Source:
     """The file read as text by pandas, each row keeping its line number for messages."""
+    import warnings
+
     import pandas as pd
 
+    end = raw.find(b"\n")
+    first_line = (raw if end < 0 else raw[:end]).rstrip(b"\r")
     try:
-        frame = pd.read_csv(
-            io.BytesIO(raw),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
+        header = [h.strip() for h in next(csv.reader([first_line.decode("utf-8-sig")]))]
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        header = []
+    for i, h in enumerate(header):
+        if h in header[:i]:
+            raise DataFileError(
+                f"{name}: line 1: column {cut(h, 40)} appears twice (columns "
+                f"{header.index(h) + 1} and {i + 1}); each column name once"
+            )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(raw),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                skipinitialspace=True,
+                index_col=False,  # a row longer than the header is an error, not an index
+            )
+    except pd.errors.ParserWarning:
+        raise DataFileError(
+            f"{name}: line 2: more fields than the header's {len(header)} columns"
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(f"{name}: not a readable CSV file ({first})") from None
+        raise DataFileError(f"{name}: not a readable CSV file ({cut(first, 200)})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     # pandas keeps blank lines as rows of empty strings: drop them, keep line numbers
     blank = (frame == "").all(axis=1).to_numpy()
