@@ -232,12 +232,11 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
             f"record(s) (expected {expected} bytes)"
         )
     records = np.frombuffer(raw, dtype=dtype, count=count, offset=HEADER.size).copy()
-    if kind == MessageKind.TRACKS:
-        _check_tracks(records)
-    elif kind == MessageKind.ENGAGE:
-        _check_engage(records)
-    elif kind == MessageKind.PLOTS:
-        _check_plots(records)
+    if count:
+        try:
+            CHECKS.get(kind, lambda r: None)(records)
+        except (ValueError, TypeError, IndexError) as e:  # a check must never crash a node
+            raise MessageError(f"message: records cannot be checked ({e})") from None
     return Message(kind=kind, nation=code.decode("ascii"), seq=seq, t_s=t_s,
                    wall_ns=wall_ns, records=records)  # fmt: skip
 
@@ -282,3 +281,10 @@ def _check_plots(r: npt.NDArray[np.void]) -> None:
         bad = ~np.isfinite(r[name]).reshape(len(r), -1).all(axis=1)
         if bad.any():
             raise _bad(name, r[name], bad, "must be finite")
+
+
+CHECKS = {
+    MessageKind.TRACKS: _check_tracks,
+    MessageKind.ENGAGE: _check_engage,
+    MessageKind.PLOTS: _check_plots,
+}

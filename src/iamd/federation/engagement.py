@@ -1,0 +1,172 @@
+"""Engagement coordination between nodes: who engages which track, and hand-over.
+
+Link 16's weapons-coordination messages (J10.2 engagement status, J10.3 hand-over) have public
+semantics: a unit that engages a track says so; others see it and do not engage it too; the
+engaging unit may hand engagement responsibility to another, which accepts before the first
+stops. Here each node keeps an `EngagementBoard` of every known engagement by track number,
+publishes its own nation's statuses each cycle, and merges its partners'. Two nations that
+declare the same track in the same cycle both see the conflict and resolve it the same way:
+the earlier declaration keeps it (ties: the nation first in the roster) and the other ceases.
+A node that asks to engage a track already engaged by another nation is refused, so no two
+nations engage one threat unknowingly.
+
+>>> a = EngagementBoard(nation="BGR", roster=("BGR", "GRC"))
+>>> g = EngagementBoard(nation="GRC", roster=("BGR", "GRC"))
+>>> a.declare(2001, unit=3, t_s=10.0)
+True
+>>> g.merge("BGR", a.outgoing()); g.declare(2001, unit=1, t_s=11.0)
+False
+>>> a.offer(2001, "GRC", t_s=12.0); g.merge("BGR", a.outgoing()); g.accept(2001, unit=1, t_s=13.0)
+True
+>>> a.merge("GRC", g.outgoing()); a.engager(2001), g.engager(2001)
+('GRC', 'GRC')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from iamd.federation.messages import ENGAGE_DTYPE, EngageStatus
+from iamd.federation.picture import FederationEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Engagement:
+    """One nation's status on one track."""
+
+    nation: str
+    unit: int
+    status: EngageStatus
+    t_s: float
+    target: str = ""
+
+
+@dataclass(slots=True)
+class EngagementBoard:
+    """Every known engagement, per track number and nation (see the module docstring)."""
+
+    nation: str
+    roster: tuple[str, ...]
+    events: list[FederationEvent] = field(default_factory=list)
+    _by_track: dict[int, dict[str, Engagement]] = field(default_factory=dict)
+
+    def engager(self, number: int) -> str | None:
+        """The nation engaging track ``number`` (None: nobody)."""
+        active = [
+            e for e in self._by_track.get(number, {}).values()
+            if e.status in (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER,
+                            EngageStatus.HANDOVER_ACCEPT)
+        ]  # fmt: skip
+        if not active:
+            return None
+        accepted = [e for e in active if e.status == EngageStatus.HANDOVER_ACCEPT]
+        if accepted:
+            return accepted[0].nation
+        best = min(active, key=lambda e: (e.t_s, self.roster.index(e.nation)))
+        return best.nation
+
+    def declare(self, number: int, *, unit: int, t_s: float) -> bool:
+        """Engage track ``number`` with own ``unit``; False (and an ``engage_conflict`` event)
+        when another nation already engages it."""
+        other = self.engager(number)
+        if other is not None and other != self.nation:
+            self._event(t_s, "engage_conflict", number, f"refused: engaged by {other}")
+            return False
+        self._set(
+            number, Engagement(nation=self.nation, unit=unit, status=EngageStatus.ENGAGING, t_s=t_s)
+        )
+        self._event(t_s, "engage", number, f"{self.nation} unit {unit}")
+        return True
+
+    def cease(self, number: int, *, t_s: float) -> None:
+        """Stop engaging track ``number``."""
+        own = self._by_track.get(number, {}).get(self.nation)
+        if own is not None:
+            self._set(
+                number,
+                Engagement(nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s),
+            )
+
+    def offer(self, number: int, to: str, *, t_s: float) -> None:
+        """Offer engagement responsibility for track ``number`` to nation ``to``."""
+        own = self._by_track.get(number, {}).get(self.nation)
+        unit = own.unit if own is not None else 0
+        self._set(number, Engagement(nation=self.nation, unit=unit, status=EngageStatus.HANDOVER_OFFER,
+                                     t_s=own.t_s if own else t_s, target=to))  # fmt: skip
+        self._event(t_s, "handover", number, f"offered by {self.nation} to {to}")
+
+    def accept(self, number: int, *, unit: int, t_s: float) -> bool:
+        """Accept a hand-over of track ``number`` offered to this nation; False if none."""
+        offers = [e for e in self._by_track.get(number, {}).values()
+                  if e.status == EngageStatus.HANDOVER_OFFER and e.target == self.nation]  # fmt: skip
+        if not offers:
+            return False
+        self._set(
+            number,
+            Engagement(nation=self.nation, unit=unit, status=EngageStatus.HANDOVER_ACCEPT, t_s=t_s),
+        )
+        self._event(t_s, "handover", number, f"accepted by {self.nation} from {offers[0].nation}")
+        return True
+
+    def outgoing(self) -> npt.NDArray[np.void]:
+        """This nation's statuses as engagement records."""
+        own = [(n, e) for n in sorted(self._by_track) if (e := self._by_track[n].get(self.nation))]
+        out = np.zeros(len(own), dtype=ENGAGE_DTYPE)
+        for i, (n, e) in enumerate(own):  # a loop over engagements, a handful
+            out[i] = (n, e.unit, int(e.status),
+                      self.roster.index(e.target) if e.target else 255, e.t_s)  # fmt: skip
+        return out
+
+    def merge(self, sender: str, records: npt.NDArray[np.void]) -> None:
+        """A partner's statuses; resolves simultaneous declarations and completes hand-overs
+        this nation offered."""
+        for r in records:  # a handful of engagements
+            number = int(r["number"])
+            tgt = int(r["target"])
+            e = Engagement(nation=sender, unit=int(r["unit"]), status=EngageStatus(int(r["status"])),
+                           t_s=float(r["t_s"]), target=self.roster[tgt] if tgt < len(self.roster) else "")  # fmt: skip
+            self._set(number, e)
+            own = self._by_track[number].get(self.nation)
+            if own is None:
+                continue
+            if (
+                e.status == EngageStatus.HANDOVER_ACCEPT
+                and own.status == EngageStatus.HANDOVER_OFFER
+            ):
+                self._set(
+                    number,
+                    Engagement(
+                        nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=e.t_s
+                    ),
+                )
+                self._event(e.t_s, "handover", number, f"{self.nation} -> {sender} complete")
+            elif e.status == EngageStatus.ENGAGING and own.status == EngageStatus.ENGAGING:
+                if self.engager(number) != self.nation:
+                    self._set(
+                        number,
+                        Engagement(
+                            nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=e.t_s
+                        ),
+                    )
+                    self._event(
+                        e.t_s,
+                        "engage_conflict",
+                        number,
+                        f"{self.nation} ceases: {sender} declared first",
+                    )
+                else:
+                    self._event(
+                        e.t_s,
+                        "engage_conflict",
+                        number,
+                        f"{sender} ceases: {self.nation} declared first",
+                    )
+
+    def _set(self, number: int, e: Engagement) -> None:
+        self._by_track.setdefault(number, {})[e.nation] = e
+
+    def _event(self, t_s: float, kind: str, number: int, detail: str) -> None:
+        self.events.append(FederationEvent(t_s=t_s, kind=kind, number=number, detail=detail))
