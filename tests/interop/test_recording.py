@@ -297,3 +297,72 @@ def test_missing_scan_period_is_named(tmp_path):
     dec = read_recording(CC / "cat048.raw")  # one plot, no CAT034
     with pytest.raises(InputError, match=r"no scan period for radar 025/201 .* add scan_period_s"):
         recording_plots(dec, sensors_from_mapping(data), "one")
+
+
+# --------------------------------------------------------------------------- ADS-B
+
+
+def _cat021(rows: pd.DataFrame, sac: int, sic: int) -> bytes:
+    """CAT021 (ed. 2.x) blocks, one record each: I010, I071, I130, I080, I140, I170."""
+    from iamd.interop.asterix.fields import _SIXBIT
+
+    code = {chr(c): i for i, c in enumerate(_SIXBIT.tolist()) if chr(c) != " " or i == 32}
+    out = bytearray()
+    for r in rows.itertuples():
+        lat = round(r.lat_deg / (180 / 2**23)) & 0xFFFFFF
+        lon = round(r.lon_deg / (180 / 2**23)) & 0xFFFFFF
+        h = round(r.alt_m / (6.25 * FT_M)) & 0xFFFF
+        cs = 0
+        for ch in f"{r.callsign:<8}"[:8]:
+            cs = (cs << 6) | code[ch]
+        rec = (bytes([0x8D, 0x11, 0x41, 0x01, 0x80, sac, sic])
+               + round(r.t_s * 128).to_bytes(3, "big") + lat.to_bytes(3, "big")
+               + lon.to_bytes(3, "big") + int(r.address).to_bytes(3, "big")
+               + h.to_bytes(2, "big") + cs.to_bytes(6, "big"))  # fmt: skip
+        out += bytes([21]) + (len(rec) + 3).to_bytes(2, "big") + rec
+    return bytes(out)
+
+
+def _adsb_case(with_receiver: bool = True):
+    syn = synthetic_cat048(n_radars=1, n_targets=6, duration_s=150.0, seed=5,
+                           truth_period_s=5.0)  # fmt: skip
+    who = syn.plots.groupby("target").agg(address=("address", "first"),
+                                          callsign=("callsign", "first"))  # fmt: skip
+    seen = who.index[:3]  # aircraft the radar sees, with a transponder
+    tr = syn.truth[syn.truth["target"].isin(seen)].join(who, on="target")
+    tr = tr[tr["t_s"] > 0]
+    table = dict(syn.sensors)
+    if with_receiver:
+        table["adsb"] = [{"sac": 7, "sic": 9, "name": "ground station", "sigma_m": 30}]
+    return syn, _cat021(tr, 7, 9), sensors_from_mapping(table)
+
+
+def test_adsb_reports_join_the_radar_tracks_as_cooperative_plots():
+    syn, adsb, table = _adsb_case()
+    radar_only = decode(syn.data)
+    both = decode(syn.data + adsb)
+    assert len(both.cat021) == 3 * 29
+    rp = recording_plots(both, table, "syn+adsb")
+    assert [r.label for r in rp.adsb] == ["ADS-B 007/009"]
+    assert (rp.reports["kind"] == "CAT021").sum() == 3 * 29
+    assert np.all(np.diff(rp.plots.t_s) >= 0)
+    with_adsb = track_recording(rp).to_pandas()
+    alone = track_recording(recording_plots(radar_only, table, "syn")).to_pandas()
+    # the same aircraft: radar and ADS-B plots update one track each, none is duplicated
+    n = syn.plots["target"].nunique()
+    assert with_adsb["track_id"].nunique() == alone["track_id"].nunique() == n
+    per = with_adsb[with_adsb["callsign"] != ""].groupby("track_id")["callsign"].nunique()
+    assert (per == 1).all()
+    e_with = compare_with_system_tracks(with_adsb, both.cat062)
+    e_alone = compare_with_system_tracks(alone, radar_only.cat062)
+    assert e_with.median_error_m < e_alone.median_error_m
+
+
+def test_adsb_receiver_missing_from_the_table_is_named():
+    syn, adsb, table = _adsb_case(with_receiver=False)
+    with pytest.raises(
+        InputError,
+        match=r"no ADS-B receiver for SAC 7 SIC 9 .* has CAT021 "
+        r"reports from it; the table has none\): add an entry under adsb:",
+    ):
+        recording_plots(decode(syn.data + adsb), table, "syn+adsb")

@@ -34,10 +34,17 @@ and 20 km high) times the fraction of a scan in a window.
     system: {sac: 25, sic: 250}      # data source of the CAT062 output (optional)
     default_height_m: 9000           # plots without Mode C (optional)
     default_height_sigma_m: 5000
+    adsb:                            # CAT021 ground stations (optional)
+      - {sac: 7, sic: 9, name: ground station, sigma_m: 30, sigma_fl_m: 150}
     sensors:
       - {sac: 25, sic: 11, name: Sljeme, lat_deg: 45.90, lon_deg: 15.95, alt_m: 1030,
          sigma_range_m: 70, sigma_az_mrad: 1.2, sigma_height_m: 150,
          scan_period_s: 5.0, max_range_km: 470}
+
+**ADS-B.** The CAT021 reports of the receivers listed under ``adsb:`` in the table join as
+cooperative plots through the tool's geodetic conversion (height from I021/140, else from
+the flight level; isotropic sigma from the table). A receiver never scans, so it makes no
+miss.
 
 **Output.** A row per confirmed track per step in which a plot updated it (``iamd track``'s
 columns, see `iamd.track.tool`), plus ``squawk`` (the last Mode 3/A, octal text),
@@ -71,6 +78,9 @@ IntArray = npt.NDArray[np.int64]
 
 DEFAULT_WINDOW_S = 1.0
 COVERAGE_HEIGHT_M = 20_000.0
+_NO_FLAGS = ("sigma_m", "sigma_range_m", "sigma_az_mrad", "sigma_el_mrad")
+ADSB_RANGE_M = 500_000.0
+"""Radius of an ADS-B receiver's coverage, for its clutter volume."""
 _SENSOR_KEYS = {
     "sac": "int",
     "sic": "int",
@@ -85,7 +95,8 @@ _SENSOR_KEYS = {
     "max_range_km": "float",
 }
 _REQUIRED = ("sac", "sic", "lat_deg", "lon_deg", "alt_m", "sigma_range_m", "sigma_az_mrad")
-_TOP_KEYS = ("system", "default_height_m", "default_height_sigma_m", "sensors", "notes")
+_TOP_KEYS = ("system", "default_height_m", "default_height_sigma_m", "sensors", "adsb", "notes")
+_ADSB_KEYS = {"sac": "int", "sic": "int", "name": "str", "sigma_m": "float", "sigma_fl_m": "float"}
 
 
 # --------------------------------------------------------------------------- sensor table
@@ -117,10 +128,28 @@ class RadarSite:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AdsbReceiver:
+    """An ADS-B ground station of the sensor table: its CAT021 reports are cooperative plots
+    of isotropic sigma ``sigma_m`` (geometric height, I021/140) or ``sigma_fl_m`` (height
+    from the flight level, I021/145)."""
+
+    sac: int
+    sic: int
+    name: str
+    sigma_m: float = 50.0
+    sigma_fl_m: float = 150.0
+
+    @property
+    def label(self) -> str:
+        return f"ADS-B {self.sac:03d}/{self.sic:03d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SensorTable:
-    """The radars of a recording, keyed by (SAC, SIC)."""
+    """The radars (and ADS-B receivers) of a recording, keyed by (SAC, SIC)."""
 
     sensors: dict[tuple[int, int], RadarSite]
+    adsb: dict[tuple[int, int], AdsbReceiver] = field(default_factory=dict)
     system_sac: int = 0
     system_sic: int = 1
     default_height_m: float = 9000.0
@@ -216,6 +245,7 @@ def sensors_from_mapping(data: Any, name: str = "<sensors>") -> SensorTable:
         if site.key in out:
             raise DataFileError(f"{where}: SAC {site.sac} SIC {site.sic} is listed twice")
         out[site.key] = site
+    adsb = _adsb_entries(data.get("adsb"), name)
     system = data.get("system") or {}
     if not isinstance(system, Mapping) or set(system) - {"sac", "sic"}:
         raise DataFileError(f"{name}: system must be a mapping {{sac: N, sic: N}} (got {system!r})")
@@ -232,12 +262,51 @@ def sensors_from_mapping(data: Any, name: str = "<sensors>") -> SensorTable:
         raise DataFileError(f"{name}: default_height_sigma_m: must be > 0 (got {ds})")
     return SensorTable(
         sensors=out,
+        adsb=adsb,
         system_sac=s_sac,
         system_sic=s_sic,
         default_height_m=dh,
         default_height_sigma_m=ds,
         name=name,
     )
+
+
+def _adsb_entries(raw: Any, name: str) -> dict[tuple[int, int], AdsbReceiver]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise DataFileError(f"{name}: adsb must be a list of receivers (got {raw!r})")
+    out: dict[tuple[int, int], AdsbReceiver] = {}
+    for i, e in enumerate(raw):
+        where = f"{name}: adsb[{i}]"
+        if not isinstance(e, Mapping):
+            raise DataFileError(f"{where}: must be a mapping (got {e!r})")
+        for k in e:
+            if k not in _ADSB_KEYS:
+                raise DataFileError(
+                    f"{where}: unknown key {k!r} (allowed: {', '.join(_ADSB_KEYS)})"
+                )
+        for k in ("sac", "sic"):
+            if k not in e:
+                raise DataFileError(f"{where}.{k}: missing (required: sac, sic)")
+        v = {k: _typed(f"{where}.{k}", e[k], _ADSB_KEYS[k]) for k in e}
+        for k in ("sac", "sic"):
+            if not 0 <= v[k] <= 255:
+                raise DataFileError(f"{where}.{k}: must be within [0, 255] (got {v[k]})")
+        for k in ("sigma_m", "sigma_fl_m"):
+            if k in v and not v[k] > 0:
+                raise DataFileError(f"{where}.{k}: must be > 0 (got {v[k]})")
+        r = AdsbReceiver(
+            sac=v["sac"],
+            sic=v["sic"],
+            name=str(v.get("name", f"ADS-B {v['sac']:03d}/{v['sic']:03d}")),
+            sigma_m=v.get("sigma_m", 50.0),
+            sigma_fl_m=v.get("sigma_fl_m", 150.0),
+        )
+        if (r.sac, r.sic) in out:
+            raise DataFileError(f"{where}: SAC {r.sac} SIC {r.sic} is listed twice")
+        out[(r.sac, r.sic)] = r
+    return out
 
 
 def _typed(where: str, value: Any, kind: str) -> Any:
@@ -284,6 +353,8 @@ class RecordingPlots:
     no_detection: int = 0
     simulated: int = 0
     no_position: int = 0
+    adsb: tuple[AdsbReceiver, ...] = ()
+    adsb_duplicates: int = 0
 
 
 _DEDUP = (
@@ -303,22 +374,60 @@ _DEDUP = (
 def recording_plots(
     dec: Decoded, sensors: SensorTable, name: str = "<recording>"
 ) -> RecordingPlots:
-    """Select, de-duplicate and convert the CAT048 plots of ``dec`` (module docstring).
+    """Select, de-duplicate and convert the CAT048 plots (and the CAT021 ADS-B reports of the
+    receivers the table lists) of ``dec`` (module docstring).
 
     Raises:
-        InputError: no CAT048 report with a plot, a SAC/SIC missing from the sensor table,
-            or a radar whose scan period cannot be found.
+        InputError: no CAT048 or CAT021 report with a position, a SAC/SIC missing from the
+            sensor table, or a radar whose scan period cannot be found.
     """
-    from iamd.track.tool import _plots, _Source
-
-    t48 = dec.cat048
-    if len(t48) == 0:
+    t48, duplicates, no_pos, no_det, sim = _radar_reports(dec)
+    t21, dup21 = _adsb_reports(dec)
+    if len(t48) == 0 and len(t21) == 0:
+        if len(dec.cat048):
+            raise InputError(
+                f"{name}: no CAT048 plot to track ({len(dec.cat048)} reports: {duplicates} "
+                f"duplicates, {no_pos} without position, {no_det} without detection, "
+                f"{sim} simulated)"
+            )
         found = ", ".join(f"CAT{c:03d} ×{n}" for c, n in sorted(dec.other_blocks.items()))
         have = ", ".join(f"CAT{c:03d} ×{len(t)}" for c, t in sorted(dec.tables.items()) if len(t))
         raise InputError(
             f"{name}: no CAT048 target report to track (found: {have or found or 'nothing'}"
             f"{'; blocks of other categories: ' + found if have and found else ''})"
         )
+    first = [x for x in (t48, t21) if len(x)]
+    tod0 = float(min(first, key=lambda x: int(x["offset"].iloc[0]))["tod_s"].iloc[0])
+    sites: tuple[RadarSite, ...] = ()
+    receivers: tuple[AdsbReceiver, ...] = ()
+    parts: list[tuple[pd.DataFrame, Any, int]] = []
+    if len(t48):
+        t48, sites, pl48 = _radar_plots(t48, sensors, name, tod0)
+        parts.append((t48, pl48, 0))
+    if len(t21):
+        t21, receivers, pl21 = _adsb_plots(t21, sensors, name, tod0, len(sites))
+        parts.append((t21, pl21, len(sites)))
+    reports, plots = _merge_plots(parts)
+    radar = reports[reports["kind"] == "CAT048"]
+    period, source = scan_periods(dec, radar, sites)
+    phase = antenna_phase(dec, radar, sites, period)
+    rng = radar["range_m"].to_numpy()
+    rs = radar["sensor"].to_numpy()
+    max_r = np.asarray(
+        [
+            x.max_range_m if x.max_range_m is not None else 1.05 * float(np.max(rng[rs == i]))
+            for i, x in enumerate(sites)
+        ]
+    )
+    return RecordingPlots(
+        reports, plots, sites, period, phase, source, max_r, duplicates, no_det, sim, no_pos,
+        receivers, dup21,
+    )  # fmt: skip
+
+
+def _radar_reports(dec: Decoded) -> tuple[pd.DataFrame, int, int, int, int]:
+    """CAT048 reports that are plots, and the counts of those left out."""
+    t48 = dec.cat048
     n0 = len(t48)
     t = t48.drop_duplicates(subset=list(_DEDUP))
     duplicates = n0 - len(t)
@@ -328,32 +437,53 @@ def recording_plots(
     t = t[t["typ"] != 0]
     sim = int((t["sim"] == 1).sum())
     t = t[t["sim"] != 1]
-    if len(t) == 0:
-        raise InputError(
-            f"{name}: no CAT048 plot to track ({n0} reports: {duplicates} "
-            f"duplicates, {no_pos} without position, {no_det} without detection, "
-            f"{sim} simulated)"
-        )
-    keys = sorted({(int(a), int(b)) for a, b in zip(t["sac"], t["sic"], strict=True)})
-    unknown = [k for k in keys if k not in sensors.sensors]
+    return t, duplicates, no_pos, no_det, sim
+
+
+def _adsb_reports(dec: Decoded) -> tuple[pd.DataFrame, int]:
+    """CAT021 reports with a position and a height, and the duplicates left out."""
+    t21 = dec.cat021
+    n0 = len(t21)
+    t = t21.drop_duplicates(subset=["sac", "sic", "tod_s", "lat_deg", "lon_deg", "address"])
+    dup = n0 - len(t)
+    ok = t["lat_deg"].notna() & t["tod_s"].notna()
+    ok &= t["geometric_height_m"].notna() | t["fl"].notna()
+    return t[ok], dup
+
+
+def _unknown(keys: list[tuple[int, int]], known: Mapping[tuple[int, int], Any], what: str,
+             table: SensorTable, name: str, cat: str, entry: str) -> None:  # fmt: skip
+    unknown = [k for k in keys if k not in known]
     if unknown:
-        known = ", ".join(s.label for s in sensors.sensors.values())
+        have = ", ".join(f"{a:03d}/{b:03d}" for a, b in known) or "none"
         miss = ", ".join(f"SAC {a} SIC {b}" for a, b in unknown)
         raise InputError(
-            f"{sensors.name}: no radar for {miss} (the recording {name} has CAT048 plots "
-            f"from it; the table has {known}): add an entry with its site and sigmas"
+            f"{table.name}: no {what} for {miss} (the recording {name} has {cat} reports "
+            f"from it; the table has {have}): add an entry {entry}"
         )
+
+
+def _radar_plots(
+    t: pd.DataFrame, sensors: SensorTable, name: str, tod0: float
+) -> tuple[pd.DataFrame, tuple[RadarSite, ...], Any]:
+    """CAT048 plots through the tracker tool's polar conversion, sorted by time, sensor."""
+    from iamd.track.tool import _plots, _Source
+
+    keys = sorted({(int(a), int(b)) for a, b in zip(t["sac"], t["sic"], strict=True)})
+    _unknown(keys, sensors.sensors, "radar", sensors, name, "CAT048",
+             "under sensors: with its site and sigmas")  # fmt: skip
     sites = tuple(sensors.sensors[k] for k in keys)
     index = {k: i for i, k in enumerate(keys)}
     sensor = np.asarray(
         [index[(int(a), int(b))] for a, b in zip(t["sac"], t["sic"], strict=True)], dtype=np.int64
     )
     tod = t["tod_s"].to_numpy()
-    tt = np.where(tod < tod[0] - 43200.0, tod + 86400.0, tod)  # midnight
+    tt = np.where(tod < tod0 - 43200.0, tod + 86400.0, tod)  # midnight
     order = np.lexsort((sensor, tt))
     t = t.iloc[order].reset_index(drop=True)
     t["t_s"] = tt[order]
     t["sensor"] = sensor[order]
+    t["kind"] = "CAT048"
     s = t["sensor"].to_numpy()
     lat = np.asarray([x.lat_deg for x in sites])[s]
     lon = np.asarray([x.lon_deg for x in sites])[s]
@@ -378,31 +508,75 @@ def recording_plots(
         "site_alt_m": alt,
         "sensor_id": np.asarray([sites[i].label for i in s], dtype=object),
     }
-    src = _Source(
-        name,
-        tuple(cols),
-        len(t),
-        lambda c: cols[c],
-        lambda i: f"CAT048 report at byte {int(t['offset'].iloc[i])}",
+    src = _Source(name, tuple(cols), len(t), lambda c: cols[c],
+                  lambda i: f"CAT048 report at byte {int(t['offset'].iloc[i])}")  # fmt: skip
+    none: dict[str, float | None] = dict.fromkeys(_NO_FLAGS)
+    return t, sites, _plots(src, none, None, None, {})
+
+
+def _adsb_plots(
+    t: pd.DataFrame, sensors: SensorTable, name: str, tod0: float, first: int
+) -> tuple[pd.DataFrame, tuple[AdsbReceiver, ...], Any]:
+    """CAT021 reports through the tracker tool's geodetic conversion (height: I021/140,
+    else the flight level), sorted by time, receiver."""
+    from iamd.track.tool import _plots, _Source
+
+    keys = sorted({(int(a), int(b)) for a, b in zip(t["sac"], t["sic"], strict=True)})
+    _unknown(keys, sensors.adsb, "ADS-B receiver", sensors, name, "CAT021",
+             "under adsb: with its sigma_m")  # fmt: skip
+    recv = tuple(sensors.adsb[k] for k in keys)
+    index = {k: i for i, k in enumerate(keys)}
+    sensor = np.asarray(
+        [index[(int(a), int(b))] for a, b in zip(t["sac"], t["sic"], strict=True)], dtype=np.int64
     )
-    plots = _plots(
-        src,
-        {"sigma_m": None, "sigma_range_m": None, "sigma_az_mrad": None, "sigma_el_mrad": None},
-        None,
-        None,
-        {},
+    tod = t["tod_s"].to_numpy()
+    tt = np.where(tod < tod0 - 43200.0, tod + 86400.0, tod)
+    order = np.lexsort((sensor, tt))
+    t = t.iloc[order].reset_index(drop=True)
+    t["t_s"] = tt[order]
+    t["sensor"] = sensor[order] + first
+    t["kind"] = "CAT021"
+    t["fl_valid"] = t["fl"].notna()
+    s = sensor[order]
+    geo = t["geometric_height_m"].notna().to_numpy()
+    alt = np.where(geo, t["geometric_height_m"].to_numpy(), t["fl"].to_numpy() * 100.0 * FT_M)
+    sig = np.where(geo, np.asarray([r.sigma_m for r in recv])[s],
+                   np.asarray([r.sigma_fl_m for r in recv])[s])  # fmt: skip
+    cols = {
+        "t_s": t["t_s"].to_numpy(),
+        "lat_deg": t["lat_deg"].to_numpy(),
+        "lon_deg": t["lon_deg"].to_numpy(),
+        "alt_m": alt,
+        "sigma_m": sig,
+        "sensor_id": np.asarray([recv[i].label for i in s], dtype=object),
+    }
+    src = _Source(name, tuple(cols), len(t), lambda c: cols[c],
+                  lambda i: f"CAT021 report at byte {int(t['offset'].iloc[i])}")  # fmt: skip
+    none: dict[str, float | None] = dict.fromkeys(_NO_FLAGS)
+    return t, recv, _plots(src, none, None, None, {})
+
+
+def _merge_plots(parts: list[tuple[pd.DataFrame, Any, int]]) -> tuple[pd.DataFrame, Any]:
+    """Reports and plots of several sources in one time order (then sensor)."""
+    from dataclasses import replace
+
+    if len(parts) == 1:
+        rep, pl, off = parts[0]
+        return rep, replace(pl, sensor=pl.sensor + off)
+    reports = pd.concat([p[0] for p in parts], ignore_index=True)
+    t = np.concatenate([p[1].t_s for p in parts])
+    sensor = np.concatenate([p[1].sensor + p[2] for p in parts])
+    order = np.lexsort((sensor, t))
+    pl0 = parts[0][1]
+    plots = replace(
+        pl0,
+        t_s=t[order],
+        pos_m=np.ascontiguousarray(np.concatenate([p[1].pos_m for p in parts])[order]),
+        cov_m2=np.concatenate([p[1].cov_m2 for p in parts])[order],
+        sensor=sensor[order],
+        sensor_names=tuple(n for p in parts for n in p[1].sensor_names),
     )
-    period, source = scan_periods(dec, t, sites)
-    phase = antenna_phase(dec, t, sites, period)
-    max_r = np.asarray(
-        [
-            x.max_range_m if x.max_range_m is not None else 1.05 * float(np.max(rng[s == i]))
-            for i, x in enumerate(sites)
-        ]
-    )
-    return RecordingPlots(
-        t, plots, sites, period, phase, source, max_r, duplicates, no_det, sim, no_pos
-    )
+    return reports.iloc[order].reset_index(drop=True), plots
 
 
 def gaussian_radius_m(lat_deg: FloatArray) -> FloatArray:
@@ -614,14 +788,17 @@ def track_recording(
         raise InputError(f"--window-s must be > 0 (got {window_s})")
     pl = rp.plots
     par = replace(params if params is not None else TrackerParams(), frame="ecef")
-    n_s = len(rp.sites)
-    sweep = _Sweep(
-        site_lat=np.asarray([s.lat_deg for s in rp.sites]),
-        site_lon=np.asarray([s.lon_deg for s in rp.sites]),
-        site_alt=np.asarray([s.alt_m for s in rp.sites]),
-        period=rp.scan_period_s,
-        phase=rp.phase_deg,
-        max_range=rp.max_range_m,
+    n_r = len(rp.sites)
+    n_a = len(rp.adsb)
+    n_s = n_r + n_a
+    pad = np.zeros(n_a)
+    sweep = _Sweep(  # ADS-B receivers never scan: no look, so no miss, from them
+        site_lat=np.r_[np.asarray([s.lat_deg for s in rp.sites]), pad],
+        site_lon=np.r_[np.asarray([s.lon_deg for s in rp.sites]), pad],
+        site_alt=np.r_[np.asarray([s.alt_m for s in rp.sites]), pad],
+        period=np.r_[rp.scan_period_s, np.full(n_a, window_s)],
+        phase=np.r_[rp.phase_deg, pad],
+        max_range=np.r_[rp.max_range_m, np.full(n_a, ADSB_RANGE_M)],
     )
     sweep.prepare()
     tracker = Tracker(
@@ -638,8 +815,8 @@ def track_recording(
     adr = rep["address"].to_numpy()
     cs = rep["callsign"].to_numpy(dtype=object)
     # each radar is live from its first to its last plot
-    live_a = np.asarray([t[pl.sensor == i].min() for i in range(n_s)])
-    live_b = np.asarray([t[pl.sensor == i].max() for i in range(n_s)])
+    live_a = np.r_[np.asarray([t[pl.sensor == i].min() for i in range(n_r)]), np.full(n_a, np.inf)]
+    live_b = np.r_[np.asarray([t[pl.sensor == i].max() for i in range(n_r)]), np.full(n_a, -np.inf)]
     t0 = float(t[0])
     n_win = math.floor((float(t[-1]) - t0) / window_s) + 1
     edges = t0 + window_s * np.arange(n_win + 1)

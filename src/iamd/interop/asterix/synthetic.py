@@ -38,7 +38,8 @@ class SyntheticStream:
 
     Attributes:
         data: CAT048 data blocks (and CAT062 truth blocks when asked), time-ordered.
-        plots: the CAT048 reports encoded (one row per plot).
+        plots: the CAT048 reports encoded (one row per plot; ``target`` is the aircraft's
+            index in ``truth``, not encoded).
         truth: (t_s, target, lat_deg, lon_deg, alt_m, ve_m_s, vn_m_s) every truth period.
         sensors: the sensor table as a mapping (`iamd.interop.recording.sensors_from_mapping`).
     """
@@ -143,6 +144,7 @@ def synthetic_cat048(
         "tod_s": np.round(cat["t"] * 128) / 128, "typ": np.full(len(tgt), 5),
         "range_m": cat["range_m"], "azimuth_deg": cat["azimuth_deg"], "mode3a": mode3a[tgt],
         "fl": cat["fl"], "address": address[tgt], "callsign": callsign[tgt],
+        "target": tgt,
     })  # fmt: skip
     data = encode_cat048(plots, max_block_octets=max_block_octets)
     tt = np.arange(0.0, duration_s, truth_period_s or 5.0)
