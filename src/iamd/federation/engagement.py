@@ -56,10 +56,11 @@ class EngagementBoard:
     def engager(self, number: int) -> str | None:
         """The nation engaging track ``number`` (None: nobody)."""
         active = [
-            e for e in self._by_track.get(number, {}).values()
-            if e.status in (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER,
-                            EngageStatus.HANDOVER_ACCEPT)
-        ]  # fmt: skip
+            e
+            for e in self._by_track.get(number, {}).values()
+            if e.status
+            in (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER, EngageStatus.HANDOVER_ACCEPT)
+        ]
         if not active:
             return None
         accepted = [e for e in active if e.status == EngageStatus.HANDOVER_ACCEPT]
@@ -94,14 +95,25 @@ class EngagementBoard:
         """Offer engagement responsibility for track ``number`` to nation ``to``."""
         own = self._by_track.get(number, {}).get(self.nation)
         unit = own.unit if own is not None else 0
-        self._set(number, Engagement(nation=self.nation, unit=unit, status=EngageStatus.HANDOVER_OFFER,
-                                     t_s=own.t_s if own else t_s, target=to))  # fmt: skip
+        self._set(
+            number,
+            Engagement(
+                nation=self.nation,
+                unit=unit,
+                status=EngageStatus.HANDOVER_OFFER,
+                t_s=own.t_s if own else t_s,
+                target=to,
+            ),
+        )
         self._event(t_s, "handover", number, f"offered by {self.nation} to {to}")
 
     def accept(self, number: int, *, unit: int, t_s: float) -> bool:
         """Accept a hand-over of track ``number`` offered to this nation; False if none."""
-        offers = [e for e in self._by_track.get(number, {}).values()
-                  if e.status == EngageStatus.HANDOVER_OFFER and e.target == self.nation]  # fmt: skip
+        offers = [
+            e
+            for e in self._by_track.get(number, {}).values()
+            if e.status == EngageStatus.HANDOVER_OFFER and e.target == self.nation
+        ]
         if not offers:
             return False
         self._set(
@@ -116,8 +128,13 @@ class EngagementBoard:
         own = [(n, e) for n in sorted(self._by_track) if (e := self._by_track[n].get(self.nation))]
         out = np.zeros(len(own), dtype=ENGAGE_DTYPE)
         for i, (n, e) in enumerate(own):  # a loop over engagements, a handful
-            out[i] = (n, e.unit, int(e.status),
-                      self.roster.index(e.target) if e.target else 255, e.t_s)  # fmt: skip
+            out[i] = (
+                n,
+                e.unit,
+                int(e.status),
+                self.roster.index(e.target) if e.target else 255,
+                e.t_s,
+            )
         return out
 
     def merge(self, sender: str, records: npt.NDArray[np.void]) -> None:
@@ -126,8 +143,13 @@ class EngagementBoard:
         for r in records:  # a handful of engagements
             number = int(r["number"])
             tgt = int(r["target"])
-            e = Engagement(nation=sender, unit=int(r["unit"]), status=EngageStatus(int(r["status"])),
-                           t_s=float(r["t_s"]), target=self.roster[tgt] if tgt < len(self.roster) else "")  # fmt: skip
+            e = Engagement(
+                nation=sender,
+                unit=int(r["unit"]),
+                status=EngageStatus(int(r["status"])),
+                t_s=float(r["t_s"]),
+                target=self.roster[tgt] if tgt < len(self.roster) else "",
+            )
             self._set(number, e)
             own = self._by_track[number].get(self.nation)
             if own is None:

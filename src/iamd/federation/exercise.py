@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +74,15 @@ class Federation:
         block_size: int = 100_000,
         identify: bool = True,
         start_nodes: Sequence[str] | None = None,
+        observers: Sequence[str] = (),
     ) -> Federation:
         """Secrets, router, configurations; start the nodes ``start_nodes`` (default: all)
         and wait for their liveliness tokens."""
         import zenoh
 
         directory.mkdir(parents=True, exist_ok=True)
-        sec = generate_secrets(directory / "secrets", nations)
-        router = start_router(sec, nations, lease_ms=int(lease_s * 500))
+        sec = generate_secrets(directory / "secrets", nations, extra_users=observers)
+        router = start_router(sec, nations, lease_ms=int(lease_s * 500), observers=observers)
         configs: dict[str, Path] = {}
         for code in nations:
             cred = sec.credentials[code]
@@ -99,7 +100,7 @@ class Federation:
                     "password_file": str(pw),
                     "cert": str(cred.cert),
                     "key": str(cred.key),
-                },  # fmt: skip
+                },
                 "block_size": block_size,
                 "lease_s": lease_s,
                 "identify": identify,
@@ -111,11 +112,13 @@ class Federation:
                 cfg["releasability"] = releasability[code]
             configs[code] = directory / f"node_{code}.yaml"
             configs[code].write_text(yaml.safe_dump(cfg, sort_keys=False))
-        fed = cls(directory=directory, nations=tuple(nations), secrets=sec, router=router,
-                  configs=configs)  # fmt: skip
+        fed = cls(
+            directory=directory, nations=tuple(nations), secrets=sec, router=router, configs=configs
+        )
         try:
-            conf = client_config(sec.ca, router.port, sec.credentials[EXERCISE_USER],
-                                 lease_ms=int(lease_s * 500))  # fmt: skip
+            conf = client_config(
+                sec.ca, router.port, sec.credentials[EXERCISE_USER], lease_ms=int(lease_s * 500)
+            )
             fed.session = zenoh.open(zenoh.Config.from_json5(to_json5(conf)))
 
             def watch(s: Any) -> None:
@@ -134,6 +137,18 @@ class Federation:
             raise
         return fed
 
+    def open_session(self, party: str | None, *, password: str | None = None) -> Any:
+        """A new Zenoh session as ``party`` (a nation, ``exercise`` or an observer; None: no
+        credentials), optionally with another password."""
+        import zenoh
+
+        cred = self.secrets.credentials[party] if party is not None else None
+        if cred is not None and password is not None:
+            cred = replace(cred, password=password)
+        conf = client_config(self.secrets.ca, self.router.port, cred)
+        conf["connect"]["timeout_ms"] = 2_000
+        return zenoh.open(zenoh.Config.from_json5(to_json5(conf)))
+
     def __enter__(self) -> Federation:
         return self
 
@@ -145,8 +160,10 @@ class Federation:
         log = (self.directory / f"node_{code}.log").open("ab")
         self.procs[code] = subprocess.Popen(
             [sys.executable, "-m", "iamd.federation.node", str(self.configs[code])],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
 
     def wait_alive(self, codes: Sequence[str], timeout_s: float = 60.0) -> None:
@@ -173,23 +190,33 @@ class Federation:
             os.kill(p.pid, signal.SIGKILL)
         p.wait(10.0)
 
-    def feed(self, code: str, t_s: float, records: npt.NDArray[np.void],
-             looks: npt.NDArray[np.int64] | None = None) -> None:  # fmt: skip
+    def feed(
+        self,
+        code: str,
+        t_s: float,
+        records: npt.NDArray[np.void],
+        looks: npt.NDArray[np.int64] | None = None,
+    ) -> None:
         """Publish one step's plots (and looks) to nation ``code``'s node."""
         if looks is not None:
             self.session.put(feed_key(code), encode_looks(code, t_s, looks))
         self._seq += 1
-        self.session.put(feed_key(code), encode(MessageKind.PLOTS, code, self._seq, t_s, records,
-                                                wall_ns=time.time_ns()))  # fmt: skip
+        self.session.put(
+            feed_key(code),
+            encode(MessageKind.PLOTS, code, self._seq, t_s, records, wall_ns=time.time_ns()),
+        )
 
     def end(self, codes: Sequence[str] | None = None, timeout_s: float = 30.0) -> None:
         """Send END to the nodes and wait for them to write their outputs and exit."""
         codes = list(self.procs) if codes is None else list(codes)
         for c in codes:
             if self.procs[c].poll() is None:
-                self.session.put(feed_key(c), encode(MessageKind.END, c, 0, 0.0,
-                                                     np.zeros(0, dtype=[("code", "<u4")]),
-                                                     wall_ns=0))  # fmt: skip
+                self.session.put(
+                    feed_key(c),
+                    encode(
+                        MessageKind.END, c, 0, 0.0, np.zeros(0, dtype=[("code", "<u4")]), wall_ns=0
+                    ),
+                )
         for c in codes:
             try:
                 self.procs[c].wait(timeout_s)
@@ -245,8 +272,16 @@ def node_sensors(scenario: str, nation: str, ids: Sequence[str] | None = None) -
     return take_sensors(s, np.array(idx, dtype=np.int64))
 
 
-def straight_targets(n: int, t_s: float, *, lat_deg: float, lon_deg: float, alt_m: float = 9_000.0,
-                     spacing_m: float = 3_000.0, speed_m_s: float = 200.0) -> FloatArray:  # fmt: skip
+def straight_targets(
+    n: int,
+    t_s: float,
+    *,
+    lat_deg: float,
+    lon_deg: float,
+    alt_m: float = 9_000.0,
+    spacing_m: float = 3_000.0,
+    speed_m_s: float = 200.0,
+) -> FloatArray:
     """(n, 3) ECEF positions at ``t_s`` of n targets on a square grid around a point, flying
     east at ``speed_m_s`` (a flat-earth offset in the local ENU frame)."""
     from iamd.geo.wgs84 import enu_to_ecef
@@ -259,8 +294,9 @@ def straight_targets(n: int, t_s: float, *, lat_deg: float, lon_deg: float, alt_
     return np.asarray(enu_to_ecef(enu, np.radians(lat_deg), np.radians(lon_deg), 0.0))
 
 
-def synthetic_plots(sensors: Any, pos_ecef_m: FloatArray, t_s: float,
-                    rng: np.random.Generator) -> npt.NDArray[np.void]:  # fmt: skip
+def synthetic_plots(
+    sensors: Any, pos_ecef_m: FloatArray, t_s: float, rng: np.random.Generator
+) -> npt.NDArray[np.void]:
     """Plot records of every radar of ``sensors`` on every target (Pd = 1), with the radars'
     range, azimuth and elevation noise; ``entity`` is the target's index."""
     from iamd.geo.wgs84 import aer_to_ecef, ecef_to_aer
@@ -269,8 +305,9 @@ def synthetic_plots(sensors: Any, pos_ecef_m: FloatArray, t_s: float,
     n_s, n = len(sensors.ids), len(pos_ecef_m)
     s_idx = np.repeat(np.arange(n_s), n)
     ent = np.tile(np.arange(n), n_s)
-    az, el, rng_m = ecef_to_aer(pos_ecef_m[ent], sensors.lat_rad[s_idx], sensors.lon_rad[s_idx],
-                                sensors.alt_m[s_idx])  # fmt: skip
+    az, el, rng_m = ecef_to_aer(
+        pos_ecef_m[ent], sensors.lat_rad[s_idx], sensors.lon_rad[s_idx], sensors.alt_m[s_idx]
+    )
     az = az + rng.standard_normal(len(az)) * sensors.sigma_az_rad[s_idx]
     el = el + rng.standard_normal(len(el)) * sensors.sigma_el_rad[s_idx]
     rng_m = rng_m + rng.standard_normal(len(rng_m)) * sensors.sigma_range_m[s_idx]
@@ -278,10 +315,17 @@ def synthetic_plots(sensors: Any, pos_ecef_m: FloatArray, t_s: float,
         az, el, rng_m, sensors.lat_rad[s_idx], sensors.lon_rad[s_idx], sensors.alt_m[s_idx]
     )
     plots = Plots(
-        t_s=np.full(len(s_idx), t_s), sensor=s_idx, entity=ent, range_m=rng_m, az_rad=az,
-        el_rad=el, pos_ecef_m=np.asarray(pos).reshape(-1, 3),
+        t_s=np.full(len(s_idx), t_s),
+        sensor=s_idx,
+        entity=ent,
+        range_m=rng_m,
+        az_rad=az,
+        el_rad=el,
+        pos_ecef_m=np.asarray(pos).reshape(-1, 3),
         cov_ecef_m2=measurement_covariance_ecef(sensors, s_idx, az, el, rng_m),
-        squawk=np.zeros(len(s_idx), dtype=bool), iff=np.zeros(len(s_idx), dtype=bool),
-        rcs_m2=np.full(len(s_idx), 5.0), reported_alt_m=np.full(len(s_idx), np.nan),
-    )  # fmt: skip
+        squawk=np.zeros(len(s_idx), dtype=bool),
+        iff=np.zeros(len(s_idx), dtype=bool),
+        rcs_m2=np.full(len(s_idx), 5.0),
+        reported_alt_m=np.full(len(s_idx), np.nan),
+    )
     return plots_to_records(plots)

@@ -237,8 +237,9 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
             CHECKS.get(kind, lambda r: None)(records)
         except (ValueError, TypeError, IndexError) as e:  # a check must never crash a node
             raise MessageError(f"message: records cannot be checked ({e})") from None
-    return Message(kind=kind, nation=code.decode("ascii"), seq=seq, t_s=t_s,
-                   wall_ns=wall_ns, records=records)  # fmt: skip
+    return Message(
+        kind=kind, nation=code.decode("ascii"), seq=seq, t_s=t_s, wall_ns=wall_ns, records=records
+    )
 
 
 def _bad(

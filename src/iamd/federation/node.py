@@ -206,22 +206,30 @@ class Node:
         self.dt_s = float(sc.time_step_s)
         layout = picture_layout("national", [cfg.nation], [True], [cfg.nation] * len(own))
         self.sensed = SensedPicture(
-            layout=layout, sensors=self.sensors, nations=[cfg.nation], n_objects=0,
+            layout=layout,
+            sensors=self.sensors,
+            nations=[cfg.nation],
+            n_objects=0,
             params=SensedParams(tracker=scenario_tracker_params(sc.tracking)),
-        )  # fmt: skip
+        )
         old = self.sensed.tracker
         self.sensed.tracker = _RecordingTracker(
-            params=old.params, n_pictures=old.n_pictures, sensor_picture=old.sensor_picture,
-            volume=old.volume, look=old.look,
-        )  # fmt: skip
+            params=old.params,
+            n_pictures=old.n_pictures,
+            sensor_picture=old.sensor_picture,
+            volume=old.volume,
+            look=old.look,
+        )
         self.identifier = (
             TrackIdentifier(airspace=Airspace.from_scenario(sc)) if cfg.identify else None
         )
         block = {b.nation: b for b in allocate_blocks(self.roster, cfg.block_size)}[cfg.nation]
         self.picture = FederatedPicture(
-            nation=cfg.nation, roster=self.roster, block=block,
+            nation=cfg.nation,
+            roster=self.roster,
+            block=block,
             params=PictureParams(lease_s=cfg.lease_s),
-        )  # fmt: skip
+        )
         self.board = EngagementBoard(nation=cfg.nation, roster=self.roster)
         self.stats = NodeStats(nation=cfg.nation)
         self.local = LocalTracks.empty()
@@ -243,9 +251,12 @@ class Node:
         import zenoh
 
         cfg = self.cfg
-        cred = Credential(user=cfg.credentials.user,
-                          password=cfg.credentials.password_file.read_text().strip(),
-                          cert=cfg.credentials.cert, key=cfg.credentials.key)  # fmt: skip
+        cred = Credential(
+            user=cfg.credentials.user,
+            password=cfg.credentials.password_file.read_text().strip(),
+            cert=cfg.credentials.cert,
+            key=cfg.credentials.key,
+        )
         conf = client_config(cfg.router.ca, cfg.router.port, cred, lease_ms=int(cfg.lease_s * 500))
         signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
         cpu0, wall0 = time.process_time(), time.monotonic()
@@ -387,13 +398,19 @@ class Node:
         wall = np.uint64(time.time_ns())
         # the node knows no truth: the feed's entity (scoring only) is not given to the tracker
         plots = Plots(
-            t_s=rec["t_s"].astype(np.float64), sensor=rec["sensor"].astype(np.int64),
-            entity=np.full(len(rec), -1, dtype=np.int64), range_m=rec["range_m"].copy(),
-            az_rad=rec["az_rad"].copy(), el_rad=rec["el_rad"].copy(), pos_ecef_m=rec["pos"].copy(),
-            cov_ecef_m2=_lt3(rec["cov_lt"]), squawk=rec["squawk"].astype(bool),
-            iff=rec["iff"].astype(bool), rcs_m2=rec["rcs_m2"].copy(),
+            t_s=rec["t_s"].astype(np.float64),
+            sensor=rec["sensor"].astype(np.int64),
+            entity=np.full(len(rec), -1, dtype=np.int64),
+            range_m=rec["range_m"].copy(),
+            az_rad=rec["az_rad"].copy(),
+            el_rad=rec["el_rad"].copy(),
+            pos_ecef_m=rec["pos"].copy(),
+            cov_ecef_m2=_lt3(rec["cov_lt"]),
+            squawk=rec["squawk"].astype(bool),
+            iff=rec["iff"].astype(bool),
+            rcs_m2=rec["rcs_m2"].copy(),
             reported_alt_m=rec["reported_alt_m"].copy(),
-        )  # fmt: skip
+        )
         looks = self._looks.pop(t_s, None)
         if looks is None:
             looks = scanning(self.sensors, t_s, self.dt_s)
@@ -415,18 +432,29 @@ class Node:
             self.cfg.releasability, self.roster, self.nation, cls, smask, self.sensor_ids
         )
         self.local = LocalTracks(
-            local_id=num.astype(np.int64), state=trk.table.state[rows], covar=trk.table.covar[rows],
-            identity=code, cls=cls, releasable=rel, plot_wall_ns=swall,
-        )  # fmt: skip
+            local_id=num.astype(np.int64),
+            state=trk.table.state[rows],
+            covar=trk.table.covar[rows],
+            identity=code,
+            cls=cls,
+            releasable=rel,
+            plot_wall_ns=swall,
+        )
         self.t_s = t_s
         pic = self.picture.step(t_s, self.local, now)
         self._publish()
         self.stats.feed_steps += 1
-        self._snapshots.append({
-            "t_s": np.full(len(pic), t_s), "number": pic.number, "reporter": pic.reporter,
-            "pos": pic.state[:, :3], "identity": pic.identity, "local": pic.local,
-            "conflict": pic.conflict,
-        })  # fmt: skip
+        self._snapshots.append(
+            {
+                "t_s": np.full(len(pic), t_s),
+                "number": pic.number,
+                "reporter": pic.reporter,
+                "pos": pic.state[:, :3],
+                "identity": pic.identity,
+                "local": pic.local,
+                "conflict": pic.conflict,
+            }
+        )
 
     def _follow_masks(self, plots: Any, wall: np.uint64) -> None:
         """Contributing-sensor masks and plot wall times per track number."""
@@ -456,9 +484,10 @@ class Node:
             data = encode(MessageKind.TRACKS, self.nation, self._seq, self.t_s, rows, wall_ns=wall)
             self._session.put(tracks_key(self.nation, peer), data)
             if len(eng):
-                self._session.put(engage_key(self.nation, peer),
-                                  encode(MessageKind.ENGAGE, self.nation, self._seq, self.t_s, eng,
-                                         wall_ns=wall))  # fmt: skip
+                self._session.put(
+                    engage_key(self.nation, peer),
+                    encode(MessageKind.ENGAGE, self.nation, self._seq, self.t_s, eng, wall_ns=wall),
+                )
             self.stats.batches_out += 1
 
     def _write_outputs(self) -> None:
@@ -468,9 +497,9 @@ class Node:
         out.mkdir(parents=True, exist_ok=True)
         snaps = self._snapshots
         arrays: dict[str, Any] = {
-            k: (np.concatenate([s[k] for s in snaps]) if snaps else np.zeros(0)) for k in
-            ("t_s", "number", "reporter", "pos", "identity", "local", "conflict")
-        }  # fmt: skip
+            k: (np.concatenate([s[k] for s in snaps]) if snaps else np.zeros(0))
+            for k in ("t_s", "number", "reporter", "pos", "identity", "local", "conflict")
+        }
         np.savez_compressed(
             out / f"picture_{self.nation}.npz", roster=np.array(self.roster), **arrays
         )
@@ -489,8 +518,9 @@ class Node:
         (out / f"stats_{self.nation}.json").write_text(json.dumps(stats, indent=1))
 
 
-def _lookup(keys: npt.NDArray[np.int64], values: npt.NDArray[Any],
-            query: npt.NDArray[np.int64]) -> npt.NDArray[Any]:  # fmt: skip
+def _lookup(
+    keys: npt.NDArray[np.int64], values: npt.NDArray[Any], query: npt.NDArray[np.int64]
+) -> npt.NDArray[Any]:
     """``values`` of the sorted ``keys`` at ``query`` (0 where absent)."""
     if len(keys) == 0:
         return np.zeros(len(query), dtype=values.dtype)

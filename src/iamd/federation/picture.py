@@ -122,8 +122,15 @@ class LocalTracks:
         """No tracks."""
         i = np.zeros(0, dtype=np.int64)
         u = np.zeros(0, dtype=np.uint64)
-        return cls(local_id=i, state=np.zeros((0, 6)), covar=np.zeros((0, 6, 6)),
-                   identity=i, cls=i, releasable=u, plot_wall_ns=u)  # fmt: skip
+        return cls(
+            local_id=i,
+            state=np.zeros((0, 6)),
+            covar=np.zeros((0, 6, 6)),
+            identity=i,
+            cls=i,
+            releasable=u,
+            plot_wall_ns=u,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,8 +189,9 @@ def track_quality(covar: FloatArray) -> IntArray:
     return np.clip(tq, 0, 15).astype(np.int64)
 
 
-def predict_cv(state: FloatArray, covar: FloatArray, dt_s: FloatArray,
-               q_m2_s3: float) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+def predict_cv(
+    state: FloatArray, covar: FloatArray, dt_s: FloatArray, q_m2_s3: float
+) -> tuple[FloatArray, FloatArray]:
     """Constant-velocity prediction of (n, 6) states and (n, 6, 6) covariances by (n,) steps
     (Bar-Shalom et al., *Estimation with Applications to Tracking*, §6.2.2)."""
     n = len(state)
@@ -200,8 +208,9 @@ def predict_cv(state: FloatArray, covar: FloatArray, dt_s: FloatArray,
     return x, p
 
 
-def covariance_intersection(x1: FloatArray, p1: FloatArray, x2: FloatArray,
-                            p2: FloatArray) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+def covariance_intersection(
+    x1: FloatArray, p1: FloatArray, x2: FloatArray, p2: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Covariance intersection of (n, 6) estimates (see the module docstring); ω minimises
     the trace of the fused covariance over a grid of 49 values.
 
@@ -339,18 +348,24 @@ class FederatedPicture:
                 numbers = sorted({int(rnum[k]) for k in js} | ({tn_prev} if was else set()))
                 tn = numbers[0]
                 if len(numbers) > 1 and tn_prev != tn:
-                    self._event(t_s, "correlate", tn,
-                                f"{', '.join(map(str, numbers))} designate one track: {tn} kept")  # fmt: skip
+                    self._event(
+                        t_s,
+                        "correlate",
+                        tn,
+                        f"{', '.join(map(str, numbers))} designate one track: {tn} kept",
+                    )
                 if was:
                     rep = (int(lq[i]), -self._me) > (qr, -nr)
                     if not rep:
-                        self._event(t_s, "r2_relinquish", tn,
-                                    f"to {self.roster[nr]} (TQ {qr} vs {lq[i]})")  # fmt: skip
+                        self._event(
+                            t_s, "r2_relinquish", tn, f"to {self.roster[nr]} (TQ {qr} vs {lq[i]})"
+                        )
                 else:
                     rep = int(lq[i]) >= qr + par.takeover_tq
                     if rep:
-                        self._event(t_s, "r2_transfer", tn,
-                                    f"from {self.roster[nr]} (TQ {lq[i]} vs {qr})")  # fmt: skip
+                        self._event(
+                            t_s, "r2_transfer", tn, f"from {self.roster[nr]} (TQ {lq[i]} vs {qr})"
+                        )
                 self._check_identity(t_s, tn, int(local.identity[i]), int(rem["identity"][j]), nr)
             elif tn_prev >= 0 and tn_prev not in reported:
                 tn, rep = tn_prev, True
@@ -394,8 +409,15 @@ class FederatedPicture:
         first[1:] = rec["number"][1:] != rec["number"][:-1]
         return rec[first], nat[first]
 
-    def _associate(self, lx: FloatArray, lp: FloatArray, prior: IntArray, rx: FloatArray,
-                   rp: FloatArray, rnum: IntArray) -> IntArray:  # fmt: skip
+    def _associate(
+        self,
+        lx: FloatArray,
+        lp: FloatArray,
+        prior: IntArray,
+        rx: FloatArray,
+        rp: FloatArray,
+        rnum: IntArray,
+    ) -> IntArray:
         """(m,) the local track each partner row associates with (-1: none): the one of
         least χ² inside the gate, a pair that already shares a number first. Several
         partner rows may associate with one local track (dual designations)."""
@@ -428,13 +450,25 @@ class FederatedPicture:
         rec = (mine, theirs, self.roster[nr])
         if self.conflicts.get(tn) != rec:
             self.conflicts[tn] = rec
-            self._event(t_s, "identity_conflict", tn,
-                        f"{self.nation}: {STANDARD_IDENTITIES[mine]}, {self.roster[nr]}: "
-                        f"{STANDARD_IDENTITIES[theirs]}")  # fmt: skip
+            self._event(
+                t_s,
+                "identity_conflict",
+                tn,
+                f"{self.nation}: {STANDARD_IDENTITIES[mine]}, {self.roster[nr]}: "
+                f"{STANDARD_IDENTITIES[theirs]}",
+            )
 
-    def _compose(self, local: LocalTracks, lq: IntArray, match: IntArray, owner: IntArray,
-                 rem: npt.NDArray[np.void], rem_nat: IntArray, rx: FloatArray,
-                 rp: FloatArray) -> FederatedTracks:  # fmt: skip
+    def _compose(
+        self,
+        local: LocalTracks,
+        lq: IntArray,
+        match: IntArray,
+        owner: IntArray,
+        rem: npt.NDArray[np.void],
+        rem_nat: IntArray,
+        rx: FloatArray,
+        rp: FloatArray,
+    ) -> FederatedTracks:
         n = len(local)
         tn = np.array([self._tn_of_local[int(i)] for i in local.local_id], dtype=np.int64)
         rep = np.array([self._reporting.get(int(t), False) for t in tn], dtype=bool)

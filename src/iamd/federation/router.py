@@ -59,13 +59,21 @@ def wait_for_port(port: int, timeout_s: float = 15.0) -> bool:
     return False
 
 
-def start_router(sec: FederationSecrets, nations: Sequence[str], *, port: int | None = None,
-                 lease_ms: int = 2_000) -> RouterProcess:  # fmt: skip
+def start_router(
+    sec: FederationSecrets,
+    nations: Sequence[str],
+    *,
+    port: int | None = None,
+    lease_ms: int = 2_000,
+    observers: Sequence[str] = (),
+) -> RouterProcess:
     """Write the router's configuration beside the secrets and start it on ``port`` (default:
     a free one); raises `IamdError` if it does not listen within 15 s."""
     port = free_port() if port is None else port
     cfg = sec.directory / "router.json5"
-    cfg.write_text(to_json5(router_config(sec, nations, port, lease_ms=lease_ms)))
+    cfg.write_text(
+        to_json5(router_config(sec, nations, port, lease_ms=lease_ms, observers=observers))
+    )
     log = sec.directory / "router.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

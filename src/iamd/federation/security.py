@@ -124,22 +124,39 @@ def generate_secrets(
         return path
 
     def key_pem(k: ec.EllipticCurvePrivateKey) -> bytes:
-        return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                               serialization.NoEncryption())  # fmt: skip
+        return k.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iamd federation CA")])
     ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now).not_valid_after(until)
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(until)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     ca = write(directory / "ca.pem", ca_cert.public_bytes(serialization.Encoding.PEM))
 
     def issue(cn: str, server: bool) -> tuple[bytes, bytes]:
@@ -147,13 +164,19 @@ def generate_secrets(
         b = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .issuer_name(ca_name).public_key(k.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
+            .issuer_name(ca_name)
+            .public_key(k.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(until)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
-                critical=False)
-        )  # fmt: skip
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]
+                ),
+                critical=False,
+            )
+        )
         if server:
             b = b.add_extension(
                 x509.SubjectAlternativeName(
@@ -179,51 +202,96 @@ def generate_secrets(
         )
     users = "".join(f"{c.user}:{c.password}\n" for c in creds.values())
     users_file = write(directory / "users.txt", users.encode())
-    return FederationSecrets(directory=directory, ca=ca, router_cert=router_cert,
-                             router_key=router_key, users_file=users_file,
-                             credentials=creds)  # fmt: skip
+    return FederationSecrets(
+        directory=directory,
+        ca=ca,
+        router_cert=router_cert,
+        router_key=router_key,
+        users_file=users_file,
+        credentials=creds,
+    )
 
 
-def access_rules(nations: Sequence[str]) -> dict[str, Any]:
+def access_rules(nations: Sequence[str], observers: Sequence[str] = ()) -> dict[str, Any]:
     """The router's ``access_control`` section: default deny, per-nation rules (see the
-    module docstring)."""
+    module docstring); ``observers`` are users that may only watch every track batch (an
+    exercise recorder: read-only, they can put nothing)."""
     rules: list[dict[str, Any]] = []
     subjects: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
 
     def rule(rid: str, messages: list[str], flows: list[str], keys: list[str]) -> str:
-        rules.append({"id": rid, "messages": messages, "flows": flows, "permission": "allow",
-                      "key_exprs": keys})  # fmt: skip
+        rules.append(
+            {
+                "id": rid,
+                "messages": messages,
+                "flows": flows,
+                "permission": "allow",
+                "key_exprs": keys,
+            }
+        )
         return rid
 
     live = [
-        rule("alive_watch_in", ["declare_liveliness_subscriber", "liveliness_query"], ["ingress"],
-             [f"{ALIVE_ROOT}/**"]),
+        rule(
+            "alive_watch_in",
+            ["declare_liveliness_subscriber", "liveliness_query"],
+            ["ingress"],
+            [f"{ALIVE_ROOT}/**"],
+        ),
         rule("alive_watch_out", ["liveliness_token", "reply"], ["egress"], [f"{ALIVE_ROOT}/**"]),
-    ]  # fmt: skip
+    ]
     for code in nations:
         own = [
             rule(f"{code}_publish", ["put"], ["ingress"], [f"{TRACKS_ROOT}/{code}/**"]),
-            rule(f"{code}_subscribe", ["declare_subscriber"], ["ingress"],
-                 [f"{TRACKS_ROOT}/*/to/{code}/**", f"{FEED_ROOT}/{code}/**"]),
-            rule(f"{code}_receive", ["put"], ["egress"],
-                 [f"{TRACKS_ROOT}/*/to/{code}/**", f"{FEED_ROOT}/{code}/**"]),
+            rule(
+                f"{code}_subscribe",
+                ["declare_subscriber"],
+                ["ingress"],
+                [f"{TRACKS_ROOT}/*/to/{code}/**", f"{FEED_ROOT}/{code}/**"],
+            ),
+            rule(
+                f"{code}_receive",
+                ["put"],
+                ["egress"],
+                [f"{TRACKS_ROOT}/*/to/{code}/**", f"{FEED_ROOT}/{code}/**"],
+            ),
             rule(f"{code}_token", ["liveliness_token"], ["ingress"], [alive_key(code)]),
-        ]  # fmt: skip
+        ]
         subjects.append({"id": f"subject_{code}", "usernames": [user_of(code)]})
-        policies.append({"id": f"policy_{code}", "rules": [*own, *live],
-                         "subjects": [f"subject_{code}"]})  # fmt: skip
+        policies.append(
+            {"id": f"policy_{code}", "rules": [*own, *live], "subjects": [f"subject_{code}"]}
+        )
     feed = rule("exercise_feed", ["put"], ["ingress"], [f"{FEED_ROOT}/**"])
     subjects.append({"id": "subject_exercise", "usernames": [EXERCISE_USER]})
     policies.append(
         {"id": "policy_exercise", "rules": [feed, *live], "subjects": ["subject_exercise"]}
     )
-    return {"enabled": True, "default_permission": "deny", "rules": rules,
-            "subjects": subjects, "policies": policies}  # fmt: skip
+    if observers:
+        watch = [
+            rule("observe_in", ["declare_subscriber"], ["ingress"], [f"{TRACKS_ROOT}/**"]),
+            rule("observe_out", ["put"], ["egress"], [f"{TRACKS_ROOT}/**"]),
+        ]
+        subjects.append({"id": "subject_observers", "usernames": list(observers)})
+        policies.append(
+            {"id": "policy_observers", "rules": [*watch, *live], "subjects": ["subject_observers"]}
+        )
+    return {
+        "enabled": True,
+        "default_permission": "deny",
+        "rules": rules,
+        "subjects": subjects,
+        "policies": policies,
+    }
 
 
 def router_config(
-    sec: FederationSecrets, nations: Sequence[str], port: int, *, lease_ms: int = 2_000
+    sec: FederationSecrets,
+    nations: Sequence[str],
+    port: int,
+    *,
+    lease_ms: int = 2_000,
+    observers: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The Zenoh router's configuration: TLS (mutual) on ``127.0.0.1:port``, the users
     file, the access rules; no scouting."""
@@ -251,7 +319,7 @@ def router_config(
                 }
             },
         },
-        "access_control": access_rules(nations),
+        "access_control": access_rules(nations, observers),
         "adminspace": {"enabled": False},
         "timestamping": {"enabled": {"router": False}},
     }
