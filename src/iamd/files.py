@@ -350,3 +350,61 @@ def strict_json(value: Any, **kwargs: Any) -> str:
     ValueError: Out of range float values are not JSON compliant...
     """
     return json.dumps(value, allow_nan=False, **kwargs)
+
+
+def read_csv_frame(
+    path: str | os.PathLike[str], name: str, *, max_bytes: int = MAX_DATA_BYTES, **read_csv: Any
+) -> Any:
+    """A CSV file (plain or gzip) as a pandas DataFrame, read strictly: a regular file within
+    the size caps, each column name once (pandas would rename a repeat ``t_s.1`` and read on),
+    no row longer than the header (pandas would make its first fields an index and shift
+    every column). ``read_csv`` keyword arguments go to ``pandas.read_csv``."""
+    raw = read_input_bytes(path, "input", max_bytes=max_bytes)
+    if raw[:2] == b"\x1f\x8b":
+        raw = gunzip(raw, name, max_bytes=max_bytes)
+    return parse_csv_bytes(raw, name, **read_csv)
+
+
+def parse_csv_bytes(raw: bytes, name: str, **read_csv: Any) -> Any:
+    """The CSV text ``raw`` as a DataFrame, with the strict rules of :func:`read_csv_frame`.
+
+    >>> parse_csv_bytes(b"a,b\\n1,2\\n", "x.csv").to_dict("list")
+    {'a': [1], 'b': [2]}
+    >>> parse_csv_bytes(b"a,b\\n1,2,3\\n", "x.csv")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: x.csv: line 2: more fields than the header's 2 columns
+    """
+    import csv
+    import io
+    import warnings
+
+    import pandas as pd
+
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
+    try:
+        header = [h.strip() for h in next(csv.reader([first.decode("utf-8-sig")]))]
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        header = []
+    for i, h in enumerate(header):
+        if h in header[:i]:
+            raise InputError(
+                f"{name}: line 1: column {cut(h, 40)} appears twice (columns "
+                f"{header.index(h) + 1} and {i + 1}); each column name once"
+            )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.BytesIO(raw), index_col=False, **read_csv)
+    except pd.errors.ParserWarning:
+        raise InputError(
+            f"{name}: line 2: more fields than the header's {len(header)} columns"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{name}: empty file (expected a header line)") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name}: not a readable CSV file ({cut(text, 200)})") from None

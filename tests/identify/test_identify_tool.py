@@ -229,6 +229,15 @@ HEADER = "t_s,track_id,lat_deg,lon_deg,alt_m"
         ),
         (f"{HEADER}\n0,,1,2,100\n", "column track_id: must not be empty (got nothing in row 1)"),
         (f"{HEADER},rcs_m2\n0,a,1,2,100,0\n", "column rcs_m2: must be > 0 (got 0 in row 1)"),
+        (  # pandas would rename the repeat t_s.1 and read on
+            "t_s,t_s,track_id,lat_deg,lon_deg,alt_m\n0,1,a,1,2,100\n",
+            "line 1: column t_s appears twice (columns 1 and 2); each column name once",
+        ),
+        (  # pandas would make the first fields an index and shift every column
+            f"{HEADER}\n0,a,1,2,100,7,8\n",
+            "line 2: more fields than the header's 5 columns",
+        ),
+        (f"{HEADER}\n0,a,1,2,1e308\n", "column alt_m: must be within [-1000, 2e+06]"),
     ],
 )
 def test_bad_tracks_files_name_file_column_and_value(

@@ -52,8 +52,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from iamd.errors import DataFileError
-from iamd.files import write_atomic
+from iamd.errors import DataFileError, InputError
+from iamd.files import cut, cut_names, read_csv_frame, write_atomic
 from iamd.geo.wgs84 import (
     ecef_to_lla,
     ecef_vector_to_enu,
@@ -169,17 +169,19 @@ def read_tracks(
         if p.suffix.lower() == ".parquet":
             raw = pd.read_parquet(p)
         else:
-            raw = pd.read_csv(p, dtype={"track_id": str, "squawk": str})
+            raw = read_csv_frame(p, name, dtype={"track_id": str, "squawk": str})
     except FileNotFoundError:
         raise DataFileError(f"{name}: no such file") from None
+    except InputError as exc:
+        raise DataFileError(str(exc).removeprefix("input: ")) from None
     except (OSError, ValueError, ImportError) as exc:
-        raise DataFileError(f"{name}: cannot read the file ({exc})") from None
+        raise DataFileError(f"{name}: cannot read the file ({cut(str(exc), 200)})") from None
     if len(raw) == 0:
         raise DataFileError(f"{name}: no rows (a header and at least one update are needed)")
     cols = [str(c) for c in raw.columns]
     for c in REQUIRED:
         if c not in cols:
-            raise DataFileError(f"{name}: column {c}: missing (got columns {', '.join(cols)})")
+            raise DataFileError(f"{name}: column {c}: missing (got columns {cut_names(cols)})")
     df = pd.DataFrame({"row": np.arange(1, len(raw) + 1)})
     tid = raw["track_id"]
     if tid.isna().any():

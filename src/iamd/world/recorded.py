@@ -44,7 +44,6 @@ not turn them:
 from __future__ import annotations
 
 import functools
-import io
 import itertools
 import re
 from collections.abc import Collection, Mapping
@@ -57,7 +56,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd.errors import DataFileError, InputError
-from iamd.files import MAX_DATA_BYTES, cut_names, gunzip, read_input_bytes
+from iamd.files import MAX_DATA_BYTES, cut_names, gunzip, parse_csv_bytes, read_input_bytes
 from iamd.geo.geodesic import geodesic_forward, geodesic_inverse
 from iamd.scenario.loader import LoadedScenario, field_error, resolve_data_path
 from iamd.world.airliner import replay_track
@@ -472,16 +471,14 @@ def _read_bytes(path: Path) -> bytes:
 def _read_table(path: Path, required: tuple[str, ...], dtype: dict[str, type]) -> pd.DataFrame:
     """A CSV file (plain or gzip) as a frame with the ``required`` columns."""
     raw = _read_bytes(path)
-    try:
-        df = pd.read_csv(io.BytesIO(raw), dtype=dtype, encoding="utf-8")
-    except pd.errors.EmptyDataError:
+    if not raw.strip():
         raise DataFileError(
             f"{path}: empty file (expected a header line with {', '.join(required)})"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataFileError(f"{path}: not a readable CSV file ({exc})") from None
+        )
+    try:
+        df = parse_csv_bytes(raw, str(path), dtype=dtype, encoding="utf-8")
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
     for col in required:
         if col not in df.columns:
             raise DataFileError(
