@@ -180,7 +180,7 @@ def test_cat062_0_17_read_as_1_1x_is_a_clear_unsupported_edition_error():
         read_recording(CC / "asterix.pcap")
     msg = str(exc.value)
     assert "UDP packet 1" in msg and "payload byte 3" in msg
-    assert "edition 1.1x UAP" in msg and "editions={62: '0.17'}" in msg
+    assert "edition 1.1x UAP" in msg and "--edition 62=0.17 (editions={62: '0.17'} in" in msg
 
 
 def test_unknown_edition_is_refused():

@@ -276,7 +276,10 @@ def _hint(uap: Uap) -> str:
     other = {"1.1x": "0.17", "0.17": "1.1x"}.get(uap.edition) if uap.category == 62 else None
     tip = ""
     if other:
-        tip = f"; if the data is of edition {other}, read it with editions={{62: '{other}'}}"
+        tip = (
+            f"; if the data is of edition {other}, read it with --edition 62={other} "
+            f"(editions={{62: '{other}'}} in Python)"
+        )
     return f" (read with the CAT{uap.category:03d} edition {uap.edition} UAP{tip})"
 
 
