@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -21,7 +23,7 @@ def test_blocks_are_disjoint_for_any_number_of_nodes(codes, size):
     spans = sorted((b.first, b.last) for b in blocks)
     assert spans[0][0] == FIRST_NUMBER
     assert all(b.last - b.first + 1 == size for b in blocks)
-    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
     # the same roster in any order gives the same blocks (every node derives them alike)
     assert allocate_blocks(list(reversed(codes)), size) == blocks
 

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from iamd.federation.blocks import NumberSource, TrackBlock
 from iamd.federation.messages import (
@@ -270,7 +270,7 @@ class FederatedPicture:
     def __post_init__(self) -> None:
         self._numbers = NumberSource(self.block)
         self._me = self.roster.index(self.nation)
-        self._gate = float(chi2.ppf(self.params.gate_prob, 3))
+        self._gate = float(2.0 * gammaincinv(1.5, self.params.gate_prob))  # χ²(3) quantile
 
     # ------------------------------------------------------------------ inputs
 
