@@ -463,20 +463,23 @@ def _unknown(keys: list[tuple[int, int]], known: Mapping[tuple[int, int], Any], 
         )
 
 
+def _source_index(t: pd.DataFrame) -> tuple[list[tuple[int, int]], IntArray]:
+    """The sorted distinct (SAC, SIC) of the rows, and each row's index into them."""
+    code = t["sac"].to_numpy(dtype=np.int64) * 256 + t["sic"].to_numpy(dtype=np.int64)
+    uniq, inv = np.unique(code, return_inverse=True)
+    return [(int(c) // 256, int(c) % 256) for c in uniq], inv.astype(np.int64).reshape(-1)
+
+
 def _radar_plots(
     t: pd.DataFrame, sensors: SensorTable, name: str, tod0: float
 ) -> tuple[pd.DataFrame, tuple[RadarSite, ...], Any]:
     """CAT048 plots through the tracker tool's polar conversion, sorted by time, sensor."""
     from iamd.track.tool import _plots, _Source
 
-    keys = sorted({(int(a), int(b)) for a, b in zip(t["sac"], t["sic"], strict=True)})
+    keys, sensor = _source_index(t)
     _unknown(keys, sensors.sensors, "radar", sensors, name, "CAT048",
              "under sensors: with its site and sigmas")  # fmt: skip
     sites = tuple(sensors.sensors[k] for k in keys)
-    index = {k: i for i, k in enumerate(keys)}
-    sensor = np.asarray(
-        [index[(int(a), int(b))] for a, b in zip(t["sac"], t["sic"], strict=True)], dtype=np.int64
-    )
     tod = t["tod_s"].to_numpy()
     tt = np.where(tod < tod0 - 43200.0, tod + 86400.0, tod)  # midnight
     order = np.lexsort((sensor, tt))
@@ -506,7 +509,7 @@ def _radar_plots(
         "site_lat_deg": lat,
         "site_lon_deg": lon,
         "site_alt_m": alt,
-        "sensor_id": np.asarray([sites[i].label for i in s], dtype=object),
+        "sensor_id": np.asarray([x.label for x in sites], dtype=object)[s],
     }
     src = _Source(name, tuple(cols), len(t), lambda c: cols[c],
                   lambda i: f"CAT048 report at byte {int(t['offset'].iloc[i])}")  # fmt: skip
@@ -521,14 +524,10 @@ def _adsb_plots(
     else the flight level), sorted by time, receiver."""
     from iamd.track.tool import _plots, _Source
 
-    keys = sorted({(int(a), int(b)) for a, b in zip(t["sac"], t["sic"], strict=True)})
+    keys, sensor = _source_index(t)
     _unknown(keys, sensors.adsb, "ADS-B receiver", sensors, name, "CAT021",
              "under adsb: with its sigma_m")  # fmt: skip
     recv = tuple(sensors.adsb[k] for k in keys)
-    index = {k: i for i, k in enumerate(keys)}
-    sensor = np.asarray(
-        [index[(int(a), int(b))] for a, b in zip(t["sac"], t["sic"], strict=True)], dtype=np.int64
-    )
     tod = t["tod_s"].to_numpy()
     tt = np.where(tod < tod0 - 43200.0, tod + 86400.0, tod)
     order = np.lexsort((sensor, tt))
@@ -548,7 +547,7 @@ def _adsb_plots(
         "lon_deg": t["lon_deg"].to_numpy(),
         "alt_m": alt,
         "sigma_m": sig,
-        "sensor_id": np.asarray([recv[i].label for i in s], dtype=object),
+        "sensor_id": np.asarray([r.label for r in recv], dtype=object)[s],
     }
     src = _Source(name, tuple(cols), len(t), lambda c: cols[c],
                   lambda i: f"CAT021 report at byte {int(t['offset'].iloc[i])}")  # fmt: skip
