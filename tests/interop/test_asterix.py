@@ -656,3 +656,39 @@ def test_block_parallel_walk_skips_the_same_bad_blocks(flips):
     )
     for cat in fast.tables:
         pd.testing.assert_frame_equal(fast.tables[cat], slow.tables[cat])
+
+
+# --------------------------------------------------------------------------- pcap variants
+
+
+def _frame(payload: bytes, *, proto: int = 17, frag: int = 0, vlan: bool = False) -> bytes:
+    import struct
+
+    udp = struct.pack(">HHHH", 4000, 8600, 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, frag, 64, proto, 0,
+                     bytes([10, 1, 2, 3]), bytes([239, 1, 1, 1]))  # fmt: skip
+    eth = b"\x01" * 12 + (b"\x81\x00\x00\x05" if vlan else b"") + b"\x08\x00"
+    return eth + ip + udp
+
+
+def test_pcap_variants_big_endian_nanoseconds_vlan_and_skipped_packets(tmp_path):
+    import struct
+
+    frames = [
+        _frame(GOOD048, vlan=True),
+        _frame(GOOD048, proto=6),  # TCP: skipped
+        _frame(GOOD048, frag=0x0010),  # a later IP fragment: skipped
+        b"\x01" * 12 + b"\x08\x06" + bytes(28),  # ARP: skipped
+        _frame(GOOD048),
+    ]
+    out = bytearray(struct.pack(">IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 1))  # ns, BE
+    for i, f in enumerate(frames):
+        out += struct.pack(">IIII", 1_600_000_000, 250_000_000 * i, len(f), len(f)) + f
+    p = tmp_path / "be_ns.pcap"
+    p.write_bytes(bytes(out))
+    pk = read_pcap(p)
+    assert pk.skipped == 3 and len(pk.segments) == 2
+    assert pk.dst.tolist() == ["239.1.1.1:8600"] * 2
+    np.testing.assert_allclose(pk.time_s, [1_600_000_000.0, 1_600_000_001.0])
+    dec = read_recording(p)
+    assert len(dec.cat048) == 2 and dec.cat048["callsign"].tolist() == ["DLH65A"] * 2
