@@ -316,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     from iamd.plan.cli import add_plan_parsers
 
     add_plan_parsers(sub)
+    from iamd.federation.cli import add_federation_parsers
+
+    add_federation_parsers(sub)
     return p
 
 
@@ -340,6 +343,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from iamd.analysis.plan_validate import planning_command
 
             return planning_command(args)
+        if args.command in ("node", "federate"):
+            from iamd.federation.cli import federate_command, node_command
+
+            return node_command(args) if args.command == "node" else federate_command(args)
         if args.command == "sweep":
             from iamd.analysis.cli import sweep_command
 

@@ -243,6 +243,7 @@ class Node:
         self._seq = 0
         self._snapshots: list[dict[str, np.ndarray]] = []
         self._session: Any = None
+        self._peer_wall: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]] = {}
 
     # ------------------------------------------------------------------ running
 
@@ -347,8 +348,17 @@ class Node:
         self.stats.batches_in += 1
         self.picture.receive(sender, msg.records, now)
         self.picture.step(self.t_s, self.local, now)
-        if len(msg.records):
-            lat = (time.time_ns() - msg.records["plot_wall_ns"].astype(np.int64)) / 1e6
+        r = msg.records
+        if len(r):
+            # latency of the tracks a new plot updated since the sender's previous batch
+            num = r["number"].astype(np.int64)
+            nums, walls = self._peer_wall.get(
+                sender, (np.zeros(0, np.int64), np.zeros(0, np.uint64))
+            )
+            fresh = r["plot_wall_ns"] != _lookup(nums, walls, num).astype(np.uint64)
+            order = np.argsort(num)
+            self._peer_wall[sender] = (num[order], r["plot_wall_ns"][order])
+            lat = (time.time_ns() - r["plot_wall_ns"][fresh].astype(np.int64)) / 1e6
             if len(self.stats.latency_ms) < LATENCY_SAMPLES:
                 self.stats.latency_ms.extend(lat.tolist())
 
