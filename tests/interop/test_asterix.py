@@ -692,3 +692,32 @@ def test_pcap_variants_big_endian_nanoseconds_vlan_and_skipped_packets(tmp_path)
     np.testing.assert_allclose(pk.time_s, [1_600_000_000.0, 1_600_000_001.0])
     dec = read_recording(p)
     assert len(dec.cat048) == 2 and dec.cat048["callsign"].tolist() == ["DLH65A"] * 2
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400), st.sampled_from([b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d"]))
+def test_fuzz_pcap_bytes_raise_only_input_error(tmp_path_factory, body, magic):
+    import struct
+
+    head = magic + struct.pack("<HHiIII", 2, 4, 0, 0, 65535, 1)
+    p = tmp_path_factory.mktemp("fz") / "f.pcap"
+    p.write_bytes(head + body)
+    with contextlib.suppress(InputError):
+        read_recording(p)
+    with contextlib.suppress(InputError):
+        read_recording(p, strict=False)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), max_size=10),
+       st.integers(0, 13_000))  # fmt: skip
+def test_fuzz_mutated_capture_raises_only_input_error(tmp_path_factory, flips, keep):
+    raw = bytearray((CC / "cat_034_048.pcap").read_bytes())
+    for i, v in flips:
+        raw[i % len(raw)] = v
+    p = tmp_path_factory.mktemp("fz") / "m.pcap"
+    p.write_bytes(bytes(raw[:keep]))
+    with contextlib.suppress(InputError):
+        read_recording(p)
+    with contextlib.suppress(InputError):
+        read_recording(p, strict=False)
