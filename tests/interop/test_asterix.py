@@ -30,6 +30,7 @@ from iamd.interop.asterix import (
     open_udp,
     read_pcap,
     read_recording,
+    send_udp,
     split_blocks,
     udp_blocks,
 )
@@ -537,12 +538,7 @@ def test_cat062_random_tables_round_trip(rows):
 
 def _send_later(blocks, port, host="127.0.0.1"):
     def run():
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-        for b in blocks:
-            s.sendto(b, (host, port))
-        s.close()
+        send_udp(blocks, port, host)
 
     th = threading.Thread(target=run)
     th.start()
