@@ -28,7 +28,7 @@ def test_plan_builtin_places_the_lent_patriot_under_the_cap(tmp_path: Path) -> N
     assert doc["protect"] == ["BGR", "ROU"]
     rows = __import__("pandas").read_parquet(out / "plan_rows.parquet")
     kard = rows.query("asset == 'kardzhali'")
-    assert kard["covered_after"].all()
+    assert kard["covered_by_plan"].any() and kard["covered_after"].all()
     # the applied scenario runs: it loads, with the battery at its planned site
     loaded = load_scenario(out / "scenario_planned.yaml")
     unit = next(u for u in loaded.scenario.effectors if u.id == "gr_patriot_north")

@@ -535,6 +535,7 @@ def plan_files(run: dict[str, Any], loaded: LoadedScenario) -> dict[str, bytes]:
             "axis": [d.axes[x].name for x in d.axis],
             "weight": d.weight,
             "leak_before": problem.residual,
+            "covered_by_plan": covered_by_plan(problem, res.solution.chosen),
             "covered_after": res.covered_rows,
         }
     )
@@ -579,6 +580,17 @@ def plan_files(run: dict[str, Any], loaded: LoadedScenario) -> dict[str, bytes]:
         ),
         "plan.html": plan_html(res, f"{loaded.scenario.name}: battery placement").encode(),
     }
+
+
+def covered_by_plan(problem: Any, chosen: Any) -> Any:
+    """(R,) rows a planned battery covers."""
+    import numpy as np
+
+    t_n = len(problem.types)
+    cols = [s * t_n + problem.types.index(problem.pools[p].type) for s, p in chosen]
+    if not cols:
+        return np.zeros(len(problem.demand), dtype=bool)
+    return np.asarray(problem.cover[:, cols].sum(axis=1)).reshape(-1) > 0
 
 
 def residual_leak(covers: Any, units: Any, class_index: Any) -> Any:

@@ -26,9 +26,10 @@ Representative threats (EST, documented in ``docs/plan.md``):
 
 Pairs are pruned with a k-d tree over the sampled threat positions (a pair is evaluated only
 when some sample lies within the unit's maximum range, the test the engine makes with a
-dense distance matrix), then evaluated in chunks, so a coverage matrix of thousands of
-candidate sites by tens of thousands of rows stays within memory. The result is a sparse
-(rows × units) matrix.
+dense distance matrix), then evaluated in chunks, each on the window of samples where its
+pairs' threats are within reach (outside it no intercept is possible), so a coverage matrix
+of thousands of candidate sites by tens of thousands of rows stays within memory and time.
+The result is a sparse (rows × units) matrix.
 
 >>> import numpy as np
 >>> from iamd.scenario.catalog import builtin_catalog
@@ -257,15 +258,21 @@ def coverage_matrix(
             continue
         s = sample_rows(rows, c, step_m=step_m, bm_step_s=bm_step_s)
         reach = units.max_range_bm_m if c == BALLISTIC else units.max_range_m
-        ui, mi = _near_pairs(units, can, reach, s)
+        ui, mi, h0, h1 = _near_pairs(units, can, reach, s)
         if len(ui) == 0:
             continue
         m_n = len(s.rows)
         is_bm = np.full(m_n, c == BALLISTIC)
         t_launch = units.reaction_s
+        # pairs in order of their in-reach window, evaluated on the chunk's window only
+        order = np.lexsort((h1, h0))
+        ui, mi, h0, h1 = ui[order], mi[order], h0[order], h1[order]
         for a in range(0, len(ui), chunk_pairs):
-            cu, cm = ui[a : a + chunk_pairs], mi[a : a + chunk_pairs]
-            diff = s.pos_ecef_m[cm] - units.pos_ecef_m[cu][:, None, :]
+            sl = slice(a, a + chunk_pairs)
+            cu, cm = ui[sl], mi[sl]
+            w0, w1 = int(h0[sl].min()), int(h1[sl].max()) + 1
+            pos_w = s.pos_ecef_m[:, w0:w1]
+            diff = pos_w[cm] - units.pos_ecef_m[cu][:, None, :]
             rng = np.sqrt(np.einsum("phk,phk->ph", diff, diff))
             f_p, _, _ = pair_intercepts(
                 units,
@@ -275,10 +282,10 @@ def coverage_matrix(
                 rng,
                 reach[cu],
                 t_launch,
-                s.t_s,
-                s.pos_ecef_m,
-                s.alt_m,
-                s.present,
+                s.t_s[w0:w1],
+                pos_w,
+                s.alt_m[:, w0:w1],
+                s.present[:, w0:w1],
                 is_bm,
             )
             out_r.append(s.rows[cm[f_p]])
@@ -353,15 +360,19 @@ def unit_array(
 
 def _near_pairs(
     units: EffectorArray, can: IntArray, reach_m: FloatArray, s: Samples
-) -> tuple[IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """(unit, local row) pairs where some present sample lies within the unit's reach (the
-    engine's ``closest <= max range`` prune, by k-d tree instead of a dense matrix)."""
+    engine's ``closest <= max range`` prune, by k-d tree instead of a dense matrix), with the
+    first and last such sample of each pair: outside that window the threat is beyond the
+    unit's maximum range, so no intercept is possible there."""
     m_n, h_n = s.present.shape
+    empty = np.zeros(0, np.int64)
     flat = np.flatnonzero(s.present.reshape(-1))
     if len(flat) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return empty, empty, empty, empty
     tree = cKDTree(s.pos_ecef_m.reshape(-1, 3)[flat])
     keys: list[IntArray] = []
+    steps: list[IntArray] = []
     for r in np.unique(reach_m[can]):
         grp = can[reach_m[can] == r]
         if r <= 0.0:
@@ -369,9 +380,21 @@ def _near_pairs(
         hits = tree.query_ball_point(units.pos_ecef_m[grp], r, return_sorted=False)
         for u, h in zip(grp, hits, strict=True):
             if len(h):
-                rows = np.unique(flat[np.asarray(h, dtype=np.int64)] // h_n)
-                keys.append(u * m_n + rows)
+                f = flat[np.asarray(h, dtype=np.int64)]
+                keys.append(u * m_n + f // h_n)
+                steps.append(f % h_n)
     if not keys:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    key = np.unique(np.concatenate(keys))
-    return (key // m_n).astype(np.int64), (key % m_n).astype(np.int64)
+        return empty, empty, empty, empty
+    key = np.concatenate(keys)
+    step = np.concatenate(steps)
+    order = np.lexsort((step, key))
+    key, step = key[order], step[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    last = np.r_[first[1:] - 1, len(key) - 1]
+    k = key[first]
+    return (
+        (k // m_n).astype(np.int64),
+        (k % m_n).astype(np.int64),
+        step[first].astype(np.int64),
+        step[last].astype(np.int64),
+    )

@@ -361,12 +361,18 @@ def solve(
     cap_given: bool = False,
 ) -> Solution:
     """Solve the MILP (see the module text) for a reach cap (default the options') and pool
-    counts (default the pools'); ``at_most`` relaxes ``= n_p`` to ``≤ n_p``."""
+    counts (default the pools'); ``at_most`` relaxes ``= n_p`` to ``≤ n_p``.
+
+    The model keeps only the columns that cover some open demand group, with ``≤ n_p``;
+    batteries it leaves unplaced (they would add nothing) are then put on the first allowed
+    free sites that keep the separation. That is the optimum of the ``= n_p`` model whenever
+    such sites exist (dropping zero-value batteries keeps a solution feasible, adding them
+    back does not change its value); if they do not, the full ``= n_p`` model is solved.
+    """
     opt = problem.options
     cap = reach_cap if (cap_given or reach_cap is not None) else opt.reach_cap
     cnt = tuple(counts) if counts is not None else tuple(p.count for p in problem.pools)
     t_n = len(problem.types)
-    # columns: (site, pool) allowed
     col_site: list[IntArray] = []
     col_pool: list[IntArray] = []
     for p, pool in enumerate(problem.pools):
@@ -379,60 +385,104 @@ def solve(
         col_pool.append(np.full(len(s), p))
     cs = np.concatenate(col_site).astype(np.int64)
     cp = np.concatenate(col_pool).astype(np.int64)
-    j_n = len(cs)
     for p, pool in enumerate(problem.pools):
-        if cnt[p] > 0 and not np.any(cp == p) and not at_most:
+        n_ok = int(np.sum(cp == p))
+        if cnt[p] > n_ok and not at_most:
+            what = "every candidate site is" if n_ok == 0 else f"only {n_ok} candidate sites are"
             raise InputError(
-                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: every candidate "
-                f"site is outside the consenting hosts ({', '.join(pool.hosts)}), inside the "
-                f"border buffer, or over the reach cap"
-            )
-        if cnt[p] > int(np.sum(cp == p)) and not at_most:
-            raise InputError(
-                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: only "
-                f"{int(np.sum(cp == p))} candidate sites are allowed (hosts "
-                f"{', '.join(pool.hosts)}, border buffer, reach cap)"
+                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: {what} inside the "
+                f"consenting hosts ({', '.join(pool.hosts)}), outside the border buffer and "
+                f"within the reach cap"
             )
     ctype = np.array([problem.types.index(problem.pools[p].type) for p in cp], dtype=np.int64)
-    a_full = (
-        problem.cover[:, cs * t_n + ctype].tocsr()
-        if j_n
-        else sp.csr_matrix((len(problem.demand), 0), dtype=bool)
-    )
+    a_full = problem.cover[:, cs * t_n + ctype].tocsr()
     w = problem.demand.weight * problem.residual
-    base_value = fixed_value(problem)
-    live = (problem.residual > 0.0) & (np.diff(a_full.indptr) > 0)
-    a_live = a_full[np.flatnonzero(live)]
-    groups: dict[bytes, int] = {}
-    g_weight: list[float] = []
-    g_rows: list[IntArray] = []
-    for i, r in enumerate(np.flatnonzero(live)):
-        key = a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]].astype(np.int64).tobytes()
-        g = groups.get(key)
-        if g is None:
-            groups[key] = len(g_weight)
-            g_weight.append(float(w[r]))
-            g_rows.append(a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]])
-        else:
-            g_weight[g] += float(w[r])
-    g_n = len(g_weight)
+    live = np.flatnonzero((problem.residual > 0.0) & (np.diff(a_full.indptr) > 0))
+    a_live = a_full[live]
+    useful = np.flatnonzero(np.diff(a_live.tocsc().indptr) > 0)
     t0 = time.perf_counter()
-    if j_n == 0:
+    res, chosen, g_n = _milp(problem, cs[useful], cp[useful], a_live[:, useful], w[live], cnt, True)
+    fill_ok = True
+    if res.x is not None and not at_most:
+        chosen, fill_ok = _fill(problem, chosen, cs, cp, cnt)
+    j_n = len(useful)
+    if not fill_ok:
+        res, chosen, g_n = _milp(problem, cs, cp, a_live, w[live], cnt, False)
+        j_n = len(cs)
+    dt = time.perf_counter() - t0
+    base_value = fixed_value(problem)
+    if res.x is None:
+        if res.status == 2:
+            raise InputError(
+                "no feasible site: the batteries cannot all be placed under the constraints "
+                "(separation, hosts, buffer, reach cap); relax them or place fewer"
+            )
+        nan = float("nan")
         return Solution(
-            status="no columns",
-            optimal=True,
-            objective=0.0,
-            dual_bound=0.0,
-            mip_gap=0.0,
-            covered=base_value,
+            status=str(res.message),
+            optimal=False,
+            objective=nan,
+            dual_bound=nan,
+            mip_gap=nan,
+            covered=nan,
             chosen=[],
-            solve_s=0.0,
+            solve_s=dt,
             groups=g_n,
-            columns=0,
+            columns=j_n,
             counts=cnt,
             reach_cap=cap,
         )
-    # variables: x (j_n) then y (g_n)
+    dual = -float(getattr(res, "mip_dual_bound", res.fun) or res.fun)
+    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
+    optimal = res.status == 0 and gap <= opt.mip_rel_gap + 1e-12
+    obj_exact = covered_value(problem, chosen) - base_value
+    return Solution(
+        status="optimal" if optimal else str(res.message),
+        optimal=optimal,
+        objective=obj_exact,
+        dual_bound=dual,
+        mip_gap=gap,
+        covered=base_value + obj_exact,
+        chosen=chosen,
+        solve_s=dt,
+        groups=g_n,
+        columns=j_n,
+        counts=cnt,
+        reach_cap=cap,
+    )
+
+
+def _milp(
+    problem: PlanProblem,
+    cs: IntArray,
+    cp: IntArray,
+    a_live: sp.csr_matrix,
+    w_live: FloatArray,
+    cnt: Sequence[int],
+    at_most: bool,
+) -> tuple[Any, list[tuple[int, int]], int]:
+    """Build (sparse, identical rows aggregated) and solve the MILP on columns (cs, cp);
+    returns HiGHS's result, the chosen (site, pool) pairs and the number of groups."""
+    opt = problem.options
+    j_n = len(cs)
+    a_live = a_live.tocsr()
+    a_live.sort_indices()
+    groups: dict[bytes, int] = {}
+    g_weight: list[float] = []
+    g_rows: list[IntArray] = []
+    for i in range(a_live.shape[0]):
+        idx = a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]]
+        if len(idx) == 0:
+            continue
+        key = idx.astype(np.int64).tobytes()
+        g = groups.get(key)
+        if g is None:
+            groups[key] = len(g_weight)
+            g_weight.append(float(w_live[i]))
+            g_rows.append(idx)
+        else:
+            g_weight[g] += float(w_live[i])
+    g_n = len(g_weight)
     c = np.concatenate([np.zeros(j_n), -np.asarray(g_weight)])
     blocks = []
     lo: list[FloatArray] = []
@@ -466,9 +516,20 @@ def solve(
             blocks.append(sp.hstack([pm, sp.csr_matrix((len(pairs), g_n))]))
             lo.append(np.full(len(pairs), -np.inf))
             hi.append(np.ones(len(pairs)))
+    if j_n == 0:
+
+        class _Empty:
+            x = np.zeros(g_n)
+            fun = 0.0
+            status = 0
+            message = "no columns"
+            mip_gap = 0.0
+            mip_dual_bound = 0.0
+
+        return _Empty(), [], g_n
     a = sp.vstack(blocks).tocsr()
     cons = LinearConstraint(a, np.concatenate(lo), np.concatenate(hi))
-    integrality = np.concatenate([np.ones(j_n), np.zeros(g_n)])
+    integrality = np.ones(j_n + g_n)  # y binary too: HiGHS then finds implications among them
     res = milp(
         c,
         constraints=cons,
@@ -476,50 +537,44 @@ def solve(
         bounds=Bounds(np.zeros(j_n + g_n), np.ones(j_n + g_n)),
         options={"time_limit": opt.time_limit_s, "mip_rel_gap": opt.mip_rel_gap, "disp": False},
     )
-    dt = time.perf_counter() - t0
     if res.x is None:
-        if res.status == 2:
-            raise InputError(
-                "no feasible site: the batteries cannot all be placed under the constraints "
-                "(separation, hosts, buffer, reach cap); relax them or place fewer"
-            )
-        return Solution(
-            status=str(res.message),
-            optimal=False,
-            objective=float("nan"),
-            dual_bound=float("nan"),
-            mip_gap=float("nan"),
-            covered=float("nan"),
-            chosen=[],
-            solve_s=dt,
-            groups=g_n,
-            columns=j_n,
-            counts=cnt,
-            reach_cap=cap,
-        )
+        return res, [], g_n
     x = res.x[:j_n] > 0.5
-    chosen = sorted((int(cs[j]), int(cp[j])) for j in np.flatnonzero(x))
-    chosen.sort(key=lambda sp_: (sp_[1], sp_[0]))
-    obj = -float(res.fun)
-    dual = -float(getattr(res, "mip_dual_bound", res.fun) or res.fun)
-    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    optimal = res.status == 0 and gap <= opt.mip_rel_gap + 1e-12
-    # recompute the covered value exactly from the chosen columns
-    obj_exact = covered_value(problem, chosen) - base_value
-    return Solution(
-        status="optimal" if optimal else str(res.message),
-        optimal=optimal,
-        objective=obj_exact if abs(obj_exact - obj) < 1e-6 * max(1, obj) else obj,
-        dual_bound=dual,
-        mip_gap=gap,
-        covered=base_value + obj_exact,
-        chosen=chosen,
-        solve_s=dt,
-        groups=g_n,
-        columns=j_n,
-        counts=cnt,
-        reach_cap=cap,
+    chosen = sorted(
+        ((int(cs[j]), int(cp[j])) for j in np.flatnonzero(x)), key=lambda sp_: (sp_[1], sp_[0])
     )
+    return res, chosen, g_n
+
+
+def _fill(
+    problem: PlanProblem,
+    chosen: list[tuple[int, int]],
+    cs: IntArray,
+    cp: IntArray,
+    cnt: Sequence[int],
+) -> tuple[list[tuple[int, int]], bool]:
+    """Put the batteries the model left unplaced on the first allowed free sites (in site
+    order) that keep the separation; ``(chosen, False)`` if some cannot be placed."""
+    pos = lla_to_ecef(problem.sites.lat_rad, problem.sites.lon_rad, 0.0).reshape(-1, 3)
+    out = list(chosen)
+    used = [s for s, _ in out]
+    sep = problem.options.min_separation_m * (1 - 1e-12)
+    for p in range(len(cnt)):
+        need = cnt[p] - sum(1 for _, q in out if q == p)
+        for s in cs[cp == p]:
+            if need <= 0:
+                break
+            if used and (np.linalg.norm(pos[used] - pos[s], axis=1) <= sep).any():
+                continue
+            if int(s) in used:
+                continue
+            out.append((int(s), p))
+            used.append(int(s))
+            need -= 1
+        if need > 0:
+            return chosen, False
+    out.sort(key=lambda sp_: (sp_[1], sp_[0]))
+    return out, True
 
 
 def covered_mask(problem: PlanProblem, chosen: Sequence[tuple[int, int]]) -> BoolArray:
@@ -601,7 +656,9 @@ def local_search(
     reach_cap: float | None = None,
 ) -> list[tuple[int, int]]:
     """A simple metaheuristic: simulated annealing over single-battery moves (relocate one
-    battery to another allowed site), seeded, from ``start`` (e.g. the greedy)."""
+    battery to one of the 12 nearest allowed sites or, half the time, to any allowed site),
+    with a linear cooling from 2 % of the start's value, seeded, from ``start`` (e.g. the
+    greedy); returns the best placement seen."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     cap = problem.options.reach_cap if reach_cap is None else reach_cap
     pos = lla_to_ecef(problem.sites.lat_rad, problem.sites.lon_rad, 0.0).reshape(-1, 3)
@@ -619,10 +676,15 @@ def local_search(
         if not cur:
             break
         k = int(rng.integers(len(cur)))
-        _, p = cur[k]
+        s_old, p = cur[k]
         if not len(allowed[p]):
             continue
-        s_new = int(allowed[p][rng.integers(len(allowed[p]))])
+        if rng.random() < 0.5:  # a neighbouring allowed site, else anywhere allowed
+            d = np.linalg.norm(pos[allowed[p]] - pos[s_old], axis=1)
+            near = allowed[p][np.argsort(d, kind="stable")[:12]]
+            s_new = int(near[rng.integers(len(near))])
+        else:
+            s_new = int(allowed[p][rng.integers(len(allowed[p]))])
         others = [s for i, (s, _) in enumerate(cur) if i != k]
         if (
             others
