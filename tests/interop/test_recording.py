@@ -366,3 +366,20 @@ def test_adsb_receiver_missing_from_the_table_is_named():
         r"reports from it; the table has none\): add an entry under adsb:",
     ):
         recording_plots(decode(syn.data + adsb), table, "syn+adsb")
+
+
+def test_antenna_azimuth_does_not_drift_with_a_wrong_scan_period():
+    from iamd.interop.recording import antenna_azimuth_deg
+
+    syn = synthetic_cat048(n_radars=1, n_targets=30, duration_s=1200.0, seed=2)
+    period, phase = syn.antennas[0]
+    table = dict(syn.sensors)
+    table["sensors"] = [dict(table["sensors"][0], scan_period_s=period * 1.003)]
+    rp = recording_plots(decode(syn.data), sensors_from_mapping(table), "syn")
+    times = np.linspace(10.0, 1190.0, 50)
+    err = [((antenna_azimuth_deg(rp, 0, t) - (phase + 360.0 * t / period)) + 180) % 360 - 180
+           for t in times]  # fmt: skip
+    assert np.max(np.abs(err)) < 5.0
+    # a single phase for the whole recording would be 0.3 % x 240 scans = 260 deg off by the end
+    df = track_recording(rp).to_pandas()
+    assert df["track_id"].nunique() == syn.plots["target"].nunique()

@@ -22,12 +22,14 @@ the tracker tool's polar conversion (`iamd.track.tool`: ``aer_to_ecef`` and the 
 **Steps and looks.** Plots are folded in by windows of ``window_s`` (default 1 s) at the
 mean time of their plots; a radar's antenna sweeps ``360° window_s / T`` per window, so a
 window is a look by each radar only at the tracks in the azimuth sector it swept (a
-`iamd.track.manager.LookFn`), and only within its range. The antenna's azimuth is
-``φ + 360° t / T``: the scan period T comes from the sensor table, else CAT034 (I034/041,
-else the spacing of north markers, else the rate of sector crossings), else the plots'
-azimuth against time; the phase φ is the circular mean over the plots and sector crossings.
-The clutter volume per false plot is the radar's coverage (a cylinder of its largest range
-and 20 km high) times the fraction of a scan in a window.
+`iamd.track.manager.LookFn`), and only within its range. The antenna turns at 360°/T: the
+scan period T comes from the sensor table, else CAT034 (I034/041, else the spacing of north
+markers, else the rate of sector crossings), else the plots' azimuth against time. The
+azimuth at a window's start is extrapolated at that rate from the radar's last known
+pointing before it (a plot, a sector crossing or a north marker), so that a small error in
+T does not build up over a long recording. The clutter volume per false plot is the radar's
+coverage (a cylinder of its largest range and 20 km high) times the fraction of a scan in a
+window.
 
 **Sensor table** (YAML, keyed by SAC/SIC)::
 
@@ -338,6 +340,7 @@ class RecordingPlots:
         plots: the tracker's `iamd.track.tool.PlotData` (ECEF, same order).
         sites: the radars, in sensor index order.
         scan_period_s: (S,) and ``phase_deg`` (S,): each radar's antenna model.
+        anchors: per radar, (times, azimuths) where its antenna is known to have pointed.
         period_source: (S,) where each scan period came from.
         duplicates, no_detection, simulated, no_position: reports left out, counted.
     """
@@ -355,6 +358,7 @@ class RecordingPlots:
     no_position: int = 0
     adsb: tuple[AdsbReceiver, ...] = ()
     adsb_duplicates: int = 0
+    anchors: tuple[tuple[FloatArray, FloatArray], ...] = ()
 
 
 _DEDUP = (
@@ -410,7 +414,8 @@ def recording_plots(
     reports, plots = _merge_plots(parts)
     radar = reports[reports["kind"] == "CAT048"]
     period, source = scan_periods(dec, radar, sites)
-    phase = antenna_phase(dec, radar, sites, period)
+    anchors = antenna_anchors(dec, radar, sites)
+    phase = antenna_phase(anchors, period)
     rng = radar["range_m"].to_numpy()
     rs = radar["sensor"].to_numpy()
     max_r = np.asarray(
@@ -421,7 +426,7 @@ def recording_plots(
     )
     return RecordingPlots(
         reports, plots, sites, period, phase, source, max_r, duplicates, no_det, sim, no_pos,
-        receivers, dup21,
+        receivers, dup21, anchors,
     )  # fmt: skip
 
 
@@ -671,31 +676,50 @@ def _rate_deg_s(t: FloatArray, az_deg: FloatArray) -> float:
     return float(np.sum(tc * (a - a.mean())) / np.sum(tc * tc))
 
 
-def antenna_phase(
-    dec: Decoded, plots: pd.DataFrame, sites: tuple[RadarSite, ...], period_s: FloatArray
-) -> FloatArray:
-    """φ (deg) of each radar's antenna azimuth φ + 360 t / T: the circular mean of the plots'
-    and sector crossings' θ − 360 t / T."""
+def antenna_anchors(
+    dec: Decoded, plots: pd.DataFrame, sites: tuple[RadarSite, ...]
+) -> tuple[tuple[FloatArray, FloatArray], ...]:
+    """Per radar, the times (s, sorted) and azimuths (deg) at which its antenna is known to
+    have pointed: its plots, its CAT034 sector crossings and north markers (0°)."""
     t34 = dec.cat034
-    out = np.zeros(len(sites))
+    t0 = float(plots["tod_s"].iloc[0]) if len(plots) else 0.0
+    out = []
     for i, site in enumerate(sites):
         p = plots[plots["sensor"] == i]
         t = [p["t_s"].to_numpy()]
         a = [p["azimuth_deg"].to_numpy()]
         if len(t34):
-            sc = t34[
-                (t34["sac"] == site.sac)
-                & (t34["sic"] == site.sic)
-                & (t34["msg_type"] == SECTOR_CROSSING)
-            ]
-            if len(sc):
-                tod = sc["tod_s"].to_numpy()
-                t0 = plots["tod_s"].iloc[0]
+            mine = t34[(t34["sac"] == site.sac) & (t34["sic"] == site.sic)]
+            sc = mine[mine["msg_type"] == SECTOR_CROSSING]
+            nm = mine[mine["msg_type"] == NORTH_MARKER]
+            for tod, az in ((sc["tod_s"].to_numpy(), sc["sector_azimuth_deg"].to_numpy()),
+                            (nm["tod_s"].to_numpy(), np.zeros(len(nm)))):  # fmt: skip
                 t.append(np.where(tod < t0 - 43200.0, tod + 86400.0, tod))
-                a.append(sc["sector_azimuth_deg"].to_numpy())
-        ph = np.radians(np.concatenate(a) - 360.0 * np.concatenate(t) / period_s[i])
+                a.append(az)
+        tt, aa = np.concatenate(t), np.concatenate(a)
+        o = np.argsort(tt, kind="stable")
+        out.append((tt[o], aa[o]))
+    return tuple(out)
+
+
+def antenna_phase(
+    anchors: tuple[tuple[FloatArray, FloatArray], ...], period_s: FloatArray
+) -> FloatArray:
+    """φ (deg) of each radar's antenna azimuth φ + 360 t / T: the circular mean of its
+    anchors' θ − 360 t / T (a summary: the looks extrapolate from the nearest anchor)."""
+    out = np.zeros(len(anchors))
+    for i, (t, a) in enumerate(anchors):
+        ph = np.radians(a - 360.0 * t / period_s[i])
         out[i] = math.degrees(math.atan2(np.sin(ph).mean(), np.cos(ph).mean())) % 360.0
     return out
+
+
+def antenna_azimuth_deg(rp: RecordingPlots, radar: int, t_s: float) -> float:
+    """Radar ``radar``'s antenna azimuth (deg, in [0, 360)) at ``t_s`` as the looks use it:
+    from its last anchor before ``t_s`` at 360°/T."""
+    at, aa = rp.anchors[radar]
+    k = max(int(np.searchsorted(at, t_s, side="right")) - 1, 0)
+    return float(aa[k] + 360.0 * (t_s - at[k]) / rp.scan_period_s[radar]) % 360.0
 
 
 # --------------------------------------------------------------------------- tracking
@@ -713,12 +737,20 @@ class _Sweep:
     period: FloatArray = field(default_factory=lambda: np.zeros(0))
     phase: FloatArray = field(default_factory=lambda: np.zeros(0))
     max_range: FloatArray = field(default_factory=lambda: np.zeros(0))
+    anchors: tuple[tuple[FloatArray, FloatArray], ...] = ()
     _site_ecef: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
     _rot: FloatArray = field(default_factory=lambda: np.zeros((0, 3, 3)))
 
+    def antenna_az(self, s: int, t_s: float) -> float:
+        """Radar ``s``'s antenna azimuth (deg) at ``t_s``: from its last anchor before
+        ``t_s`` (else its first) at 360°/T, so that an error in T does not build up."""
+        at, aa = self.anchors[s]
+        k = max(int(np.searchsorted(at, t_s, side="right")) - 1, 0)
+        return float(aa[k] + 360.0 * (t_s - at[k]) / self.period[s])
+
     def swept(self, s: int, az_deg: FloatArray) -> npt.NDArray[np.bool_]:
         """Tracks at azimuth ``az_deg`` that radar ``s``'s antenna swept over in [ta, tb)."""
-        start = self.phase[s] + 360.0 * self.ta / self.period[s]
+        start = self.antenna_az(s, self.ta)
         width = 360.0 * (self.tb - self.ta) / self.period[s]
         if width >= 360.0:
             return np.ones(len(az_deg), dtype=bool)
@@ -798,6 +830,7 @@ def track_recording(
         period=np.r_[rp.scan_period_s, np.full(n_a, window_s)],
         phase=np.r_[rp.phase_deg, pad],
         max_range=np.r_[rp.max_range_m, np.full(n_a, ADSB_RANGE_M)],
+        anchors=rp.anchors,
     )
     sweep.prepare()
     tracker = Tracker(

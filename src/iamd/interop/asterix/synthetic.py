@@ -48,6 +48,8 @@ class SyntheticStream:
     plots: pd.DataFrame
     truth: pd.DataFrame
     sensors: dict[str, Any]
+    antennas: tuple[tuple[float, float], ...] = ()
+    """(scan period s, phase deg) of each radar: its antenna points at phase + 360 t / period."""
 
 
 def aircraft_positions(par: dict[str, FloatArray], t_s: FloatArray) -> tuple[FloatArray, ...]:
@@ -94,6 +96,7 @@ def synthetic_cat048(
     callsign = np.asarray([f"SYN{i:04d}" for i in range(n)], dtype=object)
 
     radars = []
+    antennas: list[tuple[float, float]] = []
     rows: list[dict[str, Any]] = []
     for r, s_r in enumerate(s_rad.spawn(n_radars)):
         g = np.random.default_rng(s_r)
@@ -103,6 +106,7 @@ def synthetic_cat048(
         site_alt = float(g.uniform(100, 1200))
         period = float([4.0, 5.0, 8.0, 10.0, 12.0][r % 5])
         phase = float(g.uniform(0, 360))
+        antennas.append((period, phase))
         sig_r, sig_az = 50.0, 1.0e-3
         radars.append({"sac": 1, "sic": r + 1, "name": f"radar {r + 1}", "lat_deg": site_lat,
                        "lon_deg": site_lon, "alt_m": site_alt, "sigma_range_m": sig_r,
@@ -164,4 +168,4 @@ def synthetic_cat048(
         })  # fmt: skip
         data += encode_cat062(sys_tracks, max_block_octets=max_block_octets)
     sensors = {"system": {"sac": 1, "sic": 200}, "sensors": radars}
-    return SyntheticStream(data, plots, truth, sensors)
+    return SyntheticStream(data, plots, truth, sensors, tuple(antennas))
