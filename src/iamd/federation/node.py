@@ -243,6 +243,7 @@ class Node:
         self._seq = 0
         self._snapshots: list[dict[str, np.ndarray]] = []
         self._session: Any = None
+        self._pending: list[npt.NDArray[np.int64]] = []
         self._peer_wall: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]] = {}
 
     # ------------------------------------------------------------------ running
@@ -283,25 +284,34 @@ class Node:
         try:
             while not self._stop.is_set():
                 try:
-                    kind, key, payload = q.get(timeout=0.2)
+                    items = [q.get(timeout=0.2)]
                 except queue.Empty:
-                    kind = ""
-                now = time.monotonic()
-                try:
-                    if kind == "tracks":
-                        self._on_tracks(key, payload, now)
-                    elif kind == "engage":
-                        self._on_engage(key, payload)
-                    elif kind == "alive":
-                        code = key.rsplit("/", 1)[-1]
-                        if payload == b"0" and code in self.roster and code != self.nation:
-                            self.picture.peer_lost(code, now)
-                    elif kind == "feed" and self._on_feed(payload, now):
-                        last_pub = now
-                except (ValueError, TypeError, IndexError, KeyError) as e:
-                    # a payload that passed validation but broke a stage: dropped, counted
-                    self._malformed(key, f"{type(e).__name__}: {e}")
-                    traceback.print_exc()
+                    items = []
+                while len(items) < 256:  # drain what is waiting: one fusion step for all
+                    try:
+                        items.append(q.get_nowait())
+                    except queue.Empty:
+                        break
+                for kind, key, payload in items:
+                    now = time.monotonic()
+                    try:
+                        if kind == "tracks":
+                            self._on_tracks(key, payload, now)
+                        elif kind == "engage":
+                            self._on_engage(key, payload)
+                        elif kind == "alive":
+                            code = key.rsplit("/", 1)[-1]
+                            if payload == b"0" and code in self.roster and code != self.nation:
+                                self.picture.peer_lost(code, now)
+                        elif kind == "feed" and self._on_feed(payload, now):
+                            last_pub = now
+                    except (ValueError, TypeError, IndexError, KeyError) as e:
+                        # a payload that passed validation but broke a stage: dropped, counted
+                        self._malformed(key, f"{type(e).__name__}: {e}")
+                        traceback.print_exc()
+                if self._pending:  # partners' batches not yet fused by a feed step
+                    self.picture.step(self.t_s, self.local, time.monotonic())
+                    self._fused()
                 if time.monotonic() - last_pub > HEARTBEAT_S:
                     self.picture.step(self.t_s, self.local, time.monotonic())
                     self._publish()
@@ -347,10 +357,10 @@ class Node:
             return
         self.stats.batches_in += 1
         self.picture.receive(sender, msg.records, now)
-        self.picture.step(self.t_s, self.local, now)
         r = msg.records
         if len(r):
-            # latency of the tracks a new plot updated since the sender's previous batch
+            # the tracks a new plot updated since the sender's previous batch: their latency
+            # is taken when they are fused
             num = r["number"].astype(np.int64)
             nums, walls = self._peer_wall.get(
                 sender, (np.zeros(0, np.int64), np.zeros(0, np.uint64))
@@ -358,9 +368,17 @@ class Node:
             fresh = r["plot_wall_ns"] != _lookup(nums, walls, num).astype(np.uint64)
             order = np.argsort(num)
             self._peer_wall[sender] = (num[order], r["plot_wall_ns"][order])
-            lat = (time.time_ns() - r["plot_wall_ns"][fresh].astype(np.int64)) / 1e6
+            self._pending.append(r["plot_wall_ns"][fresh].astype(np.int64))
+        else:
+            self._pending.append(np.zeros(0, dtype=np.int64))
+
+    def _fused(self) -> None:
+        """Latencies of the partners' fresh tracks just fused."""
+        now_ns = time.time_ns()
+        for walls in self._pending:
             if len(self.stats.latency_ms) < LATENCY_SAMPLES:
-                self.stats.latency_ms.extend(lat.tolist())
+                self.stats.latency_ms.extend(((now_ns - walls) / 1e6).tolist())
+        self._pending = []
 
     def _on_engage(self, key: str, payload: bytes) -> None:
         sender = self._sender(key)
@@ -452,6 +470,7 @@ class Node:
         )
         self.t_s = t_s
         pic = self.picture.step(t_s, self.local, now)
+        self._fused()
         self._publish()
         self.stats.feed_steps += 1
         self._snapshots.append(

@@ -8,7 +8,9 @@ non-divergent estimation algorithm in the presence of unknown correlations", ACC
 
     P⁻¹ = ω P₁⁻¹ + (1 − ω) P₂⁻¹,   x = P (ω P₁⁻¹ x₁ + (1 − ω) P₂⁻¹ x₂),
 
-ω ∈ [0, 1] minimising tr P (searched on a grid, batched over the tracks).
+with the fast weight ω = tr(P₁⁻¹) / (tr(P₁⁻¹) + tr(P₂⁻¹)) (Niehsen, "Information fusion
+based on fast covariance intersection filtering", FUSION 2002); CI is consistent for any
+ω ∈ [0, 1], and this one costs three batched 6 × 6 inversions per track.
 
 The Link 16 semantics (MIL-STD-6016 / STANAG 5516 surveillance, as published in open
 descriptions; the bits are not public):
@@ -70,7 +72,6 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _UNDECIDED = (STANDARD_IDENTITIES.index("pending"), STANDARD_IDENTITIES.index("unknown"))
-_OMEGAS = np.linspace(0.02, 0.98, 49)
 _BIG = 1e9
 
 
@@ -211,8 +212,8 @@ def predict_cv(
 def covariance_intersection(
     x1: FloatArray, p1: FloatArray, x2: FloatArray, p2: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Covariance intersection of (n, 6) estimates (see the module docstring); ω minimises
-    the trace of the fused covariance over a grid of 49 values.
+    """Covariance intersection of (n, 6) estimates with the fast weight of Niehsen (2002)
+    (see the module docstring).
 
     >>> import numpy as np
     >>> x, p = covariance_intersection(np.zeros((1, 6)), np.eye(6)[None] * 4.0,
@@ -223,16 +224,10 @@ def covariance_intersection(
     if len(x1) == 0:
         return x1.copy(), p1.copy()
     i1, i2 = np.linalg.inv(p1), np.linalg.inv(p2)
-    w = _OMEGAS[None, :, None, None]
-    info = w * i1[:, None] + (1.0 - w) * i2[:, None]  # (n, W, 6, 6)
-    cov = np.linalg.inv(info)
-    tr = np.trace(cov, axis1=2, axis2=3)
-    # ties (equal covariances) go to the middle of the grid
-    tr = tr / np.min(tr, axis=1, keepdims=True) + 1e-9 * np.abs(_OMEGAS - 0.5)[None, :]
-    best = np.argmin(tr, axis=1)
-    rows = np.arange(len(x1))
-    p = cov[rows, best]
-    om = _OMEGAS[best][:, None]
+    t1 = np.trace(i1, axis1=1, axis2=2)
+    t2 = np.trace(i2, axis1=1, axis2=2)
+    om = (t1 / (t1 + t2))[:, None]
+    p = np.linalg.inv(om[:, :, None] * i1 + (1.0 - om[:, :, None]) * i2)
     y = om * np.einsum("nij,nj->ni", i1, x1) + (1.0 - om) * np.einsum("nij,nj->ni", i2, x2)
     x = np.einsum("nij,nj->ni", p, y)
     return x, 0.5 * (p + np.transpose(p, (0, 2, 1)))

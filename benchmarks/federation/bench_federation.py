@@ -1,0 +1,141 @@
+"""Federation benchmark: end-to-end latency, CPU per node, late-joiner convergence and
+takeover time, on loopback with the real secured router and node processes.
+
+    .venv/bin/python benchmarks/federation/bench_federation.py --tracks 1000 --nodes 4 \
+        --seconds 30 --out benchmarks/federation/results.json
+
+1,000 straight-line targets (a 32 × 32 grid, 3 km apart, flying east at 200 m/s at 9 km) are
+measured every second by one radar per nation with its own range/azimuth/elevation noise
+(Pd = 1); nation ``i`` of N sees the half of the targets starting at ``i × 1000 / N`` (so
+every target is held by two nations and reporting responsibility is shared). The last
+node joins late. Figures:
+
+- **latency**: plot at one node (the feed message's arrival) → the track, fused, in the
+  picture of another node (the batch's arrival and the fusion step), over every fresh
+  record; p50 and p99;
+- **CPU per node**: process CPU time / wall time of each node;
+- **late-joiner convergence**: from the late node's liveliness token to its first batch
+  from every partner (after which its picture holds every track released to it);
+- **takeover**: after SIGKILL of the first node, the time until an observer sees every track
+  it reported reported by another node under the same number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
+from iamd.federation.messages import MessageError, decode
+
+NATIONS = ["BGR", "GRC", "ROU", "TUR"]
+SENSOR = {
+    "BGR": "bg_surveillance_varna",
+    "GRC": "gr_surveillance_lemnos",
+    "ROU": "ro_surveillance_constanta",
+    "TUR": "tr_surveillance_thrace",
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tracks", type=int, default=1000)
+    ap.add_argument("--nodes", type=int, default=4, choices=[2, 3, 4])
+    ap.add_argument("--seconds", type=int, default=30, help="feed seconds before the kill")
+    ap.add_argument("--rate-hz", type=float, default=1.0)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    nations = NATIONS[: args.nodes]
+    sensors = {c: [SENSOR[c]] for c in nations}
+    d = Path(tempfile.mkdtemp(prefix="iamd-bench-fed-"))
+    n, period = args.tracks, 1.0 / args.rate_hz
+    half = n // 2
+    seen = {c: (np.arange(half) + i * n // len(nations)) % n for i, c in enumerate(nations)}
+    samples: list[tuple[float, str, np.ndarray]] = []
+    late = nations[-1]
+    with Federation.start(d, nations, sensors=sensors, identify=False,
+                          start_nodes=nations[:-1], observers=["observer"]) as fed:  # fmt: skip
+        obs = fed.open_session("observer")
+
+        def on_obs(s: object) -> None:
+            key = str(s.key_expr).split("/")  # type: ignore[attr-defined]
+            try:
+                m = decode(s.payload.to_bytes())  # type: ignore[attr-defined]
+            except MessageError:
+                return
+            samples.append((time.monotonic(), key[2], m.records["number"].copy()))
+
+        obs.declare_subscriber("iamd/fed/*/to/*/tracks", on_obs)
+        sens = {c: node_sensors("balkans", c, sensors[c]) for c in nations}
+        rng = np.random.default_rng(1)
+        running = list(nations[:-1])
+        join_wall = 0.0
+        kill_wall = 0.0
+        t0 = time.monotonic()
+        k = 0
+        total = 2 * args.seconds + 10
+        while k < total:
+            t = k * period
+            pos = straight_targets(n, t, lat_deg=42.8, lon_deg=28.2)
+            for c in running:
+                recs = synthetic_plots(sens[c], pos[seen[c]], t, rng)
+                recs["entity"] = seen[c][recs["entity"]]
+                fed.feed(c, t, recs, np.ones(1, dtype=np.int64))
+            if k == args.seconds // 2:
+                fed.start_node(late)
+            if late not in running and late in fed.alive and k > args.seconds // 2:
+                join_wall = time.monotonic()
+                running.append(late)
+            if k == args.seconds + 10:
+                kill_wall = time.monotonic()
+                before = {int(x) for w, s, r in samples if s == nations[0]
+                          and kill_wall - 2 * period <= w for x in r}  # fmt: skip
+                fed.kill_node(nations[0])
+                running.remove(nations[0])
+            k += 1
+            time.sleep(max(0.0, t0 + k * period - time.monotonic()))
+        obs.close()
+        fed.end([c for c in nations if c != nations[0]])
+        stats = {c: fed.stats(c) for c in nations if c != nations[0]}
+        events = {c: fed.events(c) for c in nations if c != nations[0]}
+    # takeover: every number the killed node reported, seen from another node
+    taken: dict[int, float] = {}
+    for w, s, r in samples:
+        if w >= kill_wall and s != nations[0]:
+            for x in r.tolist():
+                if x in before and x not in taken:
+                    taken[x] = w - kill_wall
+    takeover_s = max(taken.values()) if len(taken) >= 0.99 * len(before) else float("nan")
+    joined = [e["t_s"] for e in events[late] if e["kind"] == "peer_joined"]
+    late_s = (max(joined) - join_wall) if len(joined) >= len(nations) - 1 else float("nan")
+    result = {
+        "command": " ".join(sys.argv),
+        "tracks": n,
+        "nodes": len(nations),
+        "rate_hz": args.rate_hz,
+        "latency_ms_p50_by_node": {c: stats[c]["latency_ms"]["p50"] for c in stats},
+        "latency_ms_p99_by_node": {c: stats[c]["latency_ms"]["p99"] for c in stats},
+        "latency_samples_by_node": {c: stats[c]["latency_ms"]["n"] for c in stats},
+        "cpu_fraction_by_node": {
+            c: round(stats[c]["cpu_s"] / stats[c]["wall_s"], 3) for c in stats
+        },
+        "picture_tracks_by_node": {c: stats[c]["tracks"] for c in stats},
+        "late_joiner_convergence_s": round(late_s, 3),
+        "takeover_s": round(takeover_s, 3),
+        "taken_over": f"{len(taken)}/{len(before)}",
+    }
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
