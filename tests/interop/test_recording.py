@@ -239,7 +239,7 @@ def test_wrong_category_recording_is_refused(tmp_path, table, capsys):
     ("content", "message"),
     [
         (b"\x0a\x0d\x0d\x0a" + bytes(28), "a pcapng capture; only the classic pcap format"),
-        (b"\xd4\xc3\xb2\xa1" + bytes(4), "not a pcap capture"),
+        (b"\xd4\xc3\xb2\xa1" + bytes(4), "byte 0: truncated pcap file header (8 of 24 octets)"),
         (b"\x30\x00\x30\xfd", "byte 0: CAT048 block: LEN 48 runs past the end of the input"),
         (b"\x30\x00\x05\x80\x19", "truncated record"),
     ],

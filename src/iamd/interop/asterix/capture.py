@@ -87,7 +87,9 @@ def read_pcap(path: str | os.PathLike[str]) -> Packets:
             f"{name}: a pcapng capture; only the classic pcap format is read: convert it "
             f"with 'editcap -F pcap {name} out.pcap' (Wireshark's editcap)"
         )
-    if len(raw) < 24 or raw[:4] not in PCAP_MAGICS:
+    if raw[:4] in PCAP_MAGICS and len(raw) < 24:
+        raise DataFileError(f"{name}: byte 0: truncated pcap file header ({len(raw)} of 24 octets)")
+    if raw[:4] not in PCAP_MAGICS:
         raise DataFileError(
             f"{name}: not a pcap capture (first octets {raw[:4].hex() or 'none'}; expected "
             "the magic number a1b2c3d4 or a1b23c4d in either byte order)"
