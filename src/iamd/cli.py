@@ -360,7 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "track":
             from iamd.interop.recording import is_recording, track_recording_flags
 
-            if args.sensors is not None or args.out_asterix is not None or is_recording(args.plots):
+            recording_flags = (args.sensors, args.out_asterix, args.window_s, args.edition)
+            if is_recording(args.plots) or any(f is not None for f in recording_flags):
                 return track_recording_flags(vars(args))
             from iamd.track.tool import track_command
 

@@ -265,6 +265,16 @@ def test_recording_flags_are_checked(tmp_path, table, capsys):
     assert rc == 2 and "--edition must be CAT=EDITION" in capsys.readouterr().err
     rc, _, _ = _run(tmp_path, PCAP, "--sensors", table, "--window-s", "0")
     assert rc == 2 and "--window-s must be a number in (0, 60]" in capsys.readouterr().err
+    csv = tmp_path / "p.csv"
+    csv.write_text("t_s,x_m,y_m,z_m\n0,0,0,1000\n")
+    out = tmp_path / "o.csv"
+    assert main(["track", str(csv), "--out", str(out), "--sigma-m", "10", "--window-s", "2"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"--window-s applies to ASTERIX recordings (.pcap, .ast, .raw, with --sensors "
+        f"SENSORS.yaml), and {csv} is a plots file" in err
+    )
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

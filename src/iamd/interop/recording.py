@@ -1144,6 +1144,13 @@ def track_recording_flags(flags: Mapping[str, Any]) -> int:
     from iamd.track.tool import tracker_params
 
     plots = flags["plots"]
+    if flags.get("sensors") is None and not is_recording(plots):
+        given = [f for f in ("out_asterix", "window_s", "edition") if flags.get(f) is not None]
+        flag = "--" + given[0].replace("_", "-") if given else "--sensors"
+        raise InputError(
+            f"{flag} applies to ASTERIX recordings (.pcap, .ast, .raw, with --sensors "
+            f"SENSORS.yaml), and {plots} is a plots file"
+        )
     for k in _POLAR_FLAGS:
         if flags.get(k) is not None:
             raise InputError(
