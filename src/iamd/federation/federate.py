@@ -224,10 +224,10 @@ def _score(
     cutoff: float,
     ospa: Any,
 ) -> list[NodeScore]:
-    o = {c: [] for c in codes}
+    o: dict[str, list[float]] = {c: [] for c in codes}
     ref_o: list[float] = []
     agree_num: list[bool] = []
-    agree_id = {c: [] for c in codes}
+    agree_id: dict[str, list[bool]] = {c: [] for c in codes}
     for t, truth_pos, ref_pos, ref_code in samples:  # a loop over sample times
         ref_o.append(ospa(truth_pos, ref_pos, cutoff_m=cutoff))
         if len(truth_pos) == 0:

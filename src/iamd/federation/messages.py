@@ -49,6 +49,7 @@ from __future__ import annotations
 import enum
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -243,7 +244,7 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
 
 
 def _bad(
-    field: str, values: npt.NDArray[np.generic], mask: npt.NDArray[np.bool_], rule: str
+    field: str, values: npt.NDArray[Any], mask: npt.NDArray[np.bool_] | np.bool_, rule: str
 ) -> MessageError:
     i = int(np.flatnonzero(mask)[0])
     return MessageError(f"message: record {i}: {field} {rule} (got {values[i]})")
