@@ -21,11 +21,13 @@ nations:
   - {code: GRC, name: Greece}
   - {code: BGR, name: Bulgaria}
 assets:
-  - {name: kardzhali, nation: BGR, lat_deg: 41.65, lon_deg: 25.37, kind: city, value: 4, radius_km: 3}
+  - {name: kardzhali, nation: BGR, lat_deg: 41.65, lon_deg: 25.37, kind: city, value: 4,
+     radius_km: 3}
 effectors:
   - {id: gr_patriot_north, type: pac3_mse, nation: GRC, lat_deg: 40.90, lon_deg: 24.60, alt_m: 100}
 raids:
-  - {id: drones, type: shahed136, count: 2, launch: {lat_deg: 41.75, lon_deg: 26.40}, aim: {asset: kardzhali}, spacing_s: 10}
+  - {id: drones, type: shahed136, count: 2, launch: {lat_deg: 41.75, lon_deg: 26.40},
+     aim: {asset: kardzhali}, spacing_s: 10}
 """
 
 
