@@ -52,3 +52,8 @@ def test_duplicate_codes_and_bad_size_rejected():
         allocate_blocks(["GRC", "GRC"])
     with pytest.raises(InputError, match=r"block_size must be >= 1 \(got 0\)"):
         allocate_blocks(["GRC"], 0)
+
+
+def test_a_number_partners_report_is_never_reissued():
+    src = NumberSource(allocate_blocks(["GRC"], 10)[0])
+    assert [src.next(in_use={1000, 1001, 1003}) for _ in range(3)] == [1002, 1004, 1005]

@@ -47,6 +47,7 @@ class Recording:
     lock: threading.Lock = field(default_factory=threading.Lock)
     group_a: np.ndarray | None = None
     kill_wall: float = 0.0
+    restart_wall: float = 0.0
     join_cycle_t: float = 0.0
     unauth_errors: list[str] = field(default_factory=list)
     stats: dict[str, dict] = field(default_factory=dict)
@@ -121,12 +122,17 @@ def exercise(tmp_path_factory: pytest.TempPathFactory) -> Recording:
                 rou.put(tracks_key("ROU", "TUR"), b"IAMD\x01\x01garbage")
         fed.kill_node("BGR")
         rec.kill_wall = time.monotonic()
-        for k in range(16, 28):
+        for k in range(16, 24):
             cycle(k, ["ROU", "TUR"])
         rec.alive_after = {c: fed.procs[c].poll() is None for c in SENSORS}
+        fed.start_node("BGR")  # BGR comes back: it rejoins as a late joiner
+        fed.wait_alive(["BGR"])
+        rec.restart_wall = time.monotonic()
+        for k in range(24, 32):
+            cycle(k, ["BGR", "ROU", "TUR"])
         for s in (obs, tur, rou):
             s.close()
-        fed.end(["ROU", "TUR"])
+        fed.end(["BGR", "ROU", "TUR"])
         for c in ("ROU", "TUR"):
             rec.stats[c] = fed.stats(c)
             rec.pictures[c] = fed.picture(c)
@@ -156,7 +162,7 @@ def test_exactly_one_reporter_per_track(exercise):
 def test_takeover_within_one_lease_after_the_reporter_is_killed(exercise):
     before = _window(exercise, exercise.kill_wall - 2 * CYCLE_S, exercise.kill_wall)
     group_b = {n for _, s, _, r in before for n in r["number"].tolist() if s == "BGR"}
-    after = [s for s in exercise.samples if s[0] >= exercise.kill_wall]
+    after = [s for s in exercise.samples if exercise.kill_wall <= s[0] < exercise.restart_wall]
     taken: dict[int, float] = {}
     for t, sender, _, recs in after:
         for n in recs["number"].tolist():
@@ -167,7 +173,7 @@ def test_takeover_within_one_lease_after_the_reporter_is_killed(exercise):
     held_by_others = group_b & set(taken)
     assert len(held_by_others) == 4
     assert max(taken[n] for n in held_by_others) <= LEASE_S
-    last = _window(exercise, time.monotonic() - 100, time.monotonic())[-12:]
+    last = _window(exercise, exercise.restart_wall - 3 * CYCLE_S, exercise.restart_wall)
     senders: dict[int, set[str]] = {}
     for _, sender, _, recs in last:
         for n in recs["number"].tolist():
@@ -223,3 +229,30 @@ def test_late_joiner_converges_within_one_update_cycle(exercise):
             group_b_numbers |= set(r["number"].tolist())
     assert len(group_b_numbers) == 4
     assert group_b_numbers <= set(second.tolist())
+
+
+def test_restarted_node_loses_nothing_and_duplicates_nothing(exercise):
+    """After BGR comes back, group B keeps its numbers (BGR adopts them), group A (which only
+    BGR's radar sees) is tracked again, and every object has one number and one reporter."""
+    before = _window(exercise, exercise.kill_wall - 2 * CYCLE_S, exercise.kill_wall)
+    end = max(s[0] for s in exercise.samples)
+    last = _window(exercise, end - 3 * CYCLE_S, end + 1)
+    senders: dict[int, set[str]] = {}
+    positions: dict[int, np.ndarray] = {}
+    for _, sender, _, recs in last:
+        for n, x in zip(recs["number"].tolist(), recs["state"][:, :3], strict=True):
+            senders.setdefault(n, set()).add(sender)
+            positions[n] = x
+    assert len(senders) == 7, senders  # 4 + 3 objects, no duplicate
+    assert all(len(s) == 1 for s in senders.values()), senders
+    a = exercise.group_a
+
+    def in_b(x):
+        return np.linalg.norm(a - x, axis=1).min() > 50_000.0
+
+    old_b = {n for _, _, _, r in before for n, x in zip(r["number"].tolist(), r["state"][:, :3],
+                                                          strict=True) if in_b(x)}  # fmt: skip
+    new_b = {n for n, x in positions.items() if in_b(x)}
+    assert len(old_b) == 4
+    assert new_b == old_b  # group B under its old numbers
+    assert not any(n in old_b for n, x in positions.items() if not in_b(x))  # no reuse

@@ -17,7 +17,7 @@ above :data:`FIRST_NUMBER`, so every node derives the same blocks from the same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from iamd.errors import InputError
@@ -47,9 +47,9 @@ class NumberSource:
     """Hands out the numbers of one block in order; raises when the block is exhausted
     (a node then needs a larger block, not a number of another nation's).
 
-    >>> src = NumberSource(TrackBlock(nation="GRC", first=2000, last=2001))
-    >>> src.next(), src.next()
-    (2000, 2001)
+    >>> src = NumberSource(TrackBlock(nation="GRC", first=2000, last=2002))
+    >>> src.next(), src.next(in_use={2001})
+    (2000, 2002)
     """
 
     block: TrackBlock
@@ -58,8 +58,11 @@ class NumberSource:
     def __post_init__(self) -> None:
         self._next = self.block.first
 
-    def next(self) -> int:
-        """The next unused number of the block."""
+    def next(self, in_use: Container[int] = ()) -> int:
+        """The next number of the block not yet issued and not in ``in_use`` (the numbers
+        partners report: a restarted node must not reissue a number a partner took over)."""
+        while self._next <= self.block.last and self._next in in_use:
+            self._next += 1
         if self._next > self.block.last:
             raise InputError(
                 f"track-number block of {self.block.nation} "

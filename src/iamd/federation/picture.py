@@ -369,7 +369,7 @@ class FederatedPicture:
             else:
                 if tn_prev >= 0:
                     self._event(t_s, "decorrelate", tn_prev, "the partner's track left the gate")
-                tn, rep = self._numbers.next(), True
+                tn, rep = self._numbers.next(in_use=reported), True
                 self._event(t_s, "originate", tn, f"local track {lid}")
             new_map[lid] = tn
             new_rep[tn] = rep or new_rep.get(tn, False)
