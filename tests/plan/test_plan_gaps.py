@@ -194,3 +194,47 @@ def test_gaps_command_bad_scenario_exits_2_and_writes_nothing(tmp_path, capsys) 
     assert main(["gaps", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
     assert "error:" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("km", "merged"), [(49.999, True), (50.001, False)])
+def test_axis_merge_radius_boundary(km: float, merged: bool) -> None:
+    from iamd.geo.wgs84 import R_MEAN_M
+    from iamd.scenario.schema import Raid
+
+    loaded = load_scenario("balkans")
+    lat2 = 38.0 + float(np.degrees(km * 1e3 / R_MEAN_M))
+    raids = [
+        Raid.model_validate(
+            {
+                "id": "r1",
+                "type": "emad",
+                "launch": {"lat_deg": 38.0, "lon_deg": 45.0},
+                "aim": {"asset": "sofia"},
+            }
+        ),
+        Raid.model_validate(
+            {
+                "id": "r2",
+                "type": "emad",
+                "launch": {"lat_deg": lat2, "lon_deg": 45.0},
+                "aim": {"asset": "sofia"},
+            }
+        ),
+    ]
+    sc = loaded.scenario.model_copy(update={"raids": raids})
+    axes = threat_axes(replace(loaded, scenario=sc))
+    assert len(axes) == (1 if merged else 2)
+    if merged:
+        assert axes[0].count == 2 and axes[0].aimed == {"sofia": 2}
+
+
+def test_residual_leak_is_the_product_over_covering_layers() -> None:
+    from iamd.plan.cli import residual_leak
+
+    units = _units(3)  # pac3_mse: pk 0.9 against BMs? take the catalog's
+    pk = units.pk[0, 4]
+    salvo = units.salvo[0, 4]
+    covers = sp.csr_matrix(np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0]], bool))
+    leak = residual_leak(covers, units, np.array([4, 4, 4]))
+    one = (1 - pk) ** salvo
+    assert leak == pytest.approx([one * one, 1.0, one])

@@ -63,3 +63,41 @@ def test_validate_writes_paired_differences(tmp_path: Path) -> None:
         )
     assert (out / "validate.parquet").exists()
     assert (out / "validate" / "current" / "runs.jsonl").exists()
+
+
+def test_existing_modes_layered_count_ignore(tmp_path: Path) -> None:
+    sc = tmp_path / "tiny.yaml"
+    sc.write_text(
+        SCENARIO.replace("lat_deg: 40.90, lon_deg: 24.60", "lat_deg: 41.40, lon_deg: 25.70")
+    )
+    before = {}
+    for mode in ("layered", "count", "ignore"):
+        out = tmp_path / mode
+        assert (
+            main(
+                [
+                    "plan",
+                    str(sc),
+                    "--lend",
+                    "GRC:pac3_mse x1",
+                    "--keep-existing",
+                    "--spacing-km",
+                    "25",
+                    "--pareto-points",
+                    "0",
+                    "--existing",
+                    mode,
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
+        doc = json.loads((out / "plan.json").read_text())
+        before[mode] = doc["solution"]["covered_before"]
+        assert doc["moved_units"] == []
+    total = doc["solution"]["total_value"]
+    assert before["ignore"] == 0.0
+    assert before["count"] == total  # the fixed battery covers the one row
+    assert 0.0 < before["layered"] < before["count"]
