@@ -21,6 +21,7 @@ from iamd.analysis.campaign import JOURNAL, MANIFEST, SCENARIO_COPY, Journal, Sc
 from iamd.analysis.cli import add_analysis_parsers, compare_command, sweep_command
 from iamd.analysis.compare import CompareResult, compare
 from iamd.analysis.executors import (
+    MAX_LOCAL_WORKERS,
     DaskExecutor,
     InProcessExecutor,
     LocalProcessExecutor,
@@ -361,16 +362,38 @@ def test_sweep_reports_paired_differences_at_each_point_as_compare_does(tmp_path
             ["compare", "--policies", "national,national"],
             "--policies: policy 'national' given twice",
         ),
-        (["compare", "--runs", "0"], "--runs must be an integer >= 1 (got 0)"),
-        (["compare", "--runs", "many"], "--runs must be an integer >= 1 (got 'many')"),
-        (["compare", "--seed", "-3"], "--seed must be an integer >= 0 (got -3)"),
-        (["compare", "--workers", "0"], "--workers must be an integer >= 1 (got 0)"),
+        (["compare", "--runs", "0"], "--runs must be an integer within [1, 100,000] (got 0)"),
+        (
+            ["compare", "--runs", "100001"],
+            "--runs must be an integer within [1, 100,000] (got 100001)",
+        ),
+        (
+            ["compare", "--runs", "many"],
+            "--runs must be an integer within [1, 100,000] (got 'many')",
+        ),
+        (
+            ["compare", "--seed", "-3"],
+            "--seed must be an integer within [0, 9,223,372,036,854,775,807] (got -3)",
+        ),
+        (
+            ["compare", "--workers", "0"],
+            f"--workers must be an integer within [1, {MAX_LOCAL_WORKERS}] (got 0)",
+        ),
+        (
+            ["compare", "--workers", str(MAX_LOCAL_WORKERS + 1)],
+            f"--workers must be an integer within [1, {MAX_LOCAL_WORKERS}] "
+            f"(got {MAX_LOCAL_WORKERS + 1})",
+        ),
+        (
+            ["compare", "--dask", f"local:{MAX_LOCAL_WORKERS + 1}"],
+            f"--dask local:N needs 1 <= N <= {MAX_LOCAL_WORKERS} (got 'local:",
+        ),
         (
             ["compare", "--dask", "local"],
             "--dask: malformed value (got 'local'; allowed: local:N (a LocalCluster of N worker "
             "processes, N >= 1) or tcp://HOST:PORT (an existing Dask scheduler))",
         ),
-        (["compare", "--dask", "local:0"], "--dask local:N needs N >= 1 (got 'local:0';"),
+        (["compare", "--dask", "local:0"], f"--dask local:N needs 1 <= N <= {MAX_LOCAL_WORKERS}"),
         (
             ["compare", "--dask", "tcp://host:99999"],
             "--dask: malformed value (got 'tcp://host:99999';",

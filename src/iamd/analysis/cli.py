@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iamd.analysis.executors import MAX_LOCAL_WORKERS
 from iamd.errors import InputError
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
     from iamd.analysis.sweep import SweepResult
 
 DEFAULT_POLICIES = "national,shared_picture,integrated"
+#: Runs per policy (and grid point) at most: a 100,000-run campaign of the built-in theatre is
+#: already about 300 CPU-hours; a typo of a few more digits should not start a year of work.
+MAX_RUNS = 100_000
+#: Campaign seeds are stored as 64-bit integers (Parquet, the journal).
+MAX_SEED = 2**63 - 1
+
 DEFAULT_RUNS = {"compare": 20, "sweep": 10}
 EXIT_RUNS_FAILED = 1
 MAX_ERRORS_LISTED = 10
@@ -83,9 +90,11 @@ def compare_command(args: argparse.Namespace) -> int:
     from iamd.analysis.compare import compare
 
     policies = _policies(args.policies or DEFAULT_POLICIES)
-    runs = _int_flag("--runs", args.runs, minimum=1)
-    seed = None if args.seed is None else _int_flag("--seed", args.seed, minimum=0)
-    workers = _int_flag("--workers", args.workers, minimum=1)
+    runs = _int_flag("--runs", args.runs, minimum=1, maximum=MAX_RUNS)
+    seed = (
+        None if args.seed is None else _int_flag("--seed", args.seed, minimum=0, maximum=2**63 - 1)
+    )
+    workers = _int_flag("--workers", args.workers, minimum=1, maximum=MAX_LOCAL_WORKERS)
     src = scenario_source(args.scenario)
     with _executor(workers, args.dask) as ex:
         console = _console(args)
@@ -116,9 +125,11 @@ def sweep_command(args: argparse.Namespace) -> int:
             "--param: give at least one PATH=V1,V2, e.g. --param raids.mrbm_sofia.count=2,4,8"
         )
     policies = None if args.policies is None else _policies(args.policies)
-    runs = _int_flag("--runs", args.runs, minimum=1)
-    seed = None if args.seed is None else _int_flag("--seed", args.seed, minimum=0)
-    workers = _int_flag("--workers", args.workers, minimum=1)
+    runs = _int_flag("--runs", args.runs, minimum=1, maximum=MAX_RUNS)
+    seed = (
+        None if args.seed is None else _int_flag("--seed", args.seed, minimum=0, maximum=2**63 - 1)
+    )
+    workers = _int_flag("--workers", args.workers, minimum=1, maximum=MAX_LOCAL_WORKERS)
     src = scenario_source(args.scenario)
     from iamd.analysis.campaign import check_policies
     from iamd.analysis.params import check_params, grid_points
@@ -317,14 +328,21 @@ def _policies(text: str) -> list[str]:
     return list(check_policies([p.strip() for p in str(text).split(",") if p.strip()]))
 
 
-def _int_flag(flag: str, value: Any, *, minimum: int) -> int:
+def _int_flag(flag: str, value: Any, *, minimum: int, maximum: int) -> int:
+    allowed = f"an integer within [{minimum}, {maximum:,}]"
     try:
         n = int(str(value).strip())
     except ValueError:
-        raise InputError(f"{flag} must be an integer >= {minimum} (got {value!r})") from None
-    if n < minimum:
-        raise InputError(f"{flag} must be an integer >= {minimum} (got {n})")
+        raise InputError(f"{flag} must be {allowed} (got {_cut(value)})") from None
+    if not minimum <= n <= maximum:
+        raise InputError(f"{flag} must be {allowed} (got {n})")
     return n
+
+
+def _cut(value: Any) -> str:
+    from iamd.files import cut
+
+    return repr(cut(str(value), 40))
 
 
 def _executor(

@@ -317,6 +317,11 @@ class DaskExecutor(_Managed):
             self._cluster = None
 
 
+#: Local worker processes at most (``--workers N``, ``--dask local:N``): 4 per core; more
+#: only queue for the cores and exhaust memory and process slots.
+MAX_LOCAL_WORKERS = 4 * (os.cpu_count() or 1)
+
+
 def parse_dask(text: str) -> tuple[str | None, int]:
     """``local:N`` -> ``(None, N)``; ``tcp://HOST:PORT`` -> ``(address, 0)``; else InputError.
 
@@ -330,8 +335,11 @@ def parse_dask(text: str) -> tuple[str | None, int]:
     m = re.fullmatch(r"local:(\d+)", text)
     if m:
         n = int(m.group(1))
-        if n < 1:
-            raise InputError(f"--dask local:N needs N >= 1 (got {text!r}; {allowed})")
+        if not 1 <= n <= MAX_LOCAL_WORKERS:
+            raise InputError(
+                f"--dask local:N needs 1 <= N <= {MAX_LOCAL_WORKERS} (got {text!r}; the cap is "
+                f"4 workers per core of this machine)"
+            )
         return None, n
     m = re.fullmatch(r"tcp://([A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:]+\]):(\d+)", text)
     if m and 1 <= int(m.group(2)) <= 65535:
