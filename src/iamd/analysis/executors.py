@@ -55,6 +55,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -132,6 +133,26 @@ class InProcessExecutor(_Managed):
             yield key, fn(*args)
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Make this worker process end when the campaign process that started it ends, even
+    by SIGKILL (which runs no clean-up): on Linux the kernel sends the worker SIGKILL when
+    its parent dies (``prctl(PR_SET_PDEATHSIG)``, prctl(2)); a parent already gone before
+    that call is caught by its pid. Elsewhere a no-op (the pool's own pipes end it later)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: nothing more to do here
+        return
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 class LocalProcessExecutor(_Managed):
     """A pool of ``workers`` local processes (``spawn``), replaced when a worker dies.
 
@@ -155,7 +176,12 @@ class LocalProcessExecutor(_Managed):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context(self.start_method)
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def map_unordered(
         self, fn: Callable[..., Any], tasks: Iterable[Task]
