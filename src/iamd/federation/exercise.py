@@ -31,6 +31,7 @@ import numpy.typing as npt
 import yaml
 
 from iamd.errors import IamdError
+from iamd.federation.linkdelay import DelayedLink
 from iamd.federation.messages import MessageKind, encode
 from iamd.federation.node import encode_looks, plots_to_records
 from iamd.federation.router import RouterProcess, start_router
@@ -59,6 +60,7 @@ class Federation:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     session: Any = None
     alive: set[str] = field(default_factory=set)
+    links: list[DelayedLink] = field(default_factory=list)
     _seq: int = 0
 
     @classmethod
@@ -75,6 +77,7 @@ class Federation:
         identify: bool = True,
         start_nodes: Sequence[str] | None = None,
         observers: Sequence[str] = (),
+        link_delay_s: float = 0.0,
     ) -> Federation:
         """Secrets, router, configurations; start the nodes ``start_nodes`` (default: all)
         and wait for their liveliness tokens."""
@@ -83,8 +86,13 @@ class Federation:
         directory.mkdir(parents=True, exist_ok=True)
         sec = generate_secrets(directory / "secrets", nations, extra_users=observers)
         router = start_router(sec, nations, lease_ms=int(lease_s * 500), observers=observers)
+        links: list[DelayedLink] = []
         configs: dict[str, Path] = {}
         for code in nations:
+            port = router.port
+            if link_delay_s > 0:  # each node reaches the router over its own delayed link
+                links.append(DelayedLink(target_port=router.port, delay_s=link_delay_s).start())
+                port = links[-1].port
             cred = sec.credentials[code]
             pw = directory / "secrets" / f"{cred.user}.password"
             fd = os.open(pw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -94,7 +102,7 @@ class Federation:
                 "nation": code,
                 "scenario": scenario,
                 "peers": [p for p in nations if p != code],
-                "router": {"port": router.port, "ca": str(sec.ca)},
+                "router": {"port": port, "ca": str(sec.ca)},
                 "credentials": {
                     "user": cred.user,
                     "password_file": str(pw),
@@ -113,7 +121,12 @@ class Federation:
             configs[code] = directory / f"node_{code}.yaml"
             configs[code].write_text(yaml.safe_dump(cfg, sort_keys=False))
         fed = cls(
-            directory=directory, nations=tuple(nations), secrets=sec, router=router, configs=configs
+            directory=directory,
+            nations=tuple(nations),
+            secrets=sec,
+            router=router,
+            configs=configs,
+            links=links,
         )
         try:
             conf = client_config(
@@ -254,6 +267,8 @@ class Federation:
                 self.session.close()
             self.session = None
         self.router.stop()
+        for link in self.links:
+            link.stop()
 
 
 def node_sensors(scenario: str, nation: str, ids: Sequence[str] | None = None) -> Any:

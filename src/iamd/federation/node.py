@@ -53,7 +53,13 @@ from iamd.federation.messages import (
     decode,
     encode,
 )
-from iamd.federation.picture import FederatedPicture, LocalTracks, PictureParams, roster_of
+from iamd.federation.picture import (
+    FederatedPicture,
+    FederationEvent,
+    LocalTracks,
+    PictureParams,
+    roster_of,
+)
 from iamd.federation.releasability import ReleasePolicy, release_mask
 from iamd.federation.security import (
     ALIVE_ROOT,
@@ -279,6 +285,9 @@ class Node:
             session.liveliness().declare_subscriber(f"{ALIVE_ROOT}/*", alive, history=True),
         ]
         token = session.liveliness().declare_token(alive_key(self.nation))
+        self.picture.events.append(
+            FederationEvent(t_s=time.monotonic(), kind="session_open", number=0, detail=self.nation)
+        )
         print(f"node {self.nation} up", flush=True)
         last_pub = time.monotonic()
         try:
@@ -543,7 +552,9 @@ class Node:
             "p99": float(np.percentile(lat, 99)) if len(lat) else None,
         }
         stats["reporting"] = self.picture.reporting().tolist()
-        stats["tracks"] = len(self.picture.picture) if self.picture.picture is not None else 0
+        # the picture of the last feed step (partners that stop before this node leave later
+        # pictures on purpose)
+        stats["tracks"] = len(snaps[-1]["number"]) if snaps else 0
         (out / f"stats_{self.nation}.json").write_text(json.dumps(stats, indent=1))
 
 

@@ -22,7 +22,7 @@ descriptions; the bits are not public):
   position difference with the summed covariance is inside the gate (3 degrees of freedom,
   probability :attr:`PictureParams.gate_prob`, Bar-Shalom, Willett & Tian, *Tracking and
   Data Fusion*, 2011, §8.2); a k-d tree keeps the pairs near, ``linear_sum_assignment``
-  chooses one-to-one, preferring the pair that already shares a number.
+  chooses one-to-one for each partner, preferring the pair that already shares a number.
 - **Reporting responsibility (R2)**: exactly one nation reports (publishes) a track. A node
   that holds a track nobody reports reports it; a node that holds a track reported by a
   partner takes R2 over when its track quality is better by :attr:`PictureParams.takeover_tq`
@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.special import gammaincinv
 
@@ -164,7 +165,7 @@ class FederatedTracks:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FederationEvent:
-    """One entry of a node's event log (kinds: ``originate``, ``r2_takeover``,
+    """One entry of a node's event log (kinds: ``session_open``, ``originate``, ``r2_takeover``,
     ``r2_transfer``, ``r2_relinquish``, ``correlate``, ``decorrelate``,
     ``identity_conflict``, ``peer_lost``, ``peer_joined``, ``engage``, ``engage_conflict``,
     ``handover``, ``malformed``)."""
@@ -320,7 +321,7 @@ class FederatedPicture:
         )
         rnum = rem["number"].astype(np.int64)
         rq = rem["quality"].astype(np.int64)
-        owner = self._associate(local.state, local.covar, prior, rx, rp, rnum)
+        owner = self._associate(local.state, local.covar, prior, rx, rp, rnum, rem_nat)
         # each local track's partner rows, the best (quality, then roster order) first
         order = np.lexsort((rem_nat, -rq, owner))
         order = order[owner[order] >= 0]
@@ -412,10 +413,12 @@ class FederatedPicture:
         rx: FloatArray,
         rp: FloatArray,
         rnum: IntArray,
+        rnat: IntArray,
     ) -> IntArray:
         """(m,) the local track each partner row associates with (-1: none): the one of
-        least χ² inside the gate, a pair that already shares a number first. Several
-        partner rows may associate with one local track (dual designations)."""
+        least total χ² inside the gate, a pair that already shares a number first, one to one
+        for each partner. Rows of several partners may associate with one local track (dual
+        designations)."""
         n, m = len(lx), len(rx)
         owner = np.full(m, -1, dtype=np.int64)
         if n == 0 or m == 0:
@@ -431,11 +434,18 @@ class FederatedPicture:
         ok = d2 <= self._gate
         li, rj, d2 = li[ok], rj[ok], d2[ok]
         d2 = np.where(prior[li] == rnum[rj], d2 - 2.0 * self._gate, d2)  # sticky
-        order = np.lexsort((li, d2, rj))
-        li, rj = li[order], rj[order]
-        first = np.ones(len(rj), dtype=bool)
-        first[1:] = rj[1:] != rj[:-1]
-        owner[rj[first]] = li[first]
+        # one-to-one per partner: a nation reports an object once, so each local track takes
+        # at most one row of each partner (Munkres on the gated pairs of that partner)
+        for k in np.unique(rnat[rj]):  # a loop over partners
+            sel = rnat[rj] == k
+            lk, rk, dk = li[sel], rj[sel], d2[sel]
+            rows, lk_c = np.unique(lk, return_inverse=True)
+            cols, rk_c = np.unique(rk, return_inverse=True)
+            cost = np.full((len(rows), len(cols)), _BIG)
+            cost[lk_c, rk_c] = dk
+            r, c = linear_sum_assignment(cost)
+            ok = cost[r, c] < _BIG
+            owner[cols[c[ok]]] = rows[r[ok]]
         return owner
 
     def _check_identity(self, t_s: float, tn: int, mine: int, theirs: int, nr: int) -> None:
