@@ -167,3 +167,25 @@ def test_covariance_intersection_is_consistent_for_any_correlation(rho, s1, s2):
     assert np.allclose(pf, pf.T)
     assert np.linalg.eigvalsh(pf).min() > 0
     assert np.linalg.eigvalsh(pf - true).min() > -1e-9 * np.trace(pf)
+
+
+def test_a_lost_reporters_tracks_coast_until_taken_over_and_never_duplicate():
+    pics = pictures(lease_s=3.0)
+    tracks = {"BGR": local_tracks([1, 2], OBJ[:2]), "GRC": local_tracks([5], OBJ[:1]),
+              "ROU": local_tracks([], np.zeros((0, 3)))}  # fmt: skip
+    _converged(pics, tracks)
+    numbers = sorted(pics["ROU"].picture.number.tolist())
+    assert len(numbers) == 2
+    r = pics["ROU"]
+    for c in ("GRC", "ROU"):
+        pics[c].peer_lost("BGR", 3.0)
+    r.step(3.0, tracks["ROU"], 3.0)  # GRC's takeover batch not yet here: both coast
+    assert sorted(r.picture.number.tolist()) == numbers
+    _cycle(pics, tracks, 4.0, 4.0, skip=("BGR",))
+    r.step(4.0, tracks["ROU"], 4.0)  # GRC reports the first; the second still coasts
+    assert sorted(r.picture.number.tolist()) == numbers
+    assert int(r.picture.reporter[r.picture.number == numbers[0]][0]) == 1
+    r.step(6.5, tracks["ROU"], 6.5)  # a lease after the loss: the untaken track is gone
+    _cycle(pics, tracks, 6.5, 6.5, skip=("BGR",))
+    r.step(6.5, tracks["ROU"], 6.5)
+    assert r.picture.number.tolist() == [numbers[0]]

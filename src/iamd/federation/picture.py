@@ -29,8 +29,9 @@ descriptions; the bits are not public):
   (2 by the Link 16 rule); when two nations report the same number, the better track quality
   keeps it (ties: the nation first in the roster) and the other stops, so after one
   exchange one reporter remains. A partner whose liveliness token disappears or whose last
-  batch is older than :attr:`PictureParams.lease_s` is lost; its tracks leave the picture and
-  the nodes that hold them take reporting over at their next update.
+  batch is older than :attr:`PictureParams.lease_s` is lost; its tracks no longer count for
+  numbers and R2, and the nodes that hold them take reporting over at their next update
+  (meanwhile, for a lease at most, its tracks coast in the pictures of the others).
 - **Dual designations**: a local track reported under its own number that associates with
   a partner's track under another number is correlated: both keep the lower number.
 - **Identity conflicts**: when the local and the partner's STANAG 1241 identities are both
@@ -181,6 +182,7 @@ class _Peer:
     records: npt.NDArray[np.void]
     heard_s: float
     alive: bool = True
+    lost_s: float = float("inf")
 
 
 def track_quality(covar: FloatArray) -> IntArray:
@@ -281,10 +283,13 @@ class FederatedPicture:
         self._peers[k] = _Peer(records=records, heard_s=now_s)
 
     def peer_lost(self, sender: str, now_s: float) -> None:
-        """A partner's liveliness token disappeared: its tracks leave the picture now."""
+        """A partner's liveliness token disappeared: its tracks no longer count for numbers
+        and R2 (they are taken over), and coast in the picture for one lease at most while
+        no one else reports them."""
         k = self.roster.index(sender)
         if k in self._peers and self._peers[k].alive:
             self._peers[k].alive = False
+            self._peers[k].lost_s = now_s
             self.events.append(
                 FederationEvent(t_s=now_s, kind="peer_lost", number=0, detail=sender)
             )
@@ -378,11 +383,45 @@ class FederatedPicture:
             del self.conflicts[tn]
         self._tn_of_local, self._reporting = new_map, new_rep
         pic = self._compose(local, lq, match, owner, rem, rem_nat, rx, rp)
+        pic = self._with_orphans(pic, t_s, now_s)
         self.picture = pic
         self._publish = self._records(t_s, local, lq)
         return pic
 
     # ------------------------------------------------------------------ helpers
+
+    def _with_orphans(self, pic: FederatedTracks, t_s: float, now_s: float) -> FederatedTracks:
+        """``pic`` and the coasting tracks of partners lost less than a lease ago whose numbers
+        no one reports any more (until a holder's takeover batch arrives)."""
+        lease = self.params.lease_s
+        parts = [
+            (k, p.records)
+            for k, p in sorted(self._peers.items())
+            if not self._live(k, now_s) and min(p.lost_s, p.heard_s + lease) + lease >= now_s
+        ]
+        if not parts:
+            return pic
+        rec = np.concatenate([r for _, r in parts])
+        nat = np.concatenate([np.full(len(r), k, dtype=np.int64) for k, r in parts])
+        keep = ~np.isin(rec["number"].astype(np.int64), pic.number)
+        rec, nat = rec[keep], nat[keep]
+        if len(rec) == 0:
+            return pic
+        x, p = predict_cv(rec["state"], lt_to_covar(rec["covar_lt"]), t_s - rec["t_s"],
+                          self.params.q_m2_s3)  # fmt: skip
+        k = len(rec)
+        return FederatedTracks(
+            number=np.concatenate([pic.number, rec["number"].astype(np.int64)]),
+            reporter=np.concatenate([pic.reporter, nat]),
+            state=np.concatenate([pic.state, x]),
+            covar=np.concatenate([pic.covar, p]),
+            quality=np.concatenate([pic.quality, rec["quality"].astype(np.int64)]),
+            identity=np.concatenate([pic.identity, rec["identity"].astype(np.int64)]),
+            cls=np.concatenate([pic.cls, rec["cls"].astype(np.int64)]),
+            local=np.concatenate([pic.local, np.zeros(k, dtype=bool)]),
+            conflict=np.concatenate([pic.conflict, np.zeros(k, dtype=bool)]),
+            plot_wall_ns=np.concatenate([pic.plot_wall_ns, rec["plot_wall_ns"]]),
+        )
 
     def _live(self, k: int, now_s: float) -> bool:
         p = self._peers[k]
