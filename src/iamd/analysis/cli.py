@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
     from iamd.analysis.campaign import CampaignRun
     from iamd.analysis.compare import CompareResult
-    from iamd.analysis.executors import DaskExecutor, InProcessExecutor, LocalProcessExecutor
+    from iamd.analysis.executors import (
+        DaskExecutor,
+        InProcessExecutor,
+        LocalProcessExecutor,
+        TLSFiles,
+    )
     from iamd.analysis.summary import Metric
     from iamd.analysis.sweep import SweepResult
 
@@ -96,7 +101,7 @@ def compare_command(args: argparse.Namespace) -> int:
     )
     workers = _int_flag("--workers", args.workers, minimum=1, maximum=MAX_LOCAL_WORKERS)
     src = scenario_source(args.scenario)
-    with _executor(workers, args.dask) as ex:
+    with _executor(workers, args.dask, _tls(args)) as ex:
         console = _console(args)
         if console is not None:
             console.print(
@@ -137,7 +142,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     if policies is not None:
         check_policies(policies)
     check_params(src.text, src.source, params)  # before any worker starts
-    with _executor(workers, args.dask) as ex:
+    with _executor(workers, args.dask, _tls(args)) as ex:
         console = _console(args)
         if console is not None:
             npol = len(policies) if policies else 1
@@ -284,9 +289,13 @@ def _common(p: argparse.ArgumentParser, kind: str) -> None:
     p.add_argument(
         "--dask",
         default=None,
-        metavar="local:N|tcp://HOST:PORT",
-        help="run on Dask: a local cluster of N processes, or an existing scheduler",
+        metavar="local:N|tcp://HOST:PORT|tls://HOST:PORT",
+        help="run on Dask: a local cluster of N processes, or an existing scheduler (tcp: one "
+        "you control; tls: authenticated with --tls-ca, --tls-cert, --tls-key)",
     )
+    p.add_argument("--tls-ca", metavar="PEM", help="certificate authority of a tls:// cluster")
+    p.add_argument("--tls-cert", metavar="PEM", help="this client's certificate (tls://)")
+    p.add_argument("--tls-key", metavar="PEM", help="this client's private key (tls://)")
     p.add_argument(
         "--resume", action="store_true", help="continue the campaign in --out (missing runs only)"
     )
@@ -345,14 +354,33 @@ def _cut(value: Any) -> str:
     return repr(cut(str(value), 40))
 
 
+def _tls(args: argparse.Namespace) -> TLSFiles | None:
+    from iamd.analysis.executors import TLSFiles
+
+    given: dict[str, str] = {
+        "--tls-ca": getattr(args, "tls_ca", None) or "",
+        "--tls-cert": getattr(args, "tls_cert", None) or "",
+        "--tls-key": getattr(args, "tls_key", None) or "",
+    }
+    if not any(given.values()):
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise InputError(
+            f"{', '.join(missing)}: missing (a tls:// cluster needs all of --tls-ca, "
+            "--tls-cert and --tls-key)"
+        )
+    return TLSFiles(ca=given["--tls-ca"], cert=given["--tls-cert"], key=given["--tls-key"])
+
+
 def _executor(
-    workers: int, dask: str | None
+    workers: int, dask: str | None, tls: TLSFiles | None = None
 ) -> InProcessExecutor | LocalProcessExecutor | DaskExecutor:
     from iamd.analysis.executors import make_executor, parse_dask
 
     if dask is not None:
         parse_dask(dask)  # a malformed value fails before anything starts
-    return make_executor(workers, dask)
+    return make_executor(workers, dask, tls=tls)
 
 
 def _console(args: argparse.Namespace) -> Console | None:

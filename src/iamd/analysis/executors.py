@@ -66,6 +66,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from iamd.errors import IamdError, InputError
+from iamd.files import check_input_file, cut
 
 Task = tuple[Hashable, tuple[Any, ...]]
 
@@ -256,12 +257,17 @@ class DaskExecutor(_Managed):
     """Tasks on a Dask distributed cluster: a new ``LocalCluster`` or an existing scheduler.
 
     Args:
-        address: ``tcp://HOST:PORT`` of a running scheduler, or None for a LocalCluster.
+        address: ``tcp://`` or ``tls://HOST:PORT`` of a running scheduler, or None for a
+            LocalCluster.
         workers: LocalCluster size (worker processes, one thread each).
         retries: retries of a task that raises (``Client.submit(retries=...)``).
         local_config: Dask settings of the LocalCluster's scheduler, nannies and workers
             (default ``LOCAL_CLUSTER_CONFIG``; ``{}`` for Dask's own defaults). They hold for
             workers the nanny restarts, and leave this process's Dask configuration as it was.
+        security: the certificates of a ``tls://`` scheduler. Dask moves results as pickles,
+            and unpickling runs code: only a cluster whose every member is authenticated
+            (``tls://`` with mutual certificates) or one you control (``tcp://`` on a
+            network you trust) may run a campaign.
     """
 
     def __init__(
@@ -271,6 +277,7 @@ class DaskExecutor(_Managed):
         workers: int = 2,
         retries: int = 2,
         local_config: Mapping[str, Any] | None = None,
+        security: TLSFiles | None = None,
     ) -> None:
         try:
             import dask.config
@@ -304,10 +311,19 @@ class DaskExecutor(_Managed):
             self._client = Client(self._cluster)
             self.description = f"Dask LocalCluster ({workers} worker processes)"
         else:
+            kwargs: dict[str, Any] = {}
+            if security is not None:
+                kwargs["security"] = security.security()
             try:
-                self._client = Client(address, timeout="20s")
-            except OSError as exc:
-                raise InputError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+                self._client = Client(address, timeout="20s", **kwargs)
+            except (OSError, TimeoutError) as exc:
+                why = (
+                    "cannot reach the scheduler, or it did not present a certificate signed "
+                    "by --tls-ca, or it refused this client's"
+                    if security is not None
+                    else "cannot reach the scheduler"
+                )
+                raise InputError(f"--dask {address}: {why} ({cut(str(exc), 200)})") from None
             self.description = f"Dask cluster at {address}"
 
     def map_unordered(
@@ -349,14 +365,16 @@ MAX_LOCAL_WORKERS = 4 * (os.cpu_count() or 1)
 
 
 def parse_dask(text: str) -> tuple[str | None, int]:
-    """``local:N`` -> ``(None, N)``; ``tcp://HOST:PORT`` -> ``(address, 0)``; else InputError.
+    """``local:N`` -> ``(None, N)``; ``tcp://`` or ``tls://HOST:PORT`` -> ``(address, 0)``; else
+    InputError.
 
     >>> parse_dask("local:2"), parse_dask("tcp://10.0.0.5:8786")
     ((None, 2), ('tcp://10.0.0.5:8786', 0))
     """
     allowed = (
         "allowed: local:N (a LocalCluster of N worker processes, N >= 1) or "
-        "tcp://HOST:PORT (an existing Dask scheduler)"
+        "tcp://HOST:PORT or tls://HOST:PORT (an existing Dask scheduler; tls: with "
+        "--tls-ca, --tls-cert and --tls-key)"
     )
     m = re.fullmatch(r"local:(\d+)", text)
     if m:
@@ -367,16 +385,48 @@ def parse_dask(text: str) -> tuple[str | None, int]:
                 f"4 workers per core of this machine)"
             )
         return None, n
-    m = re.fullmatch(r"tcp://([A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:]+\]):(\d+)", text)
+    m = re.fullmatch(r"(?:tcp|tls)://([A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:]+\]):(\d+)", text)
     if m and 1 <= int(m.group(2)) <= 65535:
         return text, 0
     raise InputError(f"--dask: malformed value (got {text!r}; {allowed})")
 
 
+@dataclass(frozen=True, slots=True)
+class TLSFiles:
+    """The PEM files of a ``tls://`` Dask connection: the certificate authority that signs the
+    scheduler's and workers' certificates, and this client's certificate and key."""
+
+    ca: str
+    cert: str
+    key: str
+
+    def security(self) -> Any:
+        """A ``distributed.Security`` that requires TLS and mutual authentication."""
+        from distributed.security import Security
+
+        for flag, path in (
+            ("--tls-ca", self.ca),
+            ("--tls-cert", self.cert),
+            ("--tls-key", self.key),
+        ):
+            check_input_file(path, flag)
+        return Security(
+            tls_ca_file=self.ca,
+            tls_client_cert=self.cert,
+            tls_client_key=self.key,
+            require_encryption=True,
+        )
+
+
 def make_executor(
-    workers: int = 1, dask: str | None = None, *, retries: int = 2
+    workers: int = 1,
+    dask: str | None = None,
+    *,
+    retries: int = 2,
+    tls: TLSFiles | None = None,
 ) -> InProcessExecutor | LocalProcessExecutor | DaskExecutor:
-    """The executor of ``--workers N`` (1: in-process) or ``--dask local:N|tcp://HOST:PORT``."""
+    """The executor of ``--workers N`` (1: in-process) or ``--dask local:N|tcp://HOST:PORT|
+    tls://HOST:PORT`` (``tls``: the certificates of a ``tls://`` scheduler)."""
     if dask is not None:
         if workers != 1:
             raise InputError(
@@ -384,7 +434,20 @@ def make_executor(
                 f"--dask {dask}); size a local Dask cluster with --dask local:N"
             )
         address, n = parse_dask(dask)
-        return DaskExecutor(address, workers=n, retries=retries)
+        is_tls = address is not None and address.startswith("tls://")
+        if is_tls and tls is None:
+            raise InputError(
+                f"--dask {dask}: a tls:// scheduler needs --tls-ca, --tls-cert and --tls-key "
+                "(PEM files: the authority that signs the cluster's certificates, and this "
+                "client's certificate and key)"
+            )
+        if tls is not None and not is_tls:
+            raise InputError(
+                f"--tls-ca/--tls-cert/--tls-key go with --dask tls://HOST:PORT (got --dask {dask})"
+            )
+        return DaskExecutor(address, workers=n, retries=retries, security=tls)
+    if tls is not None:
+        raise InputError("--tls-ca/--tls-cert/--tls-key go with --dask tls://HOST:PORT")
     if workers < 1:
         raise InputError(f"--workers must be >= 1 (got {workers})")
     if workers == 1:
