@@ -48,3 +48,17 @@ def test_unreadable_and_non_mapping(tmp_path):
         load_node_config(tmp_path / "missing.yaml")
     with pytest.raises(InputError, match="a node configuration is a mapping"):
         load_node_config(_write(tmp_path, "- 1\n"))
+
+
+def test_node_rejects_a_sensor_or_effector_of_another_nation(tmp_path):
+    from iamd.federation.node import Node
+
+    for field, value, allowed in (
+        ("sensors", "bg_surveillance_varna", "gr_surveillance_lemnos"),
+        ("effectors", "bg_s300_sofia", "gr_patriot_north"),
+    ):
+        cfg = load_node_config(_write(tmp_path, GOOD + f"{field}: [{value}]\nidentify: false\n"))
+        with pytest.raises(InputError) as e:
+            Node(cfg)
+        msg = str(e.value)
+        assert f"{field}: '{value}' is not a" in msg and "of GRC" in msg and allowed in msg

@@ -24,8 +24,6 @@ from iamd.federation.exercise import Federation, node_sensors, straight_targets,
 from iamd.federation.messages import MessageError, MessageKind, decode, encode, track_records
 from iamd.federation.security import tracks_key
 
-pytest.importorskip("zenoh")
-
 SENSORS = {
     "BGR": ["bg_surveillance_varna", "bg_iris_t_varna_radar"],
     "ROU": ["ro_surveillance_constanta"],

@@ -207,6 +207,14 @@ class Node:
             raise InputError(f"node config: nation {cfg.nation} has no sensors in {cfg.scenario!r}")
         if len(own) > 64:
             raise InputError(f"node config: at most 64 sensors per node (got {len(own)})")
+        unit_ids = [e.id for e in sc.effectors if e.nation == cfg.nation]
+        for u in cfg.effectors or []:
+            if u not in unit_ids:
+                raise InputError(
+                    f"node config: effectors: {u!r} is not an effector of {cfg.nation} in "
+                    f"scenario {cfg.scenario!r} (allowed: {unit_ids})"
+                )
+        self.effectors = list(cfg.effectors) if cfg.effectors is not None else unit_ids
         self.sensors = take_sensors(all_sensors, np.array(own, dtype=np.int64))
         self.sensor_ids = list(self.sensors.ids)
         self.dt_s = float(sc.time_step_s)
