@@ -78,6 +78,7 @@ class Federation:
         start_nodes: Sequence[str] | None = None,
         observers: Sequence[str] = (),
         link_delay_s: float = 0.0,
+        view_ports: dict[str, int] | None = None,
     ) -> Federation:
         """Secrets, router, configurations; start the nodes ``start_nodes`` (default: all)
         and wait for their liveliness tokens."""
@@ -116,6 +117,8 @@ class Federation:
             }
             if sensors and code in sensors:
                 cfg["sensors"] = sensors[code]
+            if view_ports and code in view_ports:
+                cfg["view_port"] = view_ports[code]
             if releasability and code in releasability:
                 cfg["releasability"] = releasability[code]
             configs[code] = directory / f"node_{code}.yaml"

@@ -114,6 +114,7 @@ class NodeConfig(BaseModel):
     lease_s: float = Field(default=3.0, gt=0)
     identify: bool = True
     output: Path | None = None
+    view_port: int | None = Field(default=None, ge=0, lt=65536)
 
     @field_validator("peers")
     @classmethod
@@ -293,6 +294,13 @@ class Node:
             session.liveliness().declare_subscriber(f"{ALIVE_ROOT}/*", alive, history=True),
         ]
         token = session.liveliness().declare_token(alive_key(self.nation))
+        view = None
+        if cfg.view_port is not None:
+            from iamd.federation.view import picture_json, serve
+
+            view = serve(cfg.view_port, self.nation, lambda: picture_json(self))
+            print(f"node {self.nation} view on http://127.0.0.1:{view.server_address[1]}/",
+                  flush=True)  # fmt: skip
         self.picture.events.append(
             FederationEvent(t_s=time.monotonic(), kind="session_open", number=0, detail=self.nation)
         )
@@ -337,11 +345,18 @@ class Node:
             self.stats.cpu_s = time.process_time() - cpu0
             self.stats.wall_s = time.monotonic() - wall0
             self._write_outputs()
+            if view is not None:
+                view.shutdown()
             token.undeclare()
             for s in subs:
                 s.undeclare()
             session.close()
         return 0
+
+    @property
+    def live_partners(self) -> list[str]:
+        """The partners heard from within the lease."""
+        return self.picture.live_peers(time.monotonic())
 
     # ------------------------------------------------------------------ handlers
 
