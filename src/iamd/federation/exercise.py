@@ -3,8 +3,9 @@ node process per nation, and the exercise driver's feeds.
 
 `Federation.start` generates the secrets (`iamd.federation.security`), starts the router
 (`iamd.federation.router`), writes each node's configuration and starts the nodes as
-processes (``python -m iamd.federation.node``); the driver's own authenticated session
-(user ``exercise``, which may only put sensor feeds) publishes each nation's plots. Two feeds:
+processes (``iamd node``, run as ``python -m iamd.cli node``); the driver's own authenticated
+session (user ``exercise``, which may only put sensor feeds) publishes each nation's plots.
+Two feeds:
 
 - `ScenarioFeed`: a scenario's truth and its radars' scans (`iamd.sense.scan`, the engine's
   own sensing with its seeded streams), without engagements, split by nation;
@@ -175,7 +176,7 @@ class Federation:
         """Start (or restart) nation ``code``'s node process."""
         log = (self.directory / f"node_{code}.log").open("ab")
         self.procs[code] = subprocess.Popen(
-            [sys.executable, "-m", "iamd.federation.node", str(self.configs[code])],
+            [sys.executable, "-m", "iamd.cli", "node", str(self.configs[code])],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
