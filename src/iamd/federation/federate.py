@@ -102,7 +102,6 @@ def federate(
     loaded = load_scenario(scenario)
     sc = loaded.scenario
     seed = sc.seed if seed is None else seed
-    truth = build_truth(loaded, seed)
     sensors = build_sensors(loaded)
     with_sensors = sorted(set(sensors.nation))
     codes = list(with_sensors if nations is None else nations)
@@ -113,11 +112,12 @@ def federate(
             )
     if len(codes) < 2:
         raise InputError(f"--nations: a federation needs at least 2 nations (got {codes})")
+    if duration_s is not None and duration_s <= 0:
+        raise InputError(f"--duration-s must be > 0 (got {duration_s})")
+    truth = build_truth(loaded, seed)
     dt = float(sc.time_step_s)
     t_grid = truth.t_grid_s
     if duration_s is not None:
-        if duration_s <= 0:
-            raise InputError(f"--duration-s must be > 0 (got {duration_s})")
         t_grid = t_grid[t_grid < duration_s]
     sel = np.array([n in codes for n in sensors.nation])
     local_index = np.full(len(sensors.ids), -1, dtype=np.int64)
