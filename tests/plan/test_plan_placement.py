@@ -251,3 +251,33 @@ def test_listed_site_hosts_come_from_the_borders() -> None:
 def test_geodesic_helper_sanity() -> None:
     _, _, d = geodesic_inverse(*np.radians([41.0, 25.0, 41.0, 26.0]))
     assert 83e3 < float(d) < 85e3
+
+
+def test_unproven_solve_keeps_the_greedy_when_it_is_better(monkeypatch) -> None:
+    """When HiGHS stops at its time limit with a poor incumbent, the plan keeps the greedy
+    placement and says so; the proven bound is still reported."""
+    import iamd.plan.placement as pl
+
+    p = _problem(2)
+    real = pl.solve(p)
+    g = pl.greedy(p)
+    worse = [c for c in real.chosen]
+    poor = pl.Solution(
+        status="Time limit reached",
+        optimal=False,
+        objective=0.0,
+        dual_bound=real.dual_bound,
+        mip_gap=1.0,
+        covered=covered_value(p, worse) - 1.0,
+        chosen=worse,
+        solve_s=0.0,
+        groups=real.groups,
+        columns=real.columns,
+        counts=real.counts,
+        reach_cap=None,
+    )
+    monkeypatch.setattr(pl, "solve", lambda *a, **k: poor)
+    res = pl.plan(p, fronts=False)
+    assert "greedy placement kept" in res.solution.status
+    assert res.solution.covered == pytest.approx(covered_value(p, g))
+    assert res.solution.dual_bound == real.dual_bound

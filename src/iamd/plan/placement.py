@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -838,6 +838,21 @@ def plan(
 ) -> PlanResult:
     """Solve the plan, the uncapped plan (for the price of the cap) and the Pareto fronts."""
     sol = solve(problem)
+    if not sol.optimal:
+        # unproven: keep the greedy placement if it beats the solver's incumbent
+        g = greedy(problem)
+        if len(g) == sum(p.count for p in problem.pools):
+            v = covered_value(problem, g)
+            if not v <= sol.covered:
+                g = sorted(g, key=lambda sp_: (sp_[1], sp_[0]))
+                sol = replace(
+                    sol,
+                    chosen=g,
+                    covered=v,
+                    objective=v - fixed_value(problem),
+                    status=f"{sol.status}; greedy placement kept (better than the "
+                    f"solver's incumbent)",
+                )
     if not sol.optimal and sol.chosen == []:
         raise InputError(
             f"the solver stopped without a placement ({sol.status}); raise --time-limit"
