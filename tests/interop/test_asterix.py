@@ -717,3 +717,36 @@ def test_fuzz_mutated_capture_raises_only_input_error(tmp_path_factory, flips, k
         read_recording(p)
     with contextlib.suppress(InputError):
         read_recording(p, strict=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 255), st.integers(0, 86400 * 128 - 1), st.integers(0, 7),
+            st.integers(0, 65535), st.integers(0, 65535), st.integers(-1, 4095),
+            st.integers(-8192, 8191), st.integers(-1, 2**24 - 1),
+            st.sampled_from(["", "DLH65A", "A1", "ZZZZZZZZ"]), st.integers(-1, 4095),
+            st.booleans(), st.booleans(),
+        ),
+        min_size=1, max_size=40,
+    )
+)  # fmt: skip
+def test_cat048_random_tables_round_trip(rows):
+    cols = list(zip(*rows, strict=True))
+    t = pd.DataFrame({
+        "sac": np.asarray(cols[0]), "sic": np.asarray(cols[0])[::-1].copy(),
+        "tod_s": np.asarray(cols[1]) / 128, "typ": np.asarray(cols[2]),
+        "range_m": np.asarray(cols[3]) * NM_M / 256,
+        "azimuth_deg": np.asarray(cols[4]) * 360 / 65536,
+        "mode3a": np.asarray(cols[5]),
+        "mode3a_valid": np.asarray(cols[10]) & (np.asarray(cols[5]) >= 0),  # flags of a code
+        "fl": np.asarray(cols[6]) / 4, "fl_valid": np.asarray(cols[11]),
+        "address": np.asarray(cols[7]), "callsign": np.asarray(cols[8], dtype=object),
+        "track_number": np.asarray(cols[9]),
+    })  # fmt: skip
+    blob = encode_cat048(t, max_block_octets=200)
+    back = decode(blob).cat048
+    for c in t.columns:
+        np.testing.assert_array_equal(back[c].to_numpy(), t[c].to_numpy(), err_msg=c)
+    assert encode_cat048(back, max_block_octets=200) == blob

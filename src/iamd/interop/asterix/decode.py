@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -153,11 +153,15 @@ def decode(
     return Decoded(tables, res.other_blocks, res.bad_blocks, res.bad_bytes, tuple(res.errors))
 
 
-def _empty(cat: int) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
+def _empty(cat: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k in COLUMNS[cat]:
         if k in ("callsign", "adep", "ades"):
             out[k] = np.zeros(0, dtype=object)
+        elif k == "track_confirmed" and cat == 48:
+            import pandas as pd
+
+            out[k] = pd.array([], dtype="boolean")
         elif k.endswith(("_valid", "_garbled", "_confirmed")):
             out[k] = np.zeros(0, dtype=bool)
         elif k in (

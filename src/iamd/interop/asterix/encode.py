@@ -407,8 +407,8 @@ def encode_cat048(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
     (I048/040), ``mode3a`` with ``mode3a_valid``, ``mode3a_garbled`` (I048/070), ``fl`` with
     ``fl_valid``, ``fl_garbled`` (I048/090), ``address`` (I048/220), ``callsign``
     (I048/240), ``track_number`` (I048/161), ``x_m, y_m`` (I048/042), ``ground_speed_m_s,
-    heading_deg`` (I048/200), ``track_confirmed`` (I048/170 CNF, written with a track
-    number), ``height_3d_m`` (I048/110).
+    heading_deg`` (I048/200), ``track_confirmed`` (I048/170 CNF; NA or None: no I048/170),
+    ``height_3d_m`` (I048/110).
 
     Raises:
         InputError: a missing required column or a value outside its item's range.
@@ -451,10 +451,9 @@ def encode_cat048(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
     if t.has("callsign"):
         chars, ok = t.text("callsign", 8, sixbit=True)
         f.append(_fixed(9, ok, 6, _sixbit_writer(chars)))
-    has_track = np.zeros(n, dtype=bool)
     if t.has("track_number"):
-        tn, has_track = t.ints("track_number", 0, 0x0FFF)
-        f.append(_fixed(11, has_track, 2, _ints_writer((tn, 2))))
+        tn, has_tn = t.ints("track_number", 0, 0x0FFF)
+        f.append(_fixed(11, has_tn, 2, _ints_writer((tn, 2))))
     if t.has("x_m") and t.has("y_m"):
         x, ok1 = t.scaled("x_m", NM_M / 128.0, 16, signed=True)
         y, ok2 = t.scaled("y_m", NM_M / 128.0, 16, signed=True)
@@ -463,9 +462,13 @@ def encode_cat048(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
         gs, ok1 = t.scaled("ground_speed_m_s", NM_M / 16384.0, 16, signed=False, lo=0.0)
         hd, ok2 = t.scaled("heading_deg", 360.0 / 65536.0, 16, signed=False, wrap=True)
         f.append(_fixed(13, ok1 & ok2, 4, _ints_writer((gs, 2), (hd, 2))))
-    if t.has("track_confirmed"):
-        cnf = np.where(t.flags("track_confirmed", True), 0x00, 0x80)
-        f.append(_fixed(14, has_track, 1, _ints_writer((cnf, 1))))
+    if t.has("track_confirmed"):  # I048/170 where given (NA: absent)
+        import pandas as pd
+
+        col = t.cols["track_confirmed"]
+        given = np.asarray(~pd.isna(col), dtype=bool)
+        conf = np.asarray(np.where(given, col, False), dtype=bool)
+        f.append(_fixed(14, given, 1, _ints_writer((np.where(conf, 0x00, 0x80), 1))))
     if t.has("height_3d_m"):
         h, ok = t.scaled("height_3d_m", 25.0 * FT_M, 14, signed=True)
         f.append(_fixed(19, ok, 2, _ints_writer((h, 2))))

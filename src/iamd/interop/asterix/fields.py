@@ -153,6 +153,13 @@ def subfield_offsets(w: Walked, item: str, sub: str) -> IntArray:
     return out
 
 
+def _maybe(values: npt.NDArray[np.bool_], missing: npt.NDArray[np.bool_]) -> Any:
+    """A pandas nullable boolean column: NA where the item is absent."""
+    import pandas as pd
+
+    return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(missing, dtype=bool))
+
+
 def _common(w: Walked) -> dict[str, Any]:
     o = w.offsets(f"I{w.uap.category:03d}/010")
     return {
@@ -207,7 +214,7 @@ def cat048_columns(w: Walked) -> dict[str, Any]:
     c["heading_deg"] = scaled(uint(b, o, 2, 2), 360.0 / 65536.0, o)
     o = w.offsets("I048/170")  # CNF RAD(2) DOU MAH CDM(2) FX
     v = uint(b, o, 1)
-    c["track_confirmed"] = np.where(o >= 0, (v & 0x80) == 0, False)
+    c["track_confirmed"] = _maybe(np.where(o >= 0, (v & 0x80) == 0, False), o < 0)
     o = w.offsets("I048/110")  # 14-bit signed, LSB 25 ft
     c["height_3d_m"] = scaled(sint(uint(b, o, 2), 14), 25.0 * FT_M, o)
     return c
