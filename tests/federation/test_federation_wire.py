@@ -21,7 +21,14 @@ import numpy as np
 import pytest
 
 from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
-from iamd.federation.messages import MessageError, MessageKind, decode, encode, track_records
+from iamd.federation.messages import (
+    EngageStatus,
+    MessageError,
+    MessageKind,
+    decode,
+    encode,
+    track_records,
+)
 from iamd.federation.security import tracks_key
 
 SENSORS = {
@@ -46,6 +53,8 @@ class Recording:
     group_a: np.ndarray | None = None
     kill_wall: float = 0.0
     restart_wall: float = 0.0
+    engaged: int = 0
+    events: dict[str, list] = field(default_factory=dict)
     join_cycle_t: float = 0.0
     unauth_errors: list[str] = field(default_factory=list)
     stats: dict[str, dict] = field(default_factory=dict)
@@ -110,6 +119,14 @@ def exercise(tmp_path_factory: pytest.TempPathFactory) -> Recording:
         rec.join_cycle_t = 8.0
         for k in range(8, 16):
             cycle(k, ["BGR", "ROU", "TUR"])
+            if k == 12:  # BGR and ROU are ordered to engage one group-B track at once
+                with rec.lock:
+                    last = [r for _, s_, d_, r in rec.samples if s_ == "BGR" and d_ == "TUR"][-1]
+                rec.engaged = int(last["number"].min())
+                fed.order("BGR", rec.engaged, EngageStatus.ENGAGING, unit=1, t_s=12.0)
+                fed.order("ROU", rec.engaged, EngageStatus.ENGAGING, unit=2, t_s=12.0)
+            if k == 14:  # later, TUR is ordered to engage it too
+                fed.order("TUR", rec.engaged, EngageStatus.ENGAGING, unit=0, t_s=14.0)
             if k == 10:  # ROU forges a BGR batch, and sends TUR a malformed one
                 forged = track_records(1)
                 forged["number"] = 1000
@@ -134,6 +151,7 @@ def exercise(tmp_path_factory: pytest.TempPathFactory) -> Recording:
         for c in ("ROU", "TUR"):
             rec.stats[c] = fed.stats(c)
             rec.pictures[c] = fed.picture(c)
+            rec.events[c] = fed.events(c)
     return rec
 
 
@@ -191,7 +209,9 @@ def test_a_node_cannot_publish_into_another_nations_key_space(exercise):
 def test_excluded_partner_never_receives_a_withheld_track(exercise):
     a = exercise.group_a
     keys = {k for k, _ in exercise.tur_seen}
-    assert keys == {"iamd/fed/BGR/to/TUR/tracks", "iamd/fed/ROU/to/TUR/tracks"}
+    assert keys == {
+        f"iamd/fed/{s}/to/TUR/{k}" for s in ("BGR", "ROU") for k in ("tracks", "engage")
+    }
     # iamd/** from TUR's session: nothing beyond what is addressed to TUR
     assert set(exercise.tur_greedy) <= keys
     for key, payload in exercise.tur_seen:
@@ -199,7 +219,7 @@ def test_excluded_partner_never_receives_a_withheld_track(exercise):
             m = decode(payload)
         except MessageError:
             continue
-        if len(m.records):
+        if m.kind == MessageKind.TRACKS and len(m.records):
             d = np.linalg.norm(m.records["state"][:, None, :3] - a[None], axis=2)
             assert d.min() > 50_000.0, key  # no group-A track ever reached TUR
     # positive control: group A was released to ROU
@@ -254,3 +274,18 @@ def test_restarted_node_loses_nothing_and_duplicates_nothing(exercise):
     assert len(old_b) == 4
     assert new_b == old_b  # group B under its old numbers
     assert not any(n in old_b for n, x in positions.items() if not in_b(x))  # no reuse
+
+
+def test_two_nations_never_engage_one_track_unknowingly(exercise):
+    """BGR and ROU are ordered to engage one track in the same cycle: both see the conflict
+    over the wire and resolve it alike (a tie goes to the roster's first, BGR); TUR, ordered
+    later, is refused because it knows BGR engages."""
+    n = exercise.engaged
+    rou = [e for e in exercise.events["ROU"] if e["number"] == n]
+    tur = [e for e in exercise.events["TUR"] if e["number"] == n]
+    assert any(e["kind"] == "engage" for e in rou)
+    assert any(e["kind"] == "engage_conflict" and "ROU ceases: BGR declared first" in e["detail"]
+               for e in rou)  # fmt: skip
+    assert any(e["kind"] == "engage_conflict" and "refused: engaged by BGR" in e["detail"]
+               for e in tur)  # fmt: skip
+    assert not any(e["kind"] == "engage" for e in tur)

@@ -33,7 +33,7 @@ import yaml
 
 from iamd.errors import IamdError
 from iamd.federation.linkdelay import DelayedLink
-from iamd.federation.messages import MessageKind, encode
+from iamd.federation.messages import ENGAGE_DTYPE, EngageStatus, MessageKind, encode
 from iamd.federation.node import encode_looks, plots_to_records
 from iamd.federation.router import RouterProcess, start_router
 from iamd.federation.security import (
@@ -222,6 +222,26 @@ class Federation:
             feed_key(code),
             encode(MessageKind.PLOTS, code, self._seq, t_s, records, wall_ns=time.time_ns()),
         )
+
+    def order(self, code: str, number: int, status: EngageStatus, *, unit: int = 0,
+              t_s: float = 0.0, target: str | None = None) -> None:  # fmt: skip
+        """An engagement order to nation ``code``'s node (engage, cease, offer, accept)."""
+        rec = np.zeros(1, dtype=ENGAGE_DTYPE)
+        rec[0] = (
+            number,
+            unit,
+            int(status),
+            self.nations_sorted.index(target) if target else 255,
+            t_s,
+        )
+        self._seq += 1
+        self.session.put(feed_key(code), encode(MessageKind.ENGAGE, code, self._seq, t_s, rec,
+                                                wall_ns=time.time_ns()))  # fmt: skip
+
+    @property
+    def nations_sorted(self) -> list[str]:
+        """The roster (sorted nation codes)."""
+        return sorted(self.nations)
 
     def end(self, codes: Sequence[str] | None = None, timeout_s: float = 30.0) -> None:
         """Send END to the nodes and wait for them to write their outputs and exit."""

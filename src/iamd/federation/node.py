@@ -18,7 +18,9 @@ session to the federation's router and then, on every batch of plots on its sens
 A partner's batch is decoded and validated (`iamd.federation.messages.decode`); a malformed
 one is counted, logged and dropped. The node holds a liveliness token
 (``iamd/alive/<NATION>``) and watches its partners': a token that disappears (the session
-closed, or the router's lease expired) makes the partner lost at once. With no feed for a
+closed, or the router's lease expired) makes the partner lost at once. Engagement orders of
+the exercise (an ``ENGAGE`` message on the feed) go to its `EngagementBoard`, whose statuses
+it sends every partner. With no feed for a
 second, the node re-publishes its batch (a heartbeat). An ``END`` message on the feed, or
 SIGTERM, writes the outputs (``picture_<NATION>.npz``, ``events_<NATION>.jsonl``,
 ``stats_<NATION>.json`` in ``output``) and stops the node.
@@ -48,6 +50,7 @@ from iamd.federation.blocks import DEFAULT_BLOCK_SIZE, allocate_blocks
 from iamd.federation.engagement import EngagementBoard
 from iamd.federation.messages import (
     PLOT_DTYPE,
+    EngageStatus,
     MessageError,
     MessageKind,
     decode,
@@ -441,6 +444,9 @@ class Node:
         if msg.kind == MessageKind.END:
             self._stop.set()
             return False
+        if msg.kind == MessageKind.ENGAGE:
+            self._orders(msg.records)
+            return False
         if msg.kind != MessageKind.PLOTS:
             self._malformed(key, f"kind {msg.kind.name} on the feed")
             return False
@@ -451,6 +457,22 @@ class Node:
             return False
         self._step(msg.t_s, msg.records, now)
         return True
+
+    def _orders(self, rec: npt.NDArray[np.void]) -> None:
+        """Engagement orders of the exercise (the node's own weapons decisions are not made
+        here yet): engage, cease, offer a hand-over to a roster nation, accept one."""
+        for r in rec:  # a handful of orders
+            number, unit, t_s = int(r["number"]), int(r["unit"]), float(r["t_s"])
+            status = EngageStatus(int(r["status"]))
+            if status == EngageStatus.ENGAGING:
+                self.board.declare(number, unit=unit, t_s=t_s)
+            elif status == EngageStatus.CEASED:
+                self.board.cease(number, t_s=t_s)
+            elif status == EngageStatus.HANDOVER_OFFER and int(r["target"]) < len(self.roster):
+                self.board.offer(number, self.roster[int(r["target"])], t_s=t_s)
+            elif status == EngageStatus.HANDOVER_ACCEPT:
+                self.board.accept(number, unit=unit, t_s=t_s)
+        self._publish()
 
     def _step(self, t_s: float, rec: npt.NDArray[np.void], now: float) -> None:
         from iamd.sense.radar import Plots, scanning
