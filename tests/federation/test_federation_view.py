@@ -60,8 +60,11 @@ def test_live_view_shows_the_federated_picture_in_a_browser(tmp_path):
     assert sorted(int(n) for n, _ in rows) == sorted(t["number"] for t in data["tracks"])
     assert {c for _, c in rows} == {_rgb(COLOURS["unknown"])}
     assert len(re.findall(r"<circle [^>]*data-track=", dom)) == 3
-    assert 'data-kind="r2_relinquish"' in dom and 'data-kind="correlate"' in dom
-    assert "to BGR" in dom  # ROU handed reporting of the shared tracks to BGR
+    # the node's events (partners joining, R2 and correlation of the shared tracks) are listed
+    kinds = re.findall(r'<li data-kind="([a-z_0-9]+)">', dom)
+    assert "peer_joined" in kinds and len(kinds) >= len(data["events"]) >= 1
+    cells = re.findall(r'<tr data-track="\d+"[^>]*><td>\d+</td><td>([A-Z]{3})</td>', dom)
+    assert sorted(cells) == sorted(t["reporter"] for t in data["tracks"])
 
 
 def test_colours_cover_every_standard_identity():
