@@ -408,3 +408,41 @@ def parse_csv_bytes(raw: bytes, name: str, **read_csv: Any) -> Any:
     except (pd.errors.ParserError, ValueError) as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name}: not a readable CSV file ({cut(text, 200)})") from None
+
+
+#: Integers in JSON inputs have at most this many digits (a 64-bit integer has 19).
+MAX_JSON_INT_DIGITS = 20
+
+
+def loads_strict(text: str | bytes, name: str) -> Any:
+    """JSON text as Python data, strictly: ``NaN``/``Infinity`` (not JSON), integers of more
+    than :data:`MAX_JSON_INT_DIGITS` digits and nesting deeper than the parser's limit are an
+    InputError naming ``name`` (never a ValueError, OverflowError or RecursionError).
+
+    >>> loads_strict('{"a": [1, 2.5]}', "x.json")
+    {'a': [1, 2.5]}
+    >>> loads_strict('{"a": Infinity}', "x.json")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: x.json: not strict JSON: Infinity is not a number of JSON
+    """
+
+    def constant(word: str) -> Any:
+        raise InputError(f"{name}: not strict JSON: {word} is not a number of JSON")
+
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
+            raise InputError(
+                f"{name}: an integer of {len(digits.lstrip('-'))} digits (at most "
+                f"{MAX_JSON_INT_DIGITS})"
+            )
+        return int(digits)
+
+    try:
+        return json.loads(text, parse_constant=constant, parse_int=integer)
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None

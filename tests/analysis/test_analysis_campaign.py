@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.offline
@@ -196,6 +197,56 @@ def test_a_journal_cut_mid_line_is_repaired_and_completed(
     assert len(Journal(tmp_path / JOURNAL).read()) == RUNS * len(POLICIES)
     assert all(json.loads(x) for x in (tmp_path / JOURNAL).read_text().splitlines())
     assert outputs(tmp_path) == outputs(reference.campaign.out_dir)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (lambda r: r.replace('"seed": ', '"seed": [', 1).replace(", \"status", "], \"status", 1),
+         "seed: not an integer within [0, 2^63)"),
+        (lambda r: re.sub(r'"leakers": \d+', '"leakers": Infinity', r, count=1),
+         "not a run record"),
+        (lambda r: re.sub(r'"seed": \d+', '"seed": ' + "9" * 30, r, count=1),
+         "not a run record"),
+        (lambda r: re.sub(r'"interceptors_fired": \d+', '"interceptors_fired": -1', r, count=1),
+         "interceptors_fired: not an integer within [0, 2^63) (got -1)"),
+        (lambda r: "[" * 100_000, "not a run record"),
+    ],
+)  # fmt: skip
+def test_a_corrupted_journal_line_is_named_with_how_to_recover(
+    reference: CompareResult, tmp_path: Path, line: Any, message: str
+) -> None:
+    src = reference.campaign.out_dir
+    for name in (MANIFEST, SCENARIO_COPY):
+        shutil.copy(src / name, tmp_path / name)
+    lines = (src / JOURNAL).read_text().splitlines(keepends=True)
+    bad = line(lines[1].rstrip("\n")) + "\n"
+    (tmp_path / JOURNAL).write_text(lines[0] + bad + "".join(lines[2:]))
+    with pytest.raises(InputError) as err:
+        compare(short_scenario(), POLICIES, RUNS, SEED, tmp_path, resume=True)
+    assert str(err.value).startswith(f"{tmp_path / JOURNAL}:2: ")
+    assert message in str(err.value) and "remove the line to resume" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.write_text("[" * 100_000), "JSON nested too deeply"),
+        (lambda p: p.write_text('{"seed": Infinity}'), "Infinity is not a number of JSON"),
+        (lambda p: p.write_text("[1, 2]"), "not a campaign manifest"),
+        (lambda p: (p.unlink(), p.mkdir()), "is a directory; give a regular file"),
+    ],
+)
+def test_a_corrupted_manifest_is_named_with_how_to_recover(
+    reference: CompareResult, tmp_path: Path, damage: Any, message: str
+) -> None:
+    src = reference.campaign.out_dir
+    for name in (MANIFEST, SCENARIO_COPY, JOURNAL):
+        shutil.copy(src / name, tmp_path / name)
+    damage(tmp_path / MANIFEST)
+    with pytest.raises(InputError) as err:
+        compare(short_scenario(), POLICIES, RUNS, SEED, tmp_path, resume=True)
+    assert message in str(err.value) and "another --out" in str(err.value)
 
 
 def test_resume_with_more_runs_runs_only_the_new_ones(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ from iamd.analysis.runs import (
     run_seed,
 )
 from iamd.errors import InputError
-from iamd.files import write_atomic
+from iamd.files import MAX_DATA_BYTES, loads_strict, read_input_bytes, write_atomic
 from iamd.scenario.loader import (
     BUILTIN_SCENARIOS,
     LoadedScenario,
@@ -306,7 +306,7 @@ class Journal:
         """The records by key (the first of duplicates); a torn last line is cut off."""
         if not self.path.exists():
             return {}
-        raw = self.path.read_bytes()
+        raw = read_input_bytes(self.path, "--resume", max_bytes=MAX_DATA_BYTES)
         out: dict[Key, dict[str, Any]] = {}
         offset = 0
         lines = raw.split(b"\n")
@@ -317,9 +317,9 @@ class Journal:
                 continue
             is_last = lineno == len(lines)  # no newline after it: maybe cut short
             try:
-                rec = json.loads(line)
+                rec = loads_strict(line, f"{self.path}:{lineno}")
                 key = (int(rec["run"]), str(rec["policy"]), str(rec["point"]))
-            except (ValueError, KeyError, TypeError):
+            except (InputError, ValueError, KeyError, TypeError):
                 if is_last:
                     with self.path.open("r+b") as fh:  # an interrupted write: drop it
                         fh.truncate(start)
@@ -328,6 +328,12 @@ class Journal:
                     f"{self.path}:{lineno}: not a run record (a JSON object with run, policy "
                     f"and point); remove the line to resume"
                 ) from None
+            problem = _record_problem(rec)
+            if problem:
+                raise InputError(
+                    f"{self.path}:{lineno}: {problem}; remove the line to resume (the run is "
+                    f"then run again)"
+                )
             if is_last:  # complete but unterminated: terminate it before appending
                 with self.path.open("ab") as fh:
                     fh.write(b"\n")
@@ -354,9 +360,17 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
     journal = out / JOURNAL
     if resume and manifest.exists():
         try:
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"--resume: cannot read {manifest} ({exc})") from None
+            old = loads_strict(read_input_bytes(manifest, "--resume"), str(manifest))
+        except InputError as exc:
+            raise InputError(
+                f"--resume: {str(exc).removeprefix('--resume: ')}; the campaign's manifest is "
+                f"damaged: start again in another --out"
+            ) from None
+        if not isinstance(old, dict):
+            raise InputError(
+                f"--resume: {manifest}: not a campaign manifest (a JSON object); start again "
+                f"in another --out"
+            )
         mine = spec.identity()
         diffs = [
             f"{k} {_short(old.get(k))} there, {_short(v)} here"
@@ -390,6 +404,30 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
     copy = out / SCENARIO_COPY
     if not copy.exists() or copy.read_text(encoding="utf-8") != spec.scenario.text:
         write_text(copy, spec.scenario.text)
+
+
+def _record_problem(rec: Any) -> str:
+    """What is wrong with a journal record (``""`` if nothing): each known field of its type,
+    integers within 64 bits, floats finite or null."""
+    if not isinstance(rec, dict):
+        return "not a run record (a JSON object)"
+    for col in ("run", "seed", *OUTCOME_INT_COLUMNS):
+        v = rec.get(col)
+        if col in ("run", "seed") and v is None:
+            return f"{col}: missing"
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**63):
+            return f"{col}: not an integer within [0, 2^63) (got {_short(v)})"
+    for col in ("policy", "point", "status", "error"):
+        if col in rec and not isinstance(rec[col], str):
+            return f"{col}: not a string (got {_short(rec[col])})"
+    for col in OUTCOME_FLOAT_COLUMNS:
+        v = rec.get(col)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            return f"{col}: not a number (got {_short(v)})"
+    for col, v in rec.items():
+        if str(col).startswith("hit_") and v is not None and not isinstance(v, bool):
+            return f"{col}: not true/false (got {_short(v)})"
+    return ""
 
 
 def is_lost(record: dict[str, Any]) -> bool:
