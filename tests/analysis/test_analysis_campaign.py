@@ -442,7 +442,8 @@ def test_sweep_reports_paired_differences_at_each_point_as_compare_does(tmp_path
         (
             ["compare", "--dask", "local"],
             "--dask: malformed value (got 'local'; allowed: local:N (a LocalCluster of N worker "
-            "processes, N >= 1) or tcp://HOST:PORT (an existing Dask scheduler))",
+            "processes, N >= 1) or tcp://HOST:PORT or tls://HOST:PORT (an existing Dask "
+            "scheduler; tls: with --tls-ca, --tls-cert and --tls-key))",
         ),
         (["compare", "--dask", "local:0"], f"--dask local:N needs 1 <= N <= {MAX_LOCAL_WORKERS}"),
         (
