@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import stat
 import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,8 +65,11 @@ class Packets:
 
 
 def is_pcap(path: str | os.PathLike[str]) -> bool:
-    """True when the file starts with a pcap or pcapng magic number."""
+    """True when the file is a regular file (a FIFO would block) starting with a pcap or
+    pcapng magic number."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as fh:
             head = fh.read(4)
     except OSError:
