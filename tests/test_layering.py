@@ -4,10 +4,9 @@ geo < scenario < world < sense < track < identify < engage < sim < plan < intero
 < analysis < report < cli (the order of the layout in shared/DESIGN.md; plan and analysis run the
 simulation and feed the report, so they sit between sim and report; interop reads recordings
 into the tracker and writes the simulated picture out, so it sits above sim; federation nodes
-exchange that picture): a module may import from its own stage or an
-earlier one, never a later one; the foundation modules (``iamd``, ``iamd.errors``,
-``iamd.files``, ``iamd.units``, ``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no
-stage themselves.
+exchange that picture): a module may import from its own stage or an earlier one, never a
+later one; the foundation modules (``iamd``, ``iamd.errors``, ``iamd.files``, ``iamd.units``,
+``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no stage themselves.
 Imports inside functions and under ``if TYPE_CHECKING:`` count the same.
 """
 
