@@ -281,3 +281,38 @@ def test_unproven_solve_keeps_the_greedy_when_it_is_better(monkeypatch) -> None:
     assert "greedy placement kept" in res.solution.status
     assert res.solution.covered == pytest.approx(covered_value(p, g))
     assert res.solution.dual_bound == real.dual_bound
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "lo", "hi", "ok"),
+    [
+        ("--gap", "0.5", 0.0, 0.5, True),
+        ("--gap", "0.50001", 0.0, 0.5, False),
+        ("--gap", "0", 0.0, 0.5, True),
+        ("--gap", "-1e-9", 0.0, 0.5, False),
+        ("--buffer-km", "0", 0.0, float("inf"), True),
+        ("--buffer-km", "-0.001", 0.0, float("inf"), False),
+        ("--buffer-km", "inf", 0.0, float("inf"), False),
+    ],
+)
+def test_numeric_flags_at_their_bounds(
+    flag: str, value: str, lo: float, hi: float, ok: bool
+) -> None:
+    from iamd.plan.cli import _float
+
+    if ok:
+        assert _float(flag, value, lo, hi) == float(value)
+    else:
+        with pytest.raises(InputError, match=f"^{flag} must be"):
+            _float(flag, value, lo, hi)
+
+
+def test_optimal_flag_follows_the_relative_gap_option() -> None:
+    from dataclasses import replace
+
+    p = _problem(3)
+    s = solve(p)
+    assert s.optimal and s.mip_gap <= p.options.mip_rel_gap
+    with pytest.raises(InputError, match=r"--gap must be within \[0, 1\)"):
+        replace(p.options, mip_rel_gap=1.0)
+    assert replace(p.options, mip_rel_gap=0.0).mip_rel_gap == 0.0
