@@ -614,7 +614,7 @@ def train(
     check = test.x[: min(32, len(test.x))]
     meta["check"] = {
         "note": "test windows and scikit-learn's predict_proba on them, for load-time checks",
-        "x": check.tolist(),
+        "x": [[None if np.isnan(v) else float(v) for v in row] for row in check],
         "p_sklearn": cal.predict_proba(check).tolist(),
     }
     return TrainedModel(model=model, estimator=cal, test=test, metadata=meta)
