@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
+import math
 import os
 import re
 import stat
@@ -15,7 +17,7 @@ import pandas as pd
 import pytest
 
 import iamd
-from iamd.cli import main
+from iamd.cli import NEGATIVE_VALUE, build_parser, main
 from iamd.errors import ScenarioError
 from iamd.scenario.loader import builtin_scenario_text
 
@@ -165,6 +167,98 @@ def test_unknown_subcommand_or_flag_exits_2(
     code, out, err = call(capsys, *args)
     assert code == 2 and out == ""
     assert wording in one_error_line(err)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_value"),
+    [
+        ("-5", True),
+        ("-.5", True),
+        ("-0.5", True),
+        ("-1e-9", True),
+        ("-2.5E+3", True),
+        ("-inf", True),
+        ("-Infinity", True),
+        ("-nan", True),
+        ("-33.9,151.2", True),
+        ("--out", False),
+        ("-h", False),
+        ("-e5", False),
+        ("-information", False),
+        ("-", False),
+    ],
+)
+def test_negative_numbers_are_values_and_flags_are_not(text: str, is_value: bool) -> None:
+    assert bool(NEGATIVE_VALUE.match(text)) is is_value
+
+
+def _one_value_options() -> list[tuple[str, str]]:
+    """(subcommand, flag) of every option of every subcommand that takes one value."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [
+        (name, action.option_strings[-1])
+        for name, parser in sub.choices.items()
+        for action in parser._actions
+        if action.option_strings and action.nargs is None and action.type is not Path
+    ]
+
+
+@pytest.mark.parametrize(("command", "flag"), _one_value_options())
+@pytest.mark.parametrize("value", ["-1e-9", "-5", "-inf", "-.5"])
+def test_every_flag_takes_a_negative_number_as_its_value(
+    capsys: pytest.CaptureFixture[str], command: str, flag: str, value: str
+) -> None:
+    """argparse's own test takes ``-1e-9`` for a flag ("expected one argument"); here the value
+    reaches the flag, whose own check then names the flag and the value."""
+    parser = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices[command]
+    for action in parser._actions:  # only the flag under test is parsed
+        action.required = False
+        if not action.option_strings:
+            action.nargs = "?"
+    try:
+        args, rest = parser.parse_known_args([flag, value])
+    except SystemExit:
+        line = one_error_line(capsys.readouterr().err)
+        assert "expected one argument" not in line, line
+        assert flag in line and value in line, line
+        return
+    assert rest == []
+    dest = next(a.dest for a in parser._actions if flag in a.option_strings)
+    got = getattr(args, dest)
+    got = got[-1] if isinstance(got, list) else got  # action="append"
+    assert got == value or float(got) == float(value) or math.isnan(float(got)), (flag, got)
+
+
+@pytest.mark.parametrize(
+    ("args", "wording"),
+    [
+        (("run", "balkans", "--stream-speed", "-1e-9"),
+         "--stream-speed: must be a positive multiple of real time (got -1e-09)"),
+        (("run", "balkans", "--seed", "-1e-9"),
+         "--seed must be a non-negative integer (got '-1e-9')"),
+        (("train-identify", "--n-tracks", "-1e3"), "--n-tracks: must be a positive integer"),
+        (("assign", "p.json", "--time-limit", "-1e-9"),
+         "--time-limit must be a finite number of seconds >= 0 (got -1e-09)"),
+        (("assign", "p.json", "--lambda-cost", "-2.5E-1"),
+         "--lambda-cost must be a finite number >= 0 (got -0.25)"),
+    ],
+)  # fmt: skip
+def test_negative_numbers_get_the_flags_own_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: tuple[str, ...], wording: str
+) -> None:
+    (tmp_path / "p.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / "o"
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code, stdout, err = call(capsys, *args, "--out", str(out))
+    finally:
+        os.chdir(cwd)
+    assert code == 2 and stdout == ""
+    assert wording in one_error_line(err), err
+    assert not out.exists()
 
 
 def test_bad_flag_in_a_subprocess_has_no_traceback() -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from iamd import __version__
 from iamd.errors import IamdError, InputError
@@ -20,8 +22,20 @@ from iamd.files import strict_json
 EXIT_INPUT = 2
 
 
+NEGATIVE_VALUE = re.compile(r"^-(\.?\d|(inf|infinity|nan)$)", re.IGNORECASE)
+"""An argument that is a value, not a flag, though it starts with ``-``: a negative number in
+any form ``float`` reads (``-5``, ``-.5``, ``-1e-9``, ``-inf``) or a list that starts with one
+(``--origin -33.9,151.2``). argparse's own test (``^-\\d+$|^-\\d*\\.\\d+$``) takes ``-1e-9``
+for a flag and reports "expected one argument" instead of the flag's own check."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad flags as one ``error:`` line and exit status 2."""
+    """argparse that reports bad flags as one ``error:`` line and exit status 2, and reads an
+    argument that looks like a negative number (`NEGATIVE_VALUE`) as a value."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_VALUE
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"error: {message} (see `{self.prog} --help`)\n")

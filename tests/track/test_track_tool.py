@@ -712,6 +712,18 @@ def test_params_file_errors(tmp_path: Path, text: str, message: str) -> None:
         (["--pd", "1.5"], "--pd", "a probability in (0, 1)"),
         (["--clutter-density", "-0.5"], "--clutter-density", "a number > 0"),
         (["--clutter-density", "abc"], "--clutter-density", "a number > 0"),
+        (["--clutter-density", "-1e-9"], "--clutter-density", "a number > 0"),
+        (["--clutter-density", "-inf"], "--clutter-density", "a number > 0"),
+        (["--q", "-2.5E-1"], "--q", "a number > 0"),
+        (["--gate", "-.5"], "--gate", "a probability in (0, 1)"),
+        (["--pd", "-1e-3"], "--pd", "a probability in (0, 1)"),
+        (["--delete-misses", "-1e0", "--confirm", "3/5"], "--delete-misses", "an integer >= 1"),
+        (["--sigma-m", "-1e-9"], "--sigma-m", "a number > 0"),
+        (["--sigma-range-m", "-1e2"], "--sigma-range-m", "a number > 0"),
+        (["--sigma-az-mrad", "-1e-9"], "--sigma-az-mrad", "a number > 0"),
+        (["--sigma-el-mrad", "-nan"], "--sigma-el-mrad", "a number > 0"),
+        (["--origin", "-91e0,25"], "--origin", "latitude must be within [-90, 90]"),
+        (["--site", "-43e0,25"], "--site", "LAT,LON,ALT_M"),
         (["--confirm", "5/3"], "--confirm", "sprt or M/N"),
         (["--delete-misses", "0", "--confirm", "3/5"], "--delete-misses", "an integer >= 1"),
         (["--delete-misses", "2"], "--delete-misses", "applies to M-of-N"),
@@ -740,6 +752,23 @@ def test_bad_flag_values_exit_2_naming_the_flag(
     assert flag in err and allowed in err, err
     assert repr(args[1]) in err or args[1] in err  # the value
     assert "Traceback" not in err and not out.exists()
+
+
+def test_cli_reads_negative_numbers_as_flag_values(tmp_path: Path) -> None:
+    """A southern, western origin reaches the tracker from the command line as it does from
+    the library."""
+    plots, _ = _scenario(8, n=4, scans=12)
+    src = tmp_path / "p.csv"
+    plots.to_csv(src, index=False)
+    south = (-33.9, -151.2, 10.0)
+    flags = ["--sigma-m", "30", "--origin", "-33.9,-151.2,10"]
+    rc = main(["track", str(src), "--out", str(tmp_path / "cli.csv"), *flags])
+    assert rc == 0
+    track_command(src, tmp_path / "lib.csv", 30.0, origin=south)
+    cli, lib = pd.read_csv(tmp_path / "cli.csv"), pd.read_csv(tmp_path / "lib.csv")
+    assert len(cli) > 10
+    pd.testing.assert_frame_equal(cli, lib)
+    assert np.all(np.abs(cli.lat_deg - south[0]) < 0.5) and np.all(cli.lon_deg < -150.0)
 
 
 def test_cli_tracks_polar_plots_with_flags(tmp_path: Path) -> None:
