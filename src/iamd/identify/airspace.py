@@ -19,7 +19,13 @@ compiled once from a scenario's ``airspace:`` section (:meth:`Airspace.from_scen
   band (distances to their great-circle legs as :func:`~iamd.identify.features.airway_distance_m`);
 - **defended assets**: the points whose approach shows intent (:meth:`Airspace.closing_on`);
 - **declarations** of the identification authority (a visual identification by an
-  interceptor, say): a disc, a time window and the identity declared.
+  interceptor, say): a disc, a time window and the identity declared;
+- **filed flight plans** (procedural identification, :meth:`Airspace.correlate`): a route
+  with a corridor half-width and a height band, a time window, optionally the Mode 3/A code
+  assigned. A track correlates with a plan while it is inside the corridor within the
+  window, replying the filed code if it replies a code at all (ICAO Doc 4444 §8.5: the
+  flight plan correlated with the track identifies it; the air defence reads the same
+  correlation).
 
 Every query is vectorised over tracks. :data:`NO_AIRSPACE` is the empty context: no friendly
 or hostile territory, no zones, no assets; with it only the kinematic criteria can make a
@@ -79,6 +85,17 @@ class Airspace:
         decl_unit: (d, 3) unit vectors of the declarations' centres.
         decl_radius_m: (d,) radii (m).
         decl_code: (d,) index into :data:`DECLARABLE`.
+        plan_names, plan_callsigns: ids and call signs (``''``: none) of the flight plans.
+        plan_code: (f,) Mode 3/A code filed (the integer of its 4 octal digits; -1 none).
+        plan_from_s, plan_until_s: (f,) the plans' time windows (s).
+        plan_half_m, plan_floor_m, plan_ceiling_m: (f,) corridor half-width and height band.
+        leg_plan: (l,) the plan of each route leg (legs in plan order).
+        leg_basis: (3, 5 l) per leg, as columns: the unit normal of its great circle, the
+            normals of the planes bounding it at its start and end (pointing inside), and
+            its start and end unit vectors (:meth:`correlate` tests all legs with one
+            product).
+        leg_sin_half, leg_cos_half: (l,) sine and cosine of the plan's half-width as an
+            angle at the Earth's centre.
     """
 
     friendly: frozenset[str] = frozenset()
@@ -104,13 +121,25 @@ class Airspace:
     decl_unit: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
     decl_radius_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     decl_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    plan_names: tuple[str, ...] = ()
+    plan_callsigns: tuple[str, ...] = ()
+    plan_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    plan_from_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    plan_until_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    plan_half_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    plan_floor_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    plan_ceiling_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    leg_plan: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    leg_basis: FloatArray = field(default_factory=lambda: np.zeros((3, 0)))
+    leg_sin_half: FloatArray = field(default_factory=lambda: np.zeros(0))
+    leg_cos_half: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
             f"Airspace(friendly={len(self.friendly)}, hostile={sorted(self.hostile)}, "
             f"launch_areas={list(self.launch_names)}, zones={list(self.zone_names)}, "
             f"corridors={list(self.corridor_names)}, assets={len(self.asset_names)}, "
-            f"declarations={len(self.decl_t_s)})"
+            f"declarations={len(self.decl_t_s)}, flight_plans={len(self.plan_names)})"
         )
 
     # ------------------------------------------------------------------ construction
@@ -126,6 +155,7 @@ class Airspace:
         corridors: Sequence[tuple[str, Sequence[tuple[float, float]], float, float, float]] = (),
         assets: Sequence[tuple[str, float, float, float]] = (),
         declarations: Sequence[tuple[float, float, float, float, float, str]] = (),
+        flight_plans: Sequence[FlightPlanSpec] = (),
     ) -> Airspace:
         """An airspace from plain tuples (degrees at the edge, metres and seconds):
 
@@ -133,7 +163,8 @@ class Airspace:
         - ``zones``: ``(name, lat_deg, lon_deg, radius_m, floor_m, ceiling_m)``;
         - ``corridors``: ``(name, [(lat_deg, lon_deg), ...], half_width_m, floor_m, ceiling_m)``;
         - ``assets``: ``(name, lat_deg, lon_deg, radius_m)``;
-        - ``declarations``: ``(time_s, until_s, lat_deg, lon_deg, radius_m, identity)``.
+        - ``declarations``: ``(time_s, until_s, lat_deg, lon_deg, radius_m, identity)``;
+        - ``flight_plans``: :class:`FlightPlanSpec`.
         """
         shapes = tuple(
             shapely.Polygon([(lon, lat) for lat, lon in pts]) for _, pts, _ in launch_areas
@@ -165,6 +196,7 @@ class Airspace:
             decl_unit=_unit_deg([d[2] for d in declarations], [d[3] for d in declarations]),
             decl_radius_m=np.array([d[4] for d in declarations], dtype=np.float64),
             decl_code=np.array([DECLARABLE.index(d[5]) for d in declarations], dtype=np.int64),
+            **_plan_arrays(flight_plans),
         )
 
     @classmethod
@@ -218,6 +250,7 @@ class Airspace:
                 )
                 for d in acm.declarations
             ],
+            flight_plans=[_plan_spec(fp, scenario) for fp in acm.flight_plans],
         )
 
     # ------------------------------------------------------------------ queries
@@ -344,6 +377,132 @@ class Airspace:
             out[hit[:, k]] = self.decl_code[k]
         return out
 
+    def correlate(
+        self,
+        t_s: float | FloatArray,
+        pos_ecef_m: FloatArray,
+        *,
+        vel_ecef_m_s: FloatArray | None = None,
+        code: npt.ArrayLike | None = None,
+        h_m: FloatArray | None = None,
+    ) -> IntArray:
+        """(n,) index of the filed flight plan each track correlates with (-1: none; the
+        first plan listed wins where several do).
+
+        A track correlates with a plan when, at ``t_s`` (s, scalar or (n,)), it is within
+        the plan's half-width of one of the route's great-circle legs (cross-track distance
+        where the foot of the perpendicular falls inside the leg, distance to the nearer end
+        otherwise, on the mean sphere), between its floor and ceiling, inside its time
+        window (bounds included), not flying the leg backwards (with ``vel_ecef_m_s`` (n, 3):
+        the velocity's component along the leg's great circle, from its start to its end,
+        is not negative; a plan is flown from its first point to its last, so the return
+        flight on the same airway has a plan of its own), and, when a code is filed and the
+        track replies one (``code`` (n,) the Mode 3/A code of the reply as an integer, -1
+        or default none), replying that code. Distances are compared as sines and cosines of
+        angles, so no trigonometry runs per track; :func:`route_distance_m` is the primitive
+        it is tested against.
+
+        >>> import numpy as np
+        >>> from iamd.geo.wgs84 import lla_to_ecef
+        >>> a = Airspace.build(flight_plans=[FlightPlanSpec(
+        ...     name="p", points=((42.0, 23.0), (42.0, 25.0)), from_s=0.0, until_s=600.0,
+        ...     half_width_m=10e3, code=0o2301)])
+        >>> p = lla_to_ecef(np.radians([42.05, 42.2, 42.05]), np.radians([24.0, 24.0, 24.0]),
+        ...                 [3000.0, 3000.0, 3000.0])
+        >>> a.correlate(300.0, p).tolist(), a.correlate(700.0, p).tolist()
+        ([0, -1, 0], [-1, -1, -1])
+        >>> a.correlate(300.0, p, code=[0o2301, -1, 0o7000]).tolist()
+        [0, -1, -1]
+        """
+        p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+        n = len(p)
+        out = np.full(n, -1, dtype=np.int64)
+        nl = len(self.leg_plan)
+        if n == 0 or nl == 0:
+            return out
+        legs = np.arange(nl)
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.ndim == 0:  # one time for all tracks: only the legs of plans in force
+            live = (t >= self.plan_from_s) & (t <= self.plan_until_s)
+            legs = legs[live[self.leg_plan]]
+            if len(legs) == 0:
+                return out
+        pl = self.leg_plan[legs]
+        k = len(legs)
+        cols = (np.arange(5)[:, None] * nl + legs[None, :]).ravel()
+        u = p / np.linalg.norm(p, axis=1, keepdims=True)
+        d = u @ self.leg_basis[:, cols]  # (n, 5 k)
+        xt, c1, c2, ca, cb = (d[:, j * k : (j + 1) * k] for j in range(5))
+        cos_w = self.leg_cos_half[legs]
+        ok = (c1 >= 0.0) & (c2 >= 0.0) & (np.abs(xt) <= self.leg_sin_half[legs])
+        ok |= ca >= cos_w
+        ok |= cb >= cos_w
+        h = ecef_to_lla(p)[2] if h_m is None else np.asarray(h_m, dtype=np.float64).reshape(n)
+        ok &= (h[:, None] >= self.plan_floor_m[pl]) & (h[:, None] <= self.plan_ceiling_m[pl])
+        if vel_ecef_m_s is not None:
+            # along the leg: v . (normal x u) = normal . (u x v)
+            uv = np.cross(u, np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3))
+            ok &= uv @ self.leg_basis[:, legs] >= 0.0
+        if t.ndim:
+            tt = np.broadcast_to(t, (n,))[:, None]
+            ok &= (tt >= self.plan_from_s[pl]) & (tt <= self.plan_until_s[pl])
+        if code is not None:
+            c = np.asarray(code, dtype=np.int64).reshape(n)[:, None]
+            filed = self.plan_code[pl]
+            ok &= (filed < 0) | (c < 0) | (c == filed)
+        hit = ok.any(axis=1)
+        out[hit] = pl[ok[hit].argmax(axis=1)]
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlightPlanSpec:
+    """A filed flight plan for :meth:`Airspace.build` (degrees at the edge, SI otherwise).
+
+    Attributes:
+        name: the plan's id.
+        points: the route, ``(lat_deg, lon_deg)`` waypoints (at least 2).
+        from_s, until_s: the time window (s).
+        half_width_m, floor_m, ceiling_m: the corridor around the route (m).
+        code: the Mode 3/A code filed, as an integer (``0o2301``; -1 none).
+        callsign: the aircraft identification (``''``: none).
+    """
+
+    name: str
+    points: tuple[tuple[float, float], ...]
+    from_s: float
+    until_s: float
+    half_width_m: float
+    floor_m: float = -500.0
+    ceiling_m: float = 20_000.0
+    code: int = -1
+    callsign: str = ""
+
+
+def route_distance_m(pos_ecef_m: FloatArray, points: Sequence[tuple[float, float]]) -> FloatArray:
+    """(n, l) distance (m, on the mean sphere) from each position to each great-circle leg of
+    a route of ``(lat_deg, lon_deg)`` points: the cross-track distance where the foot of the
+    perpendicular falls inside the leg, the distance to the nearer end otherwise. The
+    primitive of :meth:`Airspace.correlate` (arc sines and cosines, per leg).
+
+    >>> import numpy as np
+    >>> from iamd.geo.wgs84 import lla_to_ecef
+    >>> p = lla_to_ecef(np.radians([0.5, 0.0]), np.radians([5.0, 12.0]), 0.0)
+    >>> (route_distance_m(p, [(0.0, 0.0), (0.0, 10.0)]) / 1e3).round(1).tolist()
+    [[55.2], [222.4]]
+    """
+    p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
+    u = p / np.linalg.norm(p, axis=1, keepdims=True)
+    w = _unit_deg([q[0] for q in points], [q[1] for q in points])
+    a, b = w[:-1], w[1:]
+    nrm = np.cross(a, b)
+    nrm = nrm / np.linalg.norm(nrm, axis=1, keepdims=True)
+    xt = np.arcsin(np.clip(np.abs(u @ nrm.T), 0.0, 1.0))
+    inside = (u @ np.cross(nrm, a).T >= 0.0) & (u @ np.cross(b, nrm).T >= 0.0)
+    da = np.arccos(np.clip(u @ a.T, -1.0, 1.0))
+    db = np.arccos(np.clip(u @ b.T, -1.0, 1.0))
+    return np.asarray(np.where(inside, xt, np.minimum(da, db)) * R_MEAN_M)
+
 
 NO_AIRSPACE = Airspace()
 """No airspace control measures: no territory, zones, assets or declarations."""
@@ -385,3 +544,61 @@ def _disc_polygon(lat_deg: float, lon_deg: float, radius_m: float) -> list[tuple
         np.radians(lat_deg), np.radians(lon_deg), np.radians(az), radius_m
     )
     return list(zip(np.degrees(lat).tolist(), np.degrees(lon).tolist(), strict=True))
+
+
+def _plan_arrays(plans: Sequence[FlightPlanSpec]) -> dict[str, Any]:
+    """The plan and leg arrays of :class:`Airspace` (see its attributes)."""
+    leg_plan: list[int] = []
+    starts: list[FloatArray] = []
+    ends: list[FloatArray] = []
+    for k, fp in enumerate(plans):
+        w = _unit_deg([q[0] for q in fp.points], [q[1] for q in fp.points])
+        starts.append(w[:-1])
+        ends.append(w[1:])
+        leg_plan += [k] * (len(w) - 1)
+    a = np.concatenate(starts) if starts else np.zeros((0, 3))
+    b = np.concatenate(ends) if ends else np.zeros((0, 3))
+    nrm = np.cross(a, b)
+    nrm = nrm / np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-300)
+    basis = np.concatenate([nrm, np.cross(nrm, a), np.cross(b, nrm), a, b]).T
+    lp = np.array(leg_plan, dtype=np.int64)
+    half = np.array([fp.half_width_m for fp in plans], dtype=np.float64)
+    ang = half[lp] / R_MEAN_M
+    return {
+        "plan_names": tuple(fp.name for fp in plans),
+        "plan_callsigns": tuple(fp.callsign for fp in plans),
+        "plan_code": np.array([fp.code for fp in plans], dtype=np.int64),
+        "plan_from_s": np.array([fp.from_s for fp in plans], dtype=np.float64),
+        "plan_until_s": np.array([fp.until_s for fp in plans], dtype=np.float64),
+        "plan_half_m": half,
+        "plan_floor_m": np.array([fp.floor_m for fp in plans], dtype=np.float64),
+        "plan_ceiling_m": np.array([fp.ceiling_m for fp in plans], dtype=np.float64),
+        "leg_plan": lp,
+        "leg_basis": np.ascontiguousarray(basis),
+        "leg_sin_half": np.sin(ang),
+        "leg_cos_half": np.cos(ang),
+    }
+
+
+def _plan_spec(fp: Any, scenario: Scenario) -> FlightPlanSpec:
+    """The :class:`FlightPlanSpec` of a validated scenario's ``airspace.flight_plans`` item."""
+    points: tuple[tuple[float, float], ...]
+    if fp.airway is not None:
+        from iamd.scenario.airports import airports
+
+        ap = airports()
+        o, d = (ap[c] for c in fp.airway.split("-"))
+        points = ((o.lat_deg, o.lon_deg), (d.lat_deg, d.lon_deg))
+    else:
+        points = tuple((q.lat_deg, q.lon_deg) for q in fp.route)
+    return FlightPlanSpec(
+        name=fp.id,
+        points=points,
+        from_s=fp.from_s,
+        until_s=fp.until_s,
+        half_width_m=fp.half_width_km * 1e3,
+        floor_m=fp.floor_m,
+        ceiling_m=fp.ceiling_m,
+        code=int(fp.code, 8) if fp.code is not None else -1,
+        callsign=fp.callsign or "",
+    )

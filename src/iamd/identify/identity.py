@@ -29,7 +29,8 @@ H3     *outside the civil envelope*: faster than any airliner (``civil_max_speed
        call it civil
 H4     *origin and intent*: first detected over hostile territory or in a declared launch area
        (below its ceiling), and closing on a defended asset (heading within
-       ``arccos(closing_share)`` of it, there within ``closing_time_s``)
+       ``arccos(closing_share)`` of it, there within ``closing_time_s``), and not correlated
+       with a filed flight plan (:meth:`~iamd.identify.airspace.Airspace.correlate`)
 H5     *an act in a protected zone*: silent inside a declared prohibited zone
 =====  =========================================================================================
 
@@ -43,6 +44,7 @@ R1     friend: a valid allied IFF reply (Mode 5)
 R2     pending: fewer than ``min_updates`` updates or younger than ``min_age_s`` (maturity)
 D      neutral / friend: declared by the identification authority
 A1     assumed_friend: a valid transponder, the cue says fighter, first seen over friendly land
+P1     neutral: correlated with a filed flight plan, inside the civil envelope, no criterion
 N1     neutral: a valid transponder inside the civil envelope
 S1     suspect: a hostile criterion not yet sustained, or met by a track that replies
 S2     suspect: silent, inside the civil envelope, first seen over friendly land, near a
@@ -107,11 +109,11 @@ _HOSTILE_CLASSES = [_DRONE, _CM, _BM]
 
 CRITERIA = ("", "H1", "H2", "H3", "H4", "H5")
 """Hostile criteria by number (0: none): declaration, ballistic, envelope, origin, zone."""
-RULES = ("", "R1", "R2", "D", "H", "A1", "N1", "S1", "S2", "U3", "U1", "S3", "N2", "U2")
+RULES = ("", "R1", "R2", "D", "H", "A1", "N1", "S1", "S2", "U3", "U1", "S3", "N2", "U2", "P1")
 """Rule names by number (0 unused); ``H`` is a sustained hostile criterion (see
-``CRITERIA``)."""
+``CRITERIA``). Numbers name rules; the order in which they apply is :func:`candidates`'."""
 (R_FRIEND, R_PENDING, R_DECLARED, R_HOSTILE, R_ASSUMED, R_NEUTRAL_REPLY, R_CRIT_SUSPECT,
- R_NEAR, R_CIVIL_FRIENDLY, R_OUT, R_CUE, R_CIVIL_CUE, R_UNKNOWN) = range(1, 14)  # fmt: skip
+ R_NEAR, R_CIVIL_FRIENDLY, R_OUT, R_CUE, R_CIVIL_CUE, R_UNKNOWN, R_PLAN) = range(1, 15)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,13 +207,15 @@ class Judgement:
         declared: (n,) declaration code (index into ``airspace.DECLARABLE``; -1 none).
         fighter_friendly: (n,) the cue says fighter and the track was first seen over
             friendly land.
+        plan: (n,) index of the filed flight plan the track correlates with (-1: none).
         p: (n, K) the cue (class probabilities).
         place: (n,) index of the launch area (H4) or protected zone (H5) or asset (H4) named
             in the evidence (-1 none).
         launch, asset, zone: (n,) indices into the airspace's launch areas, defended assets
             and protected zones named in the evidence (-1 none).
         origin: (n,) the country under the first detection.
-        place_names: the airspace's (launch area, asset, zone) names, for the evidence.
+        place_names: the airspace's (launch area, asset, zone, flight plan) names, for the
+            evidence.
         time_to_go_s: (n,) time to the asset closed on (inf: none).
         speed_m_s, alt_m: (n,) the speed and height the envelope was judged on.
     """
@@ -227,6 +231,7 @@ class Judgement:
     mature: BoolArray
     declared: IntArray
     fighter_friendly: BoolArray
+    plan: IntArray
     p: FloatArray
     launch: IntArray
     asset: IntArray
@@ -235,7 +240,7 @@ class Judgement:
     time_to_go_s: FloatArray
     speed_m_s: FloatArray
     alt_m: FloatArray
-    place_names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
+    place_names: tuple[tuple[str, ...], ...] = ((), (), (), ())
 
     def __len__(self) -> int:
         return int(self.criterion.shape[0])
@@ -273,6 +278,7 @@ def judge(
     launch_area: npt.ArrayLike | None = None,
     updates: npt.ArrayLike | None = None,
     t_s: float | FloatArray = 0.0,
+    code: npt.ArrayLike | None = None,
     covar: FloatArray | None = None,
     sigma_m: FloatArray | None = None,
     out_of_support: BoolArray | None = None,
@@ -291,7 +297,10 @@ def judge(
             (:meth:`Airspace.launch_area_at` of ``first_pos_ecef_m``: a caller that keeps
             tracks over time looks it up once per track).
         updates: (n,) updates so far (default: mature by count).
-        t_s: time of the update(s), for declarations (s).
+        t_s: time of the update(s), for declarations and flight plans (s).
+        code: (n,) the Mode 3/A code of each track's transponder reply, as an integer (-1:
+            none or not known; default none): a plan that files a code correlates only
+            with a track replying that code, or replying none.
         covar: (n, 6, 6) the tracker's state covariance (position, velocity in ECEF). The
             speed criteria need both the window's mean speed and the current speed (of
             ``vel_ecef_m_s``) above their limits. With a covariance they hold only with a
@@ -366,6 +375,7 @@ def judge(
             & long_enough
         )
     ttg = np.full(n, np.inf)
+    plan = np.full(n, -1, dtype=np.int64)
     if launch_area is not None:
         launch = np.asarray(launch_area, dtype=np.int64).reshape(n)
     elif first_pos_ecef_m is not None:
@@ -384,6 +394,12 @@ def judge(
         pos = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
         zone, near, corridor = airspace.locate(pos, r.near_m, h_m=h_now)
         declared = airspace.declared(t_s, pos)
+        if len(airspace.plan_names):
+            reply = None
+            if code is not None:
+                reply = np.where(squawk, np.asarray(code, dtype=np.int64).reshape(n), -1)
+            vel = None if vel_ecef_m_s is None else np.asarray(vel_ecef_m_s, np.float64)
+            plan = airspace.correlate(t_s, pos, vel_ecef_m_s=vel, code=reply, h_m=h_now)
         if vel_ecef_m_s is not None and from_outside.any():
             m = np.flatnonzero(from_outside)
             a, tg = airspace.closing_on(
@@ -394,7 +410,7 @@ def judge(
             )
             asset[m] = a
             ttg[m] = tg
-    origin_intent = from_outside & (asset >= 0) & ~corridor
+    origin_intent = from_outside & (asset >= 0) & ~corridor & (plan < 0)
     in_zone = zone >= 0
     crit = np.select(
         [declared == 0, ballistic, envelope & ~corridor, origin_intent, in_zone],
@@ -417,12 +433,18 @@ def judge(
         mature=np.asarray(mature),
         declared=declared,
         fighter_friendly=np.asarray(fighter),
+        plan=plan,
         p=p,
         launch=launch,
         asset=asset,
         zone=zone,
         origin=origin,
-        place_names=(airspace.launch_names, airspace.asset_names, airspace.zone_names),
+        place_names=(
+            airspace.launch_names,
+            airspace.asset_names,
+            airspace.zone_names,
+            airspace.plan_names,
+        ),
         time_to_go_s=ttg,
         speed_m_s=np.asarray(speed, dtype=np.float64),
         alt_m=np.asarray(alt, dtype=np.float64),
@@ -479,6 +501,7 @@ def candidates(
         ev.declared >= 0,
         declared_hostile | (crit & ev.silent & sustained),
         ev.transponder_ok & ev.civil_envelope & ev.fighter_friendly,
+        (ev.plan >= 0) & ev.civil_envelope & ~crit,
         ev.transponder_ok & ev.civil_envelope,
         crit | (ev.transponder_ok & ~ev.civil_envelope),
         ev.civil_friendly & ev.near,
@@ -487,16 +510,19 @@ def candidates(
         p_hostile >= suspect_p,
         ev.silent & (p[:, _AIRLINER] >= civil_p),
     ]
-    rule = np.select(conds, list(range(1, len(conds) + 1)), default=len(conds) + 1).astype(np.int8)
+    rule = np.select(conds, _RULE_ORDER, default=R_UNKNOWN).astype(np.int8)
     decl_code = np.array([HOSTILE, NEUTRAL, FRIEND, UNKNOWN], dtype=np.int8)[ev.declared]
     code = _RULE_CODES[rule]
     code = np.where(rule == R_DECLARED, decl_code, code).astype(np.int8)
     return code, rule
 
 
+_RULE_ORDER = [R_FRIEND, R_PENDING, R_DECLARED, R_HOSTILE, R_ASSUMED, R_PLAN, R_NEUTRAL_REPLY,
+               R_CRIT_SUSPECT, R_NEAR, R_CIVIL_FRIENDLY, R_OUT, R_CUE, R_CIVIL_CUE]  # fmt: skip
+"""The rules in the order they apply (:func:`candidates`); U2 (``R_UNKNOWN``) is the default."""
 _RULE_CODES = np.array(
     [UNKNOWN, FRIEND, PENDING, UNKNOWN, HOSTILE, ASSUMED_FRIEND, NEUTRAL, SUSPECT, SUSPECT,
-     UNKNOWN, UNKNOWN, SUSPECT, NEUTRAL, UNKNOWN],
+     UNKNOWN, UNKNOWN, SUSPECT, NEUTRAL, UNKNOWN, NEUTRAL],
     dtype=np.int8,
 )  # fmt: skip
 """Identity code of each rule number (index 0 unused; D takes the declared identity)."""
@@ -712,6 +738,10 @@ def evidence_strings(
             )
             why[m] = _cat("S1 suspect: ", np.where(crit[m] > 0, _cat(
                 np.asarray(CRITERIA)[crit[m]], " ", text), ""), cause)  # fmt: skip
+    m = np.flatnonzero(rl == R_PLAN)
+    if len(m):
+        why[m] = _cat("P1 neutral: correlates with flight plan ", _plan_text(ev.take(m)),
+                      ", inside the civil envelope")  # fmt: skip
     m = np.flatnonzero(rl == R_CUE)
     if len(m):
         p_hostile = _fmt3(ev.p[m][:, _HOSTILE_CLASSES].sum(axis=1))
@@ -753,7 +783,7 @@ def _criterion_text(crit: IntArray, ev: Judgement) -> StrArray:
         out[m] = _cat("outside the civil envelope (", _fmt_int(ev.speed_m_s[m]), " m/s at ",
                       _fmt_int(ev.alt_m[m]), " m)")  # fmt: skip
     launch_names, asset_names, zone_names = (
-        np.asarray((*x, ""), dtype=str) for x in ev.place_names
+        np.asarray((*x, ""), dtype=str) for x in ev.place_names[:3]
     )
     m = np.flatnonzero(crit == 4)
     if len(m):
@@ -767,6 +797,12 @@ def _criterion_text(crit: IntArray, ev: Judgement) -> StrArray:
     if len(m):
         out[m] = _cat("silent in protected zone ", zone_names[ev.zone[m]])
     return out
+
+
+def _plan_text(ev: Judgement) -> StrArray:
+    """The ids of the flight plans the tracks correlate with (``'?'``: none)."""
+    names = np.asarray((*ev.place_names[3], "?"), dtype=str)
+    return np.asarray(names[ev.plan], dtype=str)
 
 
 def _cue_text(ev: Judgement) -> StrArray:

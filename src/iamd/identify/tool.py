@@ -234,10 +234,17 @@ def read_tracks(
         s = raw["squawk"]
         text = s.astype(str).str.strip()
         df["squawk"] = (~s.isna() & (text != "") & (text.str.lower() != "nan")).to_numpy()
+        # a Mode 3/A code is 4 octal digits; any other reply (an ICAO address, 'true') has
+        # no code a flight plan can be checked against
+        octal = df["squawk"].to_numpy() & text.str.fullmatch(r"[0-7]{4}").to_numpy(bool)
+        digits = pd.to_numeric(text.where(octal, "0")).to_numpy(np.int64)
+        df["code"] = np.where(octal, _octal_value(digits), -1)
     elif "has_transponder" in cols:
         df["squawk"] = _boolean(raw["has_transponder"], name, "has_transponder")
+        df["code"] = -1
     else:
         df["squawk"] = False
+        df["code"] = -1
     df["iff"] = _boolean(raw["iff"], name, "iff") if "iff" in cols else False
     if "reported_alt_m" in cols:
         rep = _numeric(raw["reported_alt_m"], name, "reported_alt_m", -1000.0, 100_000.0)
@@ -320,6 +327,7 @@ def identify_tracks(
                 first_pos_ecef_m=pk[first[rows]],
                 updates=nth[rows] + 1,
                 t_s=tk[rows],
+                code=sub["code"].to_numpy(np.int64)[rows],
                 out_of_support=out_of_support(f, mdl),
                 airspace=airspace,
                 rules=r,
@@ -419,6 +427,16 @@ def _concat(parts: list[Judgement]) -> Judgement:
     from iamd.identify.features import features_from_columns
 
     return judge(features_from_columns(speed_m_s=np.zeros(0)), np.zeros((0, len(CLASSES))))
+
+
+def _octal_value(digits: IntArray) -> IntArray:
+    """The values of 4-digit octal numbers written in decimal digits (2301 -> 0o2301).
+
+    >>> _octal_value(np.array([2301, 7777, 0])).tolist() == [0o2301, 0o7777, 0]
+    True
+    """
+    d = np.asarray(digits, dtype=np.int64)
+    return np.asarray((d // 1000 % 10) * 512 + (d // 100 % 10) * 64 + (d // 10 % 10) * 8 + d % 10)
 
 
 def _group_cummax(x: FloatArray, group: IntArray) -> FloatArray:

@@ -527,7 +527,7 @@ def check_references(
 
 def _check_airspace(scenario: Scenario, source: str, lines: dict[PathKey, int]) -> None:
     """Airspace control measures: known countries, zones on declared assets, distinct names,
-    no nation both friendly and hostile."""
+    no nation both friendly and hostile, flight plans on declared airways."""
     from iamd.geo.borders import load_countries
 
     acm = scenario.airspace
@@ -574,6 +574,26 @@ def _check_airspace(scenario: Scenario, source: str, lines: dict[PathKey, int]) 
                 ("airspace", "protected_zones", i, "asset"),
                 f"no defended asset of that name (got {z.asset!r}; "
                 f"allowed: {', '.join(sorted(assets)) or 'none declared'})",
+            )
+    airways = [f"{w.origin}-{w.destination}" for w in scenario.civil_traffic.airways]
+    plan_ids: list[str] = []
+    for i, fp in enumerate(acm.flight_plans):
+        if fp.id in plan_ids:
+            raise _fail(
+                source,
+                lines,
+                ("airspace", "flight_plans", i, "id"),
+                f"duplicate id (got {fp.id!r})",
+            )
+        plan_ids.append(fp.id)
+        if fp.airway is not None and fp.airway not in airways:
+            raise _fail(
+                source,
+                lines,
+                ("airspace", "flight_plans", i, "airway"),
+                f"no airway of that name in civil_traffic.airways (got {fp.airway!r}; "
+                f"allowed: {', '.join(sorted(set(airways))) or 'none declared'}, or give "
+                "`route` as waypoints)",
             )
 
 

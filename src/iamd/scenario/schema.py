@@ -681,9 +681,66 @@ class Declaration(_Model):
     )
 
 
+class FlightPlan(_Model):
+    """A filed flight plan, for procedural identification: a route, a time window and
+    optionally the Mode 3/A code and call sign assigned. A track correlates with the plan
+    while it is within ``half_width_km`` of the route (and between ``floor_m`` and
+    ``ceiling_m``), between ``from_s`` and ``until_s``, and, when a code is filed and the
+    track's transponder reply carries a code, replying that code. A correlated track is
+    never hostile on origin and intent (criterion H4). One plan may cover several flights
+    of a schedule (an ICAO repetitive flight plan): the window then spans them all."""
+
+    id: Ident
+    airway: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{4}-[A-Z]{4}$",
+        description="The route of an airway of `civil_traffic.airways`, as ORIGIN-DESTINATION "
+        "(ICAO codes, e.g. LBSF-LGAV): the great circle between the two airports.",
+    )
+    route: list[Waypoint] | None = Field(
+        default=None, min_length=2, description="The route as waypoints (at least 2), in order."
+    )
+    from_s: float = Field(ge=-86_400, le=86_400, description="Start of the window (s after epoch).")
+    until_s: float = Field(ge=-86_400, le=172_800, description="End of the window (s after epoch).")
+    half_width_km: float = Field(
+        default=10.0,
+        gt=0,
+        le=100,
+        description="Half-width of the corridor around the route (km; ICAO airways are 5 NM, "
+        "9.3 km, either side of the centre line).",
+    )
+    floor_m: float = Field(default=-500.0, ge=-500, le=100_000)
+    ceiling_m: float = Field(default=20_000.0, gt=-500, le=100_000)
+    code: str | None = Field(
+        default=None,
+        pattern=r"^[0-7]{4}$",
+        description="Mode 3/A code assigned (4 octal digits, e.g. '2301'; quote it in YAML).",
+    )
+    callsign: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z0-9]{1,8}$",
+        description="Aircraft identification of item 7 of the plan (for the evidence).",
+    )
+
+    @model_validator(mode="after")
+    def _route_and_window(self) -> FlightPlan:
+        if (self.airway is None) == (self.route is None):
+            raise ValueError("give either `airway` or `route`, not both or neither")
+        if self.until_s <= self.from_s:
+            raise ValueError(
+                f"until_s must be after from_s (got {self.from_s:g}..{self.until_s:g})"
+            )
+        if self.ceiling_m <= self.floor_m:
+            raise ValueError(
+                f"ceiling_m must be above floor_m (got {self.floor_m:g}..{self.ceiling_m:g})"
+            )
+        return self
+
+
 class AirspaceControl(_Model):
     """Airspace control measures and identification criteria: who is hostile, where threats
-    are launched, where civil flight is banned, where friendly aircraft pass safely."""
+    are launched, where civil flight is banned, where friendly aircraft pass safely, which
+    flights are planned."""
 
     friendly_nations: list[NationCode] | None = Field(
         default=None,
@@ -699,6 +756,11 @@ class AirspaceControl(_Model):
     protected_zones: list[ProtectedZone] = Field(default_factory=list)
     corridors: list[Corridor] = Field(default_factory=list)
     declarations: list[Declaration] = Field(default_factory=list)
+    flight_plans: list[FlightPlan] = Field(
+        default_factory=list,
+        description="Filed flight plans: a track that correlates with one is not hostile on "
+        "origin and intent.",
+    )
 
 
 class Theatre(_Model):
