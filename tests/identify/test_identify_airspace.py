@@ -8,7 +8,7 @@ import pytest
 from pyproj import Geod
 
 from iamd.errors import ScenarioError
-from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
+from iamd.geo.wgs84 import R_MEAN_M, enu_vector_to_ecef, lla_to_ecef
 from iamd.identify.airspace import DECLARABLE, NO_AIRSPACE, Airspace
 from iamd.scenario.loader import load_scenario, load_scenario_text
 
@@ -170,3 +170,42 @@ def test_no_airspace_has_no_evidence() -> None:
 )
 def test_bad_airspace_names_file_line_field_and_value(text: str, expected: str) -> None:
     assert message(text) == expected
+
+
+def _closing_reference(
+    a: Airspace, p: np.ndarray, v: np.ndarray, t_max: float, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The closing test as geometry: the unit vector along the great circle towards each asset
+    in the local horizontal plane, the closing speed along it, the distance on the sphere."""
+    u = p / np.linalg.norm(p, axis=1, keepdims=True)
+    v_h = v - np.einsum("ni,ni->n", v, u)[:, None] * u
+    speed = np.linalg.norm(v_h, axis=1)
+    towards = a.asset_unit[None] - np.einsum("nj,aj->na", u, a.asset_unit)[:, :, None] * u[:, None]
+    tn = np.linalg.norm(towards, axis=2)
+    towards = towards / np.where(tn > 1e-12, tn, 1.0)[:, :, None]
+    closing = np.einsum("nai,ni->na", towards, v_h)
+    ang = np.arccos(np.clip(u @ a.asset_unit.T, -1.0, 1.0))
+    dist = np.maximum(ang * R_MEAN_M - a.asset_radius_m, 0.0)
+    ok = (closing >= share * speed[:, None]) & (closing > 0.0) & (dist <= closing * t_max)
+    ttg = np.where(ok, dist / np.where(closing > 0.0, closing, 1.0), np.inf)
+    best = ttg.argmin(axis=1)
+    t_best = ttg[np.arange(len(p)), best]
+    return np.where(np.isfinite(t_best), best, -1), t_best
+
+
+def test_closing_on_equals_the_geometric_reference_on_random_tracks() -> None:
+    a = Airspace.from_scenario(load_scenario("balkans").scenario)
+    rng = np.random.default_rng(3)
+    n = 20_000
+    lat, lon = rng.uniform(34.0, 48.5, n), rng.uniform(19.0, 40.0, n)
+    p = np.asarray(lla_to_ecef(np.radians(lat), np.radians(lon), rng.uniform(0, 12e3, n)))
+    enu = np.stack([rng.normal(0, 150, n), rng.normal(0, 150, n), rng.normal(0, 20, n)], 1)
+    v = enu_vector_to_ecef(enu, np.radians(lat), np.radians(lon)).reshape(n, 3)
+    for t_max, share in ((3600.0, 0.7), (600.0, 0.9), (7200.0, 0.0)):
+        idx, ttg = a.closing_on(p, v, max_time_to_go_s=t_max, min_closing_share=share)
+        ref_idx, ref_ttg = _closing_reference(a, p, v, t_max, share)
+        # the same asset but for ties and pairs within rounding of a bound
+        same = idx == ref_idx
+        assert same.mean() > 0.9999, (t_max, share)
+        assert (idx >= 0).sum() > 300
+        np.testing.assert_allclose(ttg[same], ref_ttg[same], rtol=1e-9)

@@ -55,7 +55,7 @@ SEA = [(44.5, 29.5), (43.5, 29.0), (43.0, 30.5), (44.5, 31.0)]
 ROUTE = ((44.1, 30.2), (44.17, 28.66))
 PLAN = FlightPlanSpec(
     name="sea_route", points=ROUTE, from_s=100.0, until_s=700.0, half_width_m=10e3,
-    floor_m=100.0, ceiling_m=5000.0, code=0o2301, callsign="ROT123",
+    floor_m=100.0, ceiling_m=5000.0, min_speed_m_s=30.0, code=0o2301, callsign="ROT123",
 )  # fmt: skip
 
 
@@ -110,6 +110,17 @@ def test_height_band_at_its_boundaries() -> None:
     a = airspace(PLAN)
     for alt, want in ((99.0, -1), (101.0, 0), (4999.0, 0), (5001.0, -1)):
         assert a.correlate(300.0, off_route(0.3, 0.0, alt)).tolist() == [want], alt
+
+
+def test_minimum_speed_at_its_boundary_one_metre_per_second_either_side() -> None:
+    a = airspace(PLAN)
+    p = np.repeat(off_route(0.5, 0.0, 1000.0), 4, axis=0)
+    speed = [29.0, 31.0, np.nan, 240.0]
+    assert a.correlate(300.0, p, speed_m_s=speed).tolist() == [-1, 0, -1, 0]
+    # a plan without a minimum takes any speed, even an unknown one
+    free = FlightPlanSpec(name="p", points=ROUTE, from_s=100.0, until_s=700.0,
+                          half_width_m=10e3)  # fmt: skip
+    assert airspace(free).correlate(300.0, p, speed_m_s=speed).tolist() == [0, 0, 0, 0]
 
 
 def test_time_window_at_its_boundaries_one_second_either_side() -> None:
@@ -180,17 +191,19 @@ def test_correlate_equals_its_primitive_on_random_tracks() -> None:
             half_width_m=float(rng.uniform(2e3, 40e3)),
             floor_m=float(rng.uniform(-500, 2000)),
             ceiling_m=float(rng.uniform(3000, 12000)),
+            min_speed_m_s=float(rng.choice([0.0, 100.0])),
             code=int(rng.integers(-1, 8)),
         )
         for k, m in enumerate(rng.integers(2, 6, 8))
     ]  # fmt: skip
     a = airspace(*plans)
-    n = 4000
+    n = 20_000
     p = ecef(rng.uniform(41.5, 46.5, n), rng.uniform(21.5, 30.5, n), rng.uniform(-500, 13e3, n))
     t = rng.uniform(-100, 1300, n)
     code = rng.integers(-1, 8, n)
     h = ecef_to_lla(p)[2]
     v = rng.normal(0.0, 150.0, (n, 3))
+    speed = np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0.0, 300.0, n))
     want = np.full(n, -1)
     for k in range(len(plans) - 1, -1, -1):
         fp = plans[k]
@@ -208,16 +221,17 @@ def test_correlate_equals_its_primitive_on_random_tracks() -> None:
             & (h >= fp.floor_m) & (h <= fp.ceiling_m)
             & (t >= fp.from_s) & (t <= fp.until_s)
             & ((fp.code < 0) | (code < 0) | (code == fp.code))
+            & ((fp.min_speed_m_s <= 0) | (speed >= fp.min_speed_m_s))
         )  # fmt: skip
         want[ok] = k
-    got = a.correlate(t, p, vel_ecef_m_s=v, code=code, h_m=h)
-    assert (want >= 0).sum() > 100  # the draw exercises correlation
+    got = a.correlate(t, p, vel_ecef_m_s=v, speed_m_s=speed, code=code, h_m=h)
+    assert (want >= 0).sum() > 200  # the draw exercises correlation
     np.testing.assert_array_equal(got, want)
     # one time for all tracks takes the path that keeps only the plans in force
     for t0 in (50.0, 550.0, 1250.0):
         np.testing.assert_array_equal(
-            a.correlate(t0, p, vel_ecef_m_s=v, code=code, h_m=h),
-            a.correlate(np.full(n, t0), p, vel_ecef_m_s=v, code=code, h_m=h),
+            a.correlate(t0, p, vel_ecef_m_s=v, speed_m_s=speed, code=code, h_m=h),
+            a.correlate(np.full(n, t0), p, vel_ecef_m_s=v, speed_m_s=speed, code=code, h_m=h),
         )
 
 
@@ -392,10 +406,17 @@ def test_every_airway_of_the_builtin_theatre_has_a_plan_covering_its_flights() -
     for i, group in enumerate(truth.group):
         if not str(group).startswith("airway "):
             continue
-        on = truth.present[i]
+        # flying at its plan's minimum speed or faster: the climb and the approach below it
+        # do not correlate
+        speed = np.linalg.norm(truth.vel_ecef_m_s[i], axis=1)
+        on = truth.present[i] & (speed >= 100.0)
         hit = a.correlate(
-            truth.t_grid_s[on], truth.pos_ecef_m[i, on], vel_ecef_m_s=truth.vel_ecef_m_s[i, on]
+            truth.t_grid_s[on],
+            truth.pos_ecef_m[i, on],
+            vel_ecef_m_s=truth.vel_ecef_m_s[i, on],
+            speed_m_s=speed[on],
         )
+        assert on.any(), truth.ids[i]
         assert (hit >= 0).all(), truth.ids[i]
         # its own plan holds all along (where airways merge, another plan listed first may
         # be the one named)

@@ -524,3 +524,19 @@ def test_empty_inputs() -> None:
 def test_identity_names_are_lower_case_stanag_words(code: int) -> None:
     name = str(identity_names([code])[0])
     assert name == name.lower() and " " not in name
+
+
+def test_speed_height_sigma_equals_the_quadratic_forms() -> None:
+    from iamd.identify.identity import speed_height_sigma
+
+    rng = np.random.default_rng(5)
+    n = 500
+    state = np.hstack([rng.normal(0, 4e6, (n, 3)), rng.normal(0, 200, (n, 3))])
+    m = rng.normal(size=(n, 6, 6))
+    cov = m @ m.transpose(0, 2, 1) * 50.0
+    got = speed_height_sigma(state, cov)
+    v = state[:, 3:] / np.linalg.norm(state[:, 3:], axis=1, keepdims=True)
+    up = state[:, :3] / np.linalg.norm(state[:, :3], axis=1, keepdims=True)
+    want_s = np.sqrt(np.einsum("ni,nij,nj->n", v, cov[:, 3:, 3:], v))
+    want_h = np.sqrt(np.einsum("ni,nij,nj->n", up, cov[:, :3, :3], up))
+    np.testing.assert_allclose(got, np.stack([want_s, want_h], 1), rtol=1e-12)

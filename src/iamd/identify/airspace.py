@@ -89,6 +89,7 @@ class Airspace:
         plan_code: (f,) Mode 3/A code filed (the integer of its 4 octal digits; -1 none).
         plan_from_s, plan_until_s: (f,) the plans' time windows (s).
         plan_half_m, plan_floor_m, plan_ceiling_m: (f,) corridor half-width and height band.
+        plan_min_speed_m_s: (f,) slowest ground speed that correlates.
         leg_plan: (l,) the plan of each route leg (legs in plan order).
         leg_basis: (3, 5 l) per leg, as columns: the unit normal of its great circle, the
             normals of the planes bounding it at its start and end (pointing inside), and
@@ -129,6 +130,7 @@ class Airspace:
     plan_half_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     plan_floor_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     plan_ceiling_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    plan_min_speed_m_s: FloatArray = field(default_factory=lambda: np.zeros(0))
     leg_plan: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     leg_basis: FloatArray = field(default_factory=lambda: np.zeros((3, 0)))
     leg_sin_half: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -342,21 +344,24 @@ class Airspace:
         if len(self.asset_names) == 0 or n == 0:
             return np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
         u = p / np.linalg.norm(p, axis=1, keepdims=True)
-        v_h = v - np.einsum("ni,ni->n", v, u)[:, None] * u  # horizontal velocity
-        speed = np.linalg.norm(v_h, axis=1)
-        # direction along the great circle towards each asset, in the local horizontal plane
-        a = self.asset_unit
-        towards = a[None, :, :] - np.einsum("nj,aj->na", u, a)[:, :, None] * u[:, None, :]
-        tn = np.linalg.norm(towards, axis=2)
-        towards = towards / np.where(tn > 1e-12, tn, 1.0)[:, :, None]
-        closing = np.einsum("nai,ni->na", towards, v_h)  # (n, a) m/s
-        dist = np.maximum(_ground_distance_m(p, a) - self.asset_radius_m, 0.0)
-        ok = (
-            (closing >= min_closing_share * speed[:, None])
-            & (closing > 0.0)
-            & (dist <= closing * max_time_to_go_s)
+        v_h = v - (v * u).sum(axis=1)[:, None] * u  # horizontal velocity
+        speed = np.sqrt((v_h * v_h).sum(axis=1))
+        # The direction along the great circle towards asset a is (a - (u.a) u) / sin θ, θ the
+        # angle between them, so the closing speed is (a . v_h) / sin θ (v_h . u = 0): the
+        # tests below are those on the closing speed, multiplied through by sin θ > 0.
+        c = u @ self.asset_unit.T  # (n, a) cos θ
+        av = v_h @ self.asset_unit.T  # (n, a) sin θ x closing speed
+        sin = np.sqrt(np.maximum(1.0 - c * c, 0.0))
+        ok = (av > 0.0) & (sin > 1e-12) & (av >= min_closing_share * speed[:, None] * sin)
+        # distances only for the pairs heading the right way (one arccos each)
+        i, j = np.nonzero(ok)
+        dist = np.maximum(
+            np.arccos(np.clip(c[i, j], -1.0, 1.0)) * R_MEAN_M - self.asset_radius_m[j], 0.0
         )
-        ttg = np.where(ok, dist / np.where(closing > 0.0, closing, 1.0), np.inf)
+        ttg_ij = dist * sin[i, j] / av[i, j]
+        good = ttg_ij <= max_time_to_go_s
+        ttg = np.full((n, len(self.asset_names)), np.inf)
+        ttg[i[good], j[good]] = ttg_ij[good]
         best = ttg.argmin(axis=1)
         t_best = ttg[np.arange(n), best]
         return np.where(np.isfinite(t_best), best, -1).astype(np.int64), t_best
@@ -383,6 +388,7 @@ class Airspace:
         pos_ecef_m: FloatArray,
         *,
         vel_ecef_m_s: FloatArray | None = None,
+        speed_m_s: npt.ArrayLike | None = None,
         code: npt.ArrayLike | None = None,
         h_m: FloatArray | None = None,
     ) -> IntArray:
@@ -396,7 +402,9 @@ class Airspace:
         window (bounds included), not flying the leg backwards (with ``vel_ecef_m_s`` (n, 3):
         the velocity's component along the leg's great circle, from its start to its end,
         is not negative; a plan is flown from its first point to its last, so the return
-        flight on the same airway has a plan of its own), and, when a code is filed and the
+        flight on the same airway has a plan of its own), at the plan's minimum speed or
+        faster (with ``speed_m_s`` (n,), the ground speed; NaN is slower than any minimum
+        above 0), and, when a code is filed and the
         track replies one (``code`` (n,) the Mode 3/A code of the reply as an integer, -1
         or default none), replying that code. Distances are compared as sines and cosines of
         angles, so no trigonometry runs per track; :func:`route_distance_m` is the primitive
@@ -446,6 +454,10 @@ class Airspace:
         if t.ndim:
             tt = np.broadcast_to(t, (n,))[:, None]
             ok &= (tt >= self.plan_from_s[pl]) & (tt <= self.plan_until_s[pl])
+        if speed_m_s is not None:
+            lo = self.plan_min_speed_m_s[pl]
+            sp = np.asarray(speed_m_s, dtype=np.float64).reshape(n)[:, None]
+            ok &= (lo <= 0.0) | (sp >= lo)
         if code is not None:
             c = np.asarray(code, dtype=np.int64).reshape(n)[:, None]
             filed = self.plan_code[pl]
@@ -464,6 +476,7 @@ class FlightPlanSpec:
         points: the route, ``(lat_deg, lon_deg)`` waypoints (at least 2).
         from_s, until_s: the time window (s).
         half_width_m, floor_m, ceiling_m: the corridor around the route (m).
+        min_speed_m_s: slower tracks do not correlate (m/s).
         code: the Mode 3/A code filed, as an integer (``0o2301``; -1 none).
         callsign: the aircraft identification (``''``: none).
     """
@@ -475,6 +488,7 @@ class FlightPlanSpec:
     half_width_m: float
     floor_m: float = -500.0
     ceiling_m: float = 20_000.0
+    min_speed_m_s: float = 0.0
     code: int = -1
     callsign: str = ""
 
@@ -573,6 +587,7 @@ def _plan_arrays(plans: Sequence[FlightPlanSpec]) -> dict[str, Any]:
         "plan_half_m": half,
         "plan_floor_m": np.array([fp.floor_m for fp in plans], dtype=np.float64),
         "plan_ceiling_m": np.array([fp.ceiling_m for fp in plans], dtype=np.float64),
+        "plan_min_speed_m_s": np.array([fp.min_speed_m_s for fp in plans], dtype=np.float64),
         "leg_plan": lp,
         "leg_basis": np.ascontiguousarray(basis),
         "leg_sin_half": np.sin(ang),
@@ -599,6 +614,7 @@ def _plan_spec(fp: Any, scenario: Scenario) -> FlightPlanSpec:
         half_width_m=fp.half_width_km * 1e3,
         floor_m=fp.floor_m,
         ceiling_m=fp.ceiling_m,
+        min_speed_m_s=fp.min_speed_m_s,
         code=int(fp.code, 8) if fp.code is not None else -1,
         callsign=fp.callsign or "",
     )

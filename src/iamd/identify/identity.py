@@ -399,7 +399,9 @@ def judge(
             if code is not None:
                 reply = np.where(squawk, np.asarray(code, dtype=np.int64).reshape(n), -1)
             vel = None if vel_ecef_m_s is None else np.asarray(vel_ecef_m_s, np.float64)
-            plan = airspace.correlate(t_s, pos, vel_ecef_m_s=vel, code=reply, h_m=h_now)
+            plan = airspace.correlate(
+                t_s, pos, vel_ecef_m_s=vel, speed_m_s=speed, code=reply, h_m=h_now
+            )
         if vel_ecef_m_s is not None and from_outside.any():
             m = np.flatnonzero(from_outside)
             a, tg = airspace.closing_on(
@@ -468,8 +470,9 @@ def speed_height_sigma(state: FloatArray, covar: FloatArray) -> FloatArray:
     v_hat = v / np.where(sp > 1e-9, sp, 1.0)[:, None]
     r = np.linalg.norm(x[:, :3], axis=1)
     up = x[:, :3] / np.where(r > 0.0, r, 1.0)[:, None]
-    var_s = np.einsum("ni,nij,nj->n", v_hat, cv[:, 3:, 3:], v_hat)
-    var_h = np.einsum("ni,nij,nj->n", up, cv[:, :3, :3], up)
+    # the quadratic forms x' P x, summed term by term (a three-operand einsum is ~5x slower)
+    var_s = (cv[:, 3:, 3:] * (v_hat[:, :, None] * v_hat[:, None, :])).sum(axis=(1, 2))
+    var_h = (cv[:, :3, :3] * (up[:, :, None] * up[:, None, :])).sum(axis=(1, 2))
     return np.sqrt(np.maximum(np.stack([var_s, var_h], axis=1), 0.0))
 
 

@@ -685,8 +685,9 @@ class FlightPlan(_Model):
     """A filed flight plan, for procedural identification: a route, a time window and
     optionally the Mode 3/A code and call sign assigned. A track correlates with the plan
     while it is within ``half_width_km`` of the route (and between ``floor_m`` and
-    ``ceiling_m``), between ``from_s`` and ``until_s``, and, when a code is filed and the
-    track's transponder reply carries a code, replying that code. A correlated track is
+    ``ceiling_m``), flying it from its first point towards its last at ``min_speed_m_s`` or
+    faster, between ``from_s`` and ``until_s``, and, when a code is filed and the track's
+    transponder reply carries a code, replying that code. A correlated track is
     never hostile on origin and intent (criterion H4). One plan may cover several flights
     of a schedule (an ICAO repetitive flight plan): the window then spans them all."""
 
@@ -711,6 +712,14 @@ class FlightPlan(_Model):
     )
     floor_m: float = Field(default=-500.0, ge=-500, le=100_000)
     ceiling_m: float = Field(default=20_000.0, gt=-500, le=100_000)
+    min_speed_m_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=1000,
+        description="Slowest ground speed that correlates (m/s): the filed cruising speed "
+        "less margins for the climb, the approach and the wind (a drone flying the route at "
+        "a fifth of an airliner's speed does not correlate).",
+    )
     code: str | None = Field(
         default=None,
         pattern=r"^[0-7]{4}$",
