@@ -240,7 +240,7 @@ def test_bad_instance_file_gives_precise_message(tmp_path: Path, text: str, mess
 def test_corrupt_gzip_and_missing_file_are_data_file_errors(tmp_path: Path) -> None:
     path = tmp_path / "broken.gz"
     path.write_bytes(gzip.compress(GOOD.encode())[:20])
-    with pytest.raises(DataFileError, match=r"broken.gz: starts like gzip but cannot be"):
+    with pytest.raises(DataFileError, match=r"broken.gz: unreadable gzip data"):
         read_instance(path)
     with pytest.raises(DataFileError, match=r"nowhere.txt: no such file"):
         read_instance(tmp_path / "nowhere.txt")

@@ -47,6 +47,7 @@ import yaml
 from pydantic import BaseModel
 
 from iamd.errors import InputError, ScenarioError
+from iamd.files import cut
 from iamd.scenario.catalog import EffectorType, SensorType, ThreatType, builtin_catalog
 from iamd.scenario.loader import WORD_FIELDS, LoadedScenario, load_scenario_text, scenario_data
 from iamd.scenario.schema import Scenario
@@ -95,6 +96,12 @@ def parse_param(text: str) -> Param:
     dup = sorted({v for v in values if values.count(v) > 1})
     if dup:
         raise InputError(f"--param {text!r}: value {dup[0]!r} given twice")
+    for v in values:
+        if ";" in v or "=" in v:  # a point's label is `path=value; path=value`, one per point
+            raise InputError(
+                f"--param {cut(text)}: value {cut(v, 40)!r} holds {';' if ';' in v else '='}; "
+                f"a value has neither ';' nor '=' (they separate the grid point labels)"
+            )
     return Param(path=path, values=values)
 
 

@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from iamd.errors import InputError
@@ -132,13 +131,19 @@ class NodeConfig(BaseModel):
 
 def load_node_config(path: str | Path) -> NodeConfig:
     """Read and validate a node's configuration; `InputError` naming the field and value."""
+    from iamd.files import MAX_TEXT_BYTES, cut, read_input_bytes
+    from iamd.scenario.loader import yaml_data
+
     p = Path(path)
+    try:  # a regular file only (a FIFO would block), within the size of a text input
+        data = read_input_bytes(p, "config", max_bytes=MAX_TEXT_BYTES)
+    except InputError as exc:
+        raise InputError(f"node configuration: {str(exc).removeprefix('config: ')}") from None
     try:
-        raw = yaml.safe_load(p.read_text())
-    except OSError as e:
-        raise InputError(f"{p}: cannot read the node configuration ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({e})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    raw = yaml_data(text, str(p), what="a node configuration")
     if not isinstance(raw, dict):
         raise InputError(f"{p}: a node configuration is a mapping (got {type(raw).__name__})")
     try:
@@ -147,7 +152,7 @@ def load_node_config(path: str | Path) -> NodeConfig:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
         value = err.get("input")
-        raise InputError(f"{p}: {where}: {err['msg']} (got {value!r})") from None
+        raise InputError(f"{p}: {where}: {err['msg']} (got {cut(repr(value), 80)})") from None
     if cfg.nation in cfg.peers:
         raise InputError(f"{p}: peers must not include the node's own nation {cfg.nation}")
     return cfg

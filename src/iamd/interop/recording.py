@@ -166,7 +166,6 @@ def load_sensors(path: str | os.PathLike[str]) -> SensorTable:
         DataFileError: a missing or unreadable file, or an entry that breaks a rule; the
             message names the entry (``sensors[2].lat_deg``), the rule and the value.
     """
-    import yaml
 
     name = str(path)
     p = Path(path)
@@ -178,13 +177,18 @@ def load_sensors(path: str | os.PathLike[str]) -> SensorTable:
         check_input_file(p, "--sensors", max_bytes=MAX_TEXT_BYTES)
     except InputError as exc:
         raise DataFileError(str(exc)) from None
+    from iamd.scenario.loader import yaml_data
+
+    try:  # read once, within the size checked above
+        text = p.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise DataFileError(f"{name}: cannot read the sensor table ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{name}: not UTF-8 text (byte {exc.start}) (--sensors)") from None
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{name}: cannot read the sensor table ({exc})") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(f"{name}: not valid YAML ({first})") from None
+        data = yaml_data(text, name, what="a sensor table")
+    except InputError as exc:
+        raise DataFileError(f"{exc} (--sensors)") from None
     return sensors_from_mapping(data, name)
 
 

@@ -40,6 +40,7 @@ class LoadedScenario:
         sha256: hash of the file's bytes (recorded in outputs).
         lines: the line of each field path in the file, so that later stages (the world
             reading recorded-traffic files) can report a field as ``FILE:LINE: path: ...``.
+        text: the file's text (for changes made in Python, `iamd.api.modify`).
     """
 
     scenario: Scenario
@@ -47,6 +48,16 @@ class LoadedScenario:
     source: str
     sha256: str
     lines: Mapping[PathKey, int] = field(default_factory=dict, compare=False, repr=False)
+    text: str = field(default="", compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        sc = self.scenario
+        return (
+            f"LoadedScenario({sc.name!r}, source={self.source!r}, sha256={self.sha256[:12]}..., "
+            f"nations={len(sc.nations)}, sensors={len(sc.sensors)}, "
+            f"effectors={len(sc.effectors)}, raids={len(sc.raids)}, assets={len(sc.assets)}, "
+            f"duration_s={sc.duration_s:g}, picture={sc.picture.value}, policy={sc.policy.value})"
+        )
 
 
 def format_path(path: PathKey) -> str:
@@ -254,7 +265,7 @@ MAX_YAML_NODES = 1_000_000
 MAX_YAML_SCALAR_CHARS = 1024 * 1024
 
 
-def _check_limits(node: yaml.Node, source: str) -> None:
+def _check_limits(node: yaml.Node, source: str, what: str = "a scenario document") -> None:
     """ScenarioError if the document, with every alias expanded, nests deeper than
     :data:`MAX_YAML_DEPTH`, has more than :data:`MAX_YAML_NODES` nodes or a scalar longer
     than :data:`MAX_YAML_SCALAR_CHARS`. Expanded sizes are counted once per node (aliases
@@ -276,12 +287,12 @@ def _check_limits(node: yaml.Node, source: str) -> None:
             if depth[key] > MAX_YAML_DEPTH:
                 raise ScenarioError(
                     f"{source}:{line}: nested more than {MAX_YAML_DEPTH} levels deep "
-                    f"(the limit of a scenario document)"
+                    f"(the limit of {what})"
                 )
             if size[key] > MAX_YAML_NODES:
                 raise ScenarioError(
                     f"{source}:{line}: expands to more than {MAX_YAML_NODES:,} values "
-                    f"(aliases included; the limit of a scenario document)"
+                    f"(aliases included; the limit of {what})"
                 )
             continue
         if key in size:
@@ -301,7 +312,7 @@ def _check_limits(node: yaml.Node, source: str) -> None:
         if len(on_path) > MAX_YAML_DEPTH + 1:
             raise ScenarioError(
                 f"{source}:{cur.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels "
-                f"deep (the limit of a scenario document)"
+                f"deep (the limit of {what})"
             )
 
 
@@ -313,20 +324,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _compose(text: str, source: str) -> yaml.Node | None:
+def _compose(text: str, source: str, what: str = "a scenario document") -> yaml.Node | None:
     """The YAML node tree of ``text`` within the limits of :func:`_check_limits`, or
     ScenarioError naming the line that breaks YAML or a limit."""
     if len(text) > MAX_YAML_CHARS:
         raise ScenarioError(
-            f"{source}: {len(text):,} characters; a scenario document has at most "
-            f"{MAX_YAML_CHARS:,}"
+            f"{source}: {len(text):,} characters; {what} has at most {MAX_YAML_CHARS:,}"
         )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
         raise ScenarioError(
-            f"{source}: nested more than {MAX_YAML_DEPTH} levels deep "
-            f"(the limit of a scenario document)"
+            f"{source}: nested more than {MAX_YAML_DEPTH} levels deep (the limit of {what})"
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -345,8 +354,25 @@ def _compose(text: str, source: str) -> yaml.Node | None:
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}:1: not valid YAML: {exc}") from None
     if node is not None:
-        _check_limits(node, source)
+        _check_limits(node, source, what)
     return node
+
+
+def yaml_data(text: str, source: str, *, what: str) -> Any:
+    """The data of any YAML text iamd reads (a node configuration, a sensor table), within
+    the limits of a scenario document (depth, alias expansion, value and document size):
+    ScenarioError naming ``source``, the line and ``what`` the text is, never a
+    RecursionError or a document that expands without bound.
+
+    >>> yaml_data("a: [1, 2]", "n.yaml", what="a node configuration")
+    {'a': [1, 2]}
+    >>> yaml_data("a: &a [*a]", "n.yaml", what="a node configuration")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.ScenarioError: n.yaml:1: an alias refers to a value that contains it
+    """
+    node = _compose(text, source, what)
+    return _construct(node, text, source) if node is not None else None
 
 
 def _construct(node: yaml.Node, text: str, source: str) -> Any:
@@ -730,7 +756,7 @@ def load_scenario_text(text: str, source: str) -> LoadedScenario:
     check_references(scenario, catalog, source, lines)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedScenario(
-        scenario=scenario, catalog=catalog, source=source, sha256=sha, lines=lines
+        scenario=scenario, catalog=catalog, source=source, sha256=sha, lines=lines, text=text
     )
 
 

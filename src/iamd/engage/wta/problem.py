@@ -30,11 +30,9 @@ Two file forms are read:
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import os
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +41,14 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.errors import DataFileError, InputError
-from iamd.files import write_atomic
+from iamd.files import (
+    MAX_DATA_BYTES,
+    MAX_TEXT_BYTES,
+    gunzip,
+    loads_strict,
+    read_input_bytes,
+    write_atomic,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -251,6 +256,14 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
         raise DataFileError(
             f"{p}:{lineno}: header needs m >= 1, n >= 1 and mu >= 0 (got m={m}, n={n}, mu={mu})"
         )
+    # declared sizes against the file before allocating (a small file that ends early gets
+    # the line-by-line message below)
+    if n + m * n > max(len(lines) - lineno, _EXPLAIN_LINES):
+        raise DataFileError(
+            f"{p}:{lineno}: the header announces {n:,} target values and m * n = {m:,} * {n:,} "
+            f"kill-probability lines, the file has {len(lines) - lineno:,} lines after it "
+            f"(a truncated file or a wrong header)"
+        )
     # target values: the next n non-blank lines
     values = np.empty(n)
     k = lineno  # index into lines of the next line to read (0-based)
@@ -284,24 +297,26 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
 
 
 _HEAD_SCAN = 64  # the header is looked for among the first lines only
+_EXPLAIN_LINES = 100_000  # declared sizes up to this are read line by line
+
+
+def _read_bytes(p: Path, max_bytes: int) -> bytes:
+    """A regular file of at most ``max_bytes`` (a FIFO would block, a device never end)."""
+    if p.is_dir():
+        raise DataFileError(f"{p}: is a directory, expected a WTA instance file")
+    try:
+        return read_input_bytes(p, "problem", max_bytes=max_bytes)
+    except InputError as exc:
+        raise DataFileError(str(exc).removeprefix("problem: ")) from None
 
 
 def _read_lines(p: Path) -> list[str]:
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise DataFileError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise DataFileError(f"{p}: is a directory, expected a WTA instance file") from None
-    except OSError as exc:
-        raise DataFileError(f"{p}: cannot read ({exc.strerror})") from None
-    if raw[:2] == _GZIP_MAGIC:
+    raw = _read_bytes(p, MAX_DATA_BYTES)
+    if raw[:2] == _GZIP_MAGIC:  # decompressed under the size and ratio caps of iamd.files
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataFileError(
-                f"{p}: starts like gzip but cannot be decompressed ({exc})"
-            ) from None
+            raw = gunzip(raw, str(p))
+        except InputError as exc:
+            raise DataFileError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -438,16 +453,11 @@ def _fmt(x: float) -> str:
 def read_json(path: str | os.PathLike[str]) -> WTAProblem:
     """Read the JSON form (see the module docstring); errors name the file and the field."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{p}: cannot read ({exc})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(f"{p}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    raw = _read_bytes(p, MAX_TEXT_BYTES)
+    try:  # strict JSON: no NaN/Infinity, no 30-digit integers, no nesting without end
+        doc = loads_strict(raw, str(p))
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
     return problem_from_dict(doc, source=str(p))
 
 

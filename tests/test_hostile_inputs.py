@@ -1,0 +1,123 @@
+"""Hostile input to the readers, in process: every malformed file is an InputError with a
+message, never another exception, a hang or an allocation the file cannot back.
+
+Regression tests name the case the hostile-input benchmark (benchmarks/hostile/) found; the
+property tests feed random bytes and random mutations of valid files to each reader
+(Hypothesis, derandomized by tests/conftest.py, bounded ``max_examples``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from iamd.analysis.params import parse_param
+from iamd.engage.wta.problem import read_problem
+from iamd.errors import DataFileError, InputError
+from iamd.federation.node import load_node_config
+from iamd.interop.recording import load_sensors
+
+BOMB = "\n".join(
+    ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"a{k}: &a{k} [{','.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 12)]
+)
+DEEP = "a: " + "[" * 5000 + "]" * 5000
+WTA_TEXT = "2 3 1\n10\n20\n30\n" + "".join(
+    f"{i} {j} {0.3 + 0.1 * (i + j):.2f}\n" for i in range(2) for j in range(3)
+)
+WTA_JSON = json.dumps(
+    {"values": [10.0, 20.0, 30.0], "pk": [[0.3, 0.4, 0.5], [0.4, 0.5, 0.6]], "units": [2, 1]}
+)
+
+
+def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(content.encode() if isinstance(content, str) else content)
+    return p
+
+
+# ------------------------------------------------------------------ node configuration
+
+
+def test_node_config_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "n.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"n.yaml is a FIFO \(named pipe\); give a regular file"):
+        load_node_config(fifo)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, "expands to more than 1,000,000 values (aliases included; the limit of a node "),
+        (DEEP, "nested more than 64 levels deep (the limit of a node configuration)"),
+        ("a: &a [*a]\n", "an alias refers to a value that contains it"),
+    ],
+)
+def test_node_config_yaml_limits(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_node_config(_write(tmp_path, "n.yaml", text))
+
+
+def test_node_config_error_cuts_a_long_value(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        load_node_config(_write(tmp_path, "n.yaml", "nation: " + "x" * 100_000 + "\n"))
+    assert len(str(info.value)) < 400
+
+
+# ------------------------------------------------------------------------ sensor table
+
+
+def test_sensor_table_alias_bomb_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match="the limit of a sensor table"):
+        load_sensors(_write(tmp_path, "s.yaml", BOMB))
+
+
+# --------------------------------------------------------------------------- WTA files
+
+
+def test_wta_header_announcing_10_12_targets_is_refused_before_allocating(
+    tmp_path: Path,
+) -> None:
+    for header in ("1 1000000000000 1\n", "1000000000000 1 1\n"):
+        with pytest.raises(DataFileError, match=r"the header announces .* the file has 0 lines"):
+            read_problem(_write(tmp_path, "w.txt", header))
+
+
+def test_wta_gzip_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = gzip.compress(b"2 3 1\n" + b" " * (50 << 20), 9)
+    with pytest.raises(DataFileError, match="decompresses to more than 200 times its size"):
+        read_problem(_write(tmp_path, "w.txt.gz", bomb))
+
+
+@pytest.mark.parametrize("name", ["w.txt", "w.json"])
+def test_wta_fifo_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
+    os.mkfifo(tmp_path / name)
+    with pytest.raises(DataFileError, match="is a FIFO"):
+        read_problem(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("10.0", "Infinity"), "not strict JSON: Infinity is not a number of JSON"),
+        (("[2, 1]", "[123456789012345678901234567890, 1]"), "an integer of 30 digits"),
+        (("[10.0, 20.0, 30.0]", "[" * 5000 + "]" * 5000), "JSON nested too deeply"),
+    ],
+)
+def test_wta_json_is_read_strictly(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    with pytest.raises(DataFileError, match=message):
+        read_problem(_write(tmp_path, "w.json", WTA_JSON.replace(*edit)))
+
+
+# ------------------------------------------------------------------- sweep parameters
+
+
+@pytest.mark.parametrize("value", ["a; b=c", "x=y", "1;2"])
+def test_sweep_values_that_would_make_labels_collide_are_refused(value: str) -> None:
+    with pytest.raises(InputError, match="a value has neither ';' nor '='"):
+        parse_param(f"raids.d.type={value}")
