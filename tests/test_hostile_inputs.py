@@ -20,6 +20,7 @@ from iamd.engage.wta.problem import read_problem
 from iamd.errors import DataFileError, InputError
 from iamd.federation.node import load_node_config
 from iamd.interop.recording import load_sensors
+from iamd.scenario.loader import load_scenario_text
 
 BOMB = "\n".join(
     ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -121,3 +122,26 @@ def test_wta_json_is_read_strictly(tmp_path: Path, edit: tuple[str, str], messag
 def test_sweep_values_that_would_make_labels_collide_are_refused(value: str) -> None:
     with pytest.raises(InputError, match="a value has neither ';' nor '='"):
         parse_param(f"raids.d.type={value}")
+
+
+# -------------------------------------------------------------------------- scenarios
+
+TINY = """\
+name: tiny
+epoch: 2026-03-10T02:00:00Z
+duration_s: 120
+nations:
+  - {code: BGR, name: Bulgaria}
+assets:
+  - {name: npp, nation: BGR, lat_deg: 43.746, lon_deg: 23.771, kind: nuclear, value: 10}
+raids:
+  - {id: d, type: shahed136, launch: {lat_deg: 43.62, lon_deg: 23.60}, aim: {asset: npp}}
+"""
+
+
+@pytest.mark.parametrize("word", ["on", "yes", "true", "off"])
+def test_a_yaml_boolean_is_not_a_count(word: str) -> None:
+    text = TINY.replace("aim: {asset: npp}}", f"aim: {{asset: npp}}, count: {word}}}")
+    with pytest.raises(InputError, match=r"raids\[0\].count: must be a number, not a boolean"):
+        load_scenario_text(text, "s.yaml")
+    load_scenario_text(text.replace(f"count: {word}", "count: 2"), "s.yaml")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -22,6 +22,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -91,6 +93,22 @@ class PictureMode(StrEnum):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number is written as one: YAML 1.1 reads ``on``/``yes``/``true`` as a boolean,
+        which pydantic would take as 1 (``count: on`` would launch one threat)."""
+        if isinstance(value, bool) and info.field_name is not None:
+            kinds = set(get_args(cls.model_fields[info.field_name].annotation)) or {
+                cls.model_fields[info.field_name].annotation
+            }
+            if bool not in kinds and kinds & {int, float}:
+                raise ValueError(
+                    f"must be a number, not a boolean (YAML reads on, off, yes, no, true and "
+                    f"false as booleans; got {value})"
+                )
+        return value
 
 
 class Point(_Model):
