@@ -228,6 +228,10 @@ def test_a_corrupted_journal_line_is_named_with_how_to_recover(
     assert message in str(err.value) and "remove the line to resume" in str(err.value)
 
 
+def _edit_manifest(path: Path, **fields: Any) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), **fields}))
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -235,6 +239,11 @@ def test_a_corrupted_journal_line_is_named_with_how_to_recover(
         (lambda p: p.write_text('{"seed": Infinity}'), "Infinity is not a number of JSON"),
         (lambda p: p.write_text("[1, 2]"), "not a campaign manifest"),
         (lambda p: (p.unlink(), p.mkdir()), "is a directory; give a regular file"),
+        (lambda p: _edit_manifest(p, runs="3"), 'runs must be a whole number >= 1 (got "3")'),
+        (lambda p: _edit_manifest(p, runs=[3]), "runs must be a whole number >= 1 (got [3])"),
+        (lambda p: _edit_manifest(p, runs=True), "runs must be a whole number >= 1 (got true)"),
+        (lambda p: _edit_manifest(p, runs=0), "runs must be a whole number >= 1 (got 0)"),
+        (lambda p: _edit_manifest(p, format="x"), "format must be 'iamd-campaign/1'"),
     ],
 )
 def test_a_corrupted_manifest_is_named_with_how_to_recover(

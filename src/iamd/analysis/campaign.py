@@ -371,6 +371,12 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
                 f"--resume: {manifest}: not a campaign manifest (a JSON object); start again "
                 f"in another --out"
             )
+        problem = _manifest_problem(old)
+        if problem:
+            raise InputError(
+                f"--resume: {manifest}: {problem}; the campaign's manifest is damaged: start "
+                f"again in another --out"
+            )
         mine = spec.identity()
         diffs = [
             f"{k} {_short(old.get(k))} there, {_short(v)} here"
@@ -404,6 +410,20 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
     copy = out / SCENARIO_COPY
     if not copy.exists() or copy.read_text(encoding="utf-8") != spec.scenario.text:
         write_text(copy, spec.scenario.text)
+
+
+def _manifest_problem(doc: dict[str, Any]) -> str:
+    """What is wrong with the fields of a manifest that no comparison checks (``""`` if
+    nothing): its format, and ``runs``, a whole number >= 1 (not a boolean or a string)."""
+    if doc.get("format") != FORMAT:
+        return f"format must be {FORMAT!r} (got {_short(doc.get('format'))})"
+    runs = doc.get("runs")
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        return f"runs must be a whole number >= 1 (got {_short(runs)})"
+    for key in ("scenario_source", "iamd_version"):
+        if not isinstance(doc.get(key), str):
+            return f"{key} must be a string (got {_short(doc.get(key))})"
+    return ""
 
 
 def _record_problem(rec: Any) -> str:
