@@ -228,7 +228,10 @@ def test_exact_reports_time_limit_with_incumbent_and_bound() -> None:
     res = solve_exact(p, time_limit_s=0.0, x0=greedy(p))
     assert res.status == "time_limit"
     assert res.objective == pytest.approx(float(objective(p, greedy(p))))
-    assert res.bound == -np.inf
+    # stopped before any MILP, the bound is still proven: every unit on every target at once
+    all_at_once = float(np.sum(p.values * np.prod((1.0 - p.pk) ** p.units[:, None], axis=0)))
+    assert res.bound == pytest.approx(all_at_once, rel=1e-12)
+    assert 0.0 <= res.bound <= res.objective
 
 
 # --------------------------------------------------------------------------------------------
