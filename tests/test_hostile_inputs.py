@@ -8,19 +8,28 @@ property tests feed random bytes and random mutations of valid files to each rea
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from iamd.analysis.campaign import Journal
 from iamd.analysis.params import parse_param
 from iamd.engage.wta.problem import read_problem
 from iamd.errors import DataFileError, InputError
 from iamd.federation.node import load_node_config
+from iamd.identify.tool import read_tracks
 from iamd.interop.recording import load_sensors
-from iamd.scenario.loader import load_scenario_text
+from iamd.scenario.loader import load_scenario, load_scenario_text
+from iamd.track.tool import read_plots
 
 BOMB = "\n".join(
     ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -145,3 +154,112 @@ def test_a_yaml_boolean_is_not_a_count(word: str) -> None:
     with pytest.raises(InputError, match=r"raids\[0\].count: must be a number, not a boolean"):
         load_scenario_text(text, "s.yaml")
     load_scenario_text(text.replace(f"count: {word}", "count: 2"), "s.yaml")
+
+
+# ------------------------------------------------------------------ property tests
+
+EXTREMES = [
+    "nan", ".nan", "inf", "-inf", ".inf", "-1", "0", "1e308", "-1e308", "1e-300", "abc", "",
+    "99999999999999999999999999999", "1e19", "true", "on", "null", "[]", "{}", "&a", "*a",
+]  # fmt: skip
+NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: bytes) -> bytes:
+    """``base`` with one to three edits: a number replaced by an extreme or a word, a byte
+    changed, bytes inserted or deleted, a line repeated or dropped, the end cut off."""
+    data = bytearray(base)
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["number", "number", "byte", "insert", "delete", "line", "cut"]))
+        if op == "number" and (nums := list(NUMBER.finditer(bytes(data)))):
+            m = nums[draw(st.integers(0, len(nums) - 1))]
+            data[m.start() : m.end()] = draw(st.sampled_from(EXTREMES)).encode()
+        elif op == "byte" and data:
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        elif op == "insert":
+            i = draw(st.integers(0, len(data)))
+            data[i:i] = draw(st.binary(min_size=1, max_size=8))
+        elif op == "delete" and data:
+            i = draw(st.integers(0, len(data) - 1))
+            del data[i : i + draw(st.integers(1, 40))]
+        elif op == "line":
+            lines = bytes(data).split(b"\n")
+            k = draw(st.integers(0, len(lines) - 1))
+            lines[k:k] = [lines[k]] if draw(st.booleans()) else []
+            if not draw(st.booleans()):
+                del lines[k]
+            data = bytearray(b"\n".join(lines))
+        elif op == "cut" and data:
+            del data[draw(st.integers(0, len(data) - 1)) :]
+    return bytes(data)
+
+
+def hostile(base: str) -> st.SearchStrategy[bytes]:
+    """Random bytes, random text, and random mutations of the valid file ``base``."""
+    raw = base.encode()
+    return st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode),
+                     mutated(raw), mutated(raw))  # fmt: skip
+
+
+def only_input_errors(read: Callable[[Path], object], name: str, data: bytes) -> None:
+    """``read`` of a file holding ``data`` returns or raises InputError, nothing else."""
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / name
+        p.write_bytes(data)
+        with contextlib.suppress(InputError):
+            read(p)
+
+
+PLOTS = "t_s,x_m,y_m,z_m,sigma_m\n" + "".join(
+    f"{2 * k},{200.0 * 2 * k:.1f},{100.0 * i},{3000 + 500 * i},50\n"
+    for k in range(8)
+    for i in range(2)
+)
+TRACKS = "t_s,track_id,lat_deg,lon_deg,alt_m,vx_m_s,vy_m_s,vz_m_s\n" + "".join(
+    f"{2 * k},1,{43 + 0.002 * k:.4f},23.0,3000,0,200,0\n" for k in range(8)
+)
+JOURNAL = (
+    '{"run": 0, "policy": "national", "point": "", "seed": 4334430513956379144, '
+    '"status": "ok", "error": "", "threats_launched": 1, "leakers": 0, '
+    '"interceptor_cost_usd": 0.0}\n'
+)
+NODE = "nation: GRC\nscenario: balkans\nrouter: {host: 127.0.0.1, port: 7447}\npeers: [BGR]\n"
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(hostile(TINY))
+def test_scenario_loader_raises_only_input_errors(data: bytes) -> None:
+    only_input_errors(load_scenario, "s.yaml", data)
+
+
+@FAST
+@given(hostile(PLOTS))
+def test_plot_reader_raises_only_input_errors(data: bytes) -> None:
+    only_input_errors(read_plots, "p.csv", data)
+
+
+@FAST
+@given(hostile(TRACKS))
+def test_track_reader_raises_only_input_errors(data: bytes) -> None:
+    only_input_errors(read_tracks, "t.csv", data)
+
+
+@FAST
+@given(st.one_of(hostile(WTA_TEXT).map(lambda b: ("w.txt", b)),
+                 hostile(WTA_JSON).map(lambda b: ("w.json", b))))  # fmt: skip
+def test_wta_reader_raises_only_input_errors(case: tuple[str, bytes]) -> None:
+    only_input_errors(read_problem, *case)
+
+
+@FAST
+@given(hostile(JOURNAL + JOURNAL.replace('"run": 0', '"run": 1')))
+def test_journal_reader_raises_only_input_errors(data: bytes) -> None:
+    only_input_errors(lambda p: Journal(p).read(), "runs.jsonl", data)
+
+
+@FAST
+@given(hostile(NODE))
+def test_node_config_reader_raises_only_input_errors(data: bytes) -> None:
+    only_input_errors(load_node_config, "n.yaml", data)
