@@ -26,6 +26,8 @@ from iamd.identify.training import (
     THEATRE_BOX_DEG,
     TruthTracks,
     _clutter_volume,
+    _detections,
+    _place_sensors,
     _run_tracker,
     _sense_chunk,
     every_window,
@@ -36,7 +38,7 @@ from iamd.identify.training import (
 )
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.scenario.airports import airports
-from iamd.sense.radar import Plots, make_sensor_array, measurement_covariance_ecef
+from iamd.sense.radar import Plots, detect, make_sensor_array, measurement_covariance_ecef
 from iamd.track.manager import CONFIRMED, Tracker
 from iamd.track.picture import picture_layout
 from iamd.track.sensed import SensedParams, SensedPicture
@@ -246,7 +248,9 @@ def test_the_stage_keeps_the_identity_of_a_stale_track(max_stale_s: float) -> No
     radar = _radar()
     rng_m, az, el, pos, cov = _plots(radar)
     pic = _engine(radar)
-    ident = TrackIdentifier(rules=IdentityRules(max_stale_s=max_stale_s))
+    # without hysteresis the judged candidate shows at once, whatever the cue says
+    rules = IdentityRules(max_stale_s=max_stale_s, promote_updates=1, promote_s=0.0)
+    ident = TrackIdentifier(rules=rules)
     for k in range(12):
         pic.update(float(k), _plot(k, rng_m, az, el, pos, cov), np.array([1]))
         step = ident.update(float(k), pic.tracks)
@@ -288,7 +292,8 @@ def test_after_a_gap_the_stage_waits_for_three_updates() -> None:
     radar = _radar()
     rng_m, az, el, pos, cov = _plots(radar)
     pic = _engine(radar)
-    ident = TrackIdentifier()
+    # without hysteresis the judged candidate shows at once, whatever the cue says
+    ident = TrackIdentifier(rules=IdentityRules(promote_updates=1, promote_s=0.0))
     for k in range(STEPS):
         in_gap = GAP[0] <= k < GAP[1]
         plots = Plots.empty() if in_gap else _plot(k, rng_m, az, el, pos, cov)
@@ -388,3 +393,45 @@ def test_drones_fly_30_to_200_m_s_from_50_to_9000_m_with_loiters_and_weaves(
 def test_the_dataset_holds_only_the_classifier_inputs() -> None:
     d = make_dataset(6, 30, windows_per_track=1)
     assert d.x.shape[1] == len(FEATURE_NAMES) == 12
+
+
+class _Replay:
+    """A radar's stream in `iamd.sense.radar.detect` that draws given numbers: one uniform
+    and one triple of normals for target ``i`` at each scan, and a uniform of 1 (never a
+    detection) for every other target."""
+
+    def __init__(self, n: int, i: int, u: np.ndarray, noise: np.ndarray) -> None:
+        self.n, self.i, self.u, self.noise = n, i, u, noise
+
+    def random(self, n: int) -> np.ndarray:
+        out = np.ones(n)
+        out[self.i] = self.u
+        return out
+
+    def standard_normal(self, shape: tuple[int, int]) -> np.ndarray:
+        out = np.zeros(shape)
+        out[self.i] = self.noise
+        return out
+
+
+def test_the_trainings_detections_are_the_sensing_stages() -> None:
+    """The training senses with the engine's radar model: `iamd.sense.radar.detect` given the
+    training's radars, targets and draws gives the same detections, plots and covariances
+    (scan phases, horizon, elevation limits, ceiling, range, Pd, noise)."""
+    truth = simulate_truth(5, 25, history_s=90)
+    n, h = truth.alive.shape
+    rng = np.random.default_rng(3)
+    radars = _place_sensors(rng, truth, None, None, None, 100.0, [f"t{i}" for i in range(n)])
+    assert len(set(radars.type)) >= 4 and len(set(radars.scan_period_s.tolist())) >= 2
+    u, noise = rng.random((n, h)), rng.standard_normal((n, h, 3))
+    det, look, z, r_cov = _detections(truth, radars, u, noise)
+    for k in range(h):
+        gens = [_Replay(n, i, u[i, k], noise[i, k]) for i in range(n)]
+        plots = detect(radars, truth.pos_ecef_m[:, k], truth.alive[:, k], truth.rcs_m2[:, k],
+                       float(k), 1.0, gens)  # type: ignore[arg-type]  # fmt: skip
+        assert np.array_equal(plots.sensor, plots.entity)  # radar i sees target i only
+        assert np.array_equal(np.flatnonzero(det[:, k]), plots.sensor), k
+        np.testing.assert_allclose(z[plots.sensor, k], plots.pos_ecef_m, rtol=0.0, atol=1e-6)
+        np.testing.assert_allclose(r_cov[plots.sensor, k], plots.cov_ecef_m2, rtol=1e-12)
+    # detections, looks without a detection, and living targets the radar does not look at
+    assert det.any() and (look & ~det).any() and (truth.alive & ~look).any()

@@ -34,12 +34,15 @@ What it models
    levels: ``FEATURE_NAMES``); the windows carry it for the identity rules.
 2. **Sensing** (:func:`simulate_tracks`): each track is watched by one radar of the catalog
    (``iamd.scenario.catalog`` sensor types), placed at a random bearing and a log-uniform
-   distance inside its horizon and detection range. Each scan (the type's period, a random
-   phase) the radar sees the target if it is above the 4/3-Earth horizon, inside the elevation
-   limits, below the ceiling and within the instrumented range (as :mod:`iamd.sense.radar`), and
-   detects it with the Swerling I probability ``Pd = Pfa^(1/(1+SNR))`` of the calibrated radar
-   equation (``iamd.sense.radar.pd_swerling1``); range, azimuth and elevation get Gaussian errors
-   of the type's sigmas. A third of the tracks also lose all plots for 5–30 s (dropouts).
+   distance inside its horizon and detection range. The radar model is the sensing stage's,
+   the functions `iamd.sense.radar.detect` applies in the engine (:func:`_detections`): the
+   radar scans with its type's period from the phase its id gives it
+   (``iamd.sense.radar.scanning``), sees the target inside its coverage (4/3-Earth horizon,
+   elevation limits, ceiling, instrumented range: ``iamd.sense.radar.coverage``), detects it
+   with the Swerling I probability ``Pd = Pfa^(1/(1+SNR))`` of the calibrated radar equation
+   (``iamd.sense.radar.pd_at``) and measures range, azimuth and elevation with Gaussian errors
+   of the type's sigmas (``iamd.sense.radar.measure``). A third of the tracks also lose all
+   plots for 5–30 s (dropouts).
 3. **Tracking** (:func:`_run_tracker`): the plots (converted measurement covariance
    J diag(σ_r², σ_az², σ_el²) Jᵀ) go through the project's one tracker,
    `iamd.track.manager.Tracker`, with the engine's settings (``SensedParams().tracker``: the
@@ -87,13 +90,10 @@ import numpy.typing as npt
 import pandas as pd
 from pyproj import Geod
 
-from iamd.geo.horizon import above_radar_horizon, radar_horizon_range_m
+from iamd.geo.horizon import radar_horizon_range_m
 from iamd.geo.wgs84 import (
     R_MEAN_M,
-    aer_to_ecef,
-    ecef_to_aer,
     ecef_to_lla,
-    enu_rotation,
     enu_vector_to_ecef,
     lla_to_ecef,
 )
@@ -119,10 +119,13 @@ from iamd.identify.identity import IdentityRules, speed_height_sigma
 from iamd.rng import stream
 from iamd.scenario.catalog import builtin_catalog
 from iamd.sense.radar import (
-    INSTRUMENTED_RANGE_FACTOR,
+    SensorArray,
+    coverage,
     make_sensor_array,
-    pd_swerling1,
-    snr_for_pd,
+    measure,
+    pd_at,
+    pd_of_step,
+    scanning,
 )
 from iamd.track.manager import Tracker, TrackerParams, VolumeFn
 from iamd.track.picture import picture_layout
@@ -390,7 +393,7 @@ def simulate_tracks(
         )
         parts.append(_run_tracker(sub, det, look, z, r_cov, volume=_clutter_volume(sens)))
         dets.append(det)
-        types.append(sens.type_name)
+        types.append(np.array(sens.type, dtype=str))
 
     def cat(name: str) -> Any:
         return np.concatenate([getattr(p, name) for p in parts])
@@ -1388,26 +1391,6 @@ def _fly_manoeuvres(
 # --------------------------------------------------------------------------- private: sensing
 
 
-@dataclass(frozen=True, slots=True)
-class _Sensors:
-    type_name: npt.NDArray[np.str_]
-    lat: FloatArray
-    lon: FloatArray
-    alt: FloatArray
-    ecef: FloatArray
-    range_ref: FloatArray
-    rcs_ref: FloatArray
-    snr_ref: FloatArray
-    min_el: FloatArray
-    max_el: FloatArray
-    max_alt: FloatArray
-    period: IntArray
-    phase: IntArray
-    s_r: FloatArray
-    s_az: FloatArray
-    s_el: FloatArray
-
-
 _AIR_WEIGHTS = {
     "ground_master_400": 0.3, "trml_4d": 0.2, "patriot_mpq65": 0.15, "s300_30n6": 0.1,
     "skynex_fc": 0.08, "smart_l_mm": 0.07, "spy1d_aegis_ashore": 0.05, "an_tpy2": 0.05,
@@ -1441,7 +1424,11 @@ def _place_sensors(
     lat_deg: float | None,
     lon_deg: float | None,
     site_alt_m: float,
-) -> _Sensors:
+    ids: list[str],
+) -> SensorArray:
+    """Radar i (named ``ids[i]``, which fixes its scan phase as in the engine) watches target
+    i: a catalog type, all-round, at a random bearing and a log-uniform distance inside the
+    horizon and detection range of the target's middle position, on a site below it."""
     cat = builtin_catalog().sensors
     n = len(truth)
     if sensor_type is not None:
@@ -1458,42 +1445,35 @@ def _place_sensors(
     range_ref = np.array([s.detection_range_km * 1e3 for s in st])
     rcs_ref = np.array([s.rcs_ref_m2 for s in st])
     if lat_deg is not None and lon_deg is not None:
-        lat = np.full(n, math.radians(lat_deg))
-        lon = np.full(n, math.radians(lon_deg))
-        alt = np.full(n, site_alt_m) + ant
+        lat = np.full(n, lat_deg)
+        lon = np.full(n, lon_deg)
+        site = np.full(n, site_alt_m)
     else:
         alive_n = truth.alive.sum(axis=1)
         mid = np.maximum(alive_n // 2, 0)
         p_mid = truth.pos_ecef_m[np.arange(n), mid]
         t_lat, t_lon, t_h = ecef_to_lla(p_mid)
         # sites below the target: radars do not look below 0° elevation (min_elevation_deg)
-        alt = rng.uniform(0.0, 1.0, n) * np.clip(0.5 * t_h, 0.0, 600.0) + ant
+        site = rng.uniform(0.0, 1.0, n) * np.clip(0.5 * t_h, 0.0, 600.0)
         rcs_mid = truth.rcs_m2[np.arange(n), mid]
         r_det = range_ref * (rcs_mid / rcs_ref) ** 0.25
-        r_hor = radar_horizon_range_m(alt, np.maximum(t_h, 0.0))
+        r_hor = radar_horizon_range_m(site + ant, np.maximum(t_h, 0.0))
         d_max = np.maximum(np.minimum(0.9 * r_hor, 1.1 * r_det), 6e3)
         d = np.exp(rng.uniform(np.log(5e3), np.log(d_max)))
         lo2, la2, _ = _GEOD.fwd(np.degrees(t_lon), np.degrees(t_lat), rng.uniform(0.0, 360.0, n), d)
-        lat, lon = np.radians(np.asarray(la2)), np.radians(np.asarray(lo2))
-    period = np.array([max(1, round(s.scan_period_s)) for s in st], dtype=np.int64)
-    return _Sensors(
-        type_name=names.astype(str),
-        lat=lat,
-        lon=lon,
-        alt=alt,
-        ecef=lla_to_ecef(lat, lon, alt),
-        range_ref=range_ref,
-        rcs_ref=rcs_ref,
-        snr_ref=np.asarray(snr_for_pd(np.array([s.pd_ref for s in st]))),
-        min_el=np.radians([s.min_elevation_deg for s in st]),
-        max_el=np.radians([s.max_elevation_deg for s in st]),
-        max_alt=np.array([s.max_altitude_km * 1e3 for s in st]),
-        period=period,
-        phase=(rng.integers(0, 1 << 30, n) % period).astype(np.int64),
-        s_r=np.array([s.sigma_range_m for s in st]),
-        s_az=np.array([s.sigma_azimuth_mrad * 1e-3 for s in st]),
-        s_el=np.array([s.sigma_elevation_mrad * 1e-3 for s in st]),
-    )
+        lat, lon = np.asarray(la2, dtype=np.float64), np.asarray(lo2, dtype=np.float64)
+    return make_sensor_array(
+        ids=ids, nation=["XXX"] * n, type_=names.astype(str).tolist(), lat_deg=lat.tolist(),
+        lon_deg=lon.tolist(), site_alt_m=site.tolist(), antenna_height_m=ant.tolist(),
+        detection_range_km=[s.detection_range_km for s in st], rcs_ref_m2=rcs_ref.tolist(),
+        pd_ref=[s.pd_ref for s in st], min_elevation_deg=[s.min_elevation_deg for s in st],
+        max_elevation_deg=[s.max_elevation_deg for s in st],
+        max_altitude_km=[s.max_altitude_km for s in st],
+        scan_period_s=[s.scan_period_s for s in st], sigma_range_m=[s.sigma_range_m for s in st],
+        sigma_azimuth_mrad=[s.sigma_azimuth_mrad for s in st],
+        sigma_elevation_mrad=[s.sigma_elevation_mrad for s in st],
+        sector_center_deg=[0.0] * n, sector_width_deg=[360.0] * n,
+    )  # fmt: skip
 
 
 def _sense_chunk(
@@ -1505,101 +1485,79 @@ def _sense_chunk(
     lon_deg: float | None,
     site_alt_m: float,
     dropouts: bool,
-) -> tuple[_Sensors, BoolArray, BoolArray, FloatArray, FloatArray]:
+) -> tuple[SensorArray, BoolArray, BoolArray, FloatArray, FloatArray]:
     """The radars, detections, looks, plots and covariances of the chunk of targets
     ``truth`` that starts at target ``lo`` of :func:`simulate_tracks` (its own stream)."""
     rng = stream(seed, "identify-sense", lo)
-    sens = _place_sensors(rng, truth, sensor_type, lat_deg, lon_deg, site_alt_m)
+    ids = [f"identify-{seed}-{lo + i}" for i in range(len(truth))]
+    sens = _place_sensors(rng, truth, sensor_type, lat_deg, lon_deg, site_alt_m, ids)
     return (sens, *_sense(rng, truth, sens, dropouts))
 
 
-def _clutter_volume(s: _Sensors) -> VolumeFn:
+def _clutter_volume(radars: SensorArray) -> VolumeFn:
     """The volume per false plot of each radar at a plot, as the engine's picture computes it
     (`iamd.track.sensed.SensedPicture.cell_volume`: the coverage's extent in range, azimuth
     and elevation times ``r² cos(el)``), for the tracker's clutter density. Without it the
     tracker would spread its clutter over the box of one target's plots, a few km wide,
     where a plot weighs next to nothing against clutter, and would confirm the training
     tracks much later than the engine's."""
-    n = len(s.type_name)
-    cat = builtin_catalog().sensors
-    radars = make_sensor_array(
-        ids=[f"r{i}" for i in range(n)], nation=["XXX"] * n, type_=s.type_name.tolist(),
-        lat_deg=np.degrees(s.lat).tolist(), lon_deg=np.degrees(s.lon).tolist(),
-        site_alt_m=s.alt.tolist(), antenna_height_m=[0.0] * n,
-        detection_range_km=(s.range_ref / 1e3).tolist(), rcs_ref_m2=s.rcs_ref.tolist(),
-        pd_ref=[cat[str(t)].pd_ref for t in s.type_name],
-        min_elevation_deg=np.degrees(s.min_el).tolist(),
-        max_elevation_deg=np.degrees(s.max_el).tolist(),
-        max_altitude_km=(s.max_alt / 1e3).tolist(), scan_period_s=s.period.tolist(),
-        sigma_range_m=s.s_r.tolist(), sigma_azimuth_mrad=(s.s_az * 1e3).tolist(),
-        sigma_elevation_mrad=(s.s_el * 1e3).tolist(), sector_center_deg=[0.0] * n,
-        sector_width_deg=[360.0] * n,
-    )  # fmt: skip
+    n = len(radars)
     layout = picture_layout("national", ["XXX"], [True], ["XXX"] * n)
     return SensedPicture(layout=layout, sensors=radars, nations=["XXX"], n_objects=0).cell_volume
 
 
 def _sense(
-    rng: np.random.Generator, truth: TruthTracks, s: _Sensors, dropouts: bool
+    rng: np.random.Generator, truth: TruthTracks, radars: SensorArray, dropouts: bool
 ) -> tuple[BoolArray, BoolArray, FloatArray, FloatArray]:
-    """Detections (n, H), looks (n, H), plots (n, H, 3) ECEF, covariances (n, H, 3, 3).
-
-    A look is a scan in which the target is in the radar's coverage where it would detect a
-    target of the picture's ``look_rcs_m2`` with probability ≥ 0.5 (as the sensed picture
-    counts looks)."""
+    """Detections (n, H), looks (n, H), plots (n, H, 3) ECEF, covariances (n, H, 3, 3) of
+    the targets, radar i watching target i (:func:`_detections` of uniforms and normals
+    drawn from ``rng``); with ``dropouts``, a third of the targets lose all plots for 5–30 s."""
     n, h = truth.alive.shape
-    pos = truth.pos_ecef_m
-    lat, lon, alt = s.lat[:, None], s.lon[:, None], s.alt[:, None]
-    az, el, rng_m = ecef_to_aer(pos, lat, lon, alt)
-    _, _, tgt_h = ecef_to_lla(pos)
-    horizon = above_radar_horizon(s.ecef[:, None, :], pos)
-    visible = (
-        horizon
-        & (el >= s.min_el[:, None])
-        & (el <= s.max_el[:, None])
-        & (tgt_h <= s.max_alt[:, None])
-        & (rng_m <= INSTRUMENTED_RANGE_FACTOR * s.range_ref[:, None])
-    )
-    snr = (
-        s.snr_ref[:, None]
-        * (truth.rcs_m2 / s.rcs_ref[:, None])
-        * (s.range_ref[:, None] / np.maximum(rng_m, 1.0)) ** 4
-    )
-    pd = pd_swerling1(snr)
-    small = pd_swerling1(snr * (_TRACKER.look_rcs_m2 / np.maximum(truth.rcs_m2, 1e-12)))
-    steps = np.arange(h)[None, :]
-    scan = ((steps + s.phase[:, None]) % s.period[:, None]) == 0
     u = rng.random((n, h))
-    det: BoolArray = truth.alive & visible & scan & (u < pd)
-    look: BoolArray = truth.alive & visible & scan & (small >= 0.5)
+    lost = np.zeros((n, h), dtype=bool)
     if dropouts:
+        steps = np.arange(h)[None, :]
         has = np.asarray(rng.random(n) < 1.0 / 3.0)
         start = rng.integers(0, max(h, 1), n)
         length = rng.integers(5, 31, n)
-        out = (steps >= start[:, None]) & (steps < (start + length)[:, None]) & has[:, None]
-        det = det & ~out
+        lost = (steps >= start[:, None]) & (steps < (start + length)[:, None]) & has[:, None]
     noise = rng.standard_normal((n, h, 3))
-    m_r = rng_m + noise[..., 0] * s.s_r[:, None]
-    m_az = az + noise[..., 1] * s.s_az[:, None]
-    m_el = el + noise[..., 2] * s.s_el[:, None]
-    z = aer_to_ecef(m_az, m_el, m_r, lat, lon, alt)
-    # converted-measurement covariance J diag(sr², (r cos el σaz)², (r σel)²) Jᵀ in ECEF
-    ce, se = np.cos(m_el), np.sin(m_el)
-    ca, sa = np.cos(m_az), np.sin(m_az)
-    u_r = np.stack([ce * sa, ce * ca, se], axis=-1)
-    u_az = np.stack([ca, -sa, np.zeros_like(ca)], axis=-1)
-    u_el = np.stack([-se * sa, -se * ca, ce], axis=-1)
-    rot = enu_rotation(s.lat, s.lon)  # rows E, N, U in ECEF
-    cols = []
-    for vec, sig in (
-        (u_r, s.s_r[:, None]),
-        (u_az, m_r * ce * s.s_az[:, None]),
-        (u_el, m_r * s.s_el[:, None]),
-    ):
-        cols.append(np.einsum("nji,nhj->nhi", rot, vec) * sig[..., None])
-    jm = np.stack(cols, axis=-1)  # (n, h, 3, 3)
-    r_cov = np.einsum("nhik,nhjk->nhij", jm, jm)
-    return det, look, z, r_cov
+    det, look, z, r_cov = _detections(truth, radars, u, noise)
+    return det & ~lost, look, z, r_cov
+
+
+def _detections(
+    truth: TruthTracks, radars: SensorArray, u: FloatArray, noise: FloatArray
+) -> tuple[BoolArray, BoolArray, FloatArray, FloatArray]:
+    """The sensing stage's radar model (`iamd.sense.radar`, as `iamd.sense.radar.detect`
+    applies it in the engine) with radar i watching target i at the steps of ``truth`` (1 s
+    apart, from 0 s), given the draws of `iamd.sense.radar.detect`: ``u`` (n, H) uniforms
+    and ``noise`` (n, H, 3) standard normals (range, azimuth, elevation).
+
+    At step k radar i completes ``scanning(radars, k, 1)[i]`` scans; it detects a living
+    target in its coverage (`iamd.sense.radar.coverage`) when ``u < Pd`` of the step
+    (`iamd.sense.radar.pd_at`, `iamd.sense.radar.pd_of_step`), and measures it with the
+    noise (`iamd.sense.radar.measure`). A look is a scan of a living target in the coverage
+    where the radar would detect one of the picture's ``look_rcs_m2`` with probability ≥ 0.5
+    (as the sensed picture counts looks, here at the true position).
+
+    Returns:
+        detections (n, H), looks (n, H), plots (n, H, 3) ECEF and their covariances
+        (n, H, 3, 3) (measured at every step; only the detections' are plots).
+    """
+    n, h = truth.alive.shape
+    sensor = np.arange(n, dtype=np.int64)[:, None]
+    visible, az, el, rng_m = coverage(radars, sensor, truth.pos_ecef_m)
+    scans = np.stack([scanning(radars, float(k), 1.0) for k in range(h)], axis=1)
+    pd = pd_of_step(pd_at(radars, sensor, rng_m, truth.rcs_m2), scans)
+    small = pd_at(radars, sensor, rng_m, np.full((n, h), _TRACKER.look_rcs_m2))
+    seen = truth.alive & visible
+    det: BoolArray = seen & (u < pd)
+    look: BoolArray = seen & (scans > 0) & (small >= 0.5)
+    pairs = np.repeat(np.arange(n, dtype=np.int64), h)
+    _, _, _, z, r_cov = measure(radars, pairs, az.ravel(), el.ravel(), rng_m.ravel(),
+                                noise.reshape(-1, 3))  # fmt: skip
+    return det, look, z.reshape(n, h, 3), r_cov.reshape(n, h, 3, 3)
 
 
 class _Tracked(NamedTuple):

@@ -273,10 +273,60 @@ def scanning(sensors: SensorArray, t_s: float, dt_s: float) -> IntArray:
     return np.asarray(n_after - n_before, dtype=np.int64)
 
 
+def coverage(
+    sensors: SensorArray, sensor: IntArray, pos_ecef_m: FloatArray
+) -> tuple[BoolArray, FloatArray, FloatArray, FloatArray]:
+    """Geometric coverage of targets at ``pos_ecef_m`` by the radars ``sensor``, pair by pair.
+
+    The one coverage rule of the project: inside the 4/3-Earth radar horizon (as
+    `iamd.geo.horizon.above_radar_horizon`, from the sites' geodetic position), the sector,
+    the elevation limits (a lower limit of 0° or less means down to the horizon), below the
+    ceiling and within the instrumented range.
+
+    Args:
+        sensor: integer indices of radars, of a shape that broadcasts against the targets'
+            leading shape: ``(S, 1)`` against ``(1, N, 3)`` for every radar and target (see
+            :func:`visibility`), ``(n, 1)`` against ``(n, H, 3)`` for radar i watching
+            target i at H times.
+        pos_ecef_m: (..., 3) target positions (m).
+
+    Returns:
+        ``visible`` and azimuth, elevation (rad), slant range (m), each of the broadcast shape.
+
+    >>> radar = make_sensor_array(ids=["r"], nation=["BGR"], type_=["t"], lat_deg=[0.0],
+    ...     lon_deg=[0.0], site_alt_m=[0.0], antenna_height_m=[0.0], detection_range_km=[100.0],
+    ...     rcs_ref_m2=[1.0], pd_ref=[0.9], min_elevation_deg=[0.0], max_elevation_deg=[80.0],
+    ...     max_altitude_km=[30.0], scan_period_s=[1.0], sigma_range_m=[5.0],
+    ...     sigma_azimuth_mrad=[1.0], sigma_elevation_mrad=[2.0], sector_center_deg=[0.0],
+    ...     sector_width_deg=[360.0])
+    >>> up_and_north = lla_to_ecef(np.radians([0.1, 0.5, 1.5]), 0.0, 1000.0)  # 11, 55, 167 km
+    >>> vis, az, el, rng = coverage(radar, np.zeros((1, 1), dtype=np.int64), up_and_north[None])
+    >>> vis.tolist()   # the third is beyond 1.2 x 100 km
+    [[True, True, False]]
+    """
+    t_lat, t_lon, tgt_alt = ecef_to_lla(pos_ecef_m)  # once per target
+    d = pos_ecef_m - sensors.pos_ecef_m[sensor]
+    az, el, rng = enu_to_aer(np.einsum("...ij,...j->...i", sensors.enu_rot[sensor], d))
+    ground = great_circle_distance_m(sensors.lat_rad[sensor], sensors.lon_rad[sensor], t_lat, t_lon)
+    horizon = ground <= radar_horizon_range_m(sensors.alt_m[sensor], tgt_alt)
+    off = np.abs(np.mod(az - sensors.sector_center_rad[sensor] + np.pi, 2 * np.pi) - np.pi)
+    min_el = sensors.min_el_rad[sensor]
+    visible = (
+        horizon
+        & (off <= sensors.sector_half_rad[sensor])
+        & ((el >= min_el) | (min_el <= 0.0))
+        & (el <= sensors.max_el_rad[sensor])
+        & (tgt_alt <= sensors.max_alt_m[sensor])
+        & (rng <= INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[sensor])
+    )
+    return visible, az, el, rng
+
+
 def visibility(
     sensors: SensorArray, pos_ecef_m: FloatArray, rows: IntArray | None = None
 ) -> tuple[BoolArray, FloatArray, FloatArray, FloatArray]:
-    """Geometric visibility of N targets from S radars (or the radars ``rows`` of them).
+    """Geometric visibility of N targets from S radars (or the radars ``rows`` of them):
+    :func:`coverage` of every radar and target.
 
     Args:
         pos_ecef_m: (N, 3) target positions.
@@ -286,40 +336,73 @@ def visibility(
         ``visible`` (S, N) — inside horizon, sector, elevation, ceiling and instrumented range;
         and azimuth, elevation (rad), slant range (m), each (S, N).
     """
-    r = slice(None) if rows is None else rows
-    t_lat, t_lon, tgt_alt = ecef_to_lla(pos_ecef_m)  # once for the targets
-    d = pos_ecef_m[None, :, :] - sensors.pos_ecef_m[r][:, None, :]
-    az, el, rng = enu_to_aer(np.einsum("sij,snj->sni", sensors.enu_rot[r], d))
-    # 4/3-Earth horizon (as iamd.geo.horizon.above_radar_horizon, from the sites' LLA)
-    ground = great_circle_distance_m(
-        sensors.lat_rad[r][:, None], sensors.lon_rad[r][:, None], t_lat[None, :], t_lon[None, :]
+    r = np.arange(len(sensors)) if rows is None else np.asarray(rows)
+    return coverage(sensors, r[:, None], pos_ecef_m[None, :, :])
+
+
+def pd_at(
+    sensors: SensorArray, sensor: IntArray, rng_m: FloatArray, rcs_m2: FloatArray
+) -> FloatArray:
+    """Single-look Pd of targets of RCS ``rcs_m2`` at slant ranges ``rng_m`` from the radars
+    ``sensor``, pair by pair (the three broadcast as in :func:`coverage`): the calibrated
+    range equation and the Swerling I law of the module's docstring.
+
+    >>> radar = make_sensor_array(ids=["r"], nation=["BGR"], type_=["t"], lat_deg=[0.0],
+    ...     lon_deg=[0.0], site_alt_m=[0.0], antenna_height_m=[0.0], detection_range_km=[100.0],
+    ...     rcs_ref_m2=[1.0], pd_ref=[0.9], min_elevation_deg=[0.0], max_elevation_deg=[80.0],
+    ...     max_altitude_km=[30.0], scan_period_s=[1.0], sigma_range_m=[5.0],
+    ...     sigma_azimuth_mrad=[1.0], sigma_elevation_mrad=[2.0], sector_center_deg=[0.0],
+    ...     sector_width_deg=[360.0])
+    >>> np.round(pd_at(radar, np.zeros(2, dtype=np.int64), np.array([1e5, 1e5]),
+    ...                np.array([1.0, 16.0])), 3).tolist()   # 16 m² at 100 km: as 1 m² at 50 km
+    [0.9, 0.993]
+    """
+    snr = (
+        sensors.snr_ref[sensor]
+        * (rcs_m2 / sensors.rcs_ref_m2[sensor])
+        * (sensors.range_ref_m[sensor] / np.maximum(rng_m, 1.0)) ** 4
     )
-    horizon = ground <= radar_horizon_range_m(sensors.alt_m[r][:, None], tgt_alt[None, :])
-    off = np.abs(np.mod(az - sensors.sector_center_rad[r][:, None] + np.pi, 2 * np.pi) - np.pi)
-    min_el = sensors.min_el_rad[r][:, None]
-    visible = (
-        horizon
-        & (off <= sensors.sector_half_rad[r][:, None])
-        & ((el >= min_el) | (min_el <= 0.0))
-        & (el <= sensors.max_el_rad[r][:, None])
-        & (tgt_alt[None, :] <= sensors.max_alt_m[r][:, None])
-        & (rng <= INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[r][:, None])
-    )
-    return visible, az, el, rng
+    return pd_swerling1(snr)
 
 
 def detection_probability(
     sensors: SensorArray, rng_m: FloatArray, rcs_m2: FloatArray, rows: IntArray | None = None
 ) -> FloatArray:
     """Pd (S, N) of targets of RCS ``rcs_m2`` (N,) at slant ranges ``rng_m`` (S, N) from the
-    radars (or the radars ``rows`` of them)."""
-    r = slice(None) if rows is None else rows
-    snr = (
-        sensors.snr_ref[r][:, None]
-        * (rcs_m2[None, :] / sensors.rcs_ref_m2[r][:, None])
-        * (sensors.range_ref_m[r][:, None] / np.maximum(rng_m, 1.0)) ** 4
-    )
-    return pd_swerling1(snr)
+    radars (or the radars ``rows`` of them): :func:`pd_at` of every radar and target."""
+    r = np.arange(len(sensors)) if rows is None else np.asarray(rows)
+    return pd_at(sensors, r[:, None], rng_m, rcs_m2[None, :])
+
+
+def pd_of_step(pd_look: FloatArray, looks: IntArray) -> FloatArray:
+    """Pd of a clock step in which a radar completes ``looks`` scans of a target it detects
+    with ``pd_look`` on each: ``1 - (1 - Pd)^looks`` (0 without a look)."""
+    return np.asarray(1.0 - (1.0 - pd_look) ** looks)
+
+
+def measure(
+    sensors: SensorArray,
+    sensor: IntArray,
+    az_rad: FloatArray,
+    el_rad: FloatArray,
+    range_m: FloatArray,
+    noise: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """P plots of the radars ``sensor`` (P,) of targets at true ``az_rad``, ``el_rad``,
+    ``range_m`` (P,), with standard normal ``noise`` (P, 3) scaled by the radar's sigmas in
+    range, azimuth and elevation (in that order).
+
+    Returns:
+        measured range (m), azimuth, elevation (rad), each (P,); the ECEF position (P, 3)
+        (:func:`aer_to_ecef_at`) and its covariance (P, 3, 3)
+        (:func:`measurement_covariance_ecef`).
+    """
+    m_rng = range_m + noise[:, 0] * sensors.sigma_range_m[sensor]
+    m_az = az_rad + noise[:, 1] * sensors.sigma_az_rad[sensor]
+    m_el = el_rad + noise[:, 2] * sensors.sigma_el_rad[sensor]
+    pos = aer_to_ecef_at(sensors, sensor, m_az, m_el, m_rng).reshape(-1, 3)
+    cov = measurement_covariance_ecef(sensors, sensor, m_az, m_el, m_rng)
+    return m_rng, m_az, m_el, pos, cov
 
 
 def detect(
@@ -349,7 +432,7 @@ def detect(
     obj = np.flatnonzero(present)
     visible, az, el, rng = visibility(sensors, pos_ecef_m[obj], s_idx)
     pd_look = detection_probability(sensors, rng, rcs_m2[obj], s_idx)
-    pd = 1.0 - (1.0 - pd_look) ** looks[s_idx][:, None]  # every look of the step
+    pd = pd_of_step(pd_look, looks[s_idx][:, None])  # every look of the step
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
     for row, s in enumerate(s_idx):
@@ -359,10 +442,9 @@ def detect(
     rows, cols = np.nonzero(hit)
     ent = obj[cols]
     sensor = s_idx[rows].astype(np.int64)
-    m_rng = rng[rows, cols] + z[rows, ent, 0] * sensors.sigma_range_m[sensor]
-    m_az = az[rows, cols] + z[rows, ent, 1] * sensors.sigma_az_rad[sensor]
-    m_el = el[rows, cols] + z[rows, ent, 2] * sensors.sigma_el_rad[sensor]
-    pos = aer_to_ecef_at(sensors, sensor, m_az, m_el, m_rng)
+    m_rng, m_az, m_el, pos, cov = measure(
+        sensors, sensor, az[rows, cols], el[rows, cols], rng[rows, cols], z[rows, ent]
+    )
     return Plots(
         t_s=np.full(len(rows), float(t_s)),
         sensor=sensor,
@@ -370,8 +452,8 @@ def detect(
         range_m=m_rng,
         az_rad=m_az,
         el_rad=m_el,
-        pos_ecef_m=pos.reshape(-1, 3),
-        cov_ecef_m2=measurement_covariance_ecef(sensors, sensor, m_az, m_el, m_rng),
+        pos_ecef_m=pos,
+        cov_ecef_m2=cov,
         squawk=np.zeros(len(rows), dtype=bool),
         iff=np.zeros(len(rows), dtype=bool),
         rcs_m2=np.full(len(rows), np.nan),
