@@ -281,11 +281,17 @@ class Airspace:
         return self.locate(pos_ecef_m, margin_m)[1]
 
     def locate(
-        self, pos_ecef_m: FloatArray, margin_m: float, *, h_m: FloatArray | None = None
+        self,
+        pos_ecef_m: FloatArray,
+        margin_m: float,
+        *,
+        h_m: FloatArray | None = None,
+        unit: FloatArray | None = None,
     ) -> tuple[IntArray, BoolArray, BoolArray]:
-        """:meth:`zone_at`, :meth:`near` and :meth:`in_corridor` at once (one geodetic
-        conversion, distances compared as cosines): ``(zone, near, corridor)``. ``h_m``: the
-        positions' heights if already known."""
+        """:meth:`zone_at`, :meth:`near` and :meth:`in_corridor` at once (distances compared
+        as cosines, heights converted only for positions within reach of a zone unless a
+        corridor needs them all): ``(zone, near, corridor)``. ``h_m``, ``unit``: the
+        positions' heights and unit vectors (n, 3), if already known."""
         p = np.asarray(pos_ecef_m, dtype=np.float64).reshape(-1, 3)
         n = len(p)
         zone = np.full(n, -1, dtype=np.int64)
@@ -293,22 +299,38 @@ class Airspace:
         corridor = np.zeros(n, dtype=bool)
         if n == 0 or not (self.zone_names or self.asset_names or self.corridors):
             return zone, near, corridor
-        h = ecef_to_lla(p)[2] if h_m is None else np.asarray(h_m, dtype=np.float64)
-        u = p / np.linalg.norm(p, axis=1, keepdims=True)
+        u = _unit(p) if unit is None else unit
+        h: FloatArray | None = None
+        if h_m is not None:
+            h = np.asarray(h_m, dtype=np.float64).reshape(n)
+        elif self.corridors:
+            h = ecef_to_lla(p)[2]
         if self.zone_names:
+            # only the positions within reach of a zone (its radius plus the margin) are
+            # tested further, and only their heights converted
             c = u @ self.zone_unit.T  # cosine of the angle to each centre
-            below = h[:, None] <= self.zone_ceiling_m
-            inside = (
-                (c >= np.cos(self.zone_radius_m / R_MEAN_M))
-                & (h[:, None] >= self.zone_floor_m)
-                & below
-            )
-            zone = np.where(inside.any(axis=1), inside.argmax(axis=1), -1).astype(np.int64)
-            near |= ((c >= np.cos((self.zone_radius_m + margin_m) / R_MEAN_M)) & below).any(1)
+            reach = c >= np.cos((self.zone_radius_m + max(margin_m, 0.0)) / R_MEAN_M)
+            rk = np.flatnonzero(reach.any(axis=1))
+            if len(rk):
+                ck = c[rk]
+                hk = ecef_to_lla(p[rk])[2] if h is None else h[rk]
+                below = hk[:, None] <= self.zone_ceiling_m
+                inside = (
+                    (ck >= np.cos(self.zone_radius_m / R_MEAN_M))
+                    & (hk[:, None] >= self.zone_floor_m)
+                    & below
+                )
+                zone[rk] = np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
+                near[rk] = ((ck >= np.cos((self.zone_radius_m + margin_m) / R_MEAN_M)) & below).any(
+                    axis=1
+                )
         if self.asset_names:
-            c = u @ self.asset_unit.T
-            near |= (c >= np.cos((self.asset_radius_m + margin_m) / R_MEAN_M)).any(axis=1)
+            # (assets, n): the reduction over assets runs along whole rows
+            ca = self.asset_unit @ u.T
+            ca -= np.cos((self.asset_radius_m + margin_m) / R_MEAN_M)[:, None]
+            near |= ca.max(axis=0) >= 0.0
         for k, net in enumerate(self.corridors):
+            assert h is not None
             corridor |= (
                 (airway_distance_m(p, net) <= self.corridor_half_m[k])
                 & (h >= self.corridor_floor_m[k])
@@ -327,6 +349,7 @@ class Airspace:
         *,
         max_time_to_go_s: float,
         min_closing_share: float,
+        unit: FloatArray | None = None,
     ) -> tuple[IntArray, FloatArray]:
         """The defended asset each track is flying towards, and its time to go.
 
@@ -334,6 +357,8 @@ class Airspace:
         is at least ``min_closing_share`` of its ground speed — its heading points within
         ``arccos(min_closing_share)`` of the asset — and the asset's footprint is reached
         within ``max_time_to_go_s`` at that closing speed. Of several, the soonest.
+
+        ``unit``: the positions' unit vectors (n, 3), if already known.
 
         Returns:
             ``(asset, time_to_go_s)``: (n,) asset index (-1: none) and time to go (inf).
@@ -343,7 +368,7 @@ class Airspace:
         n = len(p)
         if len(self.asset_names) == 0 or n == 0:
             return np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
-        u = p / np.linalg.norm(p, axis=1, keepdims=True)
+        u = _unit(p) if unit is None else unit
         v_h = v - (v * u).sum(axis=1)[:, None] * u  # horizontal velocity
         speed = np.sqrt((v_h * v_h).sum(axis=1))
         # The direction along the great circle towards asset a is (a - (u.a) u) / sin θ, θ the
@@ -391,6 +416,7 @@ class Airspace:
         speed_m_s: npt.ArrayLike | None = None,
         code: npt.ArrayLike | None = None,
         h_m: FloatArray | None = None,
+        unit: FloatArray | None = None,
     ) -> IntArray:
         """(n,) index of the filed flight plan each track correlates with (-1: none; the
         first plan listed wins where several do).
@@ -408,7 +434,8 @@ class Airspace:
         track replies one (``code`` (n,) the Mode 3/A code of the reply as an integer, -1
         or default none), replying that code. Distances are compared as sines and cosines of
         angles, so no trigonometry runs per track; :func:`route_distance_m` is the primitive
-        it is tested against.
+        it is tested against. ``h_m``, ``unit``: the positions' heights and unit vectors
+        (n, 3), if already known.
 
         >>> import numpy as np
         >>> from iamd.geo.wgs84 import lla_to_ecef
@@ -435,35 +462,53 @@ class Airspace:
             legs = legs[live[self.leg_plan]]
             if len(legs) == 0:
                 return out
+        # Within the half-width of a leg (of its foot inside the leg, or of an end) implies
+        # within it of the leg's whole great circle: that band, one product and one
+        # comparison per leg, selects the few tracks the other tests run on.
+        rows = np.arange(n)
+        if speed_m_s is not None:  # slower than every plan in force: none correlates
+            slowest = float(self.plan_min_speed_m_s[self.leg_plan[legs]].min())
+            if slowest > 0.0:
+                sp = np.asarray(speed_m_s, dtype=np.float64).reshape(n)
+                rows = np.flatnonzero(sp >= slowest)
+        u = _unit(p[rows]) if unit is None else unit[rows]
+        band = np.abs(u @ self.leg_basis[:, legs]) <= self.leg_sin_half[legs]
+        near = band.any(axis=1)
+        rows, u, band = rows[near], u[near], band[near]
+        if len(rows) == 0:
+            return out
         pl = self.leg_plan[legs]
         k = len(legs)
-        cols = (np.arange(5)[:, None] * nl + legs[None, :]).ravel()
-        u = p / np.linalg.norm(p, axis=1, keepdims=True)
-        d = u @ self.leg_basis[:, cols]  # (n, 5 k)
-        xt, c1, c2, ca, cb = (d[:, j * k : (j + 1) * k] for j in range(5))
+        cols = (np.arange(1, 5)[:, None] * nl + legs[None, :]).ravel()
+        d = u @ self.leg_basis[:, cols]  # (m, 4 k)
+        c1, c2, ca, cb = (d[:, j * k : (j + 1) * k] for j in range(4))
         cos_w = self.leg_cos_half[legs]
-        ok = (c1 >= 0.0) & (c2 >= 0.0) & (np.abs(xt) <= self.leg_sin_half[legs])
+        ok = band & (c1 >= 0.0) & (c2 >= 0.0)
         ok |= ca >= cos_w
         ok |= cb >= cos_w
-        h = ecef_to_lla(p)[2] if h_m is None else np.asarray(h_m, dtype=np.float64).reshape(n)
+        h = (
+            ecef_to_lla(p[rows])[2]
+            if h_m is None
+            else np.asarray(h_m, dtype=np.float64).reshape(n)[rows]
+        )
         ok &= (h[:, None] >= self.plan_floor_m[pl]) & (h[:, None] <= self.plan_ceiling_m[pl])
         if vel_ecef_m_s is not None:
             # along the leg: v . (normal x u) = normal . (u x v)
-            uv = np.cross(u, np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3))
-            ok &= uv @ self.leg_basis[:, legs] >= 0.0
+            v = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)[rows]
+            ok &= np.cross(u, v) @ self.leg_basis[:, legs] >= 0.0
         if t.ndim:
-            tt = np.broadcast_to(t, (n,))[:, None]
+            tt = np.broadcast_to(t, (n,))[rows, None]
             ok &= (tt >= self.plan_from_s[pl]) & (tt <= self.plan_until_s[pl])
         if speed_m_s is not None:
             lo = self.plan_min_speed_m_s[pl]
-            sp = np.asarray(speed_m_s, dtype=np.float64).reshape(n)[:, None]
+            sp = np.asarray(speed_m_s, dtype=np.float64).reshape(n)[rows, None]
             ok &= (lo <= 0.0) | (sp >= lo)
         if code is not None:
-            c = np.asarray(code, dtype=np.int64).reshape(n)[:, None]
+            c = np.asarray(code, dtype=np.int64).reshape(n)[rows, None]
             filed = self.plan_code[pl]
             ok &= (filed < 0) | (c < 0) | (c == filed)
         hit = ok.any(axis=1)
-        out[hit] = pl[ok[hit].argmax(axis=1)]
+        out[rows[hit]] = pl[ok[hit].argmax(axis=1)]
         return out
 
 
@@ -523,6 +568,11 @@ NO_AIRSPACE = Airspace()
 
 
 # --------------------------------------------------------------------------- private helpers
+
+
+def _unit(p: FloatArray) -> FloatArray:
+    """(n, 3) unit vectors of positions (n, 3)."""
+    return np.asarray(p / np.sqrt(np.einsum("ij,ij->i", p, p))[:, None])
 
 
 def _unit_deg(lat_deg: Sequence[float], lon_deg: Sequence[float]) -> FloatArray:

@@ -326,15 +326,30 @@ def judge(
     sigma_h = np.zeros(n)
     speed_now = np.full(n, np.inf)
     if vel_ecef_m_s is not None and n:
-        speed_now = np.linalg.norm(np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3), axis=1)
+        v_now = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)
+        speed_now = np.sqrt(np.einsum("ij,ij->i", v_now, v_now))
+    speed = features.speed_m_s
+    # the uncertainties and the current height matter only where the kinematic criteria can
+    # hold (the window's mean speed above the lowest speed limit) and for a transponder
+    # altitude beyond the fixed tolerance: computed for those tracks only
+    with np.errstate(invalid="ignore"):
+        kin_mask = speed > min(
+            r.civil_low_max_speed_m_s, r.civil_max_speed_m_s, r.ballistic_min_speed_m_s
+        )
+        kin = np.flatnonzero(kin_mask)
+        loose = np.flatnonzero(
+            kin_mask | (features.alt_report_err_m > r.transponder_alt_tolerance_m)
+        )
     if sigma_m is not None and n:
         sg = np.asarray(sigma_m, dtype=np.float64).reshape(n, 2)
         sigma_speed, sigma_h = sg[:, 0], sg[:, 1]
-    elif covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and n:
-        state = np.hstack([np.asarray(pos_ecef_m, np.float64).reshape(n, 3),
-                           np.asarray(vel_ecef_m_s, np.float64).reshape(n, 3)])  # fmt: skip
-        sg = speed_height_sigma(state, np.asarray(covar, dtype=np.float64).reshape(n, 6, 6))
-        sigma_speed, sigma_h = sg[:, 0], sg[:, 1]
+    elif covar is not None and pos_ecef_m is not None and vel_ecef_m_s is not None and len(loose):
+        sigma_speed[loose], sigma_h[loose] = _speed_height_sigma_rows(
+            np.asarray(pos_ecef_m, np.float64).reshape(n, 3),
+            np.asarray(vel_ecef_m_s, np.float64).reshape(n, 3),
+            np.asarray(covar, dtype=np.float64).reshape(n, 6, 6),
+            loose,
+        )
     z = r.confidence_z
     tol = np.maximum(r.transponder_alt_tolerance_m, r.transponder_z * sigma_h)
     tok = np.asarray((features.squawk > 0.5) & ~(features.alt_report_err_m > tol))
@@ -342,7 +357,6 @@ def judge(
     cue_ok = ~oos
     p_civil = np.where(cue_ok, p[:, _AIRLINER], 0.0)
     p_aircraft = np.where(cue_ok, p[:, _AIRLINER] + p[:, _FIGHTER], 0.0)
-    speed = features.speed_m_s
     alt = features.alt_m
     origin = np.asarray(features.origin_country).astype(str)
     hostile_origin = np.isin(origin, list(airspace.hostile))
@@ -357,11 +371,10 @@ def judge(
     # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
     # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
     long_enough = features.span_s >= r.kinematic_span_s
-    h_now = None
-    if pos_ecef_m is not None and n:
+    if pos_ecef_m is not None and len(kin):
         # a state below the ground is a filter gone astray, not evidence
-        _, _, h_now = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3))
-        long_enough = long_enough & ~(h_now + z * sigma_h < r.min_height_m)
+        _, _, h_kin = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)[kin])
+        long_enough[kin] &= ~(h_kin + z * sigma_h[kin] < r.min_height_m)
     fast = np.asarray(fast & np.isfinite(speed) & long_enough)
     envelope = fast & (p_civil < 0.5)
     with np.errstate(invalid="ignore"):
@@ -392,7 +405,8 @@ def judge(
     asset = np.full(n, -1, dtype=np.int64)
     if pos_ecef_m is not None:
         pos = np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)
-        zone, near, corridor = airspace.locate(pos, r.near_m, h_m=h_now)
+        unit = pos / np.sqrt(np.einsum("ij,ij->i", pos, pos))[:, None]
+        zone, near, corridor = airspace.locate(pos, r.near_m, unit=unit)
         declared = airspace.declared(t_s, pos)
         if len(airspace.plan_names):
             reply = None
@@ -400,7 +414,7 @@ def judge(
                 reply = np.where(squawk, np.asarray(code, dtype=np.int64).reshape(n), -1)
             vel = None if vel_ecef_m_s is None else np.asarray(vel_ecef_m_s, np.float64)
             plan = airspace.correlate(
-                t_s, pos, vel_ecef_m_s=vel, speed_m_s=speed, code=reply, h_m=h_now
+                t_s, pos, vel_ecef_m_s=vel, speed_m_s=speed, code=reply, unit=unit
             )
         if vel_ecef_m_s is not None and from_outside.any():
             m = np.flatnonzero(from_outside)
@@ -409,6 +423,7 @@ def judge(
                 np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)[m],
                 max_time_to_go_s=r.closing_time_s,
                 min_closing_share=r.closing_share,
+                unit=unit[m],
             )
             asset[m] = a
             ttg[m] = tg
@@ -465,15 +480,38 @@ def speed_height_sigma(state: FloatArray, covar: FloatArray) -> FloatArray:
     """
     x = np.asarray(state, dtype=np.float64).reshape(-1, 6)
     cv = np.asarray(covar, dtype=np.float64).reshape(-1, 6, 6)
-    v = x[:, 3:]
-    sp = np.linalg.norm(v, axis=1)
+    s, h = _speed_height_sigma_rows(x[:, :3], x[:, 3:], cv, np.arange(len(x)))
+    return np.stack([s, h], axis=1)
+
+
+def _speed_height_sigma_rows(
+    pos: FloatArray, vel: FloatArray, cv: FloatArray, rows: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`speed_height_sigma` of the tracks ``rows`` of (n, 3) positions and velocities
+    and (n, 6, 6) covariances, read in place (no copy of the covariances)."""
+    v = vel[rows]
+    sp = np.sqrt(np.einsum("ij,ij->i", v, v))
     v_hat = v / np.where(sp > 1e-9, sp, 1.0)[:, None]
-    r = np.linalg.norm(x[:, :3], axis=1)
-    up = x[:, :3] / np.where(r > 0.0, r, 1.0)[:, None]
-    # the quadratic forms x' P x, summed term by term (a three-operand einsum is ~5x slower)
-    var_s = (cv[:, 3:, 3:] * (v_hat[:, :, None] * v_hat[:, None, :])).sum(axis=(1, 2))
-    var_h = (cv[:, :3, :3] * (up[:, :, None] * up[:, None, :])).sum(axis=(1, 2))
-    return np.sqrt(np.maximum(np.stack([var_s, var_h], axis=1), 0.0))
+    x = pos[rows]
+    r = np.sqrt(np.einsum("ij,ij->i", x, x))
+    up = x / np.where(r > 0.0, r, 1.0)[:, None]
+    var_s = _quadratic_form(v_hat, cv, rows, 3)
+    var_h = _quadratic_form(up, cv, rows, 0)
+    return np.sqrt(np.maximum(var_s, 0.0)), np.sqrt(np.maximum(var_h, 0.0))
+
+
+def _quadratic_form(x: FloatArray, cv: FloatArray, rows: IntArray, at: int) -> FloatArray:
+    """(k,) x' P x of vectors x (k, 3) with the 3 x 3 blocks P of cv[rows] (k of (n, 6, 6))
+    starting at row and column ``at``, term by term over the upper triangle (P need not be
+    symmetric; a three-operand einsum is ~5x slower)."""
+    out = np.zeros(len(x))
+    for i in range(3):
+        for j in range(i, 3):
+            w = cv[rows, at + i, at + j]
+            if i != j:
+                w = w + cv[rows, at + j, at + i]
+            out += x[:, i] * x[:, j] * w
+    return out
 
 
 def candidates(
