@@ -378,15 +378,14 @@ class Airspace:
         av = v_h @ self.asset_unit.T  # (n, a) sin θ x closing speed
         sin = np.sqrt(np.maximum(1.0 - c * c, 0.0))
         ok = (av > 0.0) & (sin > 1e-12) & (av >= min_closing_share * speed[:, None] * sin)
-        # distances only for the pairs heading the right way (one arccos each)
-        i, j = np.nonzero(ok)
-        dist = np.maximum(
-            np.arccos(np.clip(c[i, j], -1.0, 1.0)) * R_MEAN_M - self.asset_radius_m[j], 0.0
-        )
-        ttg_ij = dist * sin[i, j] / av[i, j]
-        good = ttg_ij <= max_time_to_go_s
-        ttg = np.full((n, len(self.asset_names)), np.inf)
-        ttg[i[good], j[good]] = ttg_ij[good]
+        # distances only for the pairs heading the right way (the arccos skips the others)
+        ang = np.zeros_like(c)
+        np.arccos(np.clip(c, -1.0, 1.0), out=ang, where=ok)
+        dist = np.maximum(ang * R_MEAN_M - self.asset_radius_m, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ttg = dist * sin / av
+        ok &= ttg <= max_time_to_go_s
+        ttg = np.where(ok, ttg, np.inf)
         best = ttg.argmin(axis=1)
         t_best = ttg[np.arange(n), best]
         return np.where(np.isfinite(t_best), best, -1).astype(np.int64), t_best
