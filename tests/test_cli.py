@@ -261,6 +261,28 @@ def test_negative_numbers_get_the_flags_own_message(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("flag", "value", "wording"),
+    [
+        ("--seed", "-5", "--seed must be an integer >= 0 (got -5)"),
+        ("--seed", "-1e-9", "--seed must be an integer >= 0 (got '-1e-9')"),
+        ("--workers", "0", "--workers must be an integer >= 1 (got 0)"),
+    ],
+)
+def test_plan_checks_seed_and_workers_without_validate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str, value: str, wording: str
+) -> None:
+    """--seed and --workers serve --validate, and are refused when bad even without it,
+    before the plan is solved."""
+    out = tmp_path / "plan"
+    code, stdout, err = call(
+        capsys, "plan", "balkans", "--lend", "GRC:pac3_mse x1", "--out", str(out), flag, value
+    )
+    assert code == 2 and stdout == ""
+    assert wording in one_error_line(err), err
+    assert not out.exists()
+
+
 def test_bad_flag_in_a_subprocess_has_no_traceback() -> None:
     res = run_cli("run", "--seed", "-1")
     assert res.returncode == 2

@@ -38,14 +38,15 @@ def planning_command(args: argparse.Namespace) -> int:
 
     if args.command == "gaps":
         return gaps_command(args)
+    from iamd.plan.cli import _int
+
+    # checked before the plan is solved, and even without --validate (a bad flag is refused)
+    workers = _int("--workers", args.workers, 1)
+    seed = None if args.seed is None else _int("--seed", args.seed, 0)
     status, _, run = plan_command(args)
     if args.validate is None:
         return status
-    from iamd.plan.cli import _int
-
     n = _int("--validate", args.validate, 1)
-    workers = _int("--workers", args.workers, 1)
-    seed = None if args.seed is None else _int("--seed", args.seed, 0)
     _table, summary = validate_plan(run, Path(args.out), n, seed, workers)
     if not args.quiet:
         _print(summary)
