@@ -88,7 +88,7 @@ def federate(
     from iamd.sense.clutter import false_alarms_per_scan
     from iamd.sense.radar import scanning, take_sensors
     from iamd.sense.scan import scan, sensor_streams
-    from iamd.sim.engine import OSPA_CUTOFF_M
+    from iamd.sim.pictures import OSPA_CUTOFF_M
     from iamd.sim.setup import build_sensors
     from iamd.track.metrics import ospa
     from iamd.track.picture import TruthPicture, picture_layout

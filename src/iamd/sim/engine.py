@@ -1,28 +1,34 @@
 """The clock that runs the pipeline, step by step, and writes the event log.
 
-One step of ``time_step_s``: objects move (truth, precomputed on the clock), radars scan and
-detect (with noise, false alarms and cooperative replies), pictures fold the plots in and
-assign identities, engagements due in the step are resolved by a kill draw, threats that may
-be engaged are offered to the effectors, and threats that reach their aim point (leakers) or
-aircraft that land leave the air. Every random draw comes from a stream keyed by the run's
-seed and the ids concerned (``iamd.rng``), so a run is a pure function of its scenario and
-seed.
+:class:`Engine` is the clock of one run, an object you can step and inspect (after SimPy's
+``Environment``: ``step()`` advances one clock step, ``run(until=...)`` steps to a time, and
+between steps the truth, the picture, the engagements in flight and the event log so far can
+be read). One step of ``time_step_s``, its stages in pipeline order, each a call into its
+subpackage:
 
-The air picture is ``sensed`` by default: a multi-sensor tracker per picture
-(`iamd.track.sensed`) on the plots, and the engagement stage works on its confirmed tracks —
-candidates and predicted intercepts from the track's state (`iamd.track.predict`). Every
-track is classified and given a STANAG 1241 identity by the identification stage
-(`iamd.identify.stage`: features of the track's window, the shipped classifier, the
-identity rules and the civil-aircraft guard) without the truth; only tracks whose identity
-the rules of engagement allow (``hostile`` by default) are engaged, and each identity change
-is logged with its evidence. The threat evaluation (`iamd.engage.threat`) on the track's
-state gives each candidate its asset at risk, value and time to go; the sharing policy reads
-the threatened nation from it (`iamd.engage.assign.policy_allows`); the step's cost-aware,
-layered assignment chooses the shooters (`iamd.engage.shoot`). Scoring and the effect of a
-shot use the true object each track follows (its ``entity``); a shot at a false track is
-wasted. With ``picture: truth`` the engine runs the perfect-information baseline
-(`iamd.track.picture.TruthPicture`, true trajectories for the intercepts, the truth identity
-of `iamd.identify.truth_identity`).
+1. **truth** (`iamd.world.truth`, precomputed on the clock): launches and take-offs;
+2. **outcome of earlier shots** (`iamd.engage.shoot`): the engagements due in the step draw
+   their kill, and the engaging unit's picture makes its kill assessment;
+3. **ends of flight**: threats that reach their aim point (leakers, impacts on assets) and
+   aircraft that land leave the air;
+4. **sensing** (`iamd.sense.scan`): the radars look, detect with noise, false alarms and
+   cooperative replies;
+5. **picture** (`iamd.sim.pictures`): the air picture folds the plots in and identifies its
+   tracks;
+6. **engagement** (`iamd.engage.stage`): the picture's candidates are evaluated, released
+   under the sharing policy and the rules of engagement, and assigned to shooters.
+
+The engine has no branch on the picture mode: the sensed picture (the default: a
+multi-sensor tracker per picture and the identification stage, without the truth) and the
+perfect-information baseline (``picture: truth``) implement one interface
+(`iamd.sim.pictures.AirPicture`). Every random draw comes from a stream keyed by the run's
+seed and the ids concerned (``iamd.rng``), so a run is a pure function of its scenario and
+seed, and stepping gives the same bytes as running.
+
+>>> from iamd.scenario.loader import load_scenario
+>>> engine = Engine(load_scenario("balkans"), seed=1)
+>>> engine.run(until=120.0)
+Engine(scenario='balkans', seed=1, t_s=120, step=60/1801, airborne=..., tracks=..., engagements=0)
 """
 
 from __future__ import annotations
@@ -35,85 +41,44 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd import __version__
-from iamd.engage.assign import Doctrine, TierAuthority, policy_allows, release_authority
-from iamd.engage.envelope import EffectorArray, covers_course, intercept_options
-from iamd.engage.shoot import EngagementState
-from iamd.engage.threat import (
-    DefendedAssets,
-    evaluate_threats,
-    threatened_nation,
-)
-from iamd.geo.wgs84 import ecef_to_lla
+from iamd.engage.envelope import EffectorArray
+from iamd.engage.shoot import Engagement, EngagementState
+from iamd.engage.stage import EngagementStage
 from iamd.identify.airspace import Airspace
-from iamd.identify.classifier import CLASSES
-from iamd.identify.stage import IdentityStep, TrackIdentifier
-from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
-from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, ThreatClass
+from iamd.scenario.catalog import HOSTILE_CLASSES, ThreatClass
 from iamd.scenario.loader import LoadedScenario
 from iamd.scenario.schema import PictureMode
 from iamd.sense.clutter import false_alarms_per_scan
-from iamd.sense.radar import SensorArray, approx_height_m, scanning
+from iamd.sense.radar import SensorArray
 from iamd.sense.scan import scan, sensor_streams
 from iamd.sim.events import EventLog
 from iamd.sim.outcome import asset_hits, summarize, threat_table
+from iamd.sim.pictures import (
+    FALSE_TRACK,
+    AirPicture,
+    SensedAirPicture,
+    StepPicture,
+    StepView,
+    TruthAirPicture,
+    lla_deg,
+)
 from iamd.sim.setup import build_effectors, build_sensors
-from iamd.track.metrics import ospa
-from iamd.track.picture import PictureLayout, TruthPicture, picture_layout
-from iamd.track.predict import predict_positions
-from iamd.track.sensed import PictureUpdate, SensedParams, SensedPicture, scenario_tracker_params
+from iamd.track.picture import PictureLayout, picture_layout
+from iamd.track.sensed import SensedPicture, scenario_tracker_params
 from iamd.world.truth import Truth, build_truth
 
+__all__ = ["Engine", "RunResult", "StepPicture", "run"]
+
 FloatArray = npt.NDArray[np.float64]
-BALLISTIC = THREAT_CLASSES.index(ThreatClass.BALLISTIC_MISSILE)
-"""Column of the ballistic-missile class in class-indexed arrays."""
 
 LOOKAHEAD_S = 300.0
 """How far ahead the engagement stage looks for an intercept (s)."""
 OSPA_EVERY_S = 20.0
 """Interval at which the pictures are scored against the truth picture (s)."""
-OSPA_CUTOFF_M = 10_000.0
-"""OSPA cut-off c (m), order 1: a missed or false track costs 10 km."""
-FALSE_TRACK = "false track"
-"""Identity evidence of a track that follows no object."""
 CIVIL_KILL = "civil aircraft destroyed"
 """End of the ``detail`` of an ``intercept`` event that destroyed a civil aircraft."""
 
 ProgressFn = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepPicture:
-    """The confirmed tracks of every picture after one clock step, for a caller's ``on_step``
-    hook (exports, live streams); M tracks, in table order (truth picture: by picture, then
-    object).
-
-    Attributes:
-        t_s: time of the track states (s after the epoch): the step's start, the time of its
-            plots.
-        names: the pictures' names (``layout.names``).
-        picture: (M,) index into ``names``.
-        number: (M,) track number, unique within its picture (truth picture: the object's
-            index + 1).
-        entity: (M,) index of the true object the track follows (-1: a false track); for
-            scoring and replays only.
-        state_ecef: (M, 6) ECEF position (m) and velocity (m/s).
-        covar_ecef: (M, 6, 6) its covariance (zeros for the truth picture).
-        identity: (M,) STANAG 1241 identity, index into
-            ``iamd.identify.truth_identity.STANDARD_IDENTITIES``.
-        cls: (M,) most likely class (``''``: not classified yet).
-    """
-
-    t_s: float
-    names: tuple[str, ...]
-    picture: npt.NDArray[np.int64]
-    number: npt.NDArray[np.int64]
-    entity: npt.NDArray[np.int64]
-    state_ecef: FloatArray
-    covar_ecef: FloatArray
-    identity: npt.NDArray[np.int8]
-    cls: npt.NDArray[np.str_]
-
-
 StepFn = Callable[[StepPicture], None]
 
 
@@ -144,111 +109,249 @@ class RunResult:
     layout: PictureLayout
     picture: SensedPicture | None = None
 
-
-def run(
-    loaded: LoadedScenario,
-    seed: int | None = None,
-    progress: ProgressFn | None = None,
-    on_step: StepFn | None = None,
-) -> RunResult:
-    """Run a loaded scenario with ``seed`` (default: the scenario's) and return the result.
-
-    ``progress(done, total)`` is called after each step; ``on_step`` (optional) receives the
-    pictures' confirmed tracks after each step (:class:`StepPicture`); neither changes the run.
-    """
-    sc = loaded.scenario
-    seed = sc.seed if seed is None else seed
-    dt = sc.time_step_s
-    truth = build_truth(loaded, seed)
-    sensors = build_sensors(loaded)
-    units = build_effectors(loaded)
-    nations = [n.code for n in sc.nations]
-    layout = picture_layout(
-        sc.policy.value, nations, [n.participates for n in sc.nations], list(sensors.nation)
-    )
-    n = len(truth.ids)
-    sensed = sc.picture == PictureMode.SENSED
-    picture = TruthPicture(layout=layout, n=n)  # the baseline, and the reference of OSPA
-    tracker = (
-        SensedPicture(layout=layout, sensors=sensors, nations=nations, n_objects=n,
-                      params=SensedParams(tracker=scenario_tracker_params(sc.tracking)))
-        if sensed
-        else None
-    )  # fmt: skip
-    airspace = Airspace.from_scenario(sc)
-    identifier = TrackIdentifier(airspace=airspace) if sensed else None
-    # Engagement slots: the objects, and with a sensed picture one more for false tracks.
-    slots = n + 1 if sensed else n
-    state = EngagementState(units=units, n=slots)
-    log = EventLog()
-    streams = sensor_streams(seed, sensors.ids)
-    alive = np.ones(n, dtype=bool)
-    ended = np.zeros(n, dtype=bool)
-    class_index = np.array([THREAT_CLASSES.index(c) for c in truth.cls], dtype=np.int64)
-    is_bm = truth.cls == "ballistic_missile"
-    hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
-    civil = truth.cls == ThreatClass.AIRLINER.value
-    identity, evidence = truth_identity(truth.cls, truth.has_iff)
-    roe = sorted(sc.rules_of_engagement.engage_identities)
-    roe_codes = np.array([STANDARD_IDENTITIES.index(r) for r in roe], dtype=np.int8)
-    tier_rules = [
-        TierAuthority(
-            kinds=tuple(tr.kinds),
-            codes=tuple(STANDARD_IDENTITIES.index(w) for w in tr.identities),
-            inside_zones=tr.inside_protected_zones,
+    def __repr__(self) -> str:
+        s = self.summary
+        keys = (
+            "threats_launched",
+            "threats_destroyed",
+            "leakers",
+            "assets_hit",
+            "interceptors_fired",
+            "civil_aircraft_engaged",
         )
-        for tr in sc.rules_of_engagement.tiers
-    ]
-    any_codes = np.union1d(
-        roe_codes, np.array([c for tr in tier_rules for c in tr.codes], dtype=np.int8)
-    ).astype(np.int8)
-    may_engage_identity = np.isin(identity, roe)
-    max_attempts = (
-        sc.rules_of_engagement.max_engagements_per_threat
-        if sc.rules_of_engagement.shoot_look_shoot
-        else 1
-    )
-    if sensed:  # the false-track slot: never alive, its class is the track's believed one
-        class_index = np.append(class_index, 0)
-        is_bm = np.append(is_bm, False)
-        may_engage_identity = np.append(may_engage_identity, False)
-    roe_sc = sc.rules_of_engagement
-    doctrine = Doctrine(
-        cost_weight_per_musd=roe_sc.cost_weight_per_musd,
-        base_threat_value=roe_sc.base_threat_value,
-        layered=roe_sc.layered_defence,
-        defer_margin_s=roe_sc.defer_margin_s,
-        min_time_to_go_s=roe_sc.min_time_to_go_s,
-        required_pk=roe_sc.required_pk,
-        reserve_bmd=roe_sc.reserve_bmd,
-    )
-    defended = DefendedAssets.from_assets(sc.assets)
-    nation_codes = [nat.code for nat in sc.nations]
-    participates = {nat.code: nat.participates for nat in sc.nations}
-    unit_part = np.array([participates[u] for u in units.nation], dtype=bool)
-    unit_nation = np.array(units.nation, dtype=str)
-    slot_ids = [*truth.ids, ""][:slots]
-    unit_picture = np.array([layout.of_nation[nat] for nat in units.nation], dtype=np.int64)
-    launched = np.zeros(n, dtype=bool)
-    asset_nation = [a.nation for a in sc.assets]
-    steps = len(truth.t_grid_s)
-    horizon = max(1, round(LOOKAHEAD_S / dt))
-    ospa_every = max(1, round(OSPA_EVERY_S / dt))
-    ospa_samples: list[list[float]] = [[] for _ in layout.names]
-    fa_per_scan = false_alarms_per_scan(sensors, sc.tracking.false_alarms_per_s)
-    coop_transponder = truth.has_transponder & ~hostile  # threats never reply
-    coop_iff = truth.has_iff & ~hostile
-    track_of_engagement: dict[int, str] = {}
-    engaged_track: dict[int, tuple[int, int]] = {}  # engagement seq -> (picture, number)
+        figures = ", ".join(f"{k}={s[k]}" for k in keys if k in s)
+        return f"RunResult(scenario={self.loaded.scenario.name!r}, seed={self.seed}, {figures})"
 
-    for k in range(steps):
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{k}</th><td>{v}</td></tr>"
+            for k, v in self.summary.items()
+            if isinstance(v, (int, float, str))
+        )
+        return f"<b>iamd run</b> {self.loaded.scenario.name}, seed {self.seed}<table>{rows}</table>"
+
+
+class Engine:
+    """The clock of one run of ``loaded`` with ``seed`` (default: the scenario's); see the
+    module.
+
+    Attributes:
+        loaded: the scenario; seed: the run's seed; dt_s: the clock step (s).
+        truth, sensors, effectors, layout: the trajectories, radars, effectors and pictures.
+        picture: the air picture (`iamd.sim.pictures.SensedAirPicture` or
+            `TruthAirPicture`).
+        stage: the engagement stage (`iamd.engage.stage.EngagementStage`): its ``state``
+            holds magazines and the engagements in flight.
+        log: the event log so far.
+        alive: (N,) objects not destroyed and not at the end of their flight.
+        k: the steps done; steps: the steps of the run.
+    """
+
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None) -> None:
+        sc = loaded.scenario
+        self.loaded = loaded
+        self.seed = int(sc.seed if seed is None else seed)
+        self.dt_s = float(sc.time_step_s)
+        self.truth = truth = build_truth(loaded, self.seed)
+        self.sensors = sensors = build_sensors(loaded)
+        self.effectors = units = build_effectors(loaded)
+        nations = [n.code for n in sc.nations]
+        self.layout = picture_layout(
+            sc.policy.value, nations, [n.participates for n in sc.nations], list(sensors.nation)
+        )
+        airspace = Airspace.from_scenario(sc)
+        self.picture: AirPicture = (
+            SensedAirPicture(
+                truth=truth,
+                layout=self.layout,
+                sensors=sensors,
+                nations=nations,
+                tracker_params=scenario_tracker_params(sc.tracking),
+                airspace=airspace,
+                ospa_every=max(1, round(OSPA_EVERY_S / self.dt_s)),
+            )
+            if sc.picture == PictureMode.SENSED
+            else TruthAirPicture(
+                truth=truth,
+                layout=self.layout,
+                engage_identities=tuple(sorted(sc.rules_of_engagement.engage_identities)),
+            )
+        )
+        self.stage = EngagementStage.from_scenario(
+            sc, units, self.picture.slots, zone_of=airspace.zone_at
+        )
+        self.log = EventLog()
+        n = len(truth.ids)
+        self.alive = np.ones(n, dtype=bool)
+        self.k = 0
+        self.steps = len(truth.t_grid_s)
+        self._streams = sensor_streams(self.seed, sensors.ids)
+        self._ended = np.zeros(n, dtype=bool)
+        self._launched = np.zeros(n, dtype=bool)
+        self._civil = truth.cls == ThreatClass.AIRLINER.value
+        hostile = np.isin(truth.cls, [c.value for c in HOSTILE_CLASSES])
+        self._reply_transponder = truth.has_transponder & ~hostile  # threats never reply
+        self._reply_iff = truth.has_iff & ~hostile
+        self._slot_ids = [*truth.ids, ""][: self.picture.slots]
+        self._unit_picture = np.array(
+            [self.layout.of_nation[nat] for nat in units.nation], dtype=np.int64
+        )
+        self._false_alarms = false_alarms_per_scan(sensors, sc.tracking.false_alarms_per_s)
+        self._horizon = max(1, round(LOOKAHEAD_S / self.dt_s))
+        self._view: StepView | None = None
+
+    @property
+    def done(self) -> bool:
+        """Every step of the run has been taken."""
+        return self.k >= self.steps
+
+    @property
+    def t_s(self) -> float:
+        """The clock: the start of the next step (s after the epoch)."""
+        if self.k < self.steps:
+            return float(self.truth.t_grid_s[self.k])
+        return float(self.truth.t_grid_s[-1]) + self.dt_s if self.steps else 0.0
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The event log so far, sorted."""
+        return self.log.frame()
+
+    @property
+    def in_flight(self) -> list[Engagement]:
+        """The engagements in flight (fired, not yet resolved)."""
+        return list(self.stage.state.in_flight)
+
+    def snapshot(self) -> StepPicture:
+        """The confirmed tracks after the last step taken.
+
+        Raises:
+            RuntimeError: no step has been taken yet.
+        """
+        if self._view is None:
+            raise RuntimeError("Engine.snapshot: no step taken yet (call step() or run())")
+        return self.picture.snapshot(self._view)
+
+    def run(
+        self,
+        until: float | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        on_step: StepFn | None = None,
+    ) -> Engine:
+        """Take the steps that start before ``until`` (s; default: to the end); returns the
+        engine. ``progress(done, total)`` is called after each step, ``on_step`` with the
+        confirmed tracks after each step; neither changes the run."""
+        while self.k < self.steps and (until is None or self.t_s < until):
+            self.step(on_step=on_step)
+            if progress is not None:
+                progress(self.k, self.steps)
+        return self
+
+    def step(self, *, on_step: StepFn | None = None) -> None:
+        """Take one clock step (see the module for its stages).
+
+        Raises:
+            RuntimeError: the run has ended.
+        """
+        if self.done:
+            raise RuntimeError(f"Engine.step: the run has ended ({self.steps} steps taken)")
+        k, truth, dt = self.k, self.truth, self.dt_s
         t = float(truth.t_grid_s[k])
         t_next = t + dt
-        # 1. truth: launches and take-offs within the step
-        started = ~launched & (truth.t_start_s < t_next)
-        for i in np.flatnonzero(started):
+        self._launch(t_next)
+        present = truth.present[:, k] & self.alive
+        self._resolve_engagements(t_next)
+        present &= self.alive
+        self._end_flights(t_next)
+        present &= self.alive
+        pos = truth.pos_ecef_m[:, k, :]
+        plots = scan(
+            self.sensors,
+            pos,
+            present,
+            truth.rcs_m2,
+            t,
+            dt,
+            self._streams,
+            has_transponder=self._reply_transponder,
+            has_iff=self._reply_iff,
+            false_alarms_per_scan=self._false_alarms,
+            dropout=self.loaded.scenario.tracking.cooperative_dropout,
+        )
+        window = slice(k + 1, min(self.steps, k + 1 + self._horizon))
+        view = StepView(
+            k=k,
+            t_s=t,
+            t_next_s=t_next,
+            dt_s=dt,
+            pos_ecef_m=pos,
+            vel_ecef_m_s=truth.vel_ecef_m_s[:, k, :],
+            present=present,
+            alive=self.alive.copy(),
+            plots=plots,
+            window=window,
+            t_window_s=truth.t_grid_s[window],
+        )
+        self.picture.update(view, self.log)
+        self.picture.score(view)
+        self._engage(view)
+        self._view = view
+        self.k += 1
+        if on_step is not None:
+            on_step(self.picture.snapshot(view))
+
+    def result(self) -> RunResult:
+        """The run's outputs so far (after the last step: the run's result)."""
+        events = self.log.frame()
+        engagements = _engagement_table(
+            self.stage.state, self.effectors, self.truth, self.picture.label
+        )
+        ospa_m, ospa_by_picture = self.picture.ospa_summary()
+        summary = summarize(
+            self.loaded,
+            self.seed,
+            self.truth,
+            events,
+            engagements,
+            __version__,
+            picture_stats={
+                "picture_ospa_m": ospa_m,
+                "picture_ospa_by_picture_m": ospa_by_picture,
+            },
+        )
+        return RunResult(
+            loaded=self.loaded,
+            seed=self.seed,
+            summary=summary,
+            threats=threat_table(self.truth, events),
+            events=events,
+            engagements=engagements,
+            truth=self.truth,
+            sensors=self.sensors,
+            effectors=self.effectors,
+            layout=self.layout,
+            picture=self.picture.tracker,
+        )
+
+    def __repr__(self) -> str:
+        k = max(self.k - 1, 0)
+        airborne = int(np.count_nonzero(self.truth.present[:, k] & self.alive)) if self.k else 0
+        tracks = len(self.snapshot().number) if self._view is not None else 0
+        fired = len(self.stage.state.done) + len(self.stage.state.in_flight)
+        return (
+            f"Engine(scenario={self.loaded.scenario.name!r}, seed={self.seed}, "
+            f"t_s={self.t_s:g}, step={self.k}/{self.steps}, airborne={airborne}, "
+            f"tracks={tracks}, engagements={fired})"
+        )
+
+    def _launch(self, t_next: float) -> None:
+        """Log the launches and take-offs within the step."""
+        truth = self.truth
+        started = ~self._launched & (truth.t_start_s < t_next)
+        for i in np.flatnonzero(started):  # a loop over the step's launches
             lat, lon, alt = truth.start_lla[i]
-            log.append(
+            self.log.append(
                 float(max(truth.t_start_s[i], 0.0)),
                 "launch",
                 entity=truth.ids[i],
@@ -258,21 +361,24 @@ def run(
                 alt_m=alt,
                 detail=f"{truth.cls[i]} {truth.type[i]} {truth.group[i]}",
             )
-        launched |= started
-        present = truth.present[:, k] & alive
-        pos = truth.pos_ecef_m[:, k, :]
-        # 2. engagements due in this step (a shot at a false track hits nothing)
-        alive_slots = np.append(alive, False) if sensed else alive
-        for eng, killed in state.resolve(t_next, alive_slots, seed, slot_ids):
+        self._launched |= started
+
+    def _resolve_engagements(self, t_next: float) -> None:
+        """The engagements due in the step draw their kill (a shot at a false track hits
+        nothing); the engaging unit's picture assesses each."""
+        truth, units, n = self.truth, self.effectors, len(self.truth.ids)
+        alive_slots = np.zeros(self.picture.slots, dtype=bool)
+        alive_slots[:n] = self.alive
+        for eng, killed in self.stage.state.resolve(t_next, alive_slots, self.seed, self._slot_ids):
             j = eng.threat
             lat = lon = alt = float("nan")
             if j < n:
-                kk = min(int(np.searchsorted(truth.t_grid_s, eng.t_intercept_s)), steps - 1)
-                lat, lon, alt = _lla(truth.pos_ecef_m[j, kk])
-            log.append(
+                kk = min(int(np.searchsorted(truth.t_grid_s, eng.t_intercept_s)), self.steps - 1)
+                lat, lon, alt = lla_deg(truth.pos_ecef_m[j, kk])
+            self.log.append(
                 eng.t_intercept_s,
                 "intercept" if killed else "miss",
-                entity=slot_ids[j],
+                entity=self._slot_ids[j],
                 unit=units.ids[eng.unit],
                 nation=units.nation[eng.unit],
                 lat_deg=lat,
@@ -280,29 +386,25 @@ def run(
                 alt_m=alt,
                 value=eng.pk_salvo,
                 detail=f"attempt {eng.attempt + 1}, {eng.rounds} round(s)"
-                + ("" if j < n else f", {FALSE_TRACK} {track_of_engagement[eng.seq]}")
-                + (f", {CIVIL_KILL}" if killed and j < n and civil[j] else ""),
+                + ("" if j < n else f", {FALSE_TRACK} {self.picture.label(eng)}")
+                + (f", {CIVIL_KILL}" if killed and j < n and self._civil[j] else ""),
             )
-            if killed and tracker is not None and eng.seq in engaged_track:
-                # kill assessment by the engaging unit: its track is closed at the intercept
-                # (other pictures' tracks of the object coast until their rules delete them)
-                p_idx, number = engaged_track[eng.seq]
-                if tracker.close_track(p_idx, number):
-                    log.append(eng.t_intercept_s, "track_drop", entity=slot_ids[j],
-                               picture=layout.names[p_idx],
-                               detail=f"{layout.names[p_idx]} track {number} (kill "
-                               f"assessment: intercept by {units.ids[eng.unit]})")  # fmt: skip
-        if sensed:
-            alive[:] = alive_slots[:n]
-        present &= alive
-        # 3. leakers and landings: objects whose flight ends within the step
-        finishing = np.flatnonzero(alive & ~ended & (truth.t_end_s < t_next) & launched)
-        for j_end in finishing:
+            self.picture.assessed(eng, killed, units.ids[eng.unit], self.log)
+        self.alive[:] = alive_slots[:n]
+
+    def _end_flights(self, t_next: float) -> None:
+        """Threats that reach their aim point (impacts, assets hit) and aircraft that land
+        within the step leave the air; engagements still flying at them are too late."""
+        truth, units, sc = self.truth, self.effectors, self.loaded.scenario
+        finishing = np.flatnonzero(
+            self.alive & ~self._ended & (truth.t_end_s < t_next) & self._launched
+        )
+        for j_end in finishing:  # a loop over the step's ends of flight
             j = int(j_end)
-            ended[j] = True
-            alive[j] = False
-            for eng in state.abandon(int(j)):
-                log.append(
+            self._ended[j] = True
+            self.alive[j] = False
+            for eng in self.stage.state.abandon(j):
+                self.log.append(
                     truth.t_end_s[j],
                     "miss",
                     entity=truth.ids[j],
@@ -310,18 +412,14 @@ def run(
                     nation=units.nation[eng.unit],
                     detail="too late: the threat impacted first",
                 )
-            lat, lon, alt = _lla(truth.end_pos_ecef_m[j])
+            lat, lon, alt = lla_deg(truth.end_pos_ecef_m[j])
             if truth.cls[j] in ("airliner", "fighter"):
-                log.append(
-                    truth.t_end_s[j],
-                    "land",
-                    entity=truth.ids[j],
-                    lat_deg=lat,
-                    lon_deg=lon,
+                self.log.append(
+                    truth.t_end_s[j], "land", entity=truth.ids[j], lat_deg=lat, lon_deg=lon,
                     alt_m=alt,
-                )
+                )  # fmt: skip
                 continue
-            log.append(
+            self.log.append(
                 truth.t_end_s[j],
                 "impact",
                 entity=truth.ids[j],
@@ -330,382 +428,54 @@ def run(
                 alt_m=alt,
                 value=float(truth.lethal_radius_m[j]),
             )
-            for a in asset_hits(loaded, lat, lon, float(truth.lethal_radius_m[j])):
-                log.append(
+            for a in asset_hits(self.loaded, lat, lon, float(truth.lethal_radius_m[j])):
+                self.log.append(
                     truth.t_end_s[j],
                     "asset_hit",
                     entity=truth.ids[j],
-                    nation=asset_nation[a],
+                    nation=sc.assets[a].nation,
                     detail=sc.assets[a].name,
                 )
-        present &= alive
-        # 4. sensing and the pictures
-        plots = scan(
-            sensors,
-            pos,
-            present,
-            truth.rcs_m2,
-            t,
-            dt,
-            streams,
-            has_transponder=coop_transponder,
-            has_iff=coop_iff,
-            false_alarms_per_scan=fa_per_scan,
-            dropout=sc.tracking.cooperative_dropout,
-        )
-        real = plots.entity >= 0
-        ip, ie, dp, de = picture.update(
-            t_next, plots.sensor[real], plots.entity[real], alive & present
-        )
-        if tracker is None:
-            _log_truth_picture(log, t_next, truth, layout, pos, identity, evidence, ip, ie, dp, de)
-        else:
-            assert identifier is not None
-            update = tracker.update(t, plots, scanning(sensors, t, dt))
-            ident = identifier.update(t, tracker.tracks)
-            _log_sensed_picture(log, t_next, truth, layout, nations, update)
-            _log_identities(log, t_next, truth, layout, tracker, ident)
-        if k % ospa_every == 0 and tracker is not None:
-            for p_idx in range(len(layout.names)):
-                ospa_samples[p_idx].append(
-                    ospa(
-                        pos[picture.held[p_idx]],
-                        tracker.positions(p_idx),
-                        cutoff_m=OSPA_CUTOFF_M,
-                    )
-                )
-        # 5. engagement
-        engaged = state.engaged()
-        if tracker is None:
-            cand = np.flatnonzero(
-                present
-                & may_engage_identity
-                & ~engaged
-                & (state.attempts < max_attempts)
-                & picture.held.any(axis=0)
+
+    def _engage(self, view: StepView) -> None:
+        """The engagement stage on the picture's candidates; logs the shots fired."""
+        cands = self.picture.candidates(view, self.stage, self._unit_picture)
+        units = self.effectors
+        for eng in self.stage.step(view.t_next_s, view.t_window_s, cands, self.dt_s):
+            label = self.picture.fired(eng, int(self._unit_picture[eng.unit]))
+            self.log.append(
+                eng.t_fire_s,
+                "fire",
+                entity=self._slot_ids[eng.threat],
+                unit=units.ids[eng.unit],
+                nation=units.nation[eng.unit],
+                value=eng.cost_usd,
+                detail=f"{eng.rounds} x {units.type[eng.unit]}, intercept at "
+                f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km"
+                + (f", {label}" if label else ""),
             )
-            cand_picture = rows = np.zeros(0, dtype=np.int64)
-        else:
-            trk = tracker.tracks
-            rows = _track_candidates(tracker, alive, np.isin(ident.code, any_codes), engaged,
-                                     state.attempts < max_attempts, n)  # fmt: skip
-            ent = trk.entity[rows]
-            cand = np.where(ent >= 0, ent, n)
-            cand_picture = trk.picture[rows]
-        if len(cand) and len(units):
-            h_end = min(steps, k + 1 + horizon)
-            window = slice(k + 1, h_end)
-            t_window = truth.t_grid_s[window]
-            if tracker is None:
-                seen = picture.held[unit_picture][:, cand]
-                now6 = np.hstack([pos[cand], truth.vel_ecef_m_s[cand, k]])
-                believed = class_index[cand]
-            else:
-                seen = unit_picture[:, None] == cand_picture
-                now6 = tracker.tracks.table.state[rows]
-                believed = np.where(ident.cls[rows] >= 0, ident.cls[rows], 0)
-            bm_c = believed == BALLISTIC
-            # evaluate: the asset at risk, its nation, the threat value and time to go
-            evaluation = evaluate_threats(now6, bm_c, defended)
-            threatened = threatened_nation(evaluation, defended, now6, nation_codes)
-            allowed = seen & policy_allows(
-                sc.policy.value, unit_nation, unit_part, threatened, participates
-            )
-            if tracker is not None:
-                in_zone = airspace.zone_at(now6[:, :3]) >= 0 if tier_rules else None
-                allowed &= release_authority(
-                    units.kind, ident.code[rows], roe_codes, tier_rules, in_zone
-                )
-            if allowed.any():
-                if tracker is None:
-                    pred = truth.pos_ecef_m[cand, window, :]
-                    pred_alt = truth.alt_m[cand, window]
-                    pred_present = truth.present[cand, window]
-                else:
-                    pred = predict_positions(now6, bm_c, t_window - t)
-                    pred_alt = approx_height_m(pred)
-                    pred_present = np.logical_and.accumulate(pred_alt > 0.0, axis=1)
-                    # no intercept after the threat reaches its aim point (the evaluation's
-                    # time to go): a straight-line prediction flies on past the target
-                    pred_present &= (t_window - t)[None, :] <= (
-                        evaluation.time_to_go_s[:, None] + dt
-                    )
-                opts = intercept_options(
-                    units,
-                    t_next + units.reaction_s,
-                    t_window,
-                    pred,
-                    pred_alt,
-                    pred_present,
-                    believed,
-                    bm_c,
-                    allowed,
-                )
-                reach = np.where(bm_c[None, :], units.max_range_bm_m[:, None],
-                                 units.max_range_m[:, None])  # fmt: skip
-                covers = allowed & covers_course(units, evaluation, now6, bm_c, reach)
-                kill_cls = np.where(cand < n, class_index[cand], believed)
-                for eng in state.choose(
-                    t_next,
-                    cand,
-                    believed,
-                    allowed,
-                    opts,
-                    value=evaluation.value + doctrine.base_threat_value,
-                    time_to_go_s=evaluation.time_to_go_s,
-                    doctrine=doctrine,
-                    covers=covers,
-                    kill_class_index=kill_cls,
-                    step_s=dt,
-                ):
-                    j = eng.threat
-                    label = ""
-                    if tracker is not None:
-                        col = np.flatnonzero(
-                            (cand == j) & (cand_picture == unit_picture[eng.unit])
-                        )[0]
-                        row = rows[col]
-                        label = (
-                            f"{layout.names[tracker.tracks.picture[row]]} track "
-                            f"{tracker.tracks.number[row]}"
-                        )
-                        track_of_engagement[eng.seq] = label
-                        engaged_track[eng.seq] = (
-                            int(tracker.tracks.picture[row]),
-                            int(tracker.tracks.number[row]),
-                        )
-                    log.append(
-                        eng.t_fire_s,
-                        "fire",
-                        entity=slot_ids[j],
-                        unit=units.ids[eng.unit],
-                        nation=units.nation[eng.unit],
-                        value=eng.cost_usd,
-                        detail=f"{eng.rounds} x {units.type[eng.unit]}, intercept at "
-                        f"{eng.t_intercept_s:.0f} s, range {eng.range_m / 1000:.1f} km"
-                        + (f", {label}" if label else ""),
-                    )
-        if on_step is not None:
-            vel = truth.vel_ecef_m_s[:, k, :]
-            step_ident = ident if tracker is not None else None
-            on_step(
-                _step_picture(t, layout, truth, picture, pos, vel, identity, tracker, step_ident)
-            )
-        if progress is not None:
-            progress(k + 1, steps)
-
-    events = log.frame()
-    engagements = _engagement_table(state, units, truth, track_of_engagement)
-    threats = threat_table(truth, events)
-    ospa_by_picture = (
-        {
-            name: (round(float(np.mean(v)), 3) if v else 0.0)
-            for name, v in zip(layout.names, ospa_samples, strict=True)
-        }
-        if tracker is not None
-        else {}
-    )
-    all_samples = [x for v in ospa_samples for x in v]
-    picture_stats = {
-        "picture_ospa_m": round(float(np.mean(all_samples)), 3) if all_samples else 0.0,
-        "picture_ospa_by_picture_m": ospa_by_picture,
-    }
-    summary = summarize(
-        loaded, seed, truth, events, engagements, __version__, picture_stats=picture_stats
-    )
-    return RunResult(
-        loaded=loaded,
-        seed=seed,
-        summary=summary,
-        threats=threats,
-        events=events,
-        engagements=engagements,
-        truth=truth,
-        sensors=sensors,
-        effectors=units,
-        layout=layout,
-        picture=tracker,
-    )
 
 
-def _step_picture(
-    t_s: float,
-    layout: PictureLayout,
-    truth: Truth,
-    picture: TruthPicture,
-    pos: FloatArray,
-    vel: FloatArray,
-    identity: npt.NDArray[np.str_],
-    tracker: SensedPicture | None,
-    ident: IdentityStep | None,
-) -> StepPicture:
-    """The confirmed tracks after a step, for ``on_step``; ``pos``, ``vel``: (N, 3) truth."""
-    if tracker is None or ident is None:
-        p_idx, j = np.nonzero(picture.held)
-        code = {w: i for i, w in enumerate(STANDARD_IDENTITIES)}
-        return StepPicture(
-            t_s=t_s,
-            names=tuple(layout.names),
-            picture=p_idx.astype(np.int64),
-            number=(j + 1).astype(np.int64),
-            entity=j.astype(np.int64),
-            state_ecef=np.hstack([pos[j], vel[j]]),
-            covar_ecef=np.zeros((len(j), 6, 6)),
-            identity=np.array([code[str(w)] for w in identity[j]], dtype=np.int8),
-            cls=np.asarray(truth.cls[j], dtype=str),
-        )
-    trk = tracker.tracks
-    rows = np.flatnonzero(trk.confirmed)
-    return StepPicture(
-        t_s=t_s,
-        names=tuple(layout.names),
-        picture=trk.picture[rows].astype(np.int64),
-        number=trk.number[rows].astype(np.int64),
-        entity=trk.entity[rows],
-        state_ecef=trk.table.state[rows].copy(),
-        covar_ecef=trk.table.covar[rows].copy(),
-        identity=ident.code[rows].astype(np.int8),
-        cls=np.array(["", *CLASSES], dtype=str)[ident.cls[rows] + 1],
-    )
+def run(
+    loaded: LoadedScenario,
+    seed: int | None = None,
+    progress: ProgressFn | None = None,
+    on_step: StepFn | None = None,
+) -> RunResult:
+    """Run a loaded scenario with ``seed`` (default: the scenario's) and return the result:
+    ``Engine(loaded, seed).run(...).result()``.
 
-
-def _track_candidates(
-    tracker: SensedPicture,
-    alive: npt.NDArray[np.bool_],
-    may_engage: npt.NDArray[np.bool_],
-    engaged: npt.NDArray[np.bool_],
-    attempts_left: npt.NDArray[np.bool_],
-    n: int,
-) -> npt.NDArray[np.int64]:
-    """Rows of the confirmed tracks that may be engaged: the track's identity is one the rules
-    of engagement allow (``may_engage``, per row), the object it follows (the slot ``n`` for
-    a false track) is alive, not under engagement and has attempts left; one track per object
-    and picture (the one with most updates), in order of picture and object."""
-    trk = tracker.tracks
-    rows = np.flatnonzero(trk.confirmed & may_engage)
-    ent = trk.entity[rows]
-    slot = np.where(ent >= 0, ent, n)
-    alive_slot = np.append(alive, True)  # a false track's slot: it may be shot at
-    ok = alive_slot[slot] & ~engaged[slot] & attempts_left[slot]
-    rows, slot = rows[ok], slot[ok]
-    if len(rows) == 0:
-        return rows
-    order = np.lexsort((-trk.table.hits[rows], slot, trk.picture[rows]))
-    rows, slot = rows[order], slot[order]
-    pic = trk.picture[rows]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (pic[1:] != pic[:-1]) | (slot[1:] != slot[:-1])
-    return np.asarray(rows[first], dtype=np.int64)
-
-
-def _log_truth_picture(
-    log: EventLog,
-    t_s: float,
-    truth: Truth,
-    layout: PictureLayout,
-    pos: FloatArray,
-    identity: npt.NDArray[np.str_],
-    evidence: npt.NDArray[np.str_],
-    ip: npt.NDArray[np.int64],
-    ie: npt.NDArray[np.int64],
-    dp: npt.NDArray[np.int64],
-    de: npt.NDArray[np.int64],
-) -> None:
-    """Track starts, identities and drops of the truth picture."""
-    for p_idx, j in zip(ip, ie, strict=True):
-        lat, lon, alt = _lla(pos[j])
-        log.append(
-            t_s,
-            "track_init",
-            entity=truth.ids[j],
-            picture=layout.names[p_idx],
-            lat_deg=lat,
-            lon_deg=lon,
-            alt_m=alt,
-        )
-        log.append(
-            t_s,
-            "identity",
-            entity=truth.ids[j],
-            picture=layout.names[p_idx],
-            detail=f"{identity[j]} ({evidence[j]})",
-        )
-    for p_idx, j in zip(dp, de, strict=True):
-        log.append(t_s, "track_drop", entity=truth.ids[j], picture=layout.names[p_idx])
-
-
-def _log_identities(
-    log: EventLog,
-    t_s: float,
-    truth: Truth,
-    layout: PictureLayout,
-    tracker: SensedPicture,
-    ident: IdentityStep,
-) -> None:
-    """Identity of each confirmed track when it is first classified and whenever it
-    changes, with the evidence; ``value`` is the probability of the most likely class."""
-    trk = tracker.tracks
-    for i, row in enumerate(ident.changed):  # a loop over the step's changes
-        j = int(trk.entity[row])
-        name = layout.names[trk.picture[row]]
-        word = STANDARD_IDENTITIES[ident.code[row]]
-        log.append(
-            t_s,
-            "identity",
-            entity=truth.ids[j] if j >= 0 else "",
-            picture=name,
-            value=float(np.nanmax(ident.probabilities[row])),
-            detail=f"{word} ({ident.evidence[i]}), {name} track {trk.number[row]}",
-        )
-
-
-def _log_sensed_picture(
-    log: EventLog,
-    t_s: float,
-    truth: Truth,
-    layout: PictureLayout,
-    nations: list[str],
-    up: PictureUpdate,
-) -> None:
-    """Tracks confirmed, re-acquired, handed over and dropped."""
-
-    def entity(j: int) -> str:
-        return truth.ids[j] if j >= 0 else ""
-
-    c = up.confirmed
-    for i in range(len(c)):  # a loop over the step's events, not over tracks
-        j, name = int(c.entity[i]), layout.names[c.picture[i]]
-        lat, lon, alt = _lla(c.pos_ecef_m[i])
-        label = f"{name} track {c.number[i]}"
-        log.append(t_s, "track_init", entity=entity(j), picture=name, lat_deg=lat,
-                   lon_deg=lon, alt_m=alt, detail=label)  # fmt: skip
-    r = up.reacquired
-    for i in range(len(r)):
-        name = layout.names[r.picture[i]]
-        log.append(t_s, "reacquire", entity=entity(int(r.entity[i])), picture=name,
-                   value=float(r.value[i]),
-                   detail=f"{name} track {r.number[i]}, last held by "
-                   f"{layout.names[r.source[i]]}")  # fmt: skip
-    h = up.handover
-    for i in range(len(h)):
-        name = layout.names[h.picture[i]]
-        log.append(t_s, "handover", entity=entity(int(h.entity[i])), picture=name,
-                   detail=f"{name} track {h.number[i]}: {nations[h.source[i]]} -> "
-                   f"{nations[h.target[i]]}")  # fmt: skip
-    d = up.dropped
-    for i in range(len(d)):
-        name = layout.names[d.picture[i]]
-        log.append(t_s, "track_drop", entity=entity(int(d.entity[i])), picture=name,
-                   detail=f"{name} track {d.number[i]}")  # fmt: skip
-
-
-def _lla(pos_ecef_m: FloatArray) -> tuple[float, float, float]:
-    lat, lon, alt = ecef_to_lla(pos_ecef_m)
-    return float(np.degrees(lat)), float(np.degrees(lon)), float(alt)
+    ``progress(done, total)`` is called after each step; ``on_step`` (optional) receives the
+    pictures' confirmed tracks after each step (:class:`StepPicture`); neither changes the run.
+    """
+    return Engine(loaded, seed).run(progress=progress, on_step=on_step).result()
 
 
 def _engagement_table(
-    state: EngagementState, units: EffectorArray, truth: Truth, tracks: dict[int, str]
+    state: EngagementState,
+    units: EffectorArray,
+    truth: Truth,
+    track_label: Callable[[Engagement], str],
 ) -> pd.DataFrame:
     """One row per engagement; those still in flight at the end are ``unresolved``. A shot at
     a false track has an empty threat, class and aim nation."""
@@ -721,7 +491,7 @@ def _engagement_table(
             "threat": truth.ids[eng.threat] if eng.threat < n else "",
             "threat_class": str(truth.cls[eng.threat]) if eng.threat < n else "",
             "aim_nation": str(truth.aim_nation[eng.threat]) if eng.threat < n else "",
-            "track": tracks.get(eng.seq, ""),
+            "track": track_label(eng),
             "attempt": eng.attempt + 1,
             "t_fire_s": eng.t_fire_s,
             "t_intercept_s": eng.t_intercept_s,

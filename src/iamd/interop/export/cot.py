@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 from iamd.errors import InputError
 from iamd.interop.export import symbols as sym
 from iamd.interop.export.scene import Scene, TrackFrame, iso_time, track_frame
-from iamd.sim.engine import StepPicture
+from iamd.sim.pictures import StepPicture
 
 STALE_S = 30.0
 """How long an event stays valid after its time (s)."""
