@@ -25,6 +25,11 @@ def test_node_bad_config_exits_2(tmp_path, capsys):
         (["--nations", "GRC"], "a federation needs at least 2 nations"),
         (["--duration-s", "-5"], "--duration-s must be > 0 (got -5.0)"),
         (["--step-wall-s", "-1"], "--step-wall-s must be >= 0 (got -1.0)"),
+        (["--duration-s", "nan"], "--duration-s must be > 0 (got nan)"),
+        (["--duration-s", "1e308"], "--duration-s must be finite and <= 86400 (got 1e+308)"),
+        (["--step-wall-s", "inf"], "--step-wall-s must be finite and <= 60 (got inf)"),
+        (["--every-s", "nan"], "--every-s must be > 0 (got nan)"),
+        (["--seed", "-1"], "--seed must be an integer in [0, 2^63 - 1] (got -1)"),
     ],
 )
 def test_federate_bad_flags_exit_2(tmp_path, capsys, flags, message):
@@ -48,3 +53,11 @@ def test_federate_two_nations_hold_the_joint_picture(tmp_path, capsys):
         assert n["identity_agreement"] >= 0.9, n
         assert n["malformed"] == 0
     assert "BGR" in capsys.readouterr().out
+
+
+def test_federate_out_that_is_a_file_is_refused_before_anything_starts(tmp_path, capsys):
+    f = tmp_path / "f"
+    f.write_text("x")
+    assert main(["federate", "--out", str(f)]) == 2
+    assert f"--out: {f} exists and is a regular file, not a folder" in capsys.readouterr().err
+    assert f.read_text() == "x"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from iamd.errors import InputError
+from iamd.files import check_output_dir, write_files
 
 FEDERATION_COMMANDS = ("node", "federate")
 
@@ -85,7 +85,8 @@ def federate_command(args: argparse.Namespace) -> int:
             raise InputError(
                 f"--nations: give nation codes separated by commas (got {args.nations!r})"
             )
-    out = Path(args.out)
+    _check_federate_flags(args)
+    out = check_output_dir(args.out, "--out")
     res = federate(
         args.scenario,
         out,
@@ -95,8 +96,7 @@ def federate_command(args: argparse.Namespace) -> int:
         step_wall_s=args.step_wall_s,
         every_s=args.every_s,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "federate.json").write_text(res.to_json())
+    write_files({"federate.json": res.to_json().encode()}, out)
     print(
         f"federate {res.scenario}: {len(res.nodes)} nodes, {res.steps} steps "
         f"({res.duration_s:.0f} s), seed {res.seed}"
@@ -113,6 +113,31 @@ def federate_command(args: argparse.Namespace) -> int:
         )
     print(f"wrote {out / 'federate.json'}", file=sys.stderr)
     return 0
+
+
+#: The longest replay and the slowest pace ``iamd federate`` accepts (a day of scenario time,
+#: a minute of wall time per step), and the largest seed (a 64-bit seed, as campaigns take).
+MAX_DURATION_S = 86_400.0
+MAX_STEP_WALL_S = 60.0
+MAX_SEED = 2**63 - 1
+
+
+def _check_federate_flags(args: argparse.Namespace) -> None:
+    """Each numeric flag finite and within its bounds, before anything starts."""
+    checks = (
+        ("--duration-s", args.duration_s, 0.0, MAX_DURATION_S, False),
+        ("--step-wall-s", args.step_wall_s, 0.0, MAX_STEP_WALL_S, True),
+        ("--every-s", args.every_s, 0.0, MAX_DURATION_S, False),
+    )
+    for flag, value, lo, hi, closed in checks:
+        if value is None:
+            continue
+        if not (value >= lo if closed else value > lo):  # NaN fails here
+            raise InputError(f"{flag} must be {'>=' if closed else '>'} {lo:g} (got {value})")
+        if not value <= hi:
+            raise InputError(f"{flag} must be finite and <= {hi:g} (got {value})")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise InputError(f"--seed must be an integer in [0, 2^63 - 1] (got {args.seed})")
 
 
 def _ms(v: float | None) -> str:
