@@ -406,10 +406,12 @@ def test_every_airway_of_the_builtin_theatre_has_a_plan_covering_its_flights() -
     for i, group in enumerate(truth.group):
         if not str(group).startswith("airway "):
             continue
-        # flying at its plan's minimum speed or faster: the climb and the approach below it
-        # do not correlate
+        # above its plan's floor at its minimum speed or faster: the lift-off and the
+        # touchdown below them do not correlate
         speed = np.linalg.norm(truth.vel_ecef_m_s[i], axis=1)
-        on = truth.present[i] & (speed >= 100.0)
+        h = np.full(len(speed), -1e9)
+        h[truth.present[i]] = ecef_to_lla(truth.pos_ecef_m[i, truth.present[i]])[2]
+        on = truth.present[i] & (speed >= 100.0) & (h >= 1000.0)
         hit = a.correlate(
             truth.t_grid_s[on],
             truth.pos_ecef_m[i, on],

@@ -38,7 +38,7 @@ def test_every_identity_event_is_a_stanag_1241_word_with_its_evidence(
     assert len(ids) > 50
     assert ids["word"].isin(STANDARD_IDENTITIES).all()
     assert ids["track"].notna().all()
-    assert ids["detail"].str.contains(r"\((?:[RAHNSU]\d|D) ", regex=True).all()  # the rule
+    assert ids["detail"].str.contains(r"\((?:[RAHNSUP]\d|D) ", regex=True).all()  # the rule
     assert ids["value"].between(0.0, 1.0).all()  # probability of the most likely class
 
 

@@ -8,7 +8,8 @@ Formats (CSV or Parquet, chosen by the file extension):
   ``--origin LAT,LON[,ALT_M]``: the output of ``iamd track``). Optional
   ``vx_m_s, vy_m_s, vz_m_s`` (east, north, up velocity, all three or none; otherwise
   velocities are central differences of the plausible positions), ``squawk`` (a transponder
-  code; empty means none) or ``has_transponder`` (true/false, 1/0), ``reported_alt_m`` (the
+  code, empty for none; a Mode 3/A code, 4 octal digits, is checked against the flight plans
+  that file one) or ``has_transponder`` (true/false, 1/0), ``reported_alt_m`` (the
   transponder's altitude; default the track's own when squawking), ``iff`` (true/false, 1/0:
   a valid allied IFF reply), and ``rcs_dbsm`` or ``rcs_m2`` (an RCS estimate per update;
   default unknown; the classifier sees the mean over the track's last ``RCS_AVERAGE_S``
@@ -25,8 +26,9 @@ Each row's identity uses only that track's updates up to its time, through the s
 hysteresis as the engine: the classifier's window (20 states every 2 s, the last 38 s) is
 interpolated linearly between plausible updates and extrapolated from the last one by at most
 ``MAX_COAST_S``. With ``--scenario`` the scenario's airspace control measures (friendly and
-hostile territory, launch areas, protected zones, corridors, defended assets, declarations)
-give the origin and zone criteria; without it no origin evidence exists and only the
+hostile territory, launch areas, protected zones, corridors, defended assets, declarations,
+flight plans; ``t_s`` read as the scenario's seconds after its epoch) give the origin, zone
+and flight-plan evidence; without it no origin evidence exists and only the
 kinematic criteria can make a track hostile.
 
 Implausible updates are flagged and never count as evidence (they keep the identity of the
