@@ -28,6 +28,7 @@ from iamd.track.filters import (
     cv_predict,
     cwna_process_noise,
     imm_combine,
+    imm_combine_state,
     imm_mix,
     imm_predict,
     imm_predict_models,
@@ -511,3 +512,18 @@ def test_imm_predict_models_equals_mixing_then_each_model_alone(
     pr = imm_predict(ms, mc, mu, trans, dt, models, frame=frame, turn_rate_rad_s=rate)
     x, p = imm_combine(px, pp, c)
     assert np.array_equal(pr.state, x) and np.array_equal(pr.covar, p)
+
+
+def test_the_combined_state_alone_is_imm_combines_bit_for_bit() -> None:
+    """`imm_combine_state` (the tracker's prediction when only the mean is needed) equals
+    `imm_combine`'s state exactly, at ECEF magnitudes and with a model of probability 0."""
+    rng = np.random.default_rng(5)
+    n, r = 500, 3
+    ms = 6.4e6 * rng.standard_normal((n, 1, 6)) + 1e3 * rng.standard_normal((n, r, 6))
+    a = rng.standard_normal((n, r, 6, 6))
+    mc = a @ np.swapaxes(a, -1, -2)
+    mp = rng.dirichlet(np.ones(r), n)
+    mp[::7, 2] = 0.0
+    mp /= mp.sum(axis=1, keepdims=True)
+    x, _ = imm_combine(ms, mc, mp)
+    assert np.array_equal(imm_combine_state(ms, mp), x)

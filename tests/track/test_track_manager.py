@@ -187,6 +187,31 @@ def test_same_input_gives_identical_tables() -> None:
     assert np.array_equal(a.covar, b.covar) and np.array_equal(a.score, b.score)
 
 
+def test_a_look_function_that_looks_at_every_track_changes_nothing() -> None:
+    """Without a LookFn the prediction is combined for its mean only (the covariance serves
+    the looks); a LookFn that looks at every track of a scanning sensor's picture, as the
+    default does, gives the same tables bit for bit, and sees the combined covariance."""
+    scans, sigma = _simulate(16, 20, seed=4, pd=0.7)
+    seen: list[np.ndarray] = []
+
+    def everyone(pos: np.ndarray, cov: np.ndarray, picture: np.ndarray,
+                 scanning: np.ndarray) -> np.ndarray:  # fmt: skip
+        seen.append(cov)
+        return np.ones(len(pos), dtype=bool)
+
+    tables = []
+    for look in (None, everyone):
+        trk = Tracker(TrackerParams(frame="local"), look=look)
+        for t, _, plots in scans:
+            trk.step(t, plots, np.broadcast_to(sigma**2 * np.eye(3), (len(plots), 3, 3)))
+        tables.append(trk.table)
+    a, b = tables
+    for name in ("ids", "state", "covar", "model_state", "model_covar", "model_prob", "score",
+                 "status", "misses"):  # fmt: skip
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert seen and all(np.all(np.linalg.eigvalsh(c) > 0.0) for c in seen)
+
+
 # --- the track score and the sequential test ------------------------------------------------
 
 

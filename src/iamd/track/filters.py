@@ -504,6 +504,18 @@ def imm_combine(
     return x[:, 0], p[:, 0]
 
 
+def imm_combine_state(model_state: FloatArray, model_prob: FloatArray) -> FloatArray:
+    """The combined state ``x = Σ μ_j x_j`` of `imm_combine` alone, bit for bit, without the
+    covariance (for callers that need only the mean).
+
+    >>> x = imm_combine_state(np.array([[[0.0] * 6, [2.0] + [0.0] * 5]]), np.array([[0.5, 0.5]]))
+    >>> float(x[0, 0])
+    1.0
+    """
+    ybar, _ = _weighted_mean(model_prob[:, None, :], model_state)
+    return ybar[:, 0] + model_state[:, 0, :]
+
+
 def imm_predict(
     model_state: FloatArray,
     model_covar: FloatArray,
@@ -693,12 +705,18 @@ def _weighted_moments(
     cancel before any product is formed: ``Σ w y y' - ȳ ȳ'`` with ``y = x - x_0``.
     """
     n, r = xs.shape[:2]
-    y = xs - xs[:, :1, :]
+    ybar, y = _weighted_mean(w, xs)
     second = ps + y[..., :, None] * y[..., None, :]
-    ybar = w @ y  # (n, j, 6)
     p = (w @ second.reshape(n, r, 36)).reshape(n, w.shape[1], 6, 6)
     p -= ybar[..., :, None] * ybar[..., None, :]
     return ybar + xs[:, :1, :], _sym(p)
+
+
+def _weighted_mean(w: FloatArray, xs: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(ȳ (n, j, 6), y (n, i, 6))`` of `_weighted_moments`: the components about the first,
+    ``y = x - x_0``, and their weighted means ``ȳ_j = Σ_i w_ji y_i``."""
+    y = xs - xs[:, :1, :]
+    return w @ y, y
 
 
 def _sym(p: FloatArray) -> FloatArray:

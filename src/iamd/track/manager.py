@@ -83,6 +83,7 @@ from iamd.track.filters import (
     Frame,
     MotionModel,
     imm_combine,
+    imm_combine_state,
     imm_predict_models,
     imm_update_models,
     innovation_stats,
@@ -582,7 +583,9 @@ class Tracker:
                 tab.model_state, tab.model_covar, tab.model_prob, self._transition, dt,
                 par.models, frame=par.frame, turn_rate_rad_s=tab.turn_rate_rad_s,
             )  # fmt: skip
-            px, pc = imm_combine(ms, mc, mp)
+            # the combined covariance serves the looks only: computed when a LookFn needs it
+            px = imm_combine_state(ms, mp)
+            pc = imm_combine(ms, mc, mp)[1] if self.look is not None else None
         else:
             ms, mc, mp = tab.model_state.copy(), tab.model_covar.copy(), tab.model_prob.copy()
             px, pc = tab.state, tab.covar
@@ -623,6 +626,7 @@ class Tracker:
                 fed[self.sensor_picture[scanning]] = True
                 looked[q] = fed[tab.picture[q]]
             else:
+                assert pc is not None  # computed above when there is a LookFn
                 looked[q] = self.look(px[q, :3], pc[q, :3, :3], tab.picture[q], scanning)
 
         # Clutter: the plots no confirmed track took, per sensor.
