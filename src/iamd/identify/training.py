@@ -90,6 +90,7 @@ import numpy.typing as npt
 import pandas as pd
 from pyproj import Geod
 
+from iamd.errors import InputError
 from iamd.geo.horizon import radar_horizon_range_m
 from iamd.geo.wgs84 import (
     R_MEAN_M,
@@ -554,7 +555,12 @@ def train(
             every pair of features interact.
     """
     # scikit-learn is needed for training only (imported here, untyped: Any)
-    sklearn = importlib.import_module("sklearn")
+    try:
+        sklearn = importlib.import_module("sklearn")
+    except ImportError:
+        raise InputError(
+            "train-identify needs scikit-learn (the training extra: pip install 'iamd[train]')"
+        ) from None
     calibrated_cv = importlib.import_module("sklearn.calibration").CalibratedClassifierCV
     hgb_classifier = importlib.import_module("sklearn.ensemble").HistGradientBoostingClassifier
     frozen = importlib.import_module("sklearn.frozen").FrozenEstimator
@@ -676,8 +682,6 @@ def train_identify_command(out_dir: str | Path, seed: int = 1, n_tracks: int = 1
     layout that :func:`iamd.identify.classifier.load_model` reads.
     """
     if n_tracks < 50:
-        from iamd.errors import InputError
-
         raise InputError(f"--n-tracks must be at least 50 (got {n_tracks})")
     trained = train(seed, n_tracks)
     npz, js = save_model(trained.model, out_dir)
