@@ -263,3 +263,18 @@ def test_journal_reader_raises_only_input_errors(data: bytes) -> None:
 @given(hostile(NODE))
 def test_node_config_reader_raises_only_input_errors(data: bytes) -> None:
     only_input_errors(load_node_config, "n.yaml", data)
+
+
+def test_assign_never_overwrites_its_problem_file(tmp_path: Path) -> None:
+    from iamd.engage.wta.cli import assign_command
+
+    problem = _write(tmp_path, "w.txt", WTA_TEXT)
+    with pytest.raises(InputError, match="is the input file; give another name"):
+        assign_command(problem, problem, "greedy", 1.0, None, 0)
+    assert problem.read_text() == WTA_TEXT
+
+
+def test_wta_units_beyond_int64_are_refused_not_wrapped(tmp_path: Path) -> None:
+    text = WTA_JSON.replace("[2, 1]", "[10000000000000000000, 1]")
+    with pytest.raises(DataFileError, match=r"units must be at most 1,000,000,000"):
+        read_problem(_write(tmp_path, "w.json", text))

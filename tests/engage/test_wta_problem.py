@@ -376,6 +376,7 @@ def test_assign_command_reads_text_instances(tmp_path: Path) -> None:
     [
         ({"method": "best"}, "--method must be one of auto, exact, greedy, fast (got 'best')"),
         ({"time_limit_s": -1.0}, "--time-limit must be a finite number of seconds >= 0 (got -1.0)"),
+        ({"time_limit_s": 1e300}, "--time-limit must be at most 86400 s, a day (got 1e+300)"),
         ({"lambda_cost": -2.0}, "--lambda-cost must be a finite number >= 0 (got -2.0)"),
     ],
 )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import math
 import sys
 from pathlib import Path
@@ -29,6 +28,10 @@ from iamd import __version__
 from iamd.engage.wta.problem import read_problem, write_text_atomic
 from iamd.engage.wta.solve import METHODS, WTASolution, solve
 from iamd.errors import InputError
+from iamd.files import check_output_dir, check_output_file, strict_json
+
+#: The longest ``--time-limit`` (a day): beyond it a solve is not a decision aid.
+MAX_TIME_LIMIT_S = 86_400.0
 
 __all__ = ["assign_command", "solution_to_dict"]
 
@@ -52,12 +55,17 @@ def assign_command(
         raise InputError(
             f"--time-limit must be a finite number of seconds >= 0 (got {time_limit_s})"
         )
+    if time_limit_s > MAX_TIME_LIMIT_S:
+        raise InputError(
+            f"--time-limit must be at most {MAX_TIME_LIMIT_S:g} s, a day (got {time_limit_s})"
+        )
     if lambda_cost is not None and not (math.isfinite(lambda_cost) and lambda_cost >= 0.0):
         raise InputError(f"--lambda-cost must be a finite number >= 0 (got {lambda_cost})")
-    out_path = Path(out_path)
-    if out_path.is_dir():
-        raise InputError(f"--out: {out_path} is a directory, expected a file name")
     problem_path = Path(problem_path)
+    out_path = Path(out_path)
+    check_output_dir(out_path.parent, "--out")  # an existing folder, or one iamd can create
+    if out_path.parent.is_dir():  # never the input, a directory or a device
+        check_output_file(out_path, "--out", inputs=[problem_path])
     problem = read_problem(problem_path)
     if lambda_cost is not None:
         problem = dataclasses.replace(problem, lambda_cost=float(lambda_cost))
@@ -71,7 +79,7 @@ def assign_command(
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out: cannot create {out_path.parent} ({exc.strerror})") from None
-    write_text_atomic(out_path, json.dumps(doc, separators=(",", ":")) + "\n")
+    write_text_atomic(out_path, strict_json(doc, separators=(",", ":")) + "\n")
     bound = "none" if sol.bound is None else f"{sol.bound:.6g}"
     sys.stdout.write(
         f"assign: {sol.method} {sol.status}, objective {sol.objective:.6g}, bound {bound}, "

@@ -44,6 +44,7 @@ from iamd.errors import DataFileError, InputError
 from iamd.files import (
     MAX_DATA_BYTES,
     MAX_TEXT_BYTES,
+    cut,
     gunzip,
     loads_strict,
     read_input_bytes,
@@ -112,6 +113,11 @@ class WTAProblem:
             )
         m = pk.shape[0]
         _check_range("values", values, 0.0, math.inf)
+        if not math.isfinite(float(values.sum())):  # the objective is a sum of values
+            raise InputError(
+                f"WTAProblem.values must have a finite sum (got {float(values.sum())}); give "
+                f"the values in a smaller unit"
+            )
         _check_range("pk", pk, 0.0, 1.0, what="a probability in [0, 1]")
         units = _count_array("units", self.units, m)
         cost = _float_array("cost_per_unit", self.cost_per_unit, ndim=None)
@@ -247,7 +253,8 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
     fields = header.split()
     if len(fields) != 3:
         raise DataFileError(
-            f"{p}:{lineno}: header must be three integers `m n mu` (got {header.strip()!r})"
+            f"{p}:{lineno}: header must be three integers `m n mu` "
+            f"(got {cut(header.strip(), 60)!r})"
         )
     m, n, mu = (
         _parse_int(p, lineno, tok, name) for tok, name in zip(fields, ("m", "n", "mu"), strict=True)
@@ -279,12 +286,12 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
         if len(toks) != 1:
             raise DataFileError(
                 f"{p}:{k + 1}: expected one target value (value of target {j}), "
-                f"got {len(toks)} fields (got {lines[k].strip()!r})"
+                f"got {len(toks)} fields (got {cut(lines[k].strip(), 60)!r})"
             )
         v = _parse_float(p, k + 1, toks[0], f"value of target {j}")
         if not (math.isfinite(v) and v >= 0.0):
             raise DataFileError(
-                f"{p}:{k + 1}: value of target {j} must be finite and >= 0 (got {toks[0]})"
+                f"{p}:{k + 1}: value of target {j} must be finite and >= 0 (got {cut(toks[0], 40)})"
             )
         values[j] = v
         k += 1
@@ -297,6 +304,7 @@ def read_instance(path: str | os.PathLike[str]) -> WTAProblem:
 
 
 _HEAD_SCAN = 64  # the header is looked for among the first lines only
+MAX_UNITS = 10**9  # units of one weapon type (int64 holds the products of the objective)
 _EXPLAIN_LINES = 100_000  # declared sizes up to this are read line by line
 
 
@@ -331,14 +339,18 @@ def _parse_int(p: Path, lineno: int, tok: str, name: str) -> int:
     try:
         return int(tok)
     except ValueError:
-        raise DataFileError(f"{p}:{lineno}: {name} must be an integer (got {tok!r})") from None
+        raise DataFileError(
+            f"{p}:{lineno}: {name} must be an integer (got {cut(tok, 40)!r})"
+        ) from None
 
 
 def _parse_float(p: Path, lineno: int, tok: str, name: str) -> float:
     try:
         return float(tok)
     except ValueError:
-        raise DataFileError(f"{p}:{lineno}: {name} must be a number (got {tok!r})") from None
+        raise DataFileError(
+            f"{p}:{lineno}: {name} must be a number (got {cut(tok, 40)!r})"
+        ) from None
 
 
 def _parse_pk_block(p: Path, body: list[str], offset: int, m: int, n: int) -> FloatArray:
@@ -434,14 +446,14 @@ def _explain_pk_block(p: Path, body: list[str], offset: int, m: int, n: int) -> 
         if len(toks) != 3:
             raise DataFileError(
                 f"{p}:{lineno}: expected three fields `i j p` (weapon type, target, kill "
-                f"probability), got {len(toks)} (got {line.strip()!r})"
+                f"probability), got {len(toks)} (got {cut(line.strip(), 60)!r})"
             )
         for tok, name in zip(toks, ("weapon type index i", "target index j", "p"), strict=True):
             try:
                 float(tok)
             except ValueError:
                 raise DataFileError(
-                    f"{p}:{lineno}: {name} must be a number (got {tok!r})"
+                    f"{p}:{lineno}: {name} must be a number (got {cut(tok, 40)!r})"
                 ) from None
     raise DataFileError(f"{p}:{offset + 1}: cannot parse the `i j p` lines")  # pragma: no cover
 
@@ -491,7 +503,7 @@ def problem_from_dict(doc: Any, *, source: str = "<dict>") -> WTAProblem:
         val = doc[key]
         if key in ("weapon_types", "target_names"):
             if not isinstance(val, list) or not all(isinstance(s, str) for s in val):
-                raise DataFileError(f"{source}: {key} must be a list of strings (got {val!r})")
+                raise DataFileError(f"{source}: {key} must be a list of strings (got {val!r:.80})")
             kwargs[key] = tuple(val)
         elif key == "lambda_cost":
             if isinstance(val, bool) or not isinstance(val, int | float):
@@ -525,6 +537,8 @@ def _json_array(source: str, key: str, val: Any) -> npt.NDArray[Any]:
     if key == "units":
         if not np.all(arr == np.round(arr)):
             raise DataFileError(f"{source}: units must be whole numbers (got {val!r:.80})")
+        if np.any(np.abs(arr) > MAX_UNITS):  # before int64, which would wrap
+            raise DataFileError(f"{source}: units must be at most {MAX_UNITS:,} (got {val!r:.80})")
         return arr.astype(np.int64)
     return arr
 
@@ -594,10 +608,13 @@ def _count_array(name: str, val: Any, m: int) -> IntArray:
     if arr.dtype.kind not in "iuf" or arr.dtype.kind == "b":
         raise InputError(f"WTAProblem.{name} must hold whole numbers (got dtype {arr.dtype})")
     arr = np.broadcast_to(arr.reshape(-1), (m,))
-    ok = np.isfinite(arr) & (arr == np.round(arr)) & (arr >= 0)
+    ok = np.isfinite(arr) & (arr == np.round(arr)) & (arr >= 0) & (arr <= MAX_UNITS)
     if not ok.all():
         k = int(np.argmin(ok))
-        raise InputError(f"WTAProblem.{name}[{k}] must be a whole number >= 0 (got {_num(arr[k])})")
+        raise InputError(
+            f"WTAProblem.{name}[{k}] must be a whole number >= 0"
+            f"{'' if arr[k] <= MAX_UNITS else f' and <= {MAX_UNITS:,}'} (got {_num(arr[k])})"
+        )
     return arr.astype(np.int64)
 
 
