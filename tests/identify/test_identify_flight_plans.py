@@ -471,3 +471,31 @@ def test_iamd_identify_reads_the_scenarios_plans_and_codes(tmp_path: Path) -> No
     assert identify_command(tracks, out, scenario=scen) == 0
     ids = pd.read_csv(out, keep_default_na=False)
     assert ids[ids["track_id"] == "silent"]["evidence"].str.startswith("H4 hostile").any()
+
+
+@pytest.mark.parametrize("command", ["validate", "identify"])
+def test_a_bad_flight_plan_is_one_error_line_and_exit_2(tmp_path: Path, command: str) -> None:
+    import subprocess
+    import sys
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(
+        HEAD + "airspace:\n  flight_plans:\n"
+        "    - {id: a, airway: LBSF-LGAV, from_s: 0, until_s: 60, code: '2389'}\n"
+    )
+    tracks = tmp_path / "t.csv"
+    tracks.write_text("t_s,track_id,lat_deg,lon_deg,alt_m\n0,a,44,28,1000\n")
+    script = Path(sys.executable).with_name("iamd")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "iamd.cli"]
+    args = (
+        ["validate", str(scen)]
+        if command == "validate"
+        else ["identify", str(tracks), "--out", str(tmp_path / "ids.csv"), "--scenario", str(scen)]
+    )
+    res = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"error: {scen}:14: airspace.flight_plans[0].code: String should match pattern "
+        "'^[0-7]{4}$' (got '2389')"
+    ]
+    assert not (tmp_path / "ids.csv").exists()
