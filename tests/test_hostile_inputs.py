@@ -278,3 +278,28 @@ def test_wta_units_beyond_int64_are_refused_not_wrapped(tmp_path: Path) -> None:
     text = WTA_JSON.replace("[2, 1]", "[10000000000000000000, 1]")
     with pytest.raises(DataFileError, match=r"units must be at most 1,000,000,000"):
         read_problem(_write(tmp_path, "w.json", text))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "balkans", "--seed", "1" + "0" * 30], "--seed must be at most 2^63 - 1"),
+        (["train-identify", "--out", "m", "--n-tracks", "10" * 6], "--n-tracks must be at most"),
+        (["train-identify", "--out", "f"], "--out: f exists and is a regular file, not a folder"),
+    ],
+)
+def test_flags_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    args: list[str], message: str,
+) -> None:  # fmt: skip
+    from iamd.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f").write_text("x")
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]

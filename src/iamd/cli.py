@@ -17,9 +17,12 @@ from typing import Any
 
 from iamd import __version__
 from iamd.errors import IamdError, InputError
-from iamd.files import strict_json
+from iamd.files import cut, strict_json
 
 EXIT_INPUT = 2
+#: The largest ``--seed`` (64 bits) and ``train-identify --n-tracks`` (20 times the default).
+MAX_SEED = 2**63 - 1
+MAX_TRAIN_TRACKS = 200_000
 
 
 NEGATIVE_VALUE = re.compile(r"^-(\.?\d|(inf|infinity|nan)$)", re.IGNORECASE)
@@ -47,10 +50,12 @@ def _seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"--seed must be a non-negative integer (got {text!r})"
+            f"--seed must be a non-negative integer (got {cut(text)!r})"
         ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer (got {value})")
+    if value > MAX_SEED:  # a seed is recorded in strict JSON, whose readers take 64 bits
+        raise argparse.ArgumentTypeError(f"--seed must be at most 2^63 - 1 (got {cut(text)})")
     return value
 
 
@@ -404,7 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.tracks, args.out, scenario=args.scenario, origin=args.origin
             )
         if args.command == "train-identify":
+            from iamd.files import check_output_dir
             from iamd.identify.training import train_identify_command
+
+            if args.n_tracks > MAX_TRAIN_TRACKS:  # checked, with --out, before the training
+                raise InputError(
+                    f"--n-tracks must be at most {MAX_TRAIN_TRACKS:,} (got {args.n_tracks:,})"
+                )
+            check_output_dir(args.out, "--out")
 
             return train_identify_command(args.out, args.seed, args.n_tracks)
     except InputError as exc:
