@@ -7,7 +7,8 @@ run the simulation and feed the report, so they sit between sim and report; the 
 into the tracker and writes the simulated picture out, so it sits above sim; federation nodes
 exchange that picture): a module may import from its own stage or an earlier one, never a
 later one; the foundation modules (``iamd``, ``iamd.errors``, ``iamd.files``, ``iamd.units``,
-``iamd.rng``, ``iamd.htmlpage``) may be imported by anything and import no stage themselves.
+``iamd.rng``, ``iamd.htmlpage``, ``iamd.procs``) may be imported by anything and import no
+stage themselves.
 Imports inside functions and under ``if TYPE_CHECKING:`` count the same. One exception: the
 package ``iamd`` loads its front door ``iamd.api`` on first use of one of its names (PEP 562),
 so ``iamd.run(...)`` works after ``import iamd``; it imports nothing else.
@@ -42,7 +43,15 @@ STAGES = (
 )
 FRONT_DOOR = "iamd.api"
 """The one stage module the package ``iamd`` may import (lazily, see the module)."""
-FOUNDATION = ("iamd", "iamd.errors", "iamd.files", "iamd.units", "iamd.rng", "iamd.htmlpage")
+FOUNDATION = (
+    "iamd",
+    "iamd.errors",
+    "iamd.files",
+    "iamd.units",
+    "iamd.rng",
+    "iamd.htmlpage",
+    "iamd.procs",
+)
 SOURCES = sorted(SRC.rglob("*.py"))
 
 

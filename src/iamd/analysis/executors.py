@@ -55,7 +55,6 @@ import logging
 import multiprocessing
 import os
 import re
-import sys
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -67,6 +66,7 @@ from typing import Any, Protocol, Self
 
 from iamd.errors import IamdError, InputError
 from iamd.files import check_input_file, cut
+from iamd.procs import die_with_parent
 
 Task = tuple[Hashable, tuple[Any, ...]]
 
@@ -132,26 +132,6 @@ class InProcessExecutor(_Managed):
         """Yield ``(key, fn(*args))`` in task order."""
         for key, args in tasks:
             yield key, fn(*args)
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Make this worker process end when the campaign process that started it ends, even
-    by SIGKILL (which runs no clean-up): on Linux the kernel sends the worker SIGKILL when
-    its parent dies (``prctl(PR_SET_PDEATHSIG)``, prctl(2)); a parent already gone before
-    that call is caught by its pid. Elsewhere a no-op (the pool's own pipes end it later)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
-    except (OSError, AttributeError):  # no prctl: nothing more to do here
-        return
-    if os.getppid() != parent_pid:
-        os._exit(1)
 
 
 class LocalProcessExecutor(_Managed):

@@ -68,8 +68,11 @@ def add_federation_parsers(subparsers: Any) -> None:
 
 
 def node_command(args: argparse.Namespace) -> int:
-    """``iamd node CONFIG``."""
+    """``iamd node CONFIG``; a node started by an exercise ends with it (`iamd.procs`)."""
     from iamd.federation.node import Node, load_node_config
+    from iamd.procs import die_with_starter
+
+    die_with_starter()
 
     return Node(load_node_config(args.config)).run()
 

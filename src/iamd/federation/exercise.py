@@ -45,6 +45,7 @@ from iamd.federation.security import (
     generate_secrets,
     to_json5,
 )
+from iamd.procs import child_env
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -180,6 +181,7 @@ class Federation:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=child_env(),  # the node ends with the exercise (iamd.procs)
         )
         log.close()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from iamd.errors import IamdError
 from iamd.federation.security import FederationSecrets, router_config, to_json5
+from iamd.procs import child_env, die_with_starter
 
 
 @dataclass(slots=True)
@@ -81,6 +82,7 @@ def start_router(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=child_env(),  # the router ends with the process that started it
         )
     router = RouterProcess(port=port, process=proc, log=log)
     if not wait_for_port(port):
@@ -90,7 +92,8 @@ def start_router(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve as a router until SIGTERM/SIGINT."""
+    """Serve as a router until SIGTERM/SIGINT (or the end of the process that started it)."""
+    die_with_starter()
     import zenoh
 
     args = list(sys.argv[1:] if argv is None else argv)
