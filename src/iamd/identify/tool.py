@@ -312,6 +312,8 @@ def identify_tracks(
     else:
         vel = _difference_velocity(tk, pk, seg)
     m = len(k)
+    # Mode 3/A codes of the replies (-1: none; a frame built without read_tracks has none)
+    codes = sub["code"].to_numpy(np.int64) if "code" in sub.columns else np.full(m, -1)
     probs = np.full((m, len(CLASSES)), np.nan)
     parts: list[Judgement] = []
     for lo in range(0, m, _CHUNK_ROWS):
@@ -329,7 +331,7 @@ def identify_tracks(
                 first_pos_ecef_m=pk[first[rows]],
                 updates=nth[rows] + 1,
                 t_s=tk[rows],
-                code=sub["code"].to_numpy(np.int64)[rows],
+                code=codes[rows],
                 out_of_support=out_of_support(f, mdl),
                 airspace=airspace,
                 rules=r,
