@@ -211,6 +211,8 @@ def test_a_journal_cut_mid_line_is_repaired_and_completed(
         (lambda r: re.sub(r'"interceptors_fired": \d+', '"interceptors_fired": -1', r, count=1),
          "interceptors_fired: not an integer within [0, 2^63) (got -1)"),
         (lambda r: "[" * 100_000, "not a run record"),
+        (lambda r: r.replace('"status": "ok"', '"status": "bogus"'),
+         'status: ok or error (got "bogus")'),
     ],
 )  # fmt: skip
 def test_a_corrupted_journal_line_is_named_with_how_to_recover(
@@ -222,8 +224,10 @@ def test_a_corrupted_journal_line_is_named_with_how_to_recover(
     lines = (src / JOURNAL).read_text().splitlines(keepends=True)
     bad = line(lines[1].rstrip("\n")) + "\n"
     (tmp_path / JOURNAL).write_text(lines[0] + bad + "".join(lines[2:]))
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     with pytest.raises(InputError) as err:
         compare(short_scenario(), POLICIES, RUNS, SEED, tmp_path, resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before  # nothing written
     assert str(err.value).startswith(f"{tmp_path / JOURNAL}:2: ")
     assert message in str(err.value) and "remove the line to resume" in str(err.value)
 

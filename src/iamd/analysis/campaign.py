@@ -388,6 +388,8 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
                 f"--resume: {out} holds a different campaign ({'; '.join(diffs)}); "
                 f"use another --out, or the same scenario, seed, policies and parameters"
             )
+        if journal.exists() or journal.is_symlink():  # every line checked before any write
+            Journal(journal).read()
     elif resume and journal.exists():
         raise InputError(f"--resume: {out} has {JOURNAL} but no {MANIFEST}; cannot check it")
     elif not resume and (manifest.exists() or journal.exists()):
@@ -440,6 +442,8 @@ def _record_problem(rec: Any) -> str:
     for col in ("policy", "point", "status", "error"):
         if col in rec and not isinstance(rec[col], str):
             return f"{col}: not a string (got {_short(rec[col])})"
+    if rec.get("status") not in ("ok", "error"):
+        return f"status: ok or error (got {_short(rec.get('status'))})"
     for col in OUTCOME_FLOAT_COLUMNS:
         v = rec.get(col)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
