@@ -303,3 +303,14 @@ def test_flags_refused_before_any_work(
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_sweep_value_length_and_grid_size_are_bounded() -> None:
+    from iamd.analysis.params import check_params
+
+    with pytest.raises(InputError, match="a value of 5,000 characters"):
+        parse_param("duration_s=" + "9" * 5000)
+    grid = [parse_param("duration_s=" + ",".join(str(60 + k) for k in range(200)))] * 2
+    grid[1] = parse_param("time_step_s=" + ",".join(f"1.{k:03d}" for k in range(200)))
+    with pytest.raises(InputError, match="a grid of 40,000 points"):
+        check_params(TINY, "s.yaml", grid)

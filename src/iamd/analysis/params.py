@@ -34,6 +34,7 @@ greater than or equal to 1 (got 0)``.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import types
 import typing
@@ -53,6 +54,9 @@ from iamd.scenario.loader import WORD_FIELDS, LoadedScenario, load_scenario_text
 from iamd.scenario.schema import Scenario
 
 PRESENT, ABSENT = "present", "absent"
+#: The longest value of a ``--param`` and the most points of a grid.
+MAX_VALUE_CHARS = 200
+MAX_GRID_POINTS = 10_000
 FORBIDDEN_PATHS = {"seed": "--seed", "policy": "--policies"}
 NO_REMOVAL = ("assets", "nations")
 _ITEM_KEYS = ("id", "name", "code")
@@ -97,6 +101,10 @@ def parse_param(text: str) -> Param:
     if dup:
         raise InputError(f"--param {text!r}: value {dup[0]!r} given twice")
     for v in values:
+        if len(v) > MAX_VALUE_CHARS:
+            raise InputError(
+                f"--param {cut(text)}: a value of {len(v):,} characters (at most {MAX_VALUE_CHARS})"
+            )
         if ";" in v or "=" in v:  # a point's label is `path=value; path=value`, one per point
             raise InputError(
                 f"--param {cut(text)}: value {cut(v, 40)!r} holds {';' if ';' in v else '='}; "
@@ -164,6 +172,12 @@ def check_params(text: str, source: str, params: Sequence[Param]) -> None:
 
     Raises InputError naming the flag, the path and the value, and what is allowed.
     """
+    n_points = math.prod(len(p.values) for p in params)
+    if n_points > MAX_GRID_POINTS:  # each point is loaded below, and run --runs times
+        raise InputError(
+            f"--param: a grid of {n_points:,} points (at most {MAX_GRID_POINTS:,}); give "
+            f"fewer values"
+        )
     seen: set[str] = set()
     for p in params:
         if p.path in seen:
@@ -514,7 +528,7 @@ def _scalar(path: str, value: str) -> Any:
     """A value as written on the command line, read as a YAML scalar."""
     try:
         out = yaml.safe_load(value)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):  # ValueError: int of > 4,300 digits
         return value
     if isinstance(out, dict | list):
         raise InputError(
