@@ -314,3 +314,27 @@ def test_sweep_value_length_and_grid_size_are_bounded() -> None:
     grid[1] = parse_param("time_step_s=" + ",".join(f"1.{k:03d}" for k in range(200)))
     with pytest.raises(InputError, match="a grid of 40,000 points"):
         check_params(TINY, "s.yaml", grid)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--pareto-points", "1000000000"], "--pareto-points must be an integer <= 200"),
+        (["--validate", "1000000000"], "--validate must be an integer <= 100,000"),
+        (["--sites", "r.csv"], "column lat_deg appears twice (columns 1 and 3)"),
+        (["--sites", "p"], "--sites: p is a FIFO (named pipe); give a regular file"),
+    ],
+)
+def test_plan_flags_refused_before_the_solve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    flags: list[str], message: str,
+) -> None:  # fmt: skip
+    from iamd.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(TINY)
+    (tmp_path / "r.csv").write_text("lat_deg,lon_deg,lat_deg\n43,23,43\n")
+    os.mkfifo(tmp_path / "p")
+    code = main(["plan", "s.yaml", "--lend", "BGR:iris_t_slm x1", "--out", "pl", "--quiet", *flags])
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "pl").exists()

@@ -38,15 +38,17 @@ def planning_command(args: argparse.Namespace) -> int:
 
     if args.command == "gaps":
         return gaps_command(args)
-    from iamd.plan.cli import _int
+    from iamd.analysis.executors import MAX_LOCAL_WORKERS
+    from iamd.plan.cli import MAX_VALIDATE_RUNS, _int
 
     # checked before the plan is solved, and even without --validate (a bad flag is refused)
-    workers = _int("--workers", args.workers, 1)
-    seed = None if args.seed is None else _int("--seed", args.seed, 0)
+
+    workers = _int("--workers", args.workers, 1, MAX_LOCAL_WORKERS)
+    seed = None if args.seed is None else _int("--seed", args.seed, 0, 2**63 - 1)
     status, _, run = plan_command(args)
     if args.validate is None:
         return status
-    n = _int("--validate", args.validate, 1)
+    n = _int("--validate", args.validate, 1, MAX_VALIDATE_RUNS)
     _table, summary = validate_plan(run, Path(args.out), n, seed, workers)
     if not args.quiet:
         _print(summary)

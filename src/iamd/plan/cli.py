@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iamd.errors import InputError
+from iamd.files import MAX_TEXT_BYTES, cut, read_csv_frame
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,6 +32,9 @@ GAPS_FILES = ("gaps_rows.parquet", "gaps_cover.parquet", "gaps_nations.parquet",
 PLAN_FILES = ("plan.json", "scenario_planned.yaml", "plan_placements.parquet",
               "plan_rows.parquet", "plan_pareto_reach.parquet", "plan_pareto_lent.parquet",
               "plan.html")  # fmt: skip
+#: The most points of a Pareto front and runs of --validate (a campaign's --runs limit).
+MAX_PARETO_POINTS = 200
+MAX_VALIDATE_RUNS = 100_000
 _AXIS_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*@\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*$")
 _ASSET_RE = re.compile(
     r"^\s*([A-Za-z0-9_.\-]+)\s*:\s*([A-Z]{3})\s*:\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*"
@@ -360,7 +364,7 @@ def plan_command(args: argparse.Namespace) -> tuple[int, PlanResult, dict[str, A
     loaded = load_scenario(args.scenario)
     _check_out(args.out)
     if args.validate is not None:
-        _int("--validate", args.validate, 1)
+        _int("--validate", args.validate, 1, MAX_VALIDATE_RUNS)
     run = build_plan(args, loaded)
     files = plan_files(run, loaded)
     write_atomic(files, args.out)
@@ -427,7 +431,7 @@ def build_plan(args: argparse.Namespace, loaded: LoadedScenario) -> dict[str, An
         time_limit_s=_float("--time-limit", args.time_limit, 1e-3),
         mip_rel_gap=_float("--gap", args.gap, 0.0, 0.5),
     )
-    points = _int("--pareto-points", args.pareto_points, 0)
+    points = _int("--pareto-points", args.pareto_points, 0, MAX_PARETO_POINTS)
     max_lent = None if args.max_lent is None else _int("--max-lent", args.max_lent, 0)
     add_axes = [_axis(t, cat) for t in args.add_axis]
     add_assets = [_asset(t, nations) for t in args.add_asset]
@@ -876,13 +880,17 @@ def _float(flag: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -
     return x
 
 
-def _int(flag: str, value: Any, minimum: int) -> int:
+def _int(flag: str, value: Any, minimum: int, maximum: int | None = None) -> int:
     try:
         n = int(str(value).strip())
     except ValueError:
-        raise InputError(f"{flag} must be an integer >= {minimum} (got {value!r})") from None
+        raise InputError(
+            f"{flag} must be an integer >= {minimum} (got {cut(str(value))!r})"
+        ) from None
     if n < minimum:
         raise InputError(f"{flag} must be an integer >= {minimum} (got {n})")
+    if maximum is not None and n > maximum:
+        raise InputError(f"{flag} must be an integer <= {maximum:,} (got {cut(str(n))})")
     return n
 
 
@@ -973,10 +981,10 @@ def _read_sites(path: Path) -> Any:
 
     from iamd.plan.placement import listed_sites
 
-    try:
-        df = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--sites: cannot read {path} ({exc})") from None
+    try:  # a regular file, each column once, no row longer than the header
+        df = read_csv_frame(path, str(path), max_bytes=MAX_TEXT_BYTES)
+    except InputError as exc:
+        raise InputError(f"--sites: {str(exc).removeprefix('input: ')}") from None
     for col in ("lat_deg", "lon_deg"):
         if col not in df.columns:
             raise InputError(
