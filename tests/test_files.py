@@ -161,3 +161,19 @@ def test_json_is_strict() -> None:
         strict_json({"cost": float("inf")})
     with pytest.raises(ValueError):
         strict_json([float("nan")])
+
+
+def test_a_device_or_fifo_is_never_replaced_by_an_atomic_write(tmp_path: Path) -> None:
+    """Whatever a command checked before, the last step (a rename) never replaces a device
+    (as root, a rename onto /dev/null would), a FIFO or a folder."""
+    with pytest.raises(InputError, match="/dev/null is a character device"):
+        write_atomic("/dev/null", b"x")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO"):
+        write_atomic(fifo, "x")
+    with pytest.raises(InputError, match="is a FIFO"):
+        write_files({"fifo": b"x", "ok.txt": b"y"}, tmp_path)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and not (tmp_path / "ok.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]  # nothing left behind

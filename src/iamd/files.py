@@ -281,8 +281,12 @@ def write_atomic(
     """Write ``data`` (bytes, text as UTF-8, or a function writing to a binary file) to
     ``path`` through a temporary file beside it, then one rename; nothing is left behind on
     failure. An operating-system failure is an InputError naming ``flag`` and the path.
+    Whatever the caller checked, a name that holds something other than a regular file (a
+    device such as ``/dev/null``, a FIFO, a socket, a folder) is never replaced: that is an
+    InputError too (:func:`_refuse_special`).
     """
     p = Path(path)
+    _refuse_special(p, flag)
     folder = p.parent if str(p.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
@@ -306,6 +310,21 @@ def write_atomic(
         raise
 
 
+def _refuse_special(p: Path, flag: str) -> None:
+    """InputError when the name ``p`` holds a directory, device, FIFO or socket (a link is
+    not followed: a rename replaces the link itself)."""
+    try:
+        mode = os.lstat(p).st_mode
+    except OSError:
+        return  # nothing there (or unreadable: the rename will say)
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{flag}: {p} is a directory; iamd writes a file there")
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise InputError(
+            f"{flag}: {p} is {_kind(mode)}; give a regular file to write (it is never replaced)"
+        )
+
+
 def write_files(
     files: Mapping[str, bytes], out: str | os.PathLike[str], *, flag: str = "--out"
 ) -> None:
@@ -325,10 +344,9 @@ def write_files(
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
         for name in files:
-            dest = folder / name
-            if dest.is_dir() and not dest.is_symlink():
-                raise InputError(f"{flag}: {dest} is a directory; iamd writes a file there")
-            os.replace(stage / name, dest)
+            _refuse_special(folder / name, flag)
+        for name in files:
+            os.replace(stage / name, folder / name)
     except OSError as exc:
         raise InputError(f"{flag}: cannot write into {folder} ({exc.strerror})") from None
     finally:
