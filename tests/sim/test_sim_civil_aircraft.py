@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-import iamd.sim.engine as engine
+import iamd.sim.pictures as pictures
 from iamd.identify.truth_identity import truth_identity
 from iamd.report.html import build_report_html
 from iamd.scenario.loader import load_scenario_text
@@ -63,7 +63,7 @@ def _declare_civil_hostile(
 @pytest.fixture(scope="module")
 def shot() -> RunResult:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "truth_identity", _declare_civil_hostile)
+        mp.setattr(pictures, "truth_identity", _declare_civil_hostile)
         return run(load_scenario_text(SCENARIO, "civil_kill.yaml"), seed=1)
 
 
