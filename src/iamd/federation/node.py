@@ -138,7 +138,9 @@ def load_node_config(path: str | Path) -> NodeConfig:
     try:  # a regular file only (a FIFO would block), within the size of a text input
         data = read_input_bytes(p, "config", max_bytes=MAX_TEXT_BYTES)
     except InputError as exc:
-        raise InputError(f"node configuration: {str(exc).removeprefix('config: ')}") from None
+        raise InputError(
+            f"cannot read the node configuration: {str(exc).removeprefix('config: ')}"
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
