@@ -396,7 +396,7 @@ def cases(n_mut: int) -> list[Case]:
     for name, (target, setup) in {
         "--out is a file": ("f", lambda d: (d / "f").write_text("x")),
         "--out is the scenario": ("s.yaml", None),
-        "--out /dev/null": ("/dev/null", None),
+        "--out /dev/full": ("/dev/full", None),
         "--out under /proc": ("/proc/self/iamd-out", None),
         "--out a FIFO": ("p", _fifo("p")),
     }.items():
@@ -413,7 +413,7 @@ def cases(n_mut: int) -> list[Case]:
     # --- schema
     for name, (target, setup) in {
         "--out a directory": ("d", _mkdir("d")),
-        "--out /dev/null": ("/dev/null", None),
+        "--out /dev/full": ("/dev/full", None),
         "--out missing folder": ("no/such/x.json", None),
         "--out under /proc": ("/proc/self/x.json", None),
         "--out a FIFO": ("p", _fifo("p")),
@@ -498,7 +498,7 @@ def cases(n_mut: int) -> list[Case]:
         "--site nan,0,0": ["--site", "nan,0,0"],
         "--out is the input": ["--out", "p.csv"],
         "--out a directory": ["--out", "."],
-        "--out /dev/null": ["--out", "/dev/null"],
+        "--out /dev/full": ["--out", "/dev/full"],
         "--out-asterix without recording": ["--out-asterix", "x.ast"],
         "--window-s 0": ["--window-s", "0"],
         "--edition bogus": ["--edition", "62=9.99"],
@@ -661,7 +661,7 @@ def cases(n_mut: int) -> list[Case]:
     for name, flags in {
         "--out is the input": ["--out", "t.csv"],
         "--out a directory": ["--out", "."],
-        "--out /dev/null": ["--out", "/dev/null"],
+        "--out /dev/full": ["--out", "/dev/full"],
         "--origin 1e308,0": ["--origin", "1e308,0"],
         "--out .txt": ["--out", "i.txt"],
     }.items():
@@ -765,7 +765,7 @@ def cases(n_mut: int) -> list[Case]:
         "--method bogus": ["--method", "bogus"],
         "--out is the input": ["--out", "w.txt"],
         "--out a directory": ["--out", "."],
-        "--out /dev/null": ["--out", "/dev/null"],
+        "--out /dev/full": ["--out", "/dev/full"],
         "--out under /proc": ["--out", "/proc/self/s.json"],
     }.items():
         argv = ["assign", "w.txt", *flags]
@@ -986,7 +986,7 @@ def cases(n_mut: int) -> list[Case]:
         "--n-tracks abc": ["--n-tracks", "abc"],
         "--seed -1": ["--seed", "-1"],
         "--out a file": ["--out", "f"],
-        "--out /dev/null": ["--out", "/dev/null"],
+        "--out /dev/full": ["--out", "/dev/full"],
         "--out under /proc": ["--out", "/proc/self/m"],
     }.items():
         argv = ["train-identify", *flags]
@@ -1035,7 +1035,7 @@ def cases(n_mut: int) -> list[Case]:
         "--nations 1000": ["--nations", ",".join(f"N{k:03d}" for k in range(1000))],
         "--seed -1": ["--seed", "-1"],
         "--out is a file": ["--out", "f"],
-        "--out /dev/null": ["--out", "/dev/null"],
+        "--out /dev/full": ["--out", "/dev/full"],
     }.items():
         argv = ["federate", *flags]
         if "--out" not in flags:
@@ -1210,8 +1210,17 @@ def main(argv: list[str] | None = None) -> int:
             todo = [c for c in todo if c.command in keep]
         memory = int(args.memory_gib * (1 << 30))
         t0 = time.monotonic()
+        done: list[int] = []
+
+        def one(case: Case) -> dict[str, object]:
+            result = run_case(case, work, args.timeout, memory)
+            done.append(1)
+            if len(done) % 25 == 0 or len(done) == len(todo):
+                print(f"{len(done)}/{len(todo)} cases", file=sys.stderr, flush=True)
+            return result
+
         with ThreadPoolExecutor(args.jobs) as pool:
-            results = list(pool.map(lambda c: run_case(c, work, args.timeout, memory), todo))
+            results = list(pool.map(one, todo))
         wall = time.monotonic() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
