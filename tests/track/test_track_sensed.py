@@ -405,3 +405,32 @@ def test_a_ballistic_missile_seen_by_a_slow_radar_alone_is_confirmed(period_s: f
     assert confirmed_at and 2.0 * confirmed_at[0] <= 3 * period_s + 2.0
     assert len(pic.tracks) == 1 and pic.tracks.entity.tolist() == [0]
     assert np.linalg.norm(pic.tracks.table.state[0, :3] - path[-1]) < 3_000.0
+
+
+def _two_pictures_on_one_target() -> SensedPicture:
+    sensors = radars(["bg", "ro"], ["BGR", "ROU"], [0.0, 30.0])
+    path = flight(np.linspace(-20.0, 20.0, 20), 5_000.0)
+    pic, _updates = run_picture(sensors, "national", ["BGR", "ROU"], path)
+    assert sorted(pic.tracks.picture[pic.tracks.confirmed].tolist()) == [0, 1]
+    return pic
+
+
+def test_a_reported_kill_closes_the_other_pictures_track_within_the_gate() -> None:
+    """The engaging picture's kill assessment, reported with the track's position, closes
+    the nearest track of every other picture within the gate: at the gate it does, one
+    metre inside it does not (two identical runs, the same states)."""
+    pic = _two_pictures_on_one_target()
+    trk = pic.tracks
+    own = int(np.flatnonzero(trk.picture == 0)[0])
+    other = int(np.flatnonzero(trk.picture == 1)[0])
+    d = float(np.linalg.norm(trk.table.state[own, :3] - trk.table.state[other, :3]))
+    assert 0.0 < d < 1_000.0
+    closed = pic.report_kill(0, int(trk.number[own]), gate_m=d)
+    assert closed == [(0, int(trk.number[own]), False), (1, int(trk.number[other]), True)]
+    assert len(pic.tracks) == 0
+    pic = _two_pictures_on_one_target()
+    trk = pic.tracks
+    closed = pic.report_kill(0, int(trk.number[own]), gate_m=d - 1.0)
+    assert closed == [(0, int(trk.number[own]), False)]
+    assert pic.tracks.picture.tolist() == [1]
+    assert pic.report_kill(0, int(trk.number[own]), gate_m=1e9) == []  # already closed

@@ -169,6 +169,7 @@ class Engine:
                 tracker_params=scenario_tracker_params(sc.tracking),
                 airspace=airspace,
                 ospa_every=max(1, round(OSPA_EVERY_S / self.dt_s)),
+                dt_s=self.dt_s,
             )
             if sc.picture == PictureMode.SENSED
             else TruthAirPicture(

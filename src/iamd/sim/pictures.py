@@ -53,6 +53,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+KILL_REPORT_GATE_M = 1_000.0
+"""How near (m) a track of another picture must lie to a reported kill's track to be closed
+by the report, beyond the distance the killed track flies in two clock steps."""
 OSPA_CUTOFF_M = 10_000.0
 """OSPA cut-off c (m), order 1: a missed or false track costs 10 km."""
 FALSE_TRACK = "false track"
@@ -290,6 +293,7 @@ class SensedAirPicture:
     tracker_params: TrackerParams
     airspace: Airspace
     ospa_every: int
+    dt_s: float = 2.0
     tracker: SensedPicture = field(init=False)
     identifier: TrackIdentifier = field(init=False)
     reference: TruthPicture = field(init=False)
@@ -357,7 +361,7 @@ class SensedAirPicture:
         assert self.ident is not None, "candidates() before update()"
         ident, trk, n = self.ident, self.tracker.tracks, self.slots - 1
         may_engage = np.isin(ident.code, stage.engageable_codes)
-        rows = track_candidates(self.tracker, view.alive, may_engage, stage.open_slots())
+        rows = track_candidates(self.tracker, may_engage, stage.open_slots())
         ent = trk.entity[rows]
         cand = np.where(ent >= 0, ent, n)
         cand_picture = trk.picture[rows]
@@ -398,18 +402,28 @@ class SensedAirPicture:
         return label
 
     def assessed(self, eng: Engagement, killed: bool, unit: str, log: EventLog) -> None:
-        """Kill assessment by the engaging unit: its track is closed at the intercept (other
-        pictures' tracks of the object coast until their rules delete them)."""
+        """Kill assessment by the engaging unit: its track is closed at the intercept, and
+        the kill is reported with the track's position (an engagement status message, as
+        Link 16's J10.2 reports one): in every other picture, the nearest confirmed track
+        within :data:`KILL_REPORT_GATE_M` (plus the distance the killed track flies in two
+        clock steps) is closed too. Tracks of the object that no report reaches coast until
+        their own rules delete them."""
         if not killed or eng.seq not in self._track_of:
             return
         p_idx, number = self._track_of[eng.seq]
-        if self.tracker.close_track(p_idx, number):
-            j = eng.threat
-            name = self.layout.names[p_idx]
-            log.append(eng.t_intercept_s, "track_drop",
-                       entity=self.truth.ids[j] if j < len(self.truth.ids) else "",
-                       picture=name,
-                       detail=f"{name} track {number} (kill assessment: intercept by "
+        trk = self.tracker.tracks
+        row = np.flatnonzero((trk.picture == p_idx) & (trk.number == number))
+        if len(row) == 0:
+            return
+        speed = float(np.linalg.norm(trk.table.state[row[0], 3:]))
+        gate_m = KILL_REPORT_GATE_M + 2.0 * self.dt_s * speed
+        j = eng.threat
+        entity = self.truth.ids[j] if j < len(self.truth.ids) else ""
+        for q, num, reported in self.tracker.report_kill(p_idx, number, gate_m):
+            name = self.layout.names[q]
+            how = " reported" if reported else ""
+            log.append(eng.t_intercept_s, "track_drop", entity=entity, picture=name,
+                       detail=f"{name} track {num} (kill assessment{how}: intercept by "
                        f"{unit})")  # fmt: skip
 
     def label(self, eng: Engagement) -> str:
@@ -482,23 +496,21 @@ class SensedAirPicture:
 
 
 def track_candidates(
-    tracker: SensedPicture,
-    alive: BoolArray,
-    may_engage: BoolArray,
-    open_slots: BoolArray,
+    tracker: SensedPicture, may_engage: BoolArray, open_slots: BoolArray
 ) -> IntArray:
     """Rows of the confirmed tracks that may be engaged: the track's identity is one the rules
-    of engagement allow (``may_engage``, per row), the object it follows (the last slot of
-    ``open_slots`` for a false track) is alive and open (no engagement in flight, attempts
-    left); one track per object and picture (the one with most updates), in order of
-    picture and object."""
+    of engagement allow (``may_engage``, per row) and its engagement slot (the object it
+    follows, the last slot of ``open_slots`` for a false track) is open (no engagement in
+    flight, attempts left); one track per slot and picture (the one with most updates), in
+    order of picture and slot. Whether the object still flies is not read: a track of a
+    destroyed or impacted object is offered until the kill assessment or the track rules
+    end it, and a shot at it is wasted."""
     trk = tracker.tracks
     n = len(open_slots) - 1
     rows = np.flatnonzero(trk.confirmed & may_engage)
     ent = trk.entity[rows]
     slot = np.where(ent >= 0, ent, n)
-    alive_slot = np.append(alive, True)  # a false track's slot: it may be shot at
-    ok = alive_slot[slot] & open_slots[slot]
+    ok = open_slots[slot]
     rows, slot = rows[ok], slot[ok]
     if len(rows) == 0:
         return rows

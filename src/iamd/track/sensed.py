@@ -394,6 +394,26 @@ class SensedPicture:
         self.tracks = trk.take(keep)
         return True
 
+    def report_kill(self, picture: int, number: int, gate_m: float) -> list[tuple[int, int, bool]]:
+        """A kill assessment on a picture's track, reported to the others (an engagement
+        status message, as Link 16's J10.2 carries one): the track is closed, and in every
+        other picture the nearest confirmed track within ``gate_m`` (m) of its position is
+        closed too. Returns the ``(picture, number, reported)`` closed (``reported``: closed
+        by the report, not by its own unit); empty when the track no longer exists."""
+        trk = self.tracks
+        row = np.flatnonzero((trk.picture == picture) & (trk.number == number))
+        if len(row) == 0:
+            return []
+        pos = trk.table.state[row[0], :3].copy()
+        closed = [(picture, number, False)]
+        conf = trk.confirmed & (trk.picture != picture)
+        for q in np.unique(trk.picture[conf]):  # a loop over the other pictures
+            rows = np.flatnonzero(conf & (trk.picture == q))
+            dist = np.linalg.norm(trk.table.state[rows, :3] - pos, axis=1)
+            if dist.min() <= gate_m:
+                closed.append((int(q), int(trk.number[rows[int(np.argmin(dist))]]), True))
+        return [c for c in closed if self.close_track(c[0], c[1])]
+
     def confirmed_rows(self) -> IntArray:
         """Rows of the confirmed tracks, in table order."""
         return np.flatnonzero(self.tracks.confirmed)
