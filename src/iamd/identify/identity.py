@@ -83,7 +83,8 @@ the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -186,6 +187,12 @@ class IdentityRules:
     near_m: float = 10e3
     max_stale_s: float = 20.0
     reacquire_updates: int = 3
+
+
+def scenario_identity_rules(identification: Any) -> IdentityRules:
+    """The rules with a scenario's ``identification`` section
+    (`iamd.scenario.schema.Identification`: the fields it names replace the defaults)."""
+    return replace(IdentityRules(), **identification.model_dump())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -509,6 +509,118 @@ class RulesOfEngagement(_Model):
     )
 
 
+class Identification(_Model):
+    """Thresholds of the identification rules of the sensed picture (`iamd.identify.identity`,
+    docs/identification.md): maturity, sustain, hysteresis, the cue's probabilities and the
+    kinematic criteria. The defaults are the rules' own; each field is a sweep parameter
+    (``--param identification.sustain_updates=2,3,5``)."""
+
+    min_updates: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="Maturity: updates before a track gets an identity (before: pending).",
+    )
+    min_age_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="Maturity: age (s) before a track gets an identity.",
+    )
+    sustain_updates: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="A hostile criterion must hold on this many consecutive updates.",
+    )
+    sustain_s: float = Field(
+        default=10.0, ge=0, le=3600, description="... spanning at least this long (s)."
+    )
+    promote_updates: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Hysteresis: updates a more severe identity must hold to be shown.",
+    )
+    promote_s: float = Field(
+        default=20.0,
+        ge=0,
+        le=3600,
+        description="Hysteresis: time (s) a more severe identity must hold to be shown.",
+    )
+    demote_updates: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Hysteresis: updates a less severe identity must hold to be shown.",
+    )
+    demote_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=36000,
+        description="Hysteresis: time (s) a less severe identity must hold to be shown.",
+    )
+    suspect_p: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Cue probability of the hostile classes for suspect (S3).",
+    )
+    suspect_exit_p: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="A suspect track stays suspect down to this cue probability.",
+    )
+    civil_p: float = Field(
+        default=0.9, gt=0, le=1, description="Cue probability of the civil class for neutral (N2)."
+    )
+    civil_exit_p: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="A neutral track stays neutral down to this cue probability.",
+    )
+    ballistic_min_speed_m_s: float = Field(
+        default=600.0, gt=0, le=8000, description="Free fall (H2): at least this fast (m/s)."
+    )
+    civil_max_speed_m_s: float = Field(
+        default=400.0,
+        gt=0,
+        le=8000,
+        description="Outside the civil envelope (H3): faster than any airliner.",
+    )
+    civil_low_alt_m: float = Field(
+        default=500.0,
+        ge=0,
+        le=30000,
+        description="Outside the civil envelope (H3): fast and below this height (m) ...",
+    )
+    civil_low_max_speed_m_s: float = Field(
+        default=200.0, gt=0, le=8000, description="... faster than this (m/s)."
+    )
+    near_m: float = Field(
+        default=10e3,
+        ge=0,
+        le=1e6,
+        description="Suspect near a protected "
+        "zone or defended asset (S2) within this distance (m).",
+    )
+
+    @model_validator(mode="after")
+    def _exits_below_entries(self) -> Identification:
+        if self.suspect_exit_p > self.suspect_p:
+            raise ValueError(
+                f"suspect_exit_p must be <= suspect_p (got {self.suspect_exit_p} > "
+                f"{self.suspect_p})"
+            )
+        if self.civil_exit_p > self.civil_p:
+            raise ValueError(
+                f"civil_exit_p must be <= civil_p (got {self.civil_exit_p} > {self.civil_p})"
+            )
+        return self
+
+
 class Tracking(_Model):
     """Sensing and tracking settings of the sensed picture."""
 
@@ -825,6 +937,7 @@ class Scenario(_Model):
     policy: Policy = Policy.INTEGRATED
     picture: PictureMode = PictureMode.SENSED
     tracking: Tracking = Field(default_factory=Tracking)
+    identification: Identification = Field(default_factory=Identification)
     theatre: Theatre = Field(default_factory=Theatre)
     nations: list[Nation] = Field(min_length=1)
     assets: list[Asset] = Field(default_factory=list)

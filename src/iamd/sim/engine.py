@@ -45,6 +45,7 @@ from iamd.engage.envelope import EffectorArray
 from iamd.engage.shoot import Engagement, EngagementState
 from iamd.engage.stage import EngagementStage
 from iamd.identify.airspace import Airspace
+from iamd.identify.identity import scenario_identity_rules
 from iamd.scenario.catalog import HOSTILE_CLASSES, ThreatClass
 from iamd.scenario.loader import LoadedScenario
 from iamd.scenario.schema import PictureMode
@@ -170,6 +171,7 @@ class Engine:
                 airspace=airspace,
                 ospa_every=max(1, round(OSPA_EVERY_S / self.dt_s)),
                 dt_s=self.dt_s,
+                identity_rules=scenario_identity_rules(sc.identification),
             )
             if sc.picture == PictureMode.SENSED
             else TruthAirPicture(

@@ -36,6 +36,7 @@ from iamd.engage.threat import ThreatEvaluation
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.airspace import Airspace
 from iamd.identify.classifier import CLASSES
+from iamd.identify.identity import IdentityRules
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import THREAT_CLASSES
@@ -294,6 +295,7 @@ class SensedAirPicture:
     airspace: Airspace
     ospa_every: int
     dt_s: float = 2.0
+    identity_rules: IdentityRules = field(default_factory=IdentityRules)
     tracker: SensedPicture = field(init=False)
     identifier: TrackIdentifier = field(init=False)
     reference: TruthPicture = field(init=False)
@@ -316,7 +318,7 @@ class SensedAirPicture:
             n_objects=n,
             params=SensedParams(tracker=self.tracker_params),
         )
-        self.identifier = TrackIdentifier(airspace=self.airspace)
+        self.identifier = TrackIdentifier(airspace=self.airspace, rules=self.identity_rules)
         self.samples = [[] for _ in self.layout.names]
         self.class_index = np.append(_class_index(self.truth), 0)
         empty = np.zeros(0, dtype=np.int64)
