@@ -372,3 +372,34 @@ def test_a_round_at_a_track_believed_a_drone_kills_a_civil_aircraft_with_the_civ
         killed += hit
         assert alive[0] == (not hit)
     assert abs(killed - 360) <= 4 * math.sqrt(400 * 0.9 * 0.1)
+
+
+@pytest.mark.parametrize("reserve", [True, False])
+def test_bmd_rounds_wait_for_the_last_layer_against_air_breathing_threats(reserve: bool) -> None:
+    """With ``reserve_bmd`` (the default doctrine) a missile-defence unit (a PAC-3: Pk and
+    range against ballistic missiles) engages a drone only inside ``defer_margin_s`` of its
+    aim point: one second outside the margin it holds, at the margin it fires. Without the
+    reserve it fires at once. A ballistic missile is never held."""
+    doctrine = Doctrine(layered=False, reserve_bmd=reserve)
+    margin = doctrine.defer_margin_s
+
+    def fired(cls: str, time_to_go_s: float) -> int:
+        state = EngagementState(units=make_units(), n=1)
+        return len(
+            state.choose(
+                0.0,
+                np.array([0], dtype=np.int64),
+                np.array([C[cls]], dtype=np.int64),
+                np.ones((1, 1), dtype=bool),
+                options(np.ones((1, 1), dtype=bool)),
+                value=np.array([5.0]),
+                time_to_go_s=np.array([time_to_go_s]),
+                doctrine=doctrine,
+            )
+        )
+
+    assert fired("drone", margin) == 1
+    assert fired("drone", margin + 1.0) == (0 if reserve else 1)
+    assert fired("drone", 10 * margin) == (0 if reserve else 1)
+    assert fired("ballistic_missile", 10 * margin) == 1
+    assert Doctrine().reserve_bmd  # the default doctrine reserves them

@@ -202,6 +202,9 @@ def test_h2_ballistic_proof_needs_free_fall_and_an_origin_beyond_cover() -> None
     slow = one(BALLISTIC, speed=R.ballistic_min_speed_m_s - 1.0, alt=30e3, lift=0.5,
                origin_alt=hi + 1.0)  # fmt: skip
     assert CRITERIA[int(slow.criterion[0])] == "H3"  # too slow for free fall, not for H3
+    at = one(BALLISTIC, speed=R.ballistic_min_speed_m_s, alt=30e3, lift=0.5,
+             origin_alt=hi + 1.0)  # fmt: skip
+    assert CRITERIA[int(at.criterion[0])] == "H2"  # the threshold itself is free-fall speed
     # from hostile territory, first seen low
     russian = one(BALLISTIC, speed=2500.0, alt=60e3, lift=0.5, origin="RUS", origin_alt=5e3)
     assert CRITERIA[int(russian.criterion[0])] == "H2"
