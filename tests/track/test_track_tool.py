@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -189,7 +191,7 @@ def _write(tmp_path: Path, text: str, name: str = "plots.csv") -> Path:
         ),
         (
             "t_s,x_m,y_m,z_m,sigma_m\n0,1,2,3,0\n",
-            "plots.csv: column sigma_m: line 2: must be > 0 (got 0)",
+            "plots.csv: column sigma_m: line 2: must be > 0 and <= 1e+07 (got 0)",
         ),
         (
             "",
@@ -567,7 +569,7 @@ def test_sensors_are_sorted_names_and_share_a_step(tmp_path: Path) -> None:
         ),
         (
             "t_s,range_m,az_deg,el_deg,sigma_az_mrad\n0,1e4,10,1,-1\n",
-            "column sigma_az_mrad: line 2: must be > 0 (got -1)",
+            "column sigma_az_mrad: line 2: must be > 0 and <= 1e+07 (got -1)",
         ),
         (
             "t_s,range_m,az_deg,el_deg,site_lat_deg,site_lon_deg,site_alt_m\n0,1e4,10,1,100,0,0\n",
@@ -785,3 +787,72 @@ def test_cli_tracks_polar_plots_with_flags(tmp_path: Path) -> None:
     tracks = pd.read_parquet(out)
     assert tracks.track_id.nunique() == 1 and len(tracks) >= 25
     assert list(tracks.columns) == list(OUTPUT_COLUMNS) + list(GEODETIC_OUTPUT)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000, "nested more than"),
+        ("bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                   for p, c in zip("abcdefgh", "bcdefghi", strict=True)), "aliases included"),
+        ("nan.json", '{"q_m2_s3": NaN}', "not valid JSON"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    ],
+)  # fmt: skip
+def test_a_hostile_parameters_file_is_one_message(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    from iamd.track.tool import params_from_file
+
+    f = tmp_path / name
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        params_from_file(f)
+    assert len(str(info.value)) < 400
+
+
+def test_a_fifo_as_parameters_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    from iamd.track.tool import params_from_file
+
+    fifo = tmp_path / "params.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="FIFO"):
+        params_from_file(fifo)
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("t_s,x_m,y_m,z_m\n1e300,0,0,0\n", "column t_s: line 2: must be within ±1e+11 s"),
+        ("t_s,x_m,y_m,z_m\n0,1e308,0,0\n", "column x_m: line 2: must be within ±4e+08 m"),
+        ("t_s,x_m,y_m,z_m\n0,0,0,4.00001e8\n", "column z_m: line 2: must be within ±4e+08 m"),
+        ("t_s,lat_deg,lon_deg,alt_m\n0,1,2,-1e12\n", "column alt_m: line 2: must be within"),
+        ("t_s,x_m,y_m,z_m,sigma_m\n0,0,0,0,1e308\n",
+         "column sigma_m: line 2: must be > 0 and <= 1e+07"),
+    ],
+)  # fmt: skip
+def test_plots_beyond_physical_bounds_are_refused(tmp_path: Path, csv: str, message: str) -> None:
+    from iamd.track.tool import read_plots
+
+    f = tmp_path / "plots.csv"
+    f.write_text(csv, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_plots(f, sigma_m=10.0)
+
+
+def test_plots_at_the_physical_bounds_are_read(tmp_path: Path) -> None:
+    from iamd.track.tool import read_plots
+
+    f = tmp_path / "plots.csv"
+    f.write_text("t_s,x_m,y_m,z_m,sigma_m\n1e11,4e8,-4e8,0,1e7\n", encoding="utf-8")
+    read_plots(f)
+
+
+def test_a_sigma_flag_beyond_its_bound_is_refused(tmp_path: Path) -> None:
+    from iamd.track.tool import read_plots
+
+    f = tmp_path / "plots.csv"
+    f.write_text("t_s,x_m,y_m,z_m\n0,0,0,0\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"--sigma-m must be > 0 and <= 1e\+07 \(got 1e\+308\)"):
+        read_plots(f, sigma_m=1e308)

@@ -66,7 +66,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -80,7 +79,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from iamd.errors import DataFileError, InputError
-from iamd.files import MAX_DATA_BYTES, check_input_file, cut, write_atomic
+from iamd.files import (
+    MAX_DATA_BYTES,
+    check_input_file,
+    cut,
+    loads_strict,
+    read_input_bytes,
+    write_atomic,
+)
 from iamd.geo.wgs84 import (
     aer_to_ecef,
     ecef_to_enu,
@@ -91,6 +97,7 @@ from iamd.geo.wgs84 import (
     enu_vector_to_ecef,
     lla_to_ecef,
 )
+from iamd.scenario.loader import yaml_data
 from iamd.track.filters import Frame, MotionModel, aer_covariance_enu
 from iamd.track.manager import (
     MODEL_SETS,
@@ -126,6 +133,12 @@ GEODETIC_OUTPUT = ("lat_deg", "lon_deg", "alt_m")
 Z_SIGMA_2D_M = 1e-3
 """z standard deviation given to 2-D plots (z known to be 0)."""
 PARQUET_SUFFIXES = (".parquet", ".pq")
+MAX_ABS_TIME_S = 1e11
+"""Largest plot time magnitude (s; Unix times are ~1.7e9, this is ~3,000 years)."""
+MAX_ABS_DISTANCE_M = 4e8
+"""Largest position, altitude or range magnitude of a plot (m; the Earth-Moon distance)."""
+MAX_SIGMA = 1e7
+"""Largest standard deviation of a plot (m, or mrad for angles)."""
 
 _NUMERIC = frozenset((TIME, *LOCAL, *GEODETIC, *POLAR, *SITE, *POLAR_SIGMAS, "sigma_m"))
 _KNOWN = _NUMERIC | {"sensor_id"}
@@ -448,24 +461,27 @@ def params_from_file(path: str | os.PathLike[str],
         raise DataFileError(f"{name}: no such file (--params)")
     if p.is_dir():
         raise DataFileError(f"{name}: is a directory, not a parameters file (--params)")
+    raw = read_input_bytes(p, "--params")  # a regular file within the size cap (no FIFO)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise DataFileError(f"{name}: cannot read the parameters file ({exc})") from None
     data: object
     if p.suffix.lower() == ".json":
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(f"{name}: not valid JSON ({exc})") from None
+            data = loads_strict(text, name)
+        except InputError as exc:
+            raise DataFileError(f"{name}: not valid JSON ({cut(str(exc))})") from None
     else:
         import yaml
 
-        try:
-            data = yaml.safe_load(text)
+        try:  # within the limits of a scenario document: no alias bomb, no deep nesting
+            data = yaml_data(text, name, what="a parameters file")
         except yaml.YAMLError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataFileError(f"{name}: not valid YAML ({first})") from None
+            raise DataFileError(f"{name}: not valid YAML ({cut(first)})") from None
+        except InputError as exc:  # the loader's message: the file, the line, the limit
+            raise DataFileError(str(exc)) from None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -743,7 +759,12 @@ def _plots(src: _Source, flags: dict[str, float | None], origin: Lla | None,
             f"with t_s, {', '.join(FORMS[form])}"
         )
     t = _numeric(src, TIME)
+    _check(src, TIME, t, np.abs(t) <= MAX_ABS_TIME_S, f"must be within ±{MAX_ABS_TIME_S:g} s")
     a, b, c = (_numeric(src, col) for col in FORMS[form])
+    for col, v in zip(FORMS[form], (a, b, c), strict=True):
+        if col.endswith("_m"):  # x, y, z, altitude, range: within the Earth-Moon distance
+            _check(src, col, v, np.abs(v) <= MAX_ABS_DISTANCE_M,
+                   f"must be within ±{MAX_ABS_DISTANCE_M:g} m")  # fmt: skip
     if form == "polar":
         # checks in column order, so the first message is the leftmost column's
         _check(src, "range_m", a, a > 0, "must be > 0")
@@ -838,8 +859,14 @@ def _form_of(src: _Source) -> str:
 def _sigma(src: _Source, column: str, flag: float | None) -> FloatArray:
     if column in src.columns:
         sig = _numeric(src, column)
-        _check(src, column, sig, sig > 0, "must be > 0")
+        _check(
+            src, column, sig, (sig > 0) & (sig <= MAX_SIGMA), f"must be > 0 and <= {MAX_SIGMA:g}"
+        )
         return sig
+    if flag is not None and not 0 < flag <= MAX_SIGMA:
+        raise InputError(
+            f"{_SIGMA_FLAG[column]} must be > 0 and <= {MAX_SIGMA:g} (got {_num(flag)})"
+        )
     if flag is None:
         f = _SIGMA_FLAG[column]
         raise InputError(
