@@ -1109,6 +1109,9 @@ def track_recording_command(
             raise InputError(
                 f"--out-asterix must differ from --out and the recording (got {str(ast_p)!r})"
             )
+        from iamd.files import check_output_file
+
+        check_output_file(ast_p, "--out-asterix")  # never a device, FIFO or folder
     w = DEFAULT_WINDOW_S
     if window_s is not None:
         try:
