@@ -15,6 +15,8 @@ The Croatia Control recording has no radar sites. The table below is an approxim
 from __future__ import annotations
 
 import math
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -393,3 +395,19 @@ def test_antenna_azimuth_does_not_drift_with_a_wrong_scan_period():
     # a single phase for the whole recording would be 0.3 % x 240 scans = 260 deg off by the end
     df = track_recording(rp).to_pandas()
     assert df["track_id"].nunique() == syn.plots["target"].nunique()
+
+
+def test_a_device_as_asterix_output_is_refused_before_work(tmp_path, capsys):
+    sensors = tmp_path / "s.yaml"
+    sensors.write_text(CROATIA)
+    out = tmp_path / "t.csv"
+    rc = main(["track", str(PCAP), "--sensors", str(sensors), "--out", str(out),
+               "--out-asterix", "/dev/null"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert (
+        err
+        == "error: --out-asterix: /dev/null is a character device; give a regular file to write\n"
+    )
+    assert not out.exists()
+    assert os.path.exists("/dev/null") and stat.S_ISCHR(os.stat("/dev/null").st_mode)
