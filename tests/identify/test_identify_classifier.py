@@ -300,3 +300,26 @@ def test_bad_model_files_raise_data_file_error(tmp_path: Path) -> None:
 def test_wrong_feature_count_is_rejected() -> None:
     with pytest.raises(ValueError, match=r"features must be \(n, 12\)"):
         classify(np.zeros((2, 3)))
+
+
+def test_a_model_with_malformed_arrays_is_one_data_file_error(
+    small_model: object, tmp_path: Path
+) -> None:
+    """An array of the wrong shape (leaf indices beyond the thresholds) is a DataFileError
+    naming the file, never an IndexError from deep inside."""
+    save_model(small_model.model, tmp_path)  # type: ignore[attr-defined]
+    with np.load(tmp_path / MODEL_NPZ, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["thr_counts"] = arrays["thr_counts"][:1]
+    np.savez_compressed(tmp_path / MODEL_NPZ, **arrays)
+    with pytest.raises(DataFileError, match="malformed model arrays"):
+        load_model(str(tmp_path))
+
+
+def test_a_fifo_as_model_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / MODEL_NPZ)
+    (tmp_path / MODEL_JSON).write_text("{}")
+    with pytest.raises(DataFileError, match=r"cannot read the model.*FIFO"):
+        load_model(str(tmp_path))

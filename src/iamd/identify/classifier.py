@@ -65,8 +65,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from iamd.errors import DataFileError
-from iamd.files import strict_json, write_atomic
+from iamd.errors import DataFileError, InputError
+from iamd.files import MAX_DATA_BYTES, cut, read_input_bytes, strict_json, write_atomic
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -412,11 +412,11 @@ def load_model(path: str | None = None) -> IdentifyModel:
     else:
         d = Path(path)
         where = str(d / MODEL_NPZ)
-        try:
-            npz_bytes = (d / MODEL_NPZ).read_bytes()
-            meta_text = (d / MODEL_JSON).read_text("utf-8")
-        except OSError as exc:
-            raise DataFileError(f"{where}: cannot read the model ({exc.strerror})") from None
+        try:  # regular files within the size caps (a FIFO or a device never blocks)
+            npz_bytes = read_input_bytes(d / MODEL_NPZ, "model", max_bytes=MAX_DATA_BYTES)
+            meta_text = read_input_bytes(d / MODEL_JSON, "model").decode("utf-8")
+        except (InputError, UnicodeDecodeError) as exc:
+            raise DataFileError(f"{where}: cannot read the model ({exc})") from None
     import io
 
     try:
@@ -429,7 +429,12 @@ def load_model(path: str | None = None) -> IdentifyModel:
         raise DataFileError(
             f"{where}: format_version must be {FORMAT_VERSION} (got {arrays.get('format_version')})"
         )
-    return _from_arrays(arrays, meta)
+    try:
+        return _from_arrays(arrays, meta)
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        # an array missing, of the wrong shape or kind: the file is not a model of this code
+        raise DataFileError(f"{where}: malformed model arrays ({type(exc).__name__}: "
+                            f"{cut(str(exc))})") from None  # fmt: skip
 
 
 def save_model(model: IdentifyModel, out_dir: str | Path) -> tuple[Path, Path]:
