@@ -170,7 +170,8 @@ class IdentifyModel:
         pair_stride: (P,) bins of ``pair_g`` (row stride within a pair's table; 1 for singles).
         pair_gcol: (P,) the feature whose bin is added to the row (``pair_f`` for singles).
         pair_mult: (P,) the multiplier of ``pair_f``'s bin (``pair_stride``; 0 for singles).
-        table: (K, R) the tables' rows, one row of scores per class (C-contiguous).
+        table: (R, K) the tables' rows, each the K class scores of one cell (C-contiguous, so
+            one gather reads a cell's scores for every class).
         grid: the binning grid of the features (built from ``thresholds``).
         calibration: ``"sigmoid"`` or ``"isotonic"``.
         sig_a, sig_b: (K,) sigmoid calibration p = 1 / (1 + exp(a s + b)).
@@ -289,14 +290,16 @@ def raw_scores(x: Any, model: IdentifyModel) -> FloatArray:
     idx = bins[model.pair_f] * model.pair_mult[:, None]
     idx += bins[model.pair_gcol]
     idx += model.pair_offset[:, None]
-    # per class, one gather of the n rows of every table and a sum over the tables (P-major:
-    # each table stays in cache while its n rows are read)
-    k = len(model.classes)
-    out = np.empty((k, xm.shape[0]))
-    for c in range(k):
-        np.sum(model.table[c].take(idx), axis=0, out=out[c])
-    out += model.baseline[:, None]
-    return np.ascontiguousarray(out.T)
+    # one gather of n table rows per table (a row holds the K class scores side by side, so
+    # one cache line serves every class), summed table by table in place
+    n = xm.shape[0]
+    out = model.table.take(idx[0], axis=0) if len(idx) else np.zeros((n, len(model.classes)))
+    row = np.empty_like(out)
+    for p in range(1, len(idx)):
+        model.table.take(idx[p], axis=0, out=row)
+        out += row
+    out += model.baseline
+    return out
 
 
 def feature_bins(x: FloatArray, model: IdentifyModel) -> npt.NDArray[np.int32]:
@@ -791,4 +794,4 @@ def _build_tables(
         blk = diff[:, off2[p] : off2[p] + size2[p]].reshape(n_classes, rows_f[p] + 1, -1)
         blk = blk.cumsum(axis=1).cumsum(axis=2)[:, : rows_f[p], : rows_g[p]]
         table[:, offset[p] : offset[p] + size[p]] = blk.reshape(n_classes, -1)
-    return pair_f, pair_g, offset, rows_g.astype(np.int64), np.ascontiguousarray(table)
+    return pair_f, pair_g, offset, rows_g.astype(np.int64), np.ascontiguousarray(table.T)
