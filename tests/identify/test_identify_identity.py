@@ -543,3 +543,42 @@ def test_speed_height_sigma_equals_the_quadratic_forms() -> None:
     want_s = np.sqrt(np.einsum("ni,nij,nj->n", v, cov[:, 3:, 3:], v))
     want_h = np.sqrt(np.einsum("ni,nij,nj->n", up, cov[:, :3, :3], up))
     np.testing.assert_allclose(got, np.stack([want_s, want_h], 1), rtol=1e-12)
+
+
+def test_margins_computed_only_where_they_can_matter_equal_every_tracks_margins() -> None:
+    """``judge`` with a covariance reads the speed and height deviations only for tracks a
+    speed criterion or the transponder tolerance can read them for: its evidence equals that
+    of the same tracks with every track's deviations given (``sigma_m``), on tracks spread
+    across every speed, height and tolerance limit (and some below the ground)."""
+    from iamd.identify.identity import speed_height_sigma
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    speed = rng.choice([R.civil_low_max_speed_m_s, R.civil_max_speed_m_s,
+                        R.ballistic_min_speed_m_s], n) + rng.normal(0.0, 30.0, n)  # fmt: skip
+    alt = R.civil_low_alt_m + rng.normal(0.0, 400.0, n)
+    h_now = np.where(rng.random(n) < 0.1, R.min_height_m + rng.normal(0, 300, n), alt)
+    lat, lon = np.radians(rng.uniform(40, 46, n)), np.radians(rng.uniform(20, 30, n))
+    pos = lla_to_ecef(lat, lon, h_now)
+    heading = rng.uniform(0, 2 * np.pi, n)
+    speed_now = speed + rng.normal(0.0, 20.0, n)
+    enu = np.stack([speed_now * np.sin(heading), speed_now * np.cos(heading), np.zeros(n)], 1)
+    vel = enu_vector_to_ecef(enu, lat, lon)
+    m = rng.normal(size=(n, 6, 6))
+    cov = m @ m.transpose(0, 2, 1) * rng.choice([1.0, 100.0, 4000.0], n)[:, None, None]
+    f = features_from_columns(
+        speed_m_s=speed, alt_m=alt, span_s=rng.choice([10.0, 15.0, 40.0], n),
+        lift_accel_m_s2=rng.uniform(0.0, 8.0, n), squawk=(rng.random(n) < 0.5).astype(float),
+        alt_report_err_m=rng.uniform(0.0, 2.5 * R.transponder_alt_tolerance_m, n),
+        origin_alt_m=rng.uniform(0.0, 40e3, n),
+    )  # fmt: skip
+    p = rng.dirichlet(np.ones(5), n)
+    kw = dict(pos_ecef_m=pos, vel_ecef_m_s=vel, airspace=AIRSPACE, updates=np.full(n, 9))
+    got = judge(f, p, covar=cov, **kw)  # type: ignore[arg-type]
+    sigma = speed_height_sigma(np.hstack([pos, vel]), cov)
+    want = judge(f, p, sigma_m=sigma, **kw)  # type: ignore[arg-type]
+    for name in ("criterion", "transponder_ok", "civil_envelope", "civil_friendly"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    # the case is not vacuous: each speed criterion and the tolerance decide some tracks
+    assert {2, 3} <= set(got.criterion.tolist())
+    assert 0 < int(got.transponder_ok.sum()) < int((f.squawk > 0.5).sum())

@@ -336,14 +336,19 @@ def judge(
         v_now = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)
         speed_now = np.sqrt(np.einsum("ij,ij->i", v_now, v_now))
     speed = features.speed_m_s
-    # the uncertainties and the current height matter only where the kinematic criteria can
-    # hold (the window's mean speed above the lowest speed limit) and for a transponder
-    # altitude beyond the fixed tolerance: computed for those tracks only
+    alt = features.alt_m
+    # The uncertainties matter only where a speed criterion can hold whatever they are: the
+    # window's mean speed bounds the speed with margin from above (``sure`` below) and the
+    # height with margin is never below the window's height, so a track at or under every
+    # speed limit, or fast for a low flier but not low, is outside the criteria with any
+    # margin. They are computed for the others and for a transponder altitude beyond the
+    # fixed tolerance only (the tests compare with every track's margins).
     with np.errstate(invalid="ignore"):
-        kin_mask = speed > min(
-            r.civil_low_max_speed_m_s, r.civil_max_speed_m_s, r.ballistic_min_speed_m_s
+        kin_mask = (
+            (speed > r.civil_max_speed_m_s)
+            | ((speed > r.civil_low_max_speed_m_s) & (alt < r.civil_low_alt_m))
+            | (speed >= r.ballistic_min_speed_m_s)
         )
-        kin = np.flatnonzero(kin_mask)
         loose = np.flatnonzero(
             kin_mask | (features.alt_report_err_m > r.transponder_alt_tolerance_m)
         )
@@ -364,7 +369,6 @@ def judge(
     cue_ok = ~oos
     p_civil = np.where(cue_ok, p[:, _AIRLINER], 0.0)
     p_aircraft = np.where(cue_ok, p[:, _AIRLINER] + p[:, _FIGHTER], 0.0)
-    alt = features.alt_m
     origin = np.asarray(features.origin_country).astype(str)
     hostile_origin = np.isin(origin, list(airspace.hostile))
     friendly_origin = np.isin(origin, list(airspace.friendly))
@@ -375,16 +379,6 @@ def judge(
         fast = (sure > r.civil_max_speed_m_s) | (
             (sure > r.civil_low_max_speed_m_s) & (high_sure < r.civil_low_alt_m)
         )
-    # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
-    # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
-    long_enough = features.span_s >= r.kinematic_span_s
-    if pos_ecef_m is not None and len(kin):
-        # a state below the ground is a filter gone astray, not evidence
-        _, _, h_kin = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)[kin])
-        long_enough[kin] &= ~(h_kin + z * sigma_h[kin] < r.min_height_m)
-    fast = np.asarray(fast & np.isfinite(speed) & long_enough)
-    envelope = fast & (p_civil < 0.5)
-    with np.errstate(invalid="ignore"):
         ballistic = np.asarray(
             ballistic_signature(
                 features,
@@ -392,8 +386,19 @@ def judge(
                 max_lift_m_s2=r.ballistic_max_lift_m_s2,
             )
             & (sure >= r.ballistic_min_speed_m_s)
-            & long_enough
         )
+    # kinematic evidence needs a window long enough to be consistent (a glitch in the data,
+    # an altitude flipping between two values, can ramp a fresh track through 400 m/s)
+    long_enough = features.span_s >= r.kinematic_span_s
+    kin = np.flatnonzero((fast | ballistic) & long_enough)
+    if pos_ecef_m is not None and len(kin):
+        # a state below the ground is a filter gone astray, not evidence (looked up only
+        # where a speed criterion holds)
+        _, _, h_kin = ecef_to_lla(np.asarray(pos_ecef_m, dtype=np.float64).reshape(n, 3)[kin])
+        long_enough[kin] &= ~(h_kin + z * sigma_h[kin] < r.min_height_m)
+    fast = np.asarray(fast & np.isfinite(speed) & long_enough)
+    envelope = fast & (p_civil < 0.5)
+    ballistic = ballistic & long_enough
     ttg = np.full(n, np.inf)
     plan = np.full(n, -1, dtype=np.int64)
     if launch_area is not None:
