@@ -270,3 +270,28 @@ def test_read_tracks_defaults(tmp_path: Path) -> None:
     assert df["reported_alt_m"].iloc[0] == 100.0 and np.isnan(df["reported_alt_m"].iloc[1])
     assert df["iff"].tolist() == [False, False]
     assert df["rcs_dbsm"].isna().all()
+
+
+def test_the_scenarios_identification_section_sets_the_thresholds(
+    tracks: pd.DataFrame, tmp_path: Path
+) -> None:
+    # the built-in theatre with a longer sustain: the drone from the launch area becomes
+    # hostile only after its criterion has held for 40 s, not after 10 s
+    from iamd.scenario.loader import builtin_scenario_text
+
+    scenario = tmp_path / "slow_sustain.yaml"
+    scenario.write_text(builtin_scenario_text("balkans") + "identification:\n  sustain_s: 40\n")
+    src = tmp_path / "tracks.csv"
+    tracks.to_csv(src, index=False)
+    t_hostile = {}
+    for name, sc in (("default", "balkans"), ("slow", str(scenario))):
+        out = tmp_path / f"ids_{name}.csv"
+        assert identify_command(src, out, scenario=sc) == 0
+        ids = pd.read_csv(out, dtype={"track_id": str}, keep_default_na=False)
+        drone = ids[ids.track_id == "D7"]
+        assert drone["identity"].iloc[-1] == "hostile"
+        t_hostile[name] = (
+            drone.loc[drone.identity == "hostile", "t_s"].iloc[0] - drone["t_s"].iloc[0]
+        )
+    assert t_hostile["default"] <= 16.0
+    assert t_hostile["slow"] >= 40.0  # the criterion holds from the first update

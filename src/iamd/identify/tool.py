@@ -86,6 +86,7 @@ from iamd.identify.identity import (
     fold,
     identity_names,
     judge,
+    scenario_identity_rules,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -133,7 +134,8 @@ def identify_command(
     Args:
         tracks_path, out_path: TRACKS to read, IDS to write.
         scenario: a scenario file or built-in name whose airspace control measures give the
-            context (default: none, no origin evidence).
+            context and whose ``identification`` section sets the rules' thresholds
+            (default: none, no origin evidence, the default thresholds).
         origin: (lat_deg, lon_deg, alt_m) of the local frame of ``x_m, y_m, z_m`` columns.
         airways: airports and airways for the features (default: the built-in airports).
 
@@ -147,12 +149,15 @@ def identify_command(
     if dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise DataFileError(f"{dst}: --out must not be the input file (got {src} twice)")
     airspace = NO_AIRSPACE
+    rules = None
     if scenario is not None:
         from iamd.scenario.loader import load_scenario
 
-        airspace = Airspace.from_scenario(load_scenario(scenario).scenario)
+        sc = load_scenario(scenario).scenario
+        airspace = Airspace.from_scenario(sc)
+        rules = scenario_identity_rules(sc.identification)
     df = read_tracks(src, origin=origin)
-    out = identify_tracks(df, airways=airways, airspace=airspace)
+    out = identify_tracks(df, airways=airways, airspace=airspace, rules=rules)
     write_table(out, dst)
     return 0
 
