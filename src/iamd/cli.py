@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE|NAME",
         help="scenario whose airspace control measures give the context (borders, hostile "
-        "nations, launch areas, zones); without it there is no origin evidence",
+        "nations, launch areas, zones, flight plans) and whose identification section sets "
+        "the thresholds; without it there is no origin evidence",
     )
     i.add_argument(
         "--origin",
