@@ -22,11 +22,12 @@ import os
 import socket
 import stat
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from iamd.errors import DataFileError, InputError
 from iamd.files import MAX_DATA_BYTES, check_input_file
@@ -84,8 +85,11 @@ def read_pcap(path: str | os.PathLike[str]) -> Packets:
         DataFileError: a missing, unreadable, pcapng or truncated capture, or a link type
             that is not read, with the byte offset.
     """
-    name = str(path)
-    raw = _read(path)
+    return read_pcap_bytes(_read(path), str(path))
+
+
+def read_pcap_bytes(raw: bytes, name: str = "<pcap>") -> Packets:
+    """`read_pcap` of a capture already in memory (``name`` in messages)."""
     if raw[:4] == PCAPNG_MAGIC:
         raise DataFileError(
             f"{name}: a pcapng capture; only the classic pcap format is read: convert it "
@@ -263,6 +267,112 @@ def _packet_message(msg: str, pk: Packets, name: str) -> str:
     )
 
 
+# --------------------------------------------------------------------------- writing
+
+PCAP_SUFFIXES = (".pcap", ".cap")
+"""Output names written as a pcap capture by `write_recording` (any other: raw blocks)."""
+DEFAULT_DESTINATION = "232.1.1.62:8600"
+"""UDP destination of a written capture: a source-specific multicast group and the port
+Wireshark's ASTERIX dissector listens on (8600)."""
+_SOURCE = "10.0.0.1:8600"
+
+
+def pcap_bytes(
+    blocks: Sequence[bytes],
+    time_s: npt.ArrayLike,
+    *,
+    dst: str = DEFAULT_DESTINATION,
+    src: str = _SOURCE,
+) -> bytes:
+    """A classic pcap capture (microsecond times, little-endian, link type Ethernet) of one
+    IPv4/UDP datagram per element of ``blocks`` (each whole data blocks), sent at
+    ``time_s`` (s since 1970-01-01 UTC, one per datagram). Deterministic: the same input
+    gives the same bytes (IP identification is the packet's index; the UDP checksum is 0,
+    "not computed", as IPv4 allows; RFC 768).
+
+    >>> cap = pcap_bytes([bytes.fromhex("22000bf0190e023a692b40")], [1.0])
+    >>> p = read_pcap_bytes(cap)
+    >>> p.data.hex(), p.dst.tolist(), p.time_s.tolist()
+    ('22000bf0190e023a692b40', ['232.1.1.62:8600'], [1.0])
+
+    Raises:
+        InputError: a bad address, a datagram longer than 65,507 octets, or as many times
+            as blocks not given.
+    """
+    t = np.asarray(time_s, dtype=np.float64).reshape(-1)
+    if len(t) != len(blocks):
+        raise InputError(f"pcap writer: {len(t)} times for {len(blocks)} datagrams")
+    if len(t) and not (np.isfinite(t).all() and (t >= 0).all() and (t < 2**32).all()):
+        raise InputError("pcap writer: packet times must be within [0, 2^32) s since 1970")
+    d_ip, d_port = _address(dst, "dst")
+    s_ip, s_port = _address(src, "src")
+    d_mac = (
+        b"\x01\x00\x5e" + bytes([d_ip[1] & 0x7F, d_ip[2], d_ip[3]])
+        if 224 <= d_ip[0] <= 239  # multicast MAC of the group (RFC 1112 §6.4)
+        else b"\x02\x00\x00\x00\x00\x02"
+    )
+    eth = d_mac + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
+    us = np.round(t * 1e6).astype(np.int64)
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_ETHERNET))
+    for i, payload in enumerate(blocks):
+        if len(payload) > 65507:
+            raise InputError(
+                f"pcap writer: datagram {i + 1} has {len(payload)} octets (at most 65,507)"
+            )
+        udp = struct.pack(">HHHH", s_port, d_port, 8 + len(payload), 0)
+        ip = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 28 + len(payload), i & 0xFFFF,
+                                   0x4000, 1, 17, 0, s_ip, d_ip))  # fmt: skip
+        ip[10:12] = struct.pack(">H", _ip_checksum(bytes(ip)))
+        frame_len = 14 + 28 + len(payload)
+        sec, usec = divmod(int(us[i]), 1_000_000)
+        out += struct.pack("<IIII", sec, usec, frame_len, frame_len)
+        out += eth + ip + udp + payload
+    return bytes(out)
+
+
+def write_recording(
+    path: str | os.PathLike[str],
+    blocks: Sequence[bytes],
+    time_s: npt.ArrayLike,
+    *,
+    flag: str = "--out-asterix",
+    dst: str = DEFAULT_DESTINATION,
+) -> None:
+    """Write data blocks as `read_recording` reads them: a pcap capture (one UDP datagram
+    per element of ``blocks``, at ``time_s``, s since 1970 UTC) when the name ends in
+    ``.pcap`` or ``.cap``, else the blocks back to back (a raw file). Written through a
+    temporary file and one rename (`iamd.files.write_atomic`): never half a file."""
+    from iamd.files import write_atomic
+
+    p = Path(path)
+    if p.suffix.lower() in PCAP_SUFFIXES:
+        data = pcap_bytes(blocks, time_s, dst=dst)
+    else:
+        data = b"".join(blocks)
+    write_atomic(p, data, flag=flag)
+
+
+def _address(text: str, what: str) -> tuple[bytes, int]:
+    host, sep, port = str(text).rpartition(":")
+    try:
+        ip = socket.inet_aton(host) if sep and host.count(".") == 3 else b""
+        p = int(port)
+    except (OSError, ValueError):
+        ip, p = b"", -1
+    if len(ip) != 4 or not 0 < p < 65536:
+        raise InputError(f"pcap writer: {what} must be IPv4ADDRESS:PORT (got {text!r})")
+    return ip, p
+
+
+def _ip_checksum(header: bytes) -> int:
+    """The IPv4 header checksum (RFC 791: one's complement of the one's complement sum of the
+    header's 16-bit words)."""
+    total = sum(struct.unpack(f">{len(header) // 2}H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
 # --------------------------------------------------------------------------- live UDP
 
 
@@ -364,8 +474,11 @@ __all__ = [
     "decode_stream",
     "is_pcap",
     "open_udp",
+    "pcap_bytes",
     "read_pcap",
+    "read_pcap_bytes",
     "read_recording",
     "send_udp",
     "udp_blocks",
+    "write_recording",
 ]

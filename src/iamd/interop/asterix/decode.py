@@ -156,7 +156,7 @@ def decode(
 def _empty(cat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in COLUMNS[cat]:
-        if k in ("callsign", "adep", "ades"):
+        if k in ("callsign", "adep", "ades", "plan_callsign", "identity", "cls"):
             out[k] = np.zeros(0, dtype=object)
         elif k == "track_confirmed" and cat == 48:
             import pandas as pd

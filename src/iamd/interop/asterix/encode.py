@@ -1,5 +1,5 @@
-"""Encode tables into ASTERIX CAT062 (system tracks, ed. 1.1x) and CAT048 (target reports,
-ed. 1.2x) data blocks.
+"""Encode tables into ASTERIX CAT062 (system tracks, ed. 1.1x), CAT048 (target reports,
+ed. 1.2x) and CAT034 (radar service messages, ed. 1.2x) data blocks.
 
 The input is a table with the column names the decoder produces (`iamd.interop.asterix.
 fields`): ``decode(encode_cat062(t)).cat062`` gives back ``t``'s fields, each to its
@@ -26,7 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.errors import InputError
-from iamd.interop.asterix.fields import FT_M, NM_M
+from iamd.interop.asterix.fields import (
+    CLASS_WORDS,
+    FT_M,
+    IDENTITY_WORDS,
+    NM_M,
+    SP_IDENTITY_TAG,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -208,8 +214,19 @@ def _sixbit_writer(
     return write
 
 
-def _assemble(category: int, n: int, fields: list[_Field], max_block_octets: int) -> bytes:
-    """Lay out FSPECs, items and block headers for ``n`` records; the blocks' bytes."""
+def _assemble(
+    category: int,
+    n: int,
+    fields: list[_Field],
+    max_block_octets: int,
+    block_starts: Any = None,
+    block_rows: list[int] | None = None,
+) -> bytes:
+    """Lay out FSPECs, items and block headers for ``n`` records; the blocks' bytes.
+
+    ``block_starts``: (n,) booleans, True where a record must open a new data block (the
+    first of a scan, of a clock step); blocks are still split at ``max_block_octets``.
+    """
     if n == 0:
         return b""
     fields = sorted(fields, key=lambda f: f.frn)
@@ -237,14 +254,19 @@ def _assemble(category: int, n: int, fields: list[_Field], max_block_octets: int
             f"record of {longest} octets (allowed: at least {longest + 4}, at most 65535)"
         )
     ends = np.cumsum(rec_len)
-    bid = (ends - 1) // cap
-    new = np.r_[True, bid[1:] != bid[:-1]]
+    starts = _block_starts(category, n, block_starts)
+    group = np.cumsum(starts) - 1  # records from one forced start to the next
+    base = (ends - rec_len)[np.flatnonzero(starts)][group]
+    bid = (ends - base - 1) // cap
+    new = np.r_[True, (bid[1:] != bid[:-1]) | starts[1:]]
     bidx = np.cumsum(new) - 1
     nblocks = int(bidx[-1]) + 1
     rec_start = ends - rec_len + 3 * (bidx + 1)
     total = int(ends[-1]) + 3 * nblocks
     buf = np.zeros(total, dtype=np.uint8)
     first = np.flatnonzero(new)
+    if block_rows is not None:
+        block_rows.extend(int(i) for i in first)
     block_len = np.add.reduceat(rec_len, first) + 3
     hdr = rec_start[first] - 3
     buf[hdr] = category
@@ -259,6 +281,21 @@ def _assemble(category: int, n: int, fields: list[_Field], max_block_octets: int
             f.write(buf, pos[rows], rows)
         pos = pos + sizes[:, j]
     return buf.tobytes()
+
+
+def _block_starts(category: int, n: int, block_starts: Any) -> npt.NDArray[np.bool_]:
+    """(n,) where a data block must start (the first record always does)."""
+    if block_starts is None:
+        out = np.zeros(n, dtype=bool)
+    else:
+        out = np.asarray(block_starts, dtype=bool).reshape(-1)
+        if len(out) != n:
+            raise InputError(
+                f"CAT{category:03d} encoder: block_starts has {len(out)} values for {n} records"
+            )
+        out = out.copy()
+    out[0] = True
+    return out
 
 
 def _source(t: _Table, fields: list[_Field]) -> None:
@@ -278,7 +315,13 @@ def _tod(t: _Table, frn: int, fields: list[_Field]) -> None:
 # --------------------------------------------------------------------------- CAT062
 
 
-def encode_cat062(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -> bytes:
+def encode_cat062(
+    table: Any,
+    *,
+    max_block_octets: int = DEFAULT_BLOCK_OCTETS,
+    block_starts: Any = None,
+    block_rows: list[int] | None = None,
+) -> bytes:
     """CAT062 (edition 1.1x) data blocks of the tracks in ``table``, one record per row.
 
     Columns (as `decode` names them; only ``sac, sic, tod_s, track_number`` are required):
@@ -288,7 +331,12 @@ def encode_cat062(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
     ``track_confirmed`` (I062/080 CNF; default True), ``fl`` (I062/136),
     ``geometric_alt_m`` (I062/130), ``rocd_m_s`` (I062/220), ``sigma_x_m, sigma_y_m``
     (I062/500 APC), ``sigma_lat_deg, sigma_lon_deg`` (APW), ``sigma_alt_m`` (AGA),
-    ``sigma_vx_m_s, sigma_vy_m_s`` (ATV).
+    ``sigma_vx_m_s, sigma_vy_m_s`` (ATV), ``plan_callsign, adep, ades`` (I062/390 CSN, DEP,
+    DST: the correlated flight plan's callsign, up to 7 characters, and ICAO location
+    indicators; a ``callsign`` equal to ``plan_callsign`` is written once, in I062/390),
+    ``identity, cls`` (I062/SP, iamd's identity record: `fields.SP_IDENTITY_TAG`).
+    ``block_starts`` (n,) marks the rows that open a new data block (one block per clock
+    step, say); ``block_rows``, a list, receives the first row of each block written.
 
     >>> from iamd.interop.asterix import decode
     >>> blk = encode_cat062({"sac": [25], "sic": [100], "tod_s": [46065.7578125],
@@ -326,6 +374,8 @@ def encode_cat062(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
         f.append(_fixed(9, ok, 2, _ints_writer((m, 2))))
     if t.has("callsign"):
         chars, ok = t.text("callsign", 8, sixbit=True)
+        if t.has("plan_callsign"):  # the same in I062/390: written once, read back from there
+            ok = ok & (t.cols["callsign"] != t.cols["plan_callsign"])
         f.append(_fixed(10, ok, 7, _sixbit_writer(chars, lead=0)))
     if t.has("address"):
         a, ok = t.ints("address", 0, 0xFFFFFF)
@@ -343,10 +393,89 @@ def encode_cat062(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
     if t.has("rocd_m_s"):
         r, ok = t.scaled("rocd_m_s", 6.25 * FT_M / 60.0, 16, signed=True)
         f.append(_fixed(20, ok, 2, _ints_writer((r, 2))))
+    plan = _cat062_flight_plan(t)
+    if plan is not None:
+        f.append(plan)
     acc = _cat062_accuracy(t)
     if acc is not None:
         f.append(acc)
-    return _assemble(62, n, f, max_block_octets)
+    sp = _cat062_identity(t)
+    if sp is not None:
+        f.append(sp)
+    return _assemble(62, n, f, max_block_octets, block_starts, block_rows)
+
+
+def _cat062_flight_plan(t: _Table) -> _Field | None:
+    """I062/390 with the CSN (callsign, 7 ASCII characters), DEP and DST (ICAO location
+    indicators, 4 characters) subfields the table has; absent where all three are empty."""
+    subs: list[tuple[int, int, int, Buf, npt.NDArray[np.bool_]]] = []
+    for col, octet, bit, width in (
+        ("plan_callsign", 0, 0x40, 7),
+        ("adep", 0, 0x02, 4),
+        ("ades", 1, 0x80, 4),
+    ):
+        if t.has(col):
+            chars, ok = t.text(col, width, sixbit=False)
+            bad = ok & ~((chars >= 32) & (chars <= 126)).all(axis=1)
+            t._fail(col, t.cols[col], bad, "printable ASCII (IA-5) characters")
+            subs.append((octet, bit, width, chars, ok))
+    if not subs:
+        return None
+    n = t.n
+    prim = np.zeros((n, 2), dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
+    for octet, bit, width, _c, ok in subs:
+        prim[:, octet] |= np.where(ok, bit, 0)
+        size += np.where(ok, width, 0)
+    two = prim[:, 1] != 0
+    prim[:, 0] |= two.astype(np.int64)  # FX: a second octet follows
+    size += 1 + two
+    present = size > 1 + two
+
+    def write(buf: Buf, off: IntArray, rows: IntArray) -> None:
+        buf[off] = prim[rows, 0]
+        pos = off + 1
+        more = two[rows]
+        buf[pos[more]] = prim[rows[more], 1]
+        pos = pos + more
+        for _octet, _bit, width, chars, ok in subs:
+            has = ok[rows]
+            q = pos[has]
+            c = chars[rows[has]]
+            for k in range(width):
+                buf[q + k] = c[:, k]
+            pos = pos + np.where(has, width, 0)
+
+    return _Field(21, present, size, write)
+
+
+def _cat062_identity(t: _Table) -> _Field | None:
+    """I062/SP with iamd's identity record (`iamd.interop.asterix.fields.SP_IDENTITY_TAG`):
+    the STANAG 1241 identity and the most likely class, where the table has either."""
+    if not (t.has("identity") or t.has("cls")):
+        return None
+    n = t.n
+    codes = []
+    for col, words in (("identity", IDENTITY_WORDS), ("cls", CLASS_WORDS)):
+        if not t.has(col):
+            codes.append(np.zeros(n, dtype=np.int64))
+            continue
+        v = np.asarray([x if isinstance(x, str) else "" for x in t.cols[col]], dtype=object)
+        lookup = {w: i + 1 for i, w in enumerate(words)} | {"": 0}
+        bad = np.asarray([x not in lookup for x in v], dtype=bool)
+        t._fail(col, v, bad, f"one of {', '.join(words)} or empty")
+        codes.append(np.asarray([lookup[x] for x in v], dtype=np.int64))
+    ident, cls = codes
+    present = (ident > 0) | (cls > 0)
+    tag = int.from_bytes(SP_IDENTITY_TAG, "big")
+    size = 1 + len(SP_IDENTITY_TAG) + 2
+    lead = np.full(n, size, dtype=np.int64)
+    return _fixed(
+        35,
+        present,
+        size,
+        _ints_writer((lead, 1), (np.full(n, tag), len(SP_IDENTITY_TAG)), (ident, 1), (cls, 1)),
+    )
 
 
 def _cat062_accuracy(t: _Table) -> _Field | None:
@@ -396,10 +525,71 @@ def _cat062_accuracy(t: _Table) -> _Field | None:
     return _Field(27, prim != 0, size, write)
 
 
+# --------------------------------------------------------------------------- CAT034
+
+
+def encode_cat034(
+    table: Any,
+    *,
+    max_block_octets: int = DEFAULT_BLOCK_OCTETS,
+    block_starts: Any = None,
+    block_rows: list[int] | None = None,
+) -> bytes:
+    """CAT034 (edition 1.2x) radar service messages of the rows of ``table``.
+
+    Columns (as `decode` names them; ``sac, sic, msg_type`` required): ``msg_type``
+    (I034/000: 1 north marker, 2 sector crossing, 3 geographical filtering, 4 jamming
+    strobe), ``tod_s`` (I034/030), ``sector_azimuth_deg`` (I034/020, LSB 360/2⁸ deg: a
+    sector crossing's azimuth), ``rotation_period_s`` (I034/041, LSB 1/128 s), ``site_lat_deg,
+    site_lon_deg, site_alt_m`` (I034/120: LSB 180/2²³ deg and 1 m).
+
+    >>> blk = encode_cat034({"sac": [25], "sic": [14], "msg_type": [2],
+    ...                      "tod_s": [29906.3359375], "sector_azimuth_deg": [90.0]})
+    >>> blk.hex()
+    '22000bf0190e023a692b40'
+    >>> from iamd.interop.asterix import decode
+    >>> r = decode(blk).cat034.iloc[0]
+    >>> int(r.msg_type), float(r.tod_s), float(r.sector_azimuth_deg)
+    (2, 29906.3359375, 90.0)
+
+    Raises:
+        InputError: a missing required column or a value outside its item's range.
+    """
+    t = _Table(table, "CAT034 encoder")
+    t.required("msg_type")
+    f: list[_Field] = []
+    _source(t, f)
+    m, _ = t.ints("msg_type", 0, 255, optional=False)
+    f.append(_fixed(2, np.ones(t.n, dtype=bool), 1, _ints_writer((m, 1))))
+    if t.has("tod_s"):
+        _tod(t, 3, f)
+    if t.has("sector_azimuth_deg"):
+        az, ok = t.scaled("sector_azimuth_deg", 360.0 / 256.0, 8, signed=False, wrap=True)
+        f.append(_fixed(4, ok, 1, _ints_writer((az, 1))))
+    if t.has("rotation_period_s"):
+        p, ok = t.scaled("rotation_period_s", 1.0 / 128.0, 16, signed=False, lo=0.0)
+        f.append(_fixed(5, ok, 2, _ints_writer((p, 2))))
+    if t.has("site_lat_deg") and t.has("site_lon_deg"):
+        lat, ok1 = t.scaled("site_lat_deg", 180.0 / 2**23, 24, signed=True, lo=-90.0, hi=90.0)
+        lon, ok2 = t.scaled("site_lon_deg", 180.0 / 2**23, 24, signed=True, lo=-180.0, hi=180.0)
+        if t.has("site_alt_m"):
+            h, ok3 = t.scaled("site_alt_m", 1.0, 16, signed=True)
+        else:
+            h, ok3 = np.zeros(t.n, dtype=np.int64), np.ones(t.n, dtype=bool)
+        f.append(_fixed(11, ok1 & ok2 & ok3, 8, _ints_writer((h, 2), (lat, 3), (lon, 3))))
+    return _assemble(34, t.n, f, max_block_octets, block_starts, block_rows)
+
+
 # --------------------------------------------------------------------------- CAT048
 
 
-def encode_cat048(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -> bytes:
+def encode_cat048(
+    table: Any,
+    *,
+    max_block_octets: int = DEFAULT_BLOCK_OCTETS,
+    block_starts: Any = None,
+    block_rows: list[int] | None = None,
+) -> bytes:
     """CAT048 (edition 1.2x) data blocks of the target reports in ``table``.
 
     Columns (as `decode` names them; ``sac, sic, tod_s`` required): ``typ, sim, rdp, spi,
@@ -472,7 +662,7 @@ def encode_cat048(table: Any, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS) -
     if t.has("height_3d_m"):
         h, ok = t.scaled("height_3d_m", 25.0 * FT_M, 14, signed=True)
         f.append(_fixed(19, ok, 2, _ints_writer((h, 2))))
-    return _assemble(48, n, f, max_block_octets)
+    return _assemble(48, n, f, max_block_octets, block_starts, block_rows)
 
 
 def split_blocks(data: bytes) -> list[bytes]:

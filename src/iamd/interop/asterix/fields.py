@@ -28,6 +28,16 @@ FT_M = 0.3048
 KT_M_S = NM_M / 3600.0
 """One knot (m/s)."""
 
+SP_IDENTITY_TAG = b"ID"
+"""First octets (after LEN) of iamd's Special Purpose field in CAT062 (I062/SP, whose content
+ASTERIX leaves to the user): ``LEN = 5, "I", "D", identity, class``. ``identity`` is 1 + the
+index into `IDENTITY_WORDS` (0: none), ``class`` 1 + the index into `CLASS_WORDS` (0: none).
+An SP of another layout is skipped (its LEN is all a reader needs)."""
+IDENTITY_WORDS = ("pending", "unknown", "assumed_friend", "friend", "neutral", "suspect", "hostile")
+"""STANAG 1241 standard identities (`iamd.identify.truth_identity.STANDARD_IDENTITIES`)."""
+CLASS_WORDS = ("airliner", "fighter", "drone", "cruise_missile", "ballistic_missile")
+"""The identification stage's classes (`iamd.identify.classifier.CLASSES`)."""
+
 _SIXBIT = np.frombuffer(
     b" ABCDEFGHIJKLMNOPQRSTUVWXYZ      "  # 0..32 (0 and 27..31 are not used: blank)
     b"               0123456789      ",
@@ -410,6 +420,7 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
         c["adep"] = ascii_text(b, subfield_offsets(w, "I062/390", "DEP"), 4)
         c["ades"] = ascii_text(b, subfield_offsets(w, "I062/390", "DST"), 4)
     c["callsign"] = cs
+    c["plan_callsign"] = ascii_text(b, subfield_offsets(w, "I062/390", "CSN"), 7)
     o = subfield_offsets(w, "I062/380", "ADR")
     c["address"] = code(uint(b, o, 3), o)
     nan = np.full(len(w), np.nan)
@@ -436,7 +447,29 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
         o = subfield_offsets(w, "I062/500", "ATV")  # 1 + 1 octets, LSB 0.25 m/s
         c["sigma_vx_m_s"] = scaled(uint(b, o, 1), 0.25, o)
         c["sigma_vy_m_s"] = scaled(uint(b, o, 1, 1), 0.25, o)
+    c["identity"], c["cls"] = _sp_identity(w)
     return c
+
+
+def _sp_identity(w: Walked) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """(identity, cls) of iamd's I062/SP identity record (`SP_IDENTITY_TAG`), "" elsewhere."""
+    n = len(w)
+    ident = np.full(n, "", dtype=object)
+    cls = np.full(n, "", dtype=object)
+    o = w.offsets("I062/SP")
+    b = w.buf
+    size = 1 + len(SP_IDENTITY_TAG) + 2
+    tag = int.from_bytes(SP_IDENTITY_TAG, "big")
+    ours = (o >= 0) & (uint(b, o, 1) == size) & (uint(b, o, len(SP_IDENTITY_TAG), 1) == tag)
+    if ours.any():
+        k = 1 + len(SP_IDENTITY_TAG)
+        i_code = np.where(ours, uint(b, o, 1, k), 0)
+        c_code = np.where(ours, uint(b, o, 1, k + 1), 0)
+        iw = np.asarray(("", *IDENTITY_WORDS), dtype=object)
+        cw = np.asarray(("", *CLASS_WORDS), dtype=object)
+        ident = np.where(i_code <= len(IDENTITY_WORDS), iw[np.minimum(i_code, len(iw) - 1)], "")
+        cls = np.where(c_code <= len(CLASS_WORDS), cw[np.minimum(c_code, len(cw) - 1)], "")
+    return ident.astype(object), cls.astype(object)
 
 
 CAT062_COLUMNS = (
@@ -460,6 +493,7 @@ CAT062_COLUMNS = (
     "adep",
     "ades",
     "callsign",
+    "plan_callsign",
     "address",
     "sigma_x_m",
     "sigma_y_m",
@@ -468,6 +502,8 @@ CAT062_COLUMNS = (
     "sigma_alt_m",
     "sigma_vx_m_s",
     "sigma_vy_m_s",
+    "identity",
+    "cls",
 )
 
 COLUMN_READERS = {48: cat048_columns, 34: cat034_columns, 21: cat021_columns, 62: cat062_columns}
