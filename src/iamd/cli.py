@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the picture as czml,kml,geojson,cot (comma-separated, or all)",
     )
     r.add_argument(
+        "--out-asterix",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the picture as ASTERIX CAT062 (FILE.pcap: a capture; else raw blocks)",
+    )
+    r.add_argument(
         "--stream",
         action="append",
         default=[],
@@ -601,10 +608,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from iamd.interop.export.cot import open_streams
 
     exports = parse_formats(args.export) if args.export is not None else ()
+    if args.out_asterix is not None:
+        from iamd.interop.export.asterix import check_asterix_output
+
+        run_files = RUN_FILES + tuple(FILE_NAMES.values())
+        check_asterix_output(args.out_asterix, args.out, run_files, inputs=[args.scenario])
     streams = open_streams(args.stream, scenario=loaded.scenario.name,
                            epoch=loaded.scenario.epoch_utc(), speed=args.stream_speed,
                            identities=args.stream_identities)  # fmt: skip
-    recorder = TrackRecorder(listeners=list(streams)) if exports or streams else None
+    wanted = exports or streams or args.out_asterix is not None
+    recorder = TrackRecorder(listeners=list(streams)) if wanted else None
     show = not args.quiet
     if show:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -641,7 +654,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         files["report.html"] = build_report_html(result).encode()
     files.update(export_files(result, exports, recorder))
-    stale = _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
+    if args.out_asterix is not None and recorder is not None:
+        from iamd.interop.export.asterix import write_run_asterix
+
+        def write_rest() -> list[str]:
+            return _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
+
+        stale = write_run_asterix(args.out_asterix, result, recorder.frames, then=write_rest)
+    else:
+        stale = _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
     if show:
         _print_summary(result.summary, args.out)
         if stale:

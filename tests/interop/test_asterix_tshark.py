@@ -1,5 +1,6 @@
 """The ASTERIX codec against Wireshark's ASTERIX dissector (tshark), a second independent
-decoder: CAT048 of Croatia Control's capture, and iamd's own CAT062 and CAT048 encodings.
+decoder: CAT048 of Croatia Control's capture, iamd's own CAT062, CAT048 and CAT034 encodings,
+and the CAT062 capture of ``iamd run --out-asterix`` (iamd's pcap writer).
 
 CI installs it with ``apt-get install -y tshark``; without it these tests are skipped.
 """
@@ -16,7 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iamd.interop.asterix import decode, encode_cat048, encode_cat062, read_recording, split_blocks
+from iamd.interop.asterix import (
+    decode,
+    encode_cat034,
+    encode_cat048,
+    encode_cat062,
+    pcap_bytes,
+    read_recording,
+    split_blocks,
+)
 from iamd.interop.asterix.fields import FT_M, NM_M
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
@@ -186,3 +195,65 @@ def test_iamd_cat048_encoding_matches_tshark(tmp_path):
     np.testing.assert_allclose(_num(ref["asterix.048_040_THETA"]), t["azimuth_deg"], atol=1e-9)
     np.testing.assert_array_equal(_fl(ref["asterix.048_090_FL"]), t["fl"].to_numpy())
     assert list(ref["asterix.048_240_VALUE"].str.strip()) == list(t["callsign"])
+
+
+def test_iamd_cat034_encoding_matches_tshark(tmp_path):
+    """CAT034 (ed. 1.2x) written by iamd, one block per message as a radar sends them: the
+    Croatia Control service messages and a north marker with every item iamd writes."""
+    t = read_recording(CC / "cat_034_048.pcap").cat034.drop(columns=["time_s", "src", "dst"])
+    extra = pd.DataFrame({"sac": [25], "sic": [12], "msg_type": [1], "tod_s": [100.5],
+                          "rotation_period_s": [4.9453125], "site_lat_deg": [43.572],
+                          "site_lon_deg": [16.404], "site_alt_m": [500.0]})  # fmt: skip
+    t = pd.concat([t, extra], ignore_index=True)
+    blob = encode_cat034(t, block_starts=np.ones(len(t), dtype=bool))
+    pcap = tmp_path / "ours034.pcap"
+    pcap.write_bytes(pcap_bytes(split_blocks(blob), np.arange(len(t), dtype=float)))
+    ours = read_recording(pcap).cat034
+    fields = ["asterix.034_010_SAC", "asterix.034_010_SIC", "asterix.034_000_VALUE",
+              "asterix.034_030_VALUE", "asterix.034_020_VALUE", "asterix.034_041_VALUE",
+              "asterix.034_120_HGT", "asterix.034_120_LAT", "asterix.034_120_LON"]  # fmt: skip
+    ref = _tshark(pcap, {8600}, fields)
+    assert len(ref) == len(ours) == len(t) == 35
+    np.testing.assert_array_equal(_num(ref["asterix.034_010_SAC"]), ours["sac"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_010_SIC"]), ours["sic"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_000_VALUE"]), ours["msg_type"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_030_VALUE"]), ours["tod_s"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_020_VALUE"]), ours["sector_azimuth_deg"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_041_VALUE"]), ours["rotation_period_s"])
+    np.testing.assert_array_equal(_num(ref["asterix.034_120_HGT"]), ours["site_alt_m"])
+    np.testing.assert_allclose(_num(ref["asterix.034_120_LAT"]), ours["site_lat_deg"], atol=1e-9)
+    np.testing.assert_allclose(_num(ref["asterix.034_120_LON"]), ours["site_lon_deg"], atol=1e-9)
+    assert abs(ours["site_lat_deg"].iloc[-1] - 43.572) < 180 / 2**23
+
+
+def test_iamd_run_cat062_with_i062_390_matches_tshark(tmp_path):
+    """``iamd run --out-asterix``'s capture (iamd's pcap writer) as tshark reads it: every
+    record, its position, Mode 3/A and the flight plan's I062/390 CSN, DEP and DST."""
+    from iamd.interop.export import TrackRecorder
+    from iamd.interop.export.asterix import write_picture_asterix
+    from iamd.scenario.loader import load_scenario_text
+    from iamd.sim.engine import run
+
+    scenario = Path(__file__).with_name("asterix_small.yaml").read_text(encoding="utf-8")
+    rec = TrackRecorder()
+    text = scenario.replace("duration_s: 240", "duration_s: 90")
+    result = run(load_scenario_text(text, "asterix_small.yaml"), seed=1, on_step=rec)
+    pcap = tmp_path / "picture.pcap"
+    write_picture_asterix(pcap, result, rec.frames)
+    ours = read_recording(pcap).cat062
+    fields = ["asterix.062_040_VALUE", "asterix.062_070_VALUE", "asterix.062_105_LAT",
+              "asterix.062_105_LON", "asterix.062_060_MODE3A", "asterix.062_390_CS_VALUE",
+              "asterix.062_390_DEP_VALUE", "asterix.062_390_DST_VALUE"]  # fmt: skip
+    ref = _tshark(pcap, {8600}, fields)
+    assert len(ref) == len(ours) > 100
+    np.testing.assert_array_equal(_num(ref["asterix.062_040_VALUE"]), ours["track_number"])
+    np.testing.assert_array_equal(_num(ref["asterix.062_070_VALUE"]), ours["tod_s"])
+    np.testing.assert_allclose(_num(ref["asterix.062_105_LAT"]), ours["lat_deg"], atol=1e-9)
+    np.testing.assert_allclose(_num(ref["asterix.062_105_LON"]), ours["lon_deg"], atol=1e-9)
+    np.testing.assert_array_equal(np.nan_to_num(_num(ref["asterix.062_060_MODE3A"]), nan=-1),
+                                  ours["mode3a"])  # fmt: skip
+    assert list(ref["asterix.062_390_CS_VALUE"].str.rstrip()) == list(ours["plan_callsign"])
+    assert list(ref["asterix.062_390_DEP_VALUE"]) == list(ours["adep"])
+    assert list(ref["asterix.062_390_DST_VALUE"]) == list(ours["ades"])
+    assert (ours["plan_callsign"] == "ROT601").any()
+    assert set(ours.loc[ours["plan_callsign"] == "ROT601", "mode3a"]) == {0o2301}

@@ -1,0 +1,261 @@
+"""The recognised air picture of a run as ASTERIX CAT062 system tracks (``iamd run
+--out-asterix FILE``).
+
+Each picture of the run (``joint`` or a nation's) is one data source, an SDPS in ASTERIX
+terms: SAC :data:`DEFAULT_SAC`, SIC 1 + the picture's index in ``result.layout.names``.
+Every confirmed track of every picture at every clock step is one CAT062 record (EUROCONTROL
+*ASTERIX Part 9, Category 062: SDPS Track Messages*, edition 1.1x), and each step's records
+of one picture open a new data block (a block holds at most
+`iamd.interop.asterix.encode.DEFAULT_BLOCK_OCTETS` octets; a capture sends each block as one
+UDP datagram at the epoch + the step's time).
+
+The records are written from what a `~iamd.interop.export.scene.TrackRecorder` kept during
+the run (the engine's ``on_step`` hook), after the run: a run without ``--out-asterix`` pays
+nothing. Items:
+
+- I062/010 data source, I062/070 time of track information (time of day, UTC, of the
+  epoch + t), I062/040 track number (the picture's, modulo 2¹⁶);
+- I062/105 WGS84 position, I062/185 velocity (east, north), I062/130 geometric altitude and
+  I062/220 rate of climb, each absent for the records whose value the item cannot hold
+  (a ballistic missile above 62.4 km, climbing or diving faster than 1,040 m/s);
+- I062/500 accuracies: APC (both axes the horizontal covariance's larger standard deviation)
+  and AGA (the vertical one), saturated at the field's largest value;
+- I062/060 Mode 3/A and I062/390 flight plan related data (CSN callsign, DEP and DST
+  aerodromes where the plan names them, as ``airway: LBSF-LGAV`` does) of the filed flight
+  plan (``airspace.flight_plans``) the track correlates with at that time
+  (`iamd.identify.airspace.Airspace.correlate`, the procedural correlation the
+  identification uses); a track that correlates with none has neither. The engine simulates
+  that a transponder replies, not which code: a correlated track's Mode 3/A is the code its
+  plan assigns (correlation already requires a replying track to reply that code), and
+  other tracks have no I062/060. I062/390 has no subfield for the plan's code (PEM is the
+  code before an emergency), so the code is in I062/060 only;
+- I062/SP: the STANAG 1241 identity and the most likely class (iamd's layout,
+  `iamd.interop.asterix.fields.SP_IDENTITY_TAG`; other decoders skip it by its length).
+
+Same scenario and seed, same bytes: the file holds no wall-clock time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from iamd.interop.asterix.encode import DEFAULT_BLOCK_OCTETS, encode_cat062, split_blocks
+from iamd.interop.asterix.fields import FT_M
+
+if TYPE_CHECKING:
+    from iamd.interop.export.scene import TrackFrame
+    from iamd.sim.engine import RunResult
+
+FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T")
+
+DEFAULT_SAC = 0
+"""System area code of the run's pictures (SIC: 1 + the picture's index)."""
+_ALT_MAX_M = (2**15 - 1) * 6.25 * FT_M
+_ROCD_MAX_M_S = (2**15 - 1) * 6.25 * FT_M / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class PictureAsterix:
+    """A run's picture in CAT062.
+
+    Attributes:
+        table: one row per record, in `encode_cat062`'s columns (plus ``t_s``, s after the
+            epoch, and ``picture``).
+        blocks: the data blocks, in time order.
+        time_s: (B,) time each block is sent (s since 1970-01-01 UTC).
+    """
+
+    table: pd.DataFrame
+    blocks: list[bytes]
+    time_s: FloatArray
+
+    @property
+    def data(self) -> bytes:
+        """The blocks back to back (a raw recording)."""
+        return b"".join(self.blocks)
+
+
+def picture_cat062_table(
+    frames: Sequence[TrackFrame], result: RunResult, *, sac: int = DEFAULT_SAC
+) -> pd.DataFrame:
+    """The tracks of ``frames`` as a CAT062 table (see the module), all frames at once."""
+    from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
+
+    sc = result.loaded.scenario
+    names = list(result.layout.names)
+    for f in frames:
+        for p in dict.fromkeys(f.picture.tolist()):
+            if p not in names:
+                names.append(p)
+    sizes = [len(f) for f in frames]
+    n = int(sum(sizes))
+    step = np.repeat(np.arange(len(frames)), sizes)
+
+    def cat(attr: str, dtype: type | str) -> npt.NDArray[np.generic]:
+        if not frames:
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate([np.asarray(getattr(f, attr), dtype=dtype) for f in frames])
+
+    t = np.repeat(np.asarray([f.t_s for f in frames], dtype=np.float64), sizes)
+    pic = cat("picture", object)
+    index = {p: i for i, p in enumerate(names)}
+    sic = np.asarray([index[p] + 1 for p in pic], dtype=np.int64)
+    number = cat("number", np.int64)
+    order = np.lexsort((number, sic, step))
+    lat, lon, alt = cat("lat_deg", np.float64), cat("lon_deg", np.float64), cat("alt_m", np.float64)
+    course = np.radians(cat("course_deg", np.float64))
+    speed, climb = cat("speed_m_s", np.float64), cat("climb_m_s", np.float64)
+    ve, vn = speed * np.sin(course), speed * np.cos(course)
+    epoch = sc.epoch_utc()
+    midnight = epoch.replace(hour=0, minute=0, second=0, microsecond=0)
+    tod0 = (epoch - midnight).total_seconds()
+    mode3a = np.full(n, -1, dtype=np.int64)
+    plan_cs = np.full(n, "", dtype=object)
+    adep = np.full(n, "", dtype=object)
+    ades = np.full(n, "", dtype=object)
+    plans = sc.airspace.flight_plans
+    if plans and n:
+        from iamd.identify.airspace import Airspace
+
+        lat_r, lon_r = np.radians(lat), np.radians(lon)
+        pos = lla_to_ecef(lat_r, lon_r, alt).reshape(-1, 3)
+        vel = enu_vector_to_ecef(np.column_stack([ve, vn, climb]), lat_r, lon_r).reshape(-1, 3)
+        k = Airspace.from_scenario(sc).correlate(t, pos, vel_ecef_m_s=vel, speed_m_s=speed)
+        hit = k >= 0
+        codes = np.asarray([int(p.code, 8) if p.code else -1 for p in plans], dtype=np.int64)
+        calls = np.asarray([p.callsign if p.callsign and len(p.callsign) <= 7 else ""
+                            for p in plans], dtype=object)  # fmt: skip
+        dep = np.asarray([p.airway.split("-")[0] if p.airway else "" for p in plans], object)
+        dst = np.asarray([p.airway.split("-")[1] if p.airway else "" for p in plans], object)
+        mode3a[hit] = codes[k[hit]]
+        plan_cs[hit], adep[hit], ades[hit] = calls[k[hit]], dep[k[hit]], dst[k[hit]]
+    with np.errstate(invalid="ignore"):
+        table = pd.DataFrame(
+            {
+                "t_s": t,
+                "picture": pic,
+                "sac": np.full(n, sac, dtype=np.int64),
+                "sic": sic,
+                "tod_s": np.mod(tod0 + t, 86400.0),
+                "track_number": np.mod(number, 65536),
+                "lat_deg": lat,
+                "lon_deg": lon,
+                "vx_m_s": ve,
+                "vy_m_s": vn,
+                "mode3a": mode3a,
+                "geometric_alt_m": np.where(np.abs(alt) <= _ALT_MAX_M, alt, np.nan),
+                "rocd_m_s": np.where(np.abs(climb) <= _ROCD_MAX_M_S, climb, np.nan),
+                "sigma_x_m": cat("sigma_h_m", np.float64),
+                "sigma_y_m": cat("sigma_h_m", np.float64),
+                "sigma_alt_m": cat("sigma_v_m", np.float64),
+                "plan_callsign": plan_cs,
+                "adep": adep,
+                "ades": ades,
+                "identity": cat("identity", object),
+                "cls": cat("cls", object),
+            }
+        )
+    return table.iloc[order].reset_index(drop=True)
+
+
+def picture_asterix(
+    result: RunResult,
+    frames: Sequence[TrackFrame],
+    *,
+    sac: int = DEFAULT_SAC,
+    max_block_octets: int = DEFAULT_BLOCK_OCTETS,
+) -> PictureAsterix:
+    """The run's picture (the frames a `TrackRecorder` kept) as CAT062 data blocks, one
+    block (or more, at ``max_block_octets``) per picture per clock step."""
+    table = picture_cat062_table(frames, result, sac=sac)
+    t = table["t_s"].to_numpy()
+    sic = table["sic"].to_numpy()
+    starts = np.r_[True, (t[1:] != t[:-1]) | (sic[1:] != sic[:-1])] if len(t) else None
+    rows: list[int] = []
+    blob = encode_cat062(
+        table.drop(columns=["t_s", "picture"]),
+        max_block_octets=max_block_octets,
+        block_starts=starts,
+        block_rows=rows,
+    )
+    epoch_s = result.loaded.scenario.epoch_utc().timestamp()
+    times = epoch_s + t[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0)
+    return PictureAsterix(table, split_blocks(blob), np.asarray(times, dtype=np.float64))
+
+
+def check_asterix_output(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    run_files: Sequence[str],
+    *,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> None:
+    """``--out-asterix`` checked before the run: a regular file (``.pcap``/``.cap``: a
+    capture; else raw blocks) in an existing, writable folder, neither an input nor one of
+    the files the run writes into ``out``.
+
+    Raises:
+        InputError: naming ``--out-asterix``, the path and what is allowed.
+    """
+    from iamd.errors import InputError
+    from iamd.files import check_output_file
+
+    p = Path(path)
+    if p.name in run_files and p.parent.resolve() == Path(out).resolve():
+        raise InputError(
+            f"--out-asterix: {p} is one of the run's own outputs in {out}/; give another "
+            "name (e.g. picture.pcap or picture.ast)"
+        )
+    check_output_file(p, "--out-asterix", inputs=inputs)
+
+
+def write_run_asterix(
+    path: str | os.PathLike[str],
+    result: RunResult,
+    frames: Sequence[TrackFrame],
+    *,
+    then: Callable[[], T],
+) -> T:
+    """Write the run's picture to ``path`` (`write_picture_asterix`), then call ``then``
+    (which writes the run's other outputs); if ``then`` fails, the picture file is removed
+    again, so that a failed run leaves neither."""
+    write_picture_asterix(path, result, frames)
+    try:
+        return then()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(path).unlink()
+        raise
+
+
+def write_picture_asterix(
+    path: str | os.PathLike[str], result: RunResult, frames: Sequence[TrackFrame]
+) -> PictureAsterix:
+    """Write the run's picture to ``path`` (a pcap capture for ``.pcap``/``.cap``, else raw
+    blocks), atomically; returns what was written."""
+    from iamd.interop.asterix.capture import write_recording
+
+    out = picture_asterix(result, frames)
+    write_recording(path, out.blocks, out.time_s, flag="--out-asterix")
+    return out
+
+
+__all__ = [
+    "DEFAULT_SAC",
+    "PictureAsterix",
+    "check_asterix_output",
+    "picture_asterix",
+    "picture_cat062_table",
+    "write_picture_asterix",
+    "write_run_asterix",
+]

@@ -1,0 +1,333 @@
+"""A run's recognised air picture as ASTERIX CAT062 (``iamd run --out-asterix``), CAT034 radar
+service messages, and I062/390 flight plan related data, each against EUROCONTROL's category
+specifications (CAT062 *SDPS Track Messages* ed. 1.1x, CAT034 *Transmission of Monoradar
+Service Messages* ed. 1.2x) through iamd's own decoder; tshark, a second decoder, is in
+``test_asterix_tshark.py``.
+
+The scenario is the exports' small theatre (drones, three short-range ballistic missiles, a
+fighter, a light aircraft) for four minutes, with one airliner on the LROP-LTFM airway and its
+filed flight plan (code 2301, callsign ROT601).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iamd.cli import main
+from iamd.errors import InputError
+from iamd.interop.asterix import (
+    decode,
+    encode_cat034,
+    encode_cat062,
+    pcap_bytes,
+    read_recording,
+    split_blocks,
+)
+from iamd.interop.asterix.capture import read_pcap_bytes
+from iamd.interop.asterix.fields import (
+    CLASS_WORDS,
+    FT_M,
+    IDENTITY_WORDS,
+    NORTH_MARKER,
+    SECTOR_CROSSING,
+)
+from iamd.interop.export import TrackRecorder
+from iamd.interop.export.asterix import PictureAsterix, picture_asterix
+from iamd.scenario.loader import load_scenario_text
+from iamd.sim.engine import RunResult, run
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data/asterix")
+CC = DATA / "croatiacontrol"
+JA = DATA / "jasterix"
+
+SCENARIO = (Path(__file__).with_name("asterix_small.yaml")).read_text(encoding="utf-8")
+EPOCH_S = 1773108000.0  # 2026-03-10T02:00:00Z
+EPOCH_TOD_S = 7200.0
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[RunResult, TrackRecorder, PictureAsterix]:
+    rec = TrackRecorder()
+    result = run(load_scenario_text(SCENARIO, "asterix_small.yaml"), seed=1, on_step=rec)
+    return result, rec, picture_asterix(result, rec.frames)
+
+
+def _cols(t: pd.DataFrame) -> pd.DataFrame:
+    extra = ("offset", "block_offset", "segment", "time_s", "src", "dst")
+    return t.drop(columns=[c for c in extra if c in t.columns]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- CAT062 of a run
+
+
+def test_every_confirmed_track_of_every_step_is_one_cat062_record(recorded) -> None:
+    _, rec, pic = recorded
+    got = decode(pic.data).cat062
+    assert len(got) == sum(len(f) for f in rec.frames) == len(pic.table) > 300
+    t = pic.table
+    assert (got["sac"] == 0).all() and (got["sic"] == 1).all()  # one picture: joint, SIC 1
+    np.testing.assert_array_equal(got["tod_s"], EPOCH_TOD_S + t["t_s"])
+    np.testing.assert_array_equal(got["track_number"], t["track_number"])
+    # each item to its least significant bit (ASTERIX Part 9, CAT062 ed. 1.1x)
+    np.testing.assert_allclose(got["lat_deg"], t["lat_deg"], atol=180 / 2**25 / 2 + 1e-12)
+    np.testing.assert_allclose(got["lon_deg"], t["lon_deg"], atol=180 / 2**25 / 2 + 1e-12)
+    np.testing.assert_allclose(got["vx_m_s"], t["vx_m_s"], atol=0.125 + 1e-9)
+    np.testing.assert_allclose(got["vy_m_s"], t["vy_m_s"], atol=0.125 + 1e-9)
+    np.testing.assert_allclose(got["geometric_alt_m"], t["geometric_alt_m"],
+                               atol=6.25 * FT_M / 2 + 1e-9)  # fmt: skip
+    np.testing.assert_allclose(got["rocd_m_s"], t["rocd_m_s"], atol=6.25 * FT_M / 120 + 1e-9)
+    np.testing.assert_allclose(got["sigma_x_m"], np.minimum(t["sigma_x_m"], 32767.5), atol=0.25)
+    assert list(got["identity"]) == list(t["identity"])
+    assert list(got["cls"]) == list(t["cls"])
+    assert set(got["identity"]) <= set(IDENTITY_WORDS) and "hostile" in set(got["identity"])
+    assert set(got["cls"]) - {""} <= set(CLASS_WORDS)
+    # a block per step: each block's records share a time, sent at the epoch + that time
+    dec = decode(pic.data)
+    per_block = dec.cat062.groupby("block_offset")["tod_s"].nunique()
+    assert (per_block == 1).all()
+    assert len(pic.blocks) == len(per_block)
+    np.testing.assert_array_equal(pic.time_s, EPOCH_S + dec.cat062.groupby("block_offset")[
+        "tod_s"].first().to_numpy() - EPOCH_TOD_S)  # fmt: skip
+
+
+def test_a_ballistic_missile_above_the_i062_130_range_has_no_geometric_altitude(recorded):
+    _, rec, pic = recorded
+    alt = np.concatenate([f.alt_m for f in rec.frames])
+    assert alt.max() > 62_420.0  # the apogee is beyond I062/130's 204,793.75 ft
+    got = decode(pic.data).cat062
+    high = np.asarray(pic.table["lat_deg"].notna()) & np.isnan(pic.table["geometric_alt_m"])
+    assert high.any()
+    assert got.loc[high, "geometric_alt_m"].isna().all()
+    assert got.loc[~high, "geometric_alt_m"].notna().all()
+
+
+def test_i062_390_carries_the_correlated_flight_plan_and_only_there(recorded) -> None:
+    _, _, pic = recorded
+    got = decode(pic.data).cat062
+    plan = got["plan_callsign"] != ""
+    assert plan.any() and (~plan).any()
+    fp = got[plan]
+    assert set(fp["plan_callsign"]) == {"ROT601"}
+    assert set(fp["callsign"]) == {"ROT601"}  # I062/245 absent: the callsign is the plan's
+    assert set(zip(fp["adep"], fp["ades"], strict=True)) == {("LROP", "LTFM")}
+    assert set(fp["mode3a"]) == {0o2301}
+    assert set(fp["cls"]) >= {"airliner"}
+    rest = got[~plan]
+    assert (rest["mode3a"] == -1).all() and (rest["adep"] == "").all()
+    assert (rest["ades"] == "").all()
+    # the hostile tracks (drones, missiles) never correlate
+    assert "hostile" not in set(fp["identity"])
+
+
+def test_the_cat062_picture_decoded_and_encoded_again_gives_the_same_bytes(recorded) -> None:
+    _, _, pic = recorded
+    back = _cols(decode(pic.data).cat062)
+    blob = encode_cat062(back)
+    # the same records; fewer, fuller blocks without the per-step starts
+    assert len(blob) == len(pic.data) - 3 * (len(pic.blocks) - len(split_blocks(blob)))
+    pd.testing.assert_frame_equal(_cols(decode(blob).cat062), back)
+    assert encode_cat062(_cols(decode(blob).cat062)) == blob
+
+
+def test_iamd_run_out_asterix_writes_a_capture_and_a_raw_file_with_the_same_bytes(
+    recorded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, pic = recorded
+    src = tmp_path / "s.yaml"
+    src.write_text(SCENARIO, encoding="utf-8")
+    cap = tmp_path / "picture.pcap"
+    args = ["run", str(src), "--seed", "1", "--no-report", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--out-asterix", str(cap)]) == 0
+    # same scenario and seed, another process's run: the same bytes (no wall clock in them)
+    assert cap.read_bytes() == pcap_bytes(pic.blocks, pic.time_s)
+    dec = read_recording(cap)
+    assert len(dec.cat062) == len(pic.table)
+    assert dec.cat062["dst"].unique().tolist() == ["232.1.1.62:8600"]
+    np.testing.assert_allclose(dec.cat062["time_s"], EPOCH_S + dec.cat062["tod_s"] - EPOCH_TOD_S)
+    raw = tmp_path / "picture.ast"
+    assert main([*args, "--out", str(tmp_path / "b"), "--out-asterix", str(raw)]) == 0
+    assert raw.read_bytes() == pic.data
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("/dev/null", "error: --out-asterix: /dev/null is a character device; give a regular file"),
+        ("{tmp}", "error: --out-asterix: {tmp} is a directory; give a file name"),
+        ("{tmp}/missing/p.pcap", "error: --out-asterix: "),
+        ("{tmp}/out/summary.json", "error: --out-asterix: {tmp}/out/summary.json is one of the "
+                                   "run's own outputs in {tmp}/out/"),
+        ("{tmp}/s.yaml", "error: --out-asterix: {tmp}/s.yaml is the input file"),
+    ],
+)  # fmt: skip
+def test_a_bad_out_asterix_is_refused_before_the_run_and_nothing_is_written(
+    target: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "s.yaml"
+    src.write_text(SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    path = target.format(tmp=tmp_path)
+    code = main(["run", str(src), "--out", str(out), "--quiet", "--out-asterix", path])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(message.format(tmp=tmp_path)), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_run_that_fails_writing_its_outputs_leaves_no_asterix_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import iamd.cli as cli
+
+    src = tmp_path / "s.yaml"
+    src.write_text(SCENARIO.replace("duration_s: 240", "duration_s: 20"), encoding="utf-8")
+
+    def fail(*_a: object, **_k: object) -> list[str]:
+        raise InputError("--out: cannot write into out (No space left on device)")
+
+    monkeypatch.setattr(cli, "_write_run", fail)
+    cap = tmp_path / "p.pcap"
+    code = main(["run", str(src), "--out", str(tmp_path / "o"), "--quiet", "--no-report",
+                 "--out-asterix", str(cap)])  # fmt: skip
+    assert code == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not cap.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+# ---------------------------------------------------------------------- I062/390
+
+
+def test_cat062_ed1_12_flight_plan_data_round_trips_as_jasterix_reads_it() -> None:
+    """jASTERIX ``test_cat062_1.12.cpp``: I062/390 CSN DLH9CK, DEP EDDF, DST LBSF."""
+    t = read_recording(JA / "cat062ed1.12.bin").cat062
+    r = t.iloc[0]
+    assert (r.plan_callsign, r.adep, r.ades, r.callsign) == ("DLH9CK", "EDDF", "LBSF", "DLH9CK")
+    blob = encode_cat062(_cols(t))
+    back = decode(blob).cat062.iloc[0]
+    assert (back.plan_callsign, back.adep, back.ades, back.callsign) == (
+        "DLH9CK", "EDDF", "LBSF", "DLH9CK")  # fmt: skip
+    assert encode_cat062(_cols(decode(blob).cat062)) == blob
+
+
+def test_i062_390_subfields_follow_the_primary_subfield_of_cat062_ed1_1x() -> None:
+    # CSN alone: primary 0x40; DEP alone: 0x02; DST: a second primary octet, 0x80 (FX set)
+    base = {"sac": [1], "sic": [2], "tod_s": [0.0], "track_number": [7]}
+    for cols, prim in (
+        ({"plan_callsign": ["AB12"]}, "40"),
+        ({"adep": ["LBSF"]}, "02"),
+        ({"ades": ["LGAV"]}, "0180"),
+        ({"plan_callsign": ["AB12"], "adep": ["LBSF"], "ades": ["LGAV"]}, "4380"),
+    ):
+        blob = encode_cat062(base | cols)
+        body = "".join(
+            v[0].encode("ascii").ljust(w, b" ").hex()
+            for k, w in (("plan_callsign", 7), ("adep", 4), ("ades", 4))
+            if (v := cols.get(k))
+        )
+        assert prim + body in blob.hex()
+        r = decode(blob).cat062.iloc[0]
+        assert r.plan_callsign == cols.get("plan_callsign", [""])[0]
+        assert (r.adep, r.ades) == (cols.get("adep", [""])[0], cols.get("ades", [""])[0])
+    with pytest.raises(InputError, match="column plan_callsign: row 0: must be at most 7"):
+        encode_cat062(base | {"plan_callsign": ["ABCDEFGH"]})
+    with pytest.raises(InputError, match="column identity: row 0: must be one of pending"):
+        encode_cat062(base | {"identity": ["red"]})
+
+
+# ---------------------------------------------------------------------- CAT034
+
+
+def test_cat034_ed1_27_round_trip_of_croatia_controls_service_messages() -> None:
+    """The 34 CAT034 messages of Croatia Control's capture (north markers with I034/041,
+    sector crossings with I034/020) encoded, decoded and encoded again: equal fields, equal
+    bytes."""
+    t = _cols(read_recording(CC / "cat_034_048.pcap").cat034)
+    assert len(t) == 34 and set(t["msg_type"]) == {NORTH_MARKER, SECTOR_CROSSING}
+    blob = encode_cat034(t)
+    back = _cols(decode(blob).cat034)
+    pd.testing.assert_frame_equal(back, t)
+    assert encode_cat034(back) == blob
+
+
+def test_cat034_ed1_26_jasterix_vector_round_trips() -> None:
+    t = _cols(read_recording(JA / "cat034ed1.26.bin").cat034)
+    back = _cols(decode(encode_cat034(t)).cat034)
+    pd.testing.assert_frame_equal(back, t)
+
+
+def test_cat034_items_are_at_their_resolution_and_range() -> None:
+    t = {"sac": [25, 25, 25], "sic": [12, 12, 12], "msg_type": [1, 2, 2],
+         "tod_s": [100.0078125, 101.0, 86399.9921875],
+         "sector_azimuth_deg": [np.nan, 45.0, 360.0 - 360 / 256],
+         "rotation_period_s": [4.9453125, np.nan, np.nan],
+         "site_lat_deg": [43.572, np.nan, np.nan], "site_lon_deg": [16.404, np.nan, np.nan],
+         "site_alt_m": [500.0, np.nan, np.nan]}  # fmt: skip
+    r = decode(encode_cat034(t)).cat034
+    np.testing.assert_array_equal(r["msg_type"], [1, 2, 2])
+    np.testing.assert_array_equal(r["tod_s"], t["tod_s"])
+    np.testing.assert_array_equal(r["sector_azimuth_deg"], t["sector_azimuth_deg"])
+    np.testing.assert_array_equal(r["rotation_period_s"], t["rotation_period_s"])
+    assert abs(r["site_lat_deg"][0] - 43.572) <= 180 / 2**24
+    assert r["site_alt_m"][0] == 500.0
+    with pytest.raises(InputError, match="column msg_type is required"):
+        encode_cat034({"sac": [1], "sic": [1]})
+    with pytest.raises(InputError, match=r"column rotation_period_s: row 0: must be within"):
+        encode_cat034({"sac": [1], "sic": [1], "msg_type": [1], "rotation_period_s": [600.0]})
+
+
+# ---------------------------------------------------------------------- the capture writer
+
+
+def test_pcap_writer_round_trips_blocks_times_and_addresses() -> None:
+    msgs = {"sac": [1] * 5, "sic": [2] * 5, "msg_type": [1] * 5, "tod_s": np.arange(5.0)}
+    blocks = split_blocks(encode_cat034(msgs, max_block_octets=12))
+    assert len(blocks) == 5
+    times = EPOCH_S + np.arange(5) * 1.25
+    cap = pcap_bytes(blocks, times, dst="127.0.0.1:30062")
+    pk = read_pcap_bytes(cap)
+    assert [pk.data[a:b] for a, b in pk.segments] == blocks
+    np.testing.assert_allclose(pk.time_s, times, atol=1e-6)
+    assert set(pk.dst) == {"127.0.0.1:30062"} and pk.skipped == 0
+    assert pcap_bytes(blocks, times, dst="127.0.0.1:30062") == cap
+    with pytest.raises(InputError, match="dst must be IPv4ADDRESS:PORT"):
+        pcap_bytes(blocks, times, dst="localhost")
+    with pytest.raises(InputError, match="5 times for 4 datagrams"):
+        pcap_bytes(blocks[:4], times)
+
+
+def test_block_starts_open_a_block_at_each_marked_row() -> None:
+    t = {"sac": [1] * 6, "sic": [1] * 6, "tod_s": np.arange(6.0), "track_number": np.arange(6)}
+    rows: list[int] = []
+    blob = encode_cat062(t, block_starts=[1, 0, 0, 1, 0, 1], block_rows=rows)
+    assert rows == [0, 3, 5]
+    d = decode(blob).cat062
+    assert d.groupby("block_offset").size().tolist() == [3, 2, 1]
+    with pytest.raises(InputError, match="block_starts has 2 values for 6 records"):
+        encode_cat062(t, block_starts=[1, 0])
+
+
+def test_the_identity_record_words_are_the_identification_stages() -> None:
+    from iamd.identify.classifier import CLASSES
+    from iamd.identify.truth_identity import STANDARD_IDENTITIES
+
+    assert IDENTITY_WORDS == STANDARD_IDENTITIES
+    assert CLASS_WORDS == CLASSES
+    blob = encode_cat062({"sac": [1, 1], "sic": [1, 1], "tod_s": [0.0, 0.0],
+                          "track_number": [1, 2], "identity": ["hostile", ""],
+                          "cls": ["drone", ""]})  # fmt: skip
+    assert "054944" + "0703" in blob.hex()  # LEN 5, "ID", hostile (7), drone (3)
+    r = decode(blob).cat062
+    assert r["identity"].tolist() == ["hostile", ""] and r["cls"].tolist() == ["drone", ""]
