@@ -11,6 +11,7 @@ filed flight plan (code 2301, callsign ROT601).
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iamd.cli import main
 from iamd.errors import InputError
@@ -331,3 +334,71 @@ def test_the_identity_record_words_are_the_identification_stages() -> None:
     assert "054944" + "0703" in blob.hex()  # LEN 5, "ID", hostile (7), drone (3)
     r = decode(blob).cat062
     assert r["identity"].tolist() == ["hostile", ""] and r["cls"].tolist() == ["drone", ""]
+
+
+_WORD = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", max_size=7)
+_ICAO = st.one_of(st.just(""), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=4,
+                                      max_size=4))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_WORD, _WORD, _ICAO, _ICAO, st.sampled_from(("", *IDENTITY_WORDS)),
+                  st.sampled_from(("", *CLASS_WORDS)), st.booleans()),
+        min_size=1, max_size=30,
+    )
+)  # fmt: skip
+def test_i062_390_and_the_identity_record_round_trip_for_random_tables(rows) -> None:
+    plan, own, dep, dst, ident, cls, same = (list(c) for c in zip(*rows, strict=True))
+    callsign = [p if s else o for p, o, s in zip(plan, own, same, strict=True)]
+    t = pd.DataFrame({"sac": 1, "sic": 9, "tod_s": np.arange(len(rows)) / 128.0,
+                      "track_number": np.arange(len(rows)), "callsign": callsign,
+                      "plan_callsign": plan, "adep": dep, "ades": dst, "identity": ident,
+                      "cls": cls})  # fmt: skip
+    blob = encode_cat062(t, max_block_octets=200)
+    back = decode(blob).cat062
+    assert back["plan_callsign"].tolist() == plan
+    assert back["adep"].tolist() == dep and back["ades"].tolist() == dst
+    # callsign: I062/245, else (absent, or the plan's and so written once) I062/390 CSN
+    assert back["callsign"].tolist() == [c or p for c, p in zip(callsign, plan, strict=True)]
+    assert back["identity"].tolist() == ident and back["cls"].tolist() == cls
+    assert encode_cat062(back, max_block_octets=200) == blob
+
+
+# ---------------------------------------------------------------------- a complete radar feed
+
+
+def test_iamd_written_cat048_feed_carries_cat034_north_markers_and_sector_crossings() -> None:
+    """The synthetic recording is a complete radar feed (CAT034 ed. 1.2x): per radar a north
+    marker each time its antenna passes north, with its rotation period and site, and a sector
+    crossing every 45°, in time order between the plots; the tracker reads the scan periods
+    from them when the sensor table has none."""
+    from iamd.interop.asterix.synthetic import synthetic_cat048
+    from iamd.interop.recording import recording_plots, sensors_from_mapping
+
+    syn = synthetic_cat048(n_radars=3, n_targets=8, duration_s=120.0, seed=4)
+    dec = decode(syn.data)
+    c34 = dec.cat034
+    assert syn.service is not None and len(c34) == len(syn.service)
+    for r, (period, phase) in enumerate(syn.antennas):
+        mine = c34[c34["sic"] == r + 1]
+        north = mine[mine["msg_type"] == NORTH_MARKER]
+        sector = mine[mine["msg_type"] == SECTOR_CROSSING]
+        # the antenna points at phase + 360 t / T: north at t = (360 k - phase) T / 360
+        k = np.round((north["tod_s"] / period * 360 + phase) / 360)
+        np.testing.assert_allclose(north["tod_s"], (360 * k - phase) * period / 360, atol=1 / 256)
+        assert (north["rotation_period_s"] == period).all()
+        assert (north["site_lat_deg"].notna()).all()
+        assert set(sector["sector_azimuth_deg"]) == {45.0 * i for i in range(1, 8)}
+        assert len(north) in (math.floor(120 / period), math.ceil(120 / period))
+    # blocks in time order; no plots block spans a service message
+    recs = pd.concat([dec.cat048[["offset", "tod_s"]], c34[["offset", "tod_s"]]])
+    assert (np.diff(recs.sort_values("offset")["tod_s"].to_numpy()) >= 0).all()
+    table = dict(syn.sensors)
+    table["sensors"] = [{k: v for k, v in s.items() if k != "scan_period_s"}
+                        for s in table["sensors"]]  # fmt: skip
+    rp = recording_plots(dec, sensors_from_mapping(table), "syn")
+    np.testing.assert_allclose(rp.scan_period_s, [p for p, _ in syn.antennas])
+    assert len(decode(synthetic_cat048(n_radars=1, n_targets=2, duration_s=30.0,
+                                       service_messages=False).data).cat034) == 0  # fmt: skip

@@ -9,6 +9,12 @@ range and above its horizon, and its range and azimuth get Gaussian noise of the
 sigmas. Reports carry Mode 3/A, Mode C (to 1/4 FL), the Mode S address and a callsign. The
 truth, sampled every ``truth_period_s``, can be written as CAT062 "system tracks".
 
+Each radar's feed is complete, as a real radar's is: its CAT034 service messages (EUROCONTROL
+CAT034 ed. 1.2x) go with the plots, a north marker (I034/000 = 1, with the antenna rotation
+period I034/041 and the site I034/120) each time the antenna passes north and a sector
+crossing (I034/000 = 2, I034/020) at every 45°. Every service message is its own data block,
+sent between the plots' blocks in time order (a plots block never spans one).
+
 Random draws come from ``np.random.SeedSequence(seed)`` spawned per subsystem (aircraft,
 then each radar), so adding a radar does not change the aircraft or another radar's noise.
 """
@@ -24,8 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd.geo.wgs84 import ecef_to_aer, lla_to_ecef
-from iamd.interop.asterix.encode import encode_cat048, encode_cat062
-from iamd.interop.asterix.fields import FT_M
+from iamd.interop.asterix.encode import encode_cat034, encode_cat048, encode_cat062, split_blocks
+from iamd.interop.asterix.fields import FT_M, NORTH_MARKER, SECTOR_CROSSING
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -50,6 +56,8 @@ class SyntheticStream:
     sensors: dict[str, Any]
     antennas: tuple[tuple[float, float], ...] = ()
     """(scan period s, phase deg) of each radar: its antenna points at phase + 360 t / period."""
+    service: pd.DataFrame | None = None
+    """The CAT034 service messages encoded (`encode_cat034`'s columns), when written."""
 
 
 def aircraft_positions(par: dict[str, FloatArray], t_s: FloatArray) -> tuple[FloatArray, ...]:
@@ -74,8 +82,12 @@ def synthetic_cat048(
     pd_detect: float = 0.95,
     truth_period_s: float | None = None,
     max_block_octets: int = 1024,
+    service_messages: bool = True,
+    sector_deg: float = 45.0,
 ) -> SyntheticStream:
-    """A synthetic multi-radar CAT048 stream (module docstring); SAC 1, SIC 1..n_radars."""
+    """A synthetic multi-radar CAT048 stream (module docstring); SAC 1, SIC 1..n_radars;
+    with ``service_messages`` each radar's CAT034 north markers and sector crossings (every
+    ``sector_deg``, a multiple of 360/256°)."""
     ss = np.random.SeedSequence(seed)
     s_air, s_rad = ss.spawn(2)
     rng = np.random.default_rng(s_air)
@@ -150,7 +162,12 @@ def synthetic_cat048(
         "fl": cat["fl"], "address": address[tgt], "callsign": callsign[tgt],
         "target": tgt,
     })  # fmt: skip
-    data = encode_cat048(plots, max_block_octets=max_block_octets)
+    if service_messages:
+        service = _service_messages(radars, antennas, duration_s, sector_deg)
+        data = _interleave(plots, service, max_block_octets)
+    else:
+        service = None
+        data = encode_cat048(plots, max_block_octets=max_block_octets)
     tt = np.arange(0.0, duration_s, truth_period_s or 5.0)
     la, lo, al, ve, vn = aircraft_positions({k2: v[None, :] for k2, v in par.items()}, tt[:, None])
     truth = pd.DataFrame({
@@ -168,4 +185,55 @@ def synthetic_cat048(
         })  # fmt: skip
         data += encode_cat062(sys_tracks, max_block_octets=max_block_octets)
     sensors = {"system": {"sac": 1, "sic": 200}, "sensors": radars}
-    return SyntheticStream(data, plots, truth, sensors, tuple(antennas))
+    return SyntheticStream(data, plots, truth, sensors, tuple(antennas), service)
+
+
+def _service_messages(
+    radars: list[dict[str, Any]],
+    antennas: list[tuple[float, float]],
+    duration_s: float,
+    sector_deg: float,
+) -> pd.DataFrame:
+    """Each radar's north markers and sector crossings (CAT034), in time order."""
+    parts = []
+    for radar, (period, phase) in zip(radars, antennas, strict=True):
+        per_scan = round(360.0 / sector_deg)
+        k0 = math.floor(phase / sector_deg)
+        j = np.arange(k0, k0 + per_scan * (math.ceil(duration_s / period) + 1) + 1)
+        az = j * sector_deg  # unwrapped azimuth the antenna passes
+        t = (az - phase) / 360.0 * period
+        keep = (t >= 0.0) & (t < duration_s)
+        j, t = j[keep], t[keep]
+        north = (j % per_scan) == 0
+        m = len(t)
+        parts.append(pd.DataFrame({
+            "sac": np.full(m, radar["sac"]), "sic": np.full(m, radar["sic"]),
+            "msg_type": np.where(north, NORTH_MARKER, SECTOR_CROSSING),
+            "tod_s": np.round(t * 128) / 128,
+            "sector_azimuth_deg": np.where(north, np.nan, (j % per_scan) * sector_deg),
+            "rotation_period_s": np.where(north, period, np.nan),
+            "site_lat_deg": np.where(north, radar["lat_deg"], np.nan),
+            "site_lon_deg": np.where(north, radar["lon_deg"], np.nan),
+            "site_alt_m": np.where(north, round(radar["alt_m"]), np.nan),
+        }))  # fmt: skip
+    out = pd.concat(parts, ignore_index=True)
+    return out.iloc[np.argsort(out["tod_s"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _interleave(plots: pd.DataFrame, service: pd.DataFrame, max_block_octets: int) -> bytes:
+    """CAT048 and CAT034 blocks in time order: each service message a block of its own, and
+    a plots block opened after each service message (a message at a plot's time first)."""
+    t48 = plots["tod_s"].to_numpy()
+    t34 = service["tod_s"].to_numpy()
+    after = np.searchsorted(t34, t48, side="right")  # service messages up to each plot
+    starts = np.r_[True, after[1:] != after[:-1]] if len(t48) else None
+    rows48: list[int] = []
+    blob = encode_cat048(plots, max_block_octets=max_block_octets, block_starts=starts,
+                         block_rows=rows48)  # fmt: skip
+    b48 = split_blocks(blob)
+    b34 = split_blocks(encode_cat034(service, block_starts=np.ones(len(t34), dtype=bool)))
+    key = np.r_[t48[np.asarray(rows48, dtype=np.int64)], t34]
+    kind = np.r_[np.ones(len(b48)), np.zeros(len(b34))]  # at equal times, service first
+    order = np.lexsort((kind, key))
+    blocks = b48 + b34
+    return b"".join(blocks[i] for i in order)
