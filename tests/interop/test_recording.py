@@ -176,6 +176,24 @@ def test_cli_tracks_the_croatia_control_recording_into_identify_and_cat062(table
     assert len(pd.read_csv(ids)) == len(tracks)
 
 
+def test_out_asterix_pcap_is_a_capture_of_the_same_records_dated_as_the_recording(table, tmp_path):
+    ast, cap = tmp_path / "tracks.ast", tmp_path / "tracks.pcap"
+    for target in (ast, cap):
+        rc = main(["track", str(PCAP), "--sensors", str(table), "--out",
+                   str(tmp_path / f"{target.suffix[1:]}.csv"), "--out-asterix", str(target),
+                   "--confirm", "1/1"])  # fmt: skip
+        assert rc == 0
+    raw = read_recording(ast).cat062
+    pk = read_recording(cap).cat062
+    keep = [c for c in raw.columns if c not in ("offset", "block_offset", "segment")]
+    pd.testing.assert_frame_equal(pk[keep], raw[keep])
+    # one datagram per block, a block per tracker step, sent at the step's time of day on
+    # the recording's date (2016-05-05, the capture's)
+    assert pk.groupby("segment")["tod_s"].nunique().eq(1).all()
+    midnight = pd.Timestamp("2016-05-05", tz="UTC").timestamp()
+    np.testing.assert_allclose(pk["time_s"], midnight + pk["tod_s"], atol=1 / 256)
+
+
 def test_tracks_against_the_recordings_cat062_do_not_overlap_in_time(table):
     rp = recording_plots(read_recording(PCAP), load_sensors(table), "cc")
     tracks = track_recording(rp, tracker_params(confirm="1/1")).to_pandas()

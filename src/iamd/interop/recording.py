@@ -4,7 +4,8 @@
 [--out-asterix TRACKS.ast]`` reads a recording (`iamd.interop.asterix.read_recording`),
 turns its CAT048 target reports into polar plots, tracks them with
 `iamd.track.manager.Tracker` and writes the tracks in ``iamd track``'s format (the input of
-``iamd identify``) and, if asked, as ASTERIX CAT062.
+``iamd identify``) and, if asked, as ASTERIX CAT062 (a pcap capture for ``.pcap``, else raw
+blocks; a data block per step).
 
 **Plots.** A CAT048 report becomes a plot when it has a measured position (I048/040) and a
 detection (TYP ≠ 0, "no detection" reports are coasted tracks) and is not simulated
@@ -71,7 +72,13 @@ import pandas as pd
 from iamd.errors import DataFileError, InputError
 from iamd.files import MAX_TEXT_BYTES, check_input_file
 from iamd.geo.wgs84 import A_M, E2, ecef_to_lla
-from iamd.interop.asterix import Decoded, encode_cat062, read_recording
+from iamd.interop.asterix import (
+    Decoded,
+    encode_cat062,
+    read_recording,
+    split_blocks,
+    write_recording,
+)
 from iamd.interop.asterix.fields import FT_M, NORTH_MARKER, SECTOR_CROSSING
 from iamd.track.manager import Tracker, TrackerParams
 
@@ -1124,9 +1131,9 @@ def track_recording_command(
     dec = read_recording(src, editions=editions)
     rp = recording_plots(dec, table, str(src))
     tr = track_recording(rp, params, window_s=w)
-    blob = encode_cat062(tracks_cat062_table(tr, table)) if ast_p is not None else None
-    if ast_p is not None and blob is not None:
-        _write_atomic(ast_p, blob)
+    if ast_p is not None:
+        blocks, times = tracks_cat062_blocks(tr, table, _midnight_s(dec))
+        write_recording(ast_p, blocks, times, flag="--out-asterix")
     try:
         write_tracks(tr.rows, out_p, fmt)
     except BaseException:
@@ -1137,10 +1144,28 @@ def track_recording_command(
     return 0
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    from iamd.files import write_atomic
+def tracks_cat062_blocks(
+    tr: RecordingTracks, sensors: SensorTable, midnight_s: float = 0.0
+) -> tuple[list[bytes], FloatArray]:
+    """The tracks as CAT062 data blocks, one (or more, at the block size) per tracker step,
+    and the time each is sent (s since 1970 UTC: ``midnight_s``, the recording's midnight,
+    + the step's time of day, unwrapped)."""
+    tab = tracks_cat062_table(tr, sensors)
+    t = np.asarray(tr.rows.columns["t_s"], dtype=np.float64)
+    starts = np.r_[True, t[1:] != t[:-1]] if len(t) else None
+    rows: list[int] = []
+    blob = encode_cat062(tab, block_starts=starts, block_rows=rows)
+    return split_blocks(blob), midnight_s + t[np.asarray(rows, dtype=np.int64)]
 
-    write_atomic(path, data, flag="--out-asterix")
+
+def _midnight_s(dec: Decoded) -> float:
+    """Midnight UTC (s since 1970) of a captured recording's first CAT048 report, from its
+    capture time and time of day; 0 (1970-01-01) for a raw file, which has no date."""
+    c = dec.cat048
+    if "time_s" not in c.columns or not len(c):
+        return 0.0
+    day = np.round((c["time_s"].to_numpy()[0] - c["tod_s"].to_numpy()[0]) / 86400.0)
+    return float(day * 86400.0) if np.isfinite(day) else 0.0
 
 
 _POLAR_FLAGS = ("site", "sigma_m", "sigma_range_m", "sigma_az_mrad", "sigma_el_mrad", "origin")
