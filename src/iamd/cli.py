@@ -660,7 +660,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         def write_rest() -> list[str]:
             return _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
 
-        stale = write_run_asterix(args.out_asterix, result, recorder.frames, then=write_rest)
+        stale = write_run_asterix(args.out_asterix, result, recorder.frames, then=write_rest,
+                                  out=args.out)  # fmt: skip
     else:
         stale = _write_run(files, args.out, RUN_FILES + tuple(FILE_NAMES.values()))
     if show:

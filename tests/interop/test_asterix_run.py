@@ -155,9 +155,10 @@ def test_iamd_run_out_asterix_writes_a_capture_and_a_raw_file_with_the_same_byte
     assert len(dec.cat062) == len(pic.table)
     assert dec.cat062["dst"].unique().tolist() == ["232.1.1.62:8600"]
     np.testing.assert_allclose(dec.cat062["time_s"], EPOCH_S + dec.cat062["tod_s"] - EPOCH_TOD_S)
-    raw = tmp_path / "picture.ast"
+    raw = tmp_path / "b" / "picture.ast"  # inside --out, which the run creates
     assert main([*args, "--out", str(tmp_path / "b"), "--out-asterix", str(raw)]) == 0
     assert raw.read_bytes() == pic.data
+    assert "summary.json" in {p.name for p in raw.parent.iterdir()}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

@@ -211,11 +211,14 @@ def check_asterix_output(
     from iamd.files import check_output_file
 
     p = Path(path)
-    if p.name in run_files and p.parent.resolve() == Path(out).resolve():
+    in_out = p.parent.resolve() == Path(out).resolve()
+    if p.name in run_files and in_out:
         raise InputError(
             f"--out-asterix: {p} is one of the run's own outputs in {out}/; give another "
             "name (e.g. picture.pcap or picture.ast)"
         )
+    if in_out and not p.parent.exists():
+        return  # the run creates --out (checked by the caller) before writing into it
     check_output_file(p, "--out-asterix", inputs=inputs)
 
 
@@ -225,10 +228,20 @@ def write_run_asterix(
     frames: Sequence[TrackFrame],
     *,
     then: Callable[[], T],
+    out: str | os.PathLike[str] | None = None,
 ) -> T:
     """Write the run's picture to ``path`` (`write_picture_asterix`), then call ``then``
     (which writes the run's other outputs); if ``then`` fails, the picture file is removed
-    again, so that a failed run leaves neither."""
+    again, so that a failed run leaves neither. A ``path`` inside the run's folder ``out``
+    creates that folder first."""
+    folder = Path(path).parent
+    if out is not None and folder.resolve() == Path(out).resolve():
+        from iamd.errors import InputError
+
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"--out: cannot create {folder} ({exc.strerror})") from None
     write_picture_asterix(path, result, frames)
     try:
         return then()
