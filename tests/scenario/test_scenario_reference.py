@@ -80,7 +80,7 @@ def test_reference_documents_every_model_and_field(markdown: str) -> None:
             if field.description:
                 assert " ".join(field.description.split()) in row
             models += _models_in(field.annotation)
-    assert len(seen) == 27  # Scenario and the 26 models it contains (enums have sections too)
+    assert len(seen) == 28  # Scenario and the 27 models it contains (enums have sections too)
     assert "\n### Policy\n" in markdown and "\n### PictureMode\n" in markdown
     assert "\n### Tracking\n" in markdown
 
@@ -133,7 +133,7 @@ def test_json_schema_names_its_dialect_and_title(schema: dict[str, Any]) -> None
 def test_json_schema_disallows_unknown_keys_everywhere(schema: dict[str, Any]) -> None:
     assert schema["additionalProperties"] is False
     objects = [d for d in schema["$defs"].values() if d.get("type") == "object"]
-    assert len(objects) == 26
+    assert len(objects) == 27
     for definition in objects:
         assert definition["additionalProperties"] is False, definition["title"]
 

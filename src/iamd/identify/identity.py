@@ -191,8 +191,9 @@ class IdentityRules:
 
 def scenario_identity_rules(identification: Any) -> IdentityRules:
     """The rules with a scenario's ``identification`` section
-    (`iamd.scenario.schema.Identification`: the fields it names replace the defaults)."""
-    return replace(IdentityRules(), **identification.model_dump())
+    (`iamd.scenario.schema.Identification`: the fields it names replace the defaults; its
+    ``visual`` part is the engine's, :mod:`iamd.sim.vid`)."""
+    return replace(IdentityRules(), **identification.model_dump(exclude={"visual"}))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

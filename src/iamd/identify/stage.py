@@ -262,6 +262,18 @@ class TrackIdentifier:
             code=code, cls=cls, probabilities=prob, changed=changed, evidence=evidence
         )
 
+    def declare(self, picture: int, number: int, code: int) -> bool:
+        """A declaration of the identification authority for one track (``code``: an index
+        into :data:`~iamd.identify.airspace.DECLARABLE`), after a visual identification say:
+        it holds for the track's life from its next update (rule ``D``). False if the track
+        is not held."""
+        key = np.int64(picture) * _KEY_SHIFT + np.int64(number)
+        row = np.flatnonzero(self.keys == key)
+        if len(row) == 0:
+            return False
+        self.memory.latched[row[0]] = int(code)
+        return True
+
     def _follow(self, t_s: float, tracks: SensedTracks) -> None:
         """Reorder the per-track state to the rows of ``tracks``: known tracks keep theirs,
         new ones start empty at their current position; tracks gone are forgotten."""

@@ -509,6 +509,46 @@ class RulesOfEngagement(_Model):
     )
 
 
+class VisualIdentification(_Model):
+    """Visual identification by the scenario's patrols (`iamd.sim.vid`): the identification
+    authority tasks the nearest free patrol of a track's picture to a track shown with one of
+    ``identities``; after the patrol's flight and a look, it declares what the pilots saw."""
+
+    enabled: bool = Field(default=True, description="Task patrols to identify tracks visually.")
+    identities: list[Literal["suspect", "unknown"]] = Field(
+        default=["suspect", "unknown"],
+        min_length=1,
+        max_length=2,
+        description="Standard identities of the tracks a patrol is tasked to identify, in "
+        "order of priority.",
+    )
+    dash_speed_m_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=1000,
+        description="Speed of the patrol on its way to the track (m/s; ~Mach 0.9 at altitude).",
+    )
+    max_flight_s: float = Field(
+        default=1200.0,
+        gt=0,
+        le=36000,
+        description="Longest flight to a track the authority tasks (s; fuel and time).",
+    )
+    look_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="Time to close in, identify by eye and report, once at the track (s).",
+    )
+    search_radius_m: float = Field(
+        default=10e3,
+        gt=0,
+        le=100e3,
+        description="The pilots find an object within this distance of the track's "
+        "position (their own radar under the controller's vectors); none: no contact (m).",
+    )
+
+
 class Identification(_Model):
     """Thresholds of the identification rules of the sensed picture (`iamd.identify.identity`,
     docs/identification.md): maturity, sustain, hysteresis, the cue's probabilities and the
@@ -605,6 +645,10 @@ class Identification(_Model):
         le=1e6,
         description="Suspect near a protected "
         "zone or defended asset (S2) within this distance (m).",
+    )
+    visual: VisualIdentification = Field(
+        default_factory=VisualIdentification,
+        description="Visual identification by the scenario's patrols.",
     )
 
     @model_validator(mode="after")

@@ -172,6 +172,8 @@ class Engine:
                 ospa_every=max(1, round(OSPA_EVERY_S / self.dt_s)),
                 dt_s=self.dt_s,
                 identity_rules=scenario_identity_rules(sc.identification),
+                visual=sc.identification.visual,
+                patrols=tuple((p.id, p.nation) for p in sc.patrols),
             )
             if sc.picture == PictureMode.SENSED
             else TruthAirPicture(

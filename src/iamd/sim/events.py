@@ -1,9 +1,10 @@
 """The append-only event log of a run.
 
 Every stage reports what happened (detections, track initiation, re-acquisition, hand-over
-and drop, identities, launches, intercepts, misses, impacts) as rows of one table; metrics,
-reports and replays are computed from it. Rows are ordered by ``(t_s, priority, seq)``, where
-``seq`` is the order of appending, so the log is identical for identical runs.
+and drop, identities, visual identifications, launches, intercepts, misses, impacts) as rows
+of one table; metrics, reports and replays are computed from it. Rows are ordered by
+``(t_s, priority, seq)``, where ``seq`` is the order of appending, so the log is identical
+for identical runs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ PRIORITY = {
     "impact": 10,
     "asset_hit": 11,
     "land": 12,
+    "vid_task": 13,
+    "vid": 14,
 }
 """Tie-break order of event kinds that share a time stamp."""
 

@@ -40,9 +40,11 @@ from iamd.identify.identity import IdentityRules
 from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import THREAT_CLASSES
+from iamd.scenario.schema import VisualIdentification
 from iamd.sense.radar import SensorArray, approx_height_m, scanning
 from iamd.sense.scan import Plots
 from iamd.sim.events import EventLog
+from iamd.sim.vid import VisualIdentifier
 from iamd.track.manager import TrackerParams
 from iamd.track.metrics import ospa
 from iamd.track.picture import PictureLayout, TruthPicture
@@ -281,6 +283,8 @@ class SensedAirPicture:
         sensors, nations: the radars and the scenario's nations.
         tracker: the multi-sensor tracker of every picture.
         identifier: the identification stage.
+        visual, patrols: visual identification's settings and the scenario's patrols
+            ((id, nation) pairs); vid: the patrols' taskings (`iamd.sim.vid`).
         reference: the truth holdings, the reference of OSPA.
         ospa_every: score every this many steps.
         samples: OSPA samples per picture (m).
@@ -296,14 +300,18 @@ class SensedAirPicture:
     ospa_every: int
     dt_s: float = 2.0
     identity_rules: IdentityRules = field(default_factory=IdentityRules)
+    visual: VisualIdentification = field(default_factory=VisualIdentification)
+    patrols: tuple[tuple[str, str], ...] = ()
     tracker: SensedPicture = field(init=False)
     identifier: TrackIdentifier = field(init=False)
+    vid: VisualIdentifier = field(init=False)
     reference: TruthPicture = field(init=False)
     samples: list[list[float]] = field(init=False)
     ident: IdentityStep | None = field(init=False, default=None)
     class_index: IntArray = field(init=False)
     slots: int = field(init=False)
     _offered: tuple[IntArray, IntArray, IntArray] = field(init=False)
+    _vid_rank: IntArray = field(init=False)
     _track_of: dict[int, tuple[int, int]] = field(init=False, default_factory=dict)
     _labels: dict[int, str] = field(init=False, default_factory=dict)
 
@@ -319,6 +327,13 @@ class SensedAirPicture:
             params=SensedParams(tracker=self.tracker_params),
         )
         self.identifier = TrackIdentifier(airspace=self.airspace, rules=self.identity_rules)
+        self.vid = VisualIdentifier.build(
+            self.visual, self.truth, self.patrols, self.layout, sorted(self.airspace.friendly)
+        )
+        # the tasking priority of each identity code (-1: not tasked)
+        self._vid_rank = np.full(len(STANDARD_IDENTITIES), -1, dtype=np.int64)
+        for i, word in enumerate(self.visual.identities):
+            self._vid_rank[STANDARD_IDENTITIES.index(word)] = i
         self.samples = [[] for _ in self.layout.names]
         self.class_index = np.append(_class_index(self.truth), 0)
         empty = np.zeros(0, dtype=np.int64)
@@ -336,6 +351,31 @@ class SensedAirPicture:
         self.ident = self.identifier.update(view.t_s, self.tracker.tracks)
         self._log_tracks(log, view.t_next_s, up)
         self._log_identities(log, view.t_next_s, self.ident)
+        self._visual_identification(view, log)
+
+    def _visual_identification(self, view: StepView, log: EventLog) -> None:
+        """Looks due and new taskings of the patrols (`iamd.sim.vid`); a declaration holds
+        from the track's next update."""
+        if not self.visual.enabled or not self.patrols:
+            return
+        assert self.ident is not None
+        trk = self.tracker.tracks
+        rows = np.flatnonzero(trk.confirmed)
+        rank = self._vid_rank[self.ident.code[rows]]
+        if not (rank >= 0).any() and not self.vid.tasks:
+            return
+        for d in self.vid.step(
+            view.t_next_s,
+            view.pos_ecef_m,
+            view.present & view.alive,
+            self.truth,
+            (trk.picture[rows].astype(np.int64), trk.number[rows].astype(np.int64)),
+            trk.table.state[rows],
+            rank,
+            log,
+            self.layout.names,
+        ):
+            self.identifier.declare(d.picture, d.number, d.code)
 
     def score(self, view: StepView) -> None:
         if view.k % self.ospa_every:

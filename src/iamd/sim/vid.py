@@ -1,0 +1,303 @@
+"""Visual identification by patrols: the identification authority's declaration after a look.
+
+What it models
+--------------
+A radar track shows how an object moves, never what it is. When the criteria leave a track
+``suspect`` (a silent, slow aircraft first seen over friendly land and heading for a defended
+asset; a drone launched inside the country), air policing sends an interceptor to look: the
+pilots close in, identify the aircraft by eye and report, and the identification authority
+declares the track (a civil aircraft, a friendly aircraft, a threat). This is how a hostile
+identity is declared on aircraft that no other criterion settles (HPCR Manual on
+International Law Applicable to Air and Missile Warfare, 2009, Rule 40 and its commentary;
+NATO air policing); in September 2025 a Shahed-class drone crossed Romania under the watch of
+F-16s for ~50 minutes.
+
+Each clock step of the sensed picture (`iamd.sim.pictures.SensedAirPicture`):
+
+1. **Looks due.** A patrol tasked ``flight + look_s`` ago looks near the track's current
+   position: the nearest object flying within ``search_radius_m`` of it (its own radar under
+   the controller's vectors finds it; the patrol's own aircraft excepted) is what the pilots
+   identify. A civil aircraft (class ``airliner``: airliners, light aircraft, gliders,
+   helicopters, aerial work) is declared ``neutral``; a fighter of a friendly nation
+   ``friend``; a threat (drone, cruise missile, ballistic missile) ``hostile``. Nothing there,
+   or a track that has been dropped: no declaration. The declaration holds for the track's life
+   (`iamd.identify.stage.TrackIdentifier.declare`, from the track's next update: rule ``D``,
+   which no criterion overrides). The patrol flies back, as long as it flew out, and is
+   free again.
+2. **Taskings.** The confirmed tracks shown with one of ``visual.identities`` (default
+   ``suspect`` then ``unknown``: the order is the priority; an air policing scramble goes to
+   unknown tracks too) that no patrol has been tasked to yet, in that order and then in
+   track order, are offered to the free patrols of their picture (a patrol serves the
+   picture its nation sees). The patrol
+   with the shortest intercept takes it, if that is at most ``max_flight_s``.
+3. **Intercept.** A lead (collision-course) intercept at ``dash_speed_m_s`` on the track's
+   estimated state: the smallest τ > 0 with ``|d + v τ| = s τ`` (d the track's position
+   relative to the patrol's leader, v the track's velocity, s the dash speed; straight
+   lines in ECEF, which over 400 km differ from the great circle by < 0.1 %). A track as
+   fast as the patrol or faster cannot be caught and is not tasked.
+
+What it leaves out: the patrol's truth trajectory keeps its orbit (the world is computed
+before the run), so while tasked it is away in time, not in space; no turn, climb or fuel
+model beyond ``max_flight_s``; a look always succeeds when an object is within the search
+radius (day, good weather).
+
+The truth enters here as the pilots' eyes only: which object is near the track, and what it
+is. The identification stage itself never reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from iamd.identify.airspace import DECLARABLE
+from iamd.scenario.schema import VisualIdentification
+from iamd.sim.events import EventLog
+from iamd.track.picture import PictureLayout
+from iamd.world.truth import Truth
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+THREATS = ("drone", "cruise_missile", "ballistic_missile")
+"""Classes declared ``hostile`` on sight."""
+CIVIL = "airliner"
+"""The class of every civil aircraft (airliners, light aircraft, gliders, helicopters)."""
+
+
+def lead_intercept_s(rel_pos_m: FloatArray, vel_m_s: FloatArray, speed_m_s: float) -> FloatArray:
+    """Time (n,) of a lead intercept at ``speed_m_s`` of targets at ``rel_pos_m`` (n, 3) from
+    the interceptor, flying straight at ``vel_m_s`` (n, 3): the smallest τ > 0 with
+    ``|d + v τ| = s τ`` (inf where the target is as fast as the interceptor or faster).
+
+    >>> d = np.array([[30e3, 0.0, 0.0], [30e3, 0.0, 0.0], [30e3, 0.0, 0.0]])
+    >>> v = np.array([[0.0, 0.0, 0.0], [-100.0, 0.0, 0.0], [300.0, 0.0, 0.0]])
+    >>> lead_intercept_s(d, v, 300.0).round(1).tolist()  # still, head-on, as fast
+    [100.0, 75.0, inf]
+    """
+    d = np.asarray(rel_pos_m, dtype=np.float64).reshape(-1, 3)
+    v = np.asarray(vel_m_s, dtype=np.float64).reshape(-1, 3)
+    a = (v * v).sum(axis=1) - speed_m_s * speed_m_s  # < 0: the interceptor is faster
+    b = (d * v).sum(axis=1)
+    c = (d * d).sum(axis=1)
+    ok = a < 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a τ² + 2 b τ + c = 0 with a < 0 and c ≥ 0: one root ≥ 0, (-b - √(b² - a c)) / a
+        tau = (-b - np.sqrt(np.maximum(b * b - a * c, 0.0))) / a
+    return np.where(ok, np.maximum(tau, 0.0), np.inf)
+
+
+def declaration_of(cls: str, nation: str, friendly: Sequence[str]) -> int:
+    """What the identification authority declares of an object seen by the pilots (an index
+    into ``DECLARABLE``; -1: nothing to declare, a fighter of no friendly nation).
+
+    >>> [DECLARABLE[declaration_of(c, n, ["BGR"])] for c, n in
+    ...  [("drone", ""), ("airliner", ""), ("fighter", "BGR")]]
+    ['hostile', 'neutral', 'friend']
+    """
+    if cls in THREATS:
+        return DECLARABLE.index("hostile")
+    if cls == CIVIL:
+        return DECLARABLE.index("neutral")
+    if cls == "fighter" and nation in friendly:
+        return DECLARABLE.index("friend")
+    return -1
+
+
+@dataclass(frozen=True, slots=True)
+class VidTask:
+    """One patrol tasked to one track (picture, number): tasked at ``t_task_s``, looks at
+    ``t_look_s``, free again at ``t_free_s``."""
+
+    patrol: int
+    picture: int
+    number: int
+    t_task_s: float
+    t_look_s: float
+    t_free_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A track to declare (index into ``DECLARABLE``) after a look."""
+
+    picture: int
+    number: int
+    code: int
+
+
+@dataclass(slots=True)
+class VisualIdentifier:
+    """The patrols, their taskings and the tracks they have been sent to (see the module).
+
+    Attributes:
+        settings: the scenario's ``identification.visual``.
+        names: (P,) patrol ids; members: the truth rows of each patrol's aircraft.
+        picture_of: (P,) the picture each patrol serves (-1: none).
+        friendly: friendly nations (their fighters are declared ``friend``).
+        free_at_s: (P,) when each patrol is free again.
+        tasks: the taskings under way, in the order given.
+        tasked: the tracks (picture, number) a patrol has been sent to (each once).
+    """
+
+    settings: VisualIdentification
+    names: tuple[str, ...]
+    members: tuple[IntArray, ...]
+    picture_of: IntArray
+    friendly: tuple[str, ...]
+    free_at_s: FloatArray = field(init=False)
+    tasks: list[VidTask] = field(init=False, default_factory=list)
+    tasked: set[tuple[int, int]] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.free_at_s = np.full(len(self.names), -np.inf)
+
+    @classmethod
+    def build(
+        cls,
+        settings: VisualIdentification,
+        truth: Truth,
+        patrols: Sequence[tuple[str, str]],
+        layout: PictureLayout,
+        friendly: Sequence[str],
+    ) -> VisualIdentifier:
+        """The identifier of ``patrols`` ((id, nation) pairs, the scenario's), whose
+        aircraft are the truth's objects of that group."""
+        names = tuple(p for p, _ in patrols)
+        members = tuple(np.flatnonzero(truth.group == p).astype(np.int64) for p in names)
+        picture_of = np.array([layout.of_nation.get(n, -1) for _, n in patrols], dtype=np.int64)
+        return cls(settings=settings, names=names, members=members, picture_of=picture_of,
+                   friendly=tuple(friendly))  # fmt: skip
+
+    def __repr__(self) -> str:
+        busy = len(self.tasks)
+        return (f"VisualIdentifier(patrols={len(self.names)}, under_way={busy}, "
+                f"tasked={len(self.tasked)})")  # fmt: skip
+
+    def step(
+        self,
+        t_s: float,
+        truth_pos_ecef_m: FloatArray,
+        flying: BoolArray,
+        truth: Truth,
+        track_key: tuple[IntArray, IntArray],
+        track_state: FloatArray,
+        rank: IntArray,
+        log: EventLog,
+        picture_names: Sequence[str],
+    ) -> list[Declaration]:
+        """One clock step: the looks due at ``t_s`` (their declarations are returned), then
+        new taskings.
+
+        Args:
+            t_s: the time of the step (s).
+            truth_pos_ecef_m: (N, 3) every object's position; flying: (N,) present and alive.
+            truth: the objects' classes and nations (what the pilots see).
+            track_key: (picture, number) (M,) of the confirmed tracks; track_state: (M, 6)
+                their states; rank: (M,) the place of each track's identity in
+                ``settings.identities`` (the tasking priority; -1: not tasked).
+            log: the event log (``vid_task`` and ``vid`` events).
+            picture_names: picture names, for the log.
+        """
+        if not self.settings.enabled or len(self.names) == 0:
+            return []
+        pic, num = track_key
+        out: list[Declaration] = []
+        keep: list[VidTask] = []
+        for task in self.tasks:  # a loop over the taskings under way (a handful)
+            if task.t_look_s > t_s:
+                keep.append(task)
+                continue
+            out.extend(self._look(task, t_s, truth_pos_ecef_m, flying, truth, pic, num,
+                                  track_state, log, picture_names))  # fmt: skip
+        self.tasks = keep
+        self._task(t_s, truth_pos_ecef_m, flying, pic, num, track_state, rank, log,
+                   picture_names)  # fmt: skip
+        return out
+
+    def _look(
+        self,
+        task: VidTask,
+        t_s: float,
+        truth_pos: FloatArray,
+        flying: BoolArray,
+        truth: Truth,
+        pic: IntArray,
+        num: IntArray,
+        state: FloatArray,
+        log: EventLog,
+        picture_names: Sequence[str],
+    ) -> list[Declaration]:
+        patrol = self.names[task.patrol]
+        track = f"{picture_names[task.picture]} track {task.number}"
+        row = np.flatnonzero((pic == task.picture) & (num == task.number))
+        if len(row) == 0:
+            log.append(t_s, "vid", unit=patrol, picture=picture_names[task.picture],
+                       detail=f"{patrol}: {track} no longer held, no contact")  # fmt: skip
+            return []
+        p = state[row[0], :3]
+        cand = flying.copy()
+        cand[self.members[task.patrol]] = False
+        idx = np.flatnonzero(cand)
+        dist = np.linalg.norm(truth_pos[idx] - p, axis=1) if len(idx) else np.zeros(0)
+        near = dist <= self.settings.search_radius_m
+        if not near.any():
+            log.append(t_s, "vid", unit=patrol, picture=picture_names[task.picture],
+                       detail=f"{patrol}: {track}, nothing within "
+                       f"{self.settings.search_radius_m / 1e3:g} km")  # fmt: skip
+            return []
+        j = int(idx[near][np.argmin(dist[near])])
+        cls, nation = str(truth.cls[j]), str(truth.nation[j])
+        code = declaration_of(cls, nation, self.friendly)
+        word = DECLARABLE[code] if code >= 0 else "no declaration"
+        log.append(t_s, "vid", entity=truth.ids[j], unit=patrol,
+                   picture=picture_names[task.picture], value=float(dist[near].min()),
+                   detail=f"{patrol}: {track} identified by eye as {truth.type[j]} "
+                   f"({cls}): {word}")  # fmt: skip
+        return [] if code < 0 else [Declaration(task.picture, task.number, code)]
+
+    def _task(
+        self,
+        t_s: float,
+        truth_pos: FloatArray,
+        flying: BoolArray,
+        pic: IntArray,
+        num: IntArray,
+        state: FloatArray,
+        rank: IntArray,
+        log: EventLog,
+        picture_names: Sequence[str],
+    ) -> None:
+        s = self.settings
+        rows = [int(r) for r in np.flatnonzero(rank >= 0)
+                if (int(pic[r]), int(num[r])) not in self.tasked]  # fmt: skip
+        if not rows:
+            return
+        rows.sort(key=lambda r: (int(rank[r]), int(pic[r]), int(num[r])))
+        for r in rows:  # a loop over the step's new suspects, not over tracks
+            free = [q for q in range(len(self.names))
+                    if self.free_at_s[q] <= t_s and self.picture_of[q] == pic[r]
+                    and flying[self.members[q]].any()]  # fmt: skip
+            if not free:
+                continue
+            lead = np.array([self.members[q][flying[self.members[q]]][0] for q in free])
+            tau = lead_intercept_s(state[r, :3] - truth_pos[lead], np.broadcast_to(
+                state[r, 3:], (len(free), 3)), s.dash_speed_m_s)  # fmt: skip
+            best = int(np.argmin(tau))
+            if not tau[best] <= s.max_flight_s:
+                continue
+            q = free[best]
+            look = t_s + float(tau[best]) + s.look_s
+            task = VidTask(patrol=q, picture=int(pic[r]), number=int(num[r]), t_task_s=t_s,
+                           t_look_s=look, t_free_s=look + float(tau[best]))  # fmt: skip
+            self.tasks.append(task)
+            self.tasked.add((task.picture, task.number))
+            self.free_at_s[q] = task.t_free_s
+            log.append(t_s, "vid_task", unit=self.names[q], picture=picture_names[task.picture],
+                       value=float(tau[best]),
+                       detail=f"{self.names[q]} tasked to identify {picture_names[task.picture]}"
+                       f" track {task.number}: intercept in {tau[best]:.0f} s")  # fmt: skip
