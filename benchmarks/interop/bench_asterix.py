@@ -223,7 +223,8 @@ def stream_figures(args: argparse.Namespace) -> None:
     df = tr.to_pandas()
     print(
         f"\none-hour stream: {args.radars} radars, {args.targets} aircraft, "
-        f"{len(dec.cat048):,} CAT048 plots, {len(syn.data):,} octets, "
+        f"{len(dec.cat048):,} CAT048 plots, {len(dec.cat034):,} CAT034 service messages, "
+        f"{len(syn.data):,} octets, "
         f"window {args.window_s} s"
     )
     print(
