@@ -101,6 +101,26 @@ def test_every_confirmed_track_of_every_step_is_one_cat062_record(recorded) -> N
         "tod_s"].first().to_numpy() - EPOCH_TOD_S)  # fmt: skip
 
 
+def test_each_nations_picture_is_its_own_data_source_under_the_national_policy() -> None:
+    text = SCENARIO.replace("duration_s: 240", "duration_s: 60").replace(
+        "- {id: tpy2_dobruja, type: an_tpy2, nation: ROU,",
+        "- {id: tpy2_dobruja, type: an_tpy2, nation: BGR,",
+    )
+    rec = TrackRecorder()
+    result = run(load_scenario_text(text + "policy: national\n", "n.yaml"), seed=1, on_step=rec)
+    assert result.layout.names == ("ROU", "BGR")
+    pic = picture_asterix(result, rec.frames)
+    got = decode(pic.data).cat062
+    by_sic = pic.table.groupby("sic")["picture"].unique()
+    assert {k: list(v) for k, v in by_sic.items()} == {1: ["ROU"], 2: ["BGR"]}
+    np.testing.assert_array_equal(got["sic"], pic.table["sic"])
+    assert (got.groupby("block_offset")["sic"].nunique() == 1).all()  # a block per picture
+    frames = sum(len(f) for f in rec.frames)
+    assert len(got) == frames and (got["sic"] == 1).sum() == sum(
+        int((f.picture == "ROU").sum()) for f in rec.frames
+    )
+
+
 def test_a_ballistic_missile_above_the_i062_130_range_has_no_geometric_altitude(recorded):
     _, rec, pic = recorded
     alt = np.concatenate([f.alt_m for f in rec.frames])
