@@ -257,3 +257,29 @@ def test_iamd_run_cat062_with_i062_390_matches_tshark(tmp_path):
     assert list(ref["asterix.062_390_DST_VALUE"]) == list(ours["ades"])
     assert (ours["plan_callsign"] == "ROT601").any()
     assert set(ours.loc[ours["plan_callsign"] == "ROT601", "mode3a"]) == {0o2301}
+
+
+def test_iamd_synthetic_radar_feed_with_cat034_matches_tshark(tmp_path):
+    """A synthetic recording (iamd's complete radar feed: CAT048 plots with each radar's
+    CAT034 north markers and sector crossings between them) as a capture, one datagram per
+    block: tshark reads the same records of both categories in the same order."""
+    from iamd.interop.asterix.synthetic import synthetic_cat048
+
+    syn = synthetic_cat048(n_radars=2, n_targets=5, duration_s=40.0, seed=2)
+    blocks = split_blocks(syn.data)
+    pcap = tmp_path / "feed.pcap"
+    pcap.write_bytes(pcap_bytes(blocks, np.arange(len(blocks), dtype=float)))
+    ref = _tshark(pcap, {8600}, ["asterix.034_000_VALUE", "asterix.034_030_VALUE",
+                                 "asterix.048_140_VALUE", "asterix.034_041_VALUE"])  # fmt: skip
+    dec = read_recording(pcap)
+    assert len(ref) == len(dec.cat034) + len(dec.cat048)
+    is34 = (ref["asterix.034_000_VALUE"] != "").to_numpy()
+    assert is34.sum() == len(dec.cat034) > 20
+    np.testing.assert_array_equal(
+        _num(ref.loc[is34, "asterix.034_000_VALUE"]), dec.cat034["msg_type"]
+    )
+    np.testing.assert_array_equal(_num(ref.loc[is34, "asterix.034_030_VALUE"]), dec.cat034["tod_s"])
+    period = _num(ref.loc[is34, "asterix.034_041_VALUE"])
+    np.testing.assert_array_equal(period, dec.cat034["rotation_period_s"])
+    t = np.where(is34, _num(ref["asterix.034_030_VALUE"]), _num(ref["asterix.048_140_VALUE"]))
+    assert (np.diff(t) >= 0).all()  # the feed is in time order
