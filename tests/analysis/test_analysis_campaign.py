@@ -18,7 +18,15 @@ import pandas as pd
 import plotly.offline
 import pytest
 
-from iamd.analysis.campaign import JOURNAL, MANIFEST, SCENARIO_COPY, Journal, ScenarioSource
+from iamd.analysis.campaign import (
+    JOURNAL,
+    MANIFEST,
+    MAX_RUNS,
+    SCENARIO_COPY,
+    Journal,
+    ScenarioSource,
+    check_runs,
+)
 from iamd.analysis.cli import add_analysis_parsers, compare_command, sweep_command
 from iamd.analysis.compare import CompareResult, compare
 from iamd.analysis.executors import (
@@ -232,6 +240,9 @@ def test_a_corrupted_journal_line_is_named_with_how_to_recover(
     assert message in str(err.value) and "remove the line to resume" in str(err.value)
 
 
+RUNS_MUST = "runs must be a whole number in [1, 100000]"
+
+
 def _edit_manifest(path: Path, **fields: Any) -> None:
     path.write_text(json.dumps({**json.loads(path.read_text()), **fields}))
 
@@ -243,10 +254,12 @@ def _edit_manifest(path: Path, **fields: Any) -> None:
         (lambda p: p.write_text('{"seed": Infinity}'), "Infinity is not a number of JSON"),
         (lambda p: p.write_text("[1, 2]"), "not a campaign manifest"),
         (lambda p: (p.unlink(), p.mkdir()), "is a directory; give a regular file"),
-        (lambda p: _edit_manifest(p, runs="3"), 'runs must be a whole number >= 1 (got "3")'),
-        (lambda p: _edit_manifest(p, runs=[3]), "runs must be a whole number >= 1 (got [3])"),
-        (lambda p: _edit_manifest(p, runs=True), "runs must be a whole number >= 1 (got true)"),
-        (lambda p: _edit_manifest(p, runs=0), "runs must be a whole number >= 1 (got 0)"),
+        (lambda p: _edit_manifest(p, runs="3"), f'{RUNS_MUST} (got "3")'),
+        (lambda p: _edit_manifest(p, runs=[3]), f"{RUNS_MUST} (got [3])"),
+        (lambda p: _edit_manifest(p, runs=True), f"{RUNS_MUST} (got true)"),
+        (lambda p: _edit_manifest(p, runs=0), f"{RUNS_MUST} (got 0)"),
+        (lambda p: _edit_manifest(p, runs=100_001), f"{RUNS_MUST} (got 100001)"),
+        (lambda p: _edit_manifest(p, runs=10**12), f"{RUNS_MUST} (got 1000000000000)"),
         (lambda p: _edit_manifest(p, format="x"), "format must be 'iamd-campaign/1'"),
     ],
 )
@@ -524,3 +537,10 @@ def test_terminal_tables_show_estimates_and_paired_differences(reference: Compar
         assert label in text
     assert "never hit in any run: " in text
     assert f"({RUNS * len(POLICIES)} runs now, 0 from the journal)" in text
+
+
+def test_runs_are_capped_at_their_bound_and_one_more_is_refused() -> None:
+    assert check_runs(MAX_RUNS) == MAX_RUNS == 100_000
+    for bad in (MAX_RUNS + 1, 0, True, "3"):
+        with pytest.raises(InputError, match=r"--runs must be an integer in \[1, 100000\]"):
+            check_runs(bad)  # type: ignore[arg-type]

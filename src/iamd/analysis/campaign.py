@@ -61,6 +61,9 @@ MANIFEST = "campaign.json"
 JOURNAL = "runs.jsonl"
 SCENARIO_COPY = "scenario.yaml"
 FORMAT = "iamd-campaign/1"
+MAX_RUNS = 100_000
+"""Runs per policy (and grid point) at most: a 100,000-run campaign of the built-in theatre is
+already about 300 CPU-hours; a typo of a few more digits should not start a year of work."""
 LOST_PREFIX = "WorkerLost: "
 
 ProgressFn = Callable[[int, int], None]
@@ -168,9 +171,9 @@ def check_policies(policies: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_runs(runs: int) -> int:
-    """``runs`` if >= 1, else InputError."""
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise InputError(f"--runs must be an integer >= 1 (got {runs!r})")
+    """``runs`` if within [1, ``MAX_RUNS``], else InputError."""
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= MAX_RUNS:
+        raise InputError(f"--runs must be an integer in [1, {MAX_RUNS}] (got {runs!r})")
     return runs
 
 
@@ -416,12 +419,13 @@ def _prepare_dir(spec: CampaignSpec, out: Path, resume: bool) -> None:
 
 def _manifest_problem(doc: dict[str, Any]) -> str:
     """What is wrong with the fields of a manifest that no comparison checks (``""`` if
-    nothing): its format, and ``runs``, a whole number >= 1 (not a boolean or a string)."""
+    nothing): its format, and ``runs``, a whole number in [1, ``MAX_RUNS``] (not a boolean
+    or a string)."""
     if doc.get("format") != FORMAT:
         return f"format must be {FORMAT!r} (got {_short(doc.get('format'))})"
     runs = doc.get("runs")
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        return f"runs must be a whole number >= 1 (got {_short(runs)})"
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= MAX_RUNS:
+        return f"runs must be a whole number in [1, {MAX_RUNS}] (got {_short(runs)})"
     for key in ("scenario_source", "iamd_version"):
         if not isinstance(doc.get(key), str):
             return f"{key} must be a string (got {_short(doc.get(key))})"

@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from iamd.analysis.sweep import SweepResult
 
 DEFAULT_POLICIES = "national,shared_picture,integrated"
-#: Runs per policy (and grid point) at most: a 100,000-run campaign of the built-in theatre is
-#: already about 300 CPU-hours; a typo of a few more digits should not start a year of work.
-MAX_RUNS = 100_000
 #: Campaign seeds are stored as 64-bit integers (Parquet, the journal).
 MAX_SEED = 2**63 - 1
 
@@ -91,7 +88,7 @@ def add_analysis_parsers(subparsers: Any) -> None:
 def compare_command(args: argparse.Namespace) -> int:
     """``iamd compare``: run the comparison, print the tables; exit status (0, or 1 if runs
     failed)."""
-    from iamd.analysis.campaign import scenario_source
+    from iamd.analysis.campaign import MAX_RUNS, scenario_source
     from iamd.analysis.compare import compare
 
     policies = _policies(args.policies or DEFAULT_POLICIES)
@@ -120,7 +117,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def sweep_command(args: argparse.Namespace) -> int:
     """``iamd sweep``: run the grid, print the table; exit status (0, or 1 if runs failed)."""
-    from iamd.analysis.campaign import scenario_source
+    from iamd.analysis.campaign import MAX_RUNS, scenario_source
     from iamd.analysis.params import parse_param
     from iamd.analysis.sweep import sweep
 
