@@ -23,7 +23,7 @@ from iamd.engage.envelope import (
 )
 from iamd.geo.geodesic import geodesic_forward, great_circle_distance_m
 from iamd.geo.horizon import above_radar_horizon, radar_horizon_range_m
-from iamd.geo.wgs84 import ecef_to_lla, enu_to_ecef, lla_to_ecef
+from iamd.geo.wgs84 import ecef_to_lla, enu_rotation, enu_to_ecef, lla_to_ecef
 from iamd.scenario.catalog import THREAT_CLASSES
 
 SITE = (44.30, 28.40, 60.0)  # near Constanța (deg, deg, m)
@@ -424,3 +424,133 @@ def test_intercept_is_the_earliest_feasible_step(
                 assert opts.t_s[u, m] - t_launch[u] >= opts.range_m[u, m] / units.speed_m_s[u]
             else:
                 assert np.isinf(opts.t_s[u, m])
+
+
+# --- the pruned computation against the dense one ---------------------------------------------
+
+
+def _dense_options(
+    units: EffectorArray,
+    t_launch: np.ndarray,
+    t: np.ndarray,
+    pos: np.ndarray,
+    alt: np.ndarray,
+    present: np.ndarray,
+    cls: np.ndarray,
+    bm: np.ndarray,
+    allowed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every test on the whole units × threats × window tensor, the horizon included, no
+    pruning: what :func:`intercept_options` computes on the pairs and times it keeps."""
+    diff = pos[None] - units.pos_ecef_m[:, None, None, :]
+    rng = np.sqrt(np.einsum("umhk,umhk->umh", diff, diff))
+    max_rng = np.where(bm[None, :], units.max_range_bm_m[:, None], units.max_range_m[:, None])
+    enu = np.einsum("uij,umhj->umhi", units.enu_rot, diff)
+    az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
+    off = np.abs(np.mod(az - units.sector_center_rad[:, None, None] + np.pi, 2 * np.pi) - np.pi)
+    min_alt = np.where(bm[None, :], units.min_alt_bm_m[:, None], units.min_alt_m[:, None])
+    antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
+    seen = above_radar_horizon(antenna.reshape(-1, 1, 1, 3), pos[None])
+    laser = units.is_laser[:, None, None]
+    need = np.where(laser, laser_dwell_s(units.dwell_s[:, None, None], rng),
+                    rng / units.speed_m_s[:, None, None])  # fmt: skip
+    ok = (
+        present[None]
+        & (rng >= units.min_range_m[:, None, None])
+        & (rng <= max_rng[..., None])
+        & (alt[None] >= min_alt[..., None])
+        & (alt[None] <= units.max_alt_m[:, None, None])
+        & (off <= units.sector_half_rad[:, None, None])
+        & seen
+        & (t[None, None, :] - t_launch[:, None, None] >= need)
+        & (units.pk[:, cls] > 0.0)[..., None]
+        & allowed[..., None]
+    )
+    feasible = ok.any(axis=2)
+    step = np.where(feasible, np.argmax(ok, axis=2), 0)
+    t_s = np.where(feasible, t[step], np.inf)
+    r = np.take_along_axis(rng, step[..., None], axis=2)[..., 0]
+    return feasible, t_s, step, np.where(feasible, r, np.nan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_units=st.integers(1, 6), n_threats=st.integers(1, 8))
+def test_pruned_intercepts_equal_the_dense_computation_bit_for_bit(
+    seed: int, n_units: int, n_threats: int
+) -> None:
+    """The pairs ``intercept_options`` prunes (not allowed, no Pk, never within range by the
+    box bound) and the times at which it skips the horizon change no bit of the result."""
+    rng = np.random.default_rng(seed)
+    units = make_units(
+        ids=tuple(f"u{i}" for i in range(n_units)),
+        lat_deg=list(SITE[0] + rng.uniform(-1.0, 1.0, n_units)),
+        lon_deg=list(SITE[1] + rng.uniform(-1.0, 1.0, n_units)),
+        max_range_m=list(rng.uniform(5e3, 150e3, n_units)),
+        max_range_bm_m=list(rng.uniform(5e3, 100e3, n_units)),
+        speed_m_s=list(rng.uniform(300.0, 2000.0, n_units)),
+        sector_center_deg=list(rng.uniform(0.0, 360.0, n_units)),
+        sector_width_deg=list(rng.choice([90.0, 120.0, 360.0], n_units)),
+        kind=list(rng.choice(["interceptor", "laser"], n_units)),
+        dwell_s=list(rng.uniform(1.0, 5.0, n_units)),
+        pk=[[BASE_UNIT["pk"], {"drone": 0.9}, {"ballistic_missile": 0.8}][i % 3]
+            for i in range(n_units)],  # fmt: skip
+    )
+    t = np.arange(2.0, 300.0, 2.0)
+    start = np.column_stack([rng.uniform(-200e3, 200e3, (n_threats, 2)),
+                             rng.uniform(20.0, 40e3, n_threats)])  # fmt: skip
+    vel = np.column_stack([rng.uniform(-900.0, 900.0, (n_threats, 2)),
+                           rng.uniform(-150.0, 50.0, n_threats)])  # fmt: skip
+    pos, alt = straight_tracks(start, vel, t)
+    present = rng.random((n_threats, len(t))) < 0.9
+    present[rng.random(n_threats) < 0.2] = False  # some never fly in the window
+    cls = rng.choice([C["drone"], C["fighter"], C["ballistic_missile"]], n_threats)
+    bm = cls == C["ballistic_missile"]
+    t_launch = rng.uniform(0.0, 30.0, n_units)
+    allowed = rng.random((n_units, n_threats)) < 0.8
+    opts = intercept_options(units, t_launch, t, pos, alt, present, cls, bm, allowed)
+    want = _dense_options(units, t_launch, t, pos, alt, present, cls, bm, allowed)
+    for name, w in zip(("feasible", "t_s", "step", "range_m"), want, strict=True):
+        got = getattr(opts, name)
+        assert got.shape == w.shape
+        assert got.tobytes() == np.asarray(w, dtype=got.dtype).tobytes(), name
+
+
+def test_derived_unit_columns_are_the_geodesy_of_the_sites() -> None:
+    """``enu_rot``, ``antenna_ecef_m`` and ``is_laser`` are computed once from the sites."""
+    units = make_units(ids=("a", "b"), kind=["laser", "interceptor"], lat_deg=[44.0, 45.0])
+    want_rot = enu_rotation(units.lat_rad, units.lon_rad)
+    assert units.enu_rot.tobytes() == want_rot.tobytes()
+    antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
+    assert units.antenna_ecef_m.tobytes() == antenna.reshape(-1, 3).tobytes()
+    assert units.is_laser.tolist() == [True, False]
+    assert not units.enu_rot.flags.writeable
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_range_prefilter_keeps_every_pair_that_comes_within_range(seed: int) -> None:
+    """The box bound never drops a pair whose threat comes within range, even when the
+    range equals the closest approach to the last bit; it drops pairs well out of range
+    and threats that never fly in the window."""
+    from iamd.engage.envelope import _may_come_within
+
+    rng = np.random.default_rng(seed)
+    u_n, m_n, h_n = 4, 6, 50
+    sites = lla_to_ecef(np.radians(rng.uniform(40, 46, u_n)), np.radians(rng.uniform(20, 30, u_n)),
+                        0.0).reshape(-1, 3)  # fmt: skip
+    pos = lla_to_ecef(np.radians(rng.uniform(40, 46, (m_n, 1))), np.radians(
+        rng.uniform(20, 30, (m_n, 1))), rng.uniform(0, 30e3, (m_n, 1))).reshape(m_n, 1, 3)
+    pos = pos + np.cumsum(rng.normal(0.0, 2e3, (m_n, h_n, 3)), axis=1)
+    present = rng.random((m_n, h_n)) < 0.7
+    present[0] = False
+    d = np.linalg.norm(pos[None] - sites[:, None, None, :], axis=-1)
+    closest = np.where(present[None], d, np.inf).min(axis=2)
+    assert _may_come_within(sites, pos, present, np.where(np.isfinite(closest), closest, 0.0))[
+        :, 1:
+    ].all()
+    assert not _may_come_within(sites, pos, present, np.full((u_n, m_n), 1e9))[:, 0].any()
+    one = np.zeros_like(present)  # one present time: the box is the point, the bound exact
+    one[np.arange(m_n), rng.integers(0, h_n, m_n)] = True
+    closest_one = np.where(one[None], d, np.inf).min(axis=2)
+    assert not _may_come_within(sites, pos, one, 0.999 * closest_one - 2.0).any()
+    assert _may_come_within(sites, pos, one, closest_one).all()

@@ -12,7 +12,7 @@ a gun fires shells at the catalog speed. The earliest feasible intercept is chos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,6 +58,11 @@ class EffectorArray:
 
     C is the number of threat classes, in the order of
     ``iamd.scenario.catalog.THREAT_CLASSES``. Ranges and altitudes in metres.
+
+    Derived once at construction (fixed for the units' life, read every step):
+    ``enu_rot`` (U, 3, 3) the ENU rotation at each site (`iamd.geo.wgs84.enu_rotation`),
+    ``antenna_ecef_m`` (U, 3) the fire-control antenna, :data:`FIRE_CONTROL_ANTENNA_M`
+    above the site, and :attr:`is_laser`.
     """
 
     ids: tuple[str, ...]
@@ -84,6 +89,21 @@ class EffectorArray:
     channels: IntArray
     sector_center_rad: FloatArray
     sector_half_rad: FloatArray
+    enu_rot: FloatArray = field(init=False, repr=False, compare=False)
+    antenna_ecef_m: FloatArray = field(init=False, repr=False, compare=False)
+    _laser: BoolArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "enu_rot": enu_rotation(self.lat_rad, self.lon_rad).reshape(-1, 3, 3),
+            "antenna_ecef_m": lla_to_ecef(
+                self.lat_rad, self.lon_rad, self.alt_m + FIRE_CONTROL_ANTENNA_M
+            ).reshape(-1, 3),
+            "_laser": np.array([k == "laser" for k in self.kind], dtype=bool),
+        }
+        for name, value in derived.items():
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -91,7 +111,7 @@ class EffectorArray:
     @property
     def is_laser(self) -> BoolArray:
         """(U,) the unit is a laser."""
-        return np.array([k == "laser" for k in self.kind], dtype=bool)
+        return self._laser
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,9 +150,11 @@ def intercept_options(
         is_ballistic: (M,) the threat is a ballistic missile.
         allowed: (U, M) pairs worth evaluating (default all); the others come back infeasible.
 
-    Pairs whose threat never comes within the unit's maximum range in the window, or whose
-    class the unit cannot engage, are pruned with one distance computation before the
-    envelope (sector, altitude, horizon) is evaluated on the rest.
+    Only the pairs that can matter are computed: those ``allowed`` whose class the unit can
+    engage (pk > 0); of those, the pairs whose threat never comes within the unit's maximum
+    range in the window are pruned with one distance computation per pair before the
+    envelope (sector, altitude, horizon) is evaluated on the rest. Memory and time grow with
+    those pairs, not with U × M.
     """
     u_n, m_n, h_n = len(units), pos_window_ecef_m.shape[0], pos_window_ecef_m.shape[1]
     feasible = np.zeros((u_n, m_n), dtype=bool)
@@ -141,24 +163,33 @@ def intercept_options(
     rng_at = np.full((u_n, m_n), np.nan)
     if u_n == 0 or m_n == 0 or h_n == 0:
         return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
-    diff = pos_window_ecef_m[None, :, :, :] - units.pos_ecef_m[:, None, None, :]
-    rng_all = np.sqrt(np.einsum("umhk,umhk->umh", diff, diff))
-    bm = is_ballistic[None, :]
-    max_rng = np.where(bm, units.max_range_bm_m[:, None], units.max_range_m[:, None])
-    closest = np.where(present_window[None, :, :], rng_all, np.inf).min(axis=2)
-    worth = (units.pk[:, class_index] > 0.0) & (closest <= max_rng)
+    max_rng_um = np.where(
+        is_ballistic[None, :], units.max_range_bm_m[:, None], units.max_range_m[:, None]
+    )
+    worth = (units.pk[:, class_index] > 0.0) & _may_come_within(
+        units.pos_ecef_m, pos_window_ecef_m, present_window, max_rng_um
+    )
     if allowed is not None:
         worth &= allowed
     ui, mi = np.nonzero(worth)
     if len(ui) == 0:
         return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+    diff = pos_window_ecef_m[mi] - units.pos_ecef_m[ui, None, :]  # (P, H, 3)
+    rng = np.sqrt(np.einsum("phk,phk->ph", diff, diff))
+    max_rng = max_rng_um[ui, mi]
+    closest = np.where(present_window[mi], rng, np.inf).min(axis=1)
+    near = np.flatnonzero(closest <= max_rng)
+    if len(near) == 0:
+        return InterceptOptions(feasible=feasible, t_s=t_int, step=step, range_m=rng_at)
+    if len(near) < len(ui):
+        ui, mi, diff, rng, max_rng = ui[near], mi[near], diff[near], rng[near], max_rng[near]
     f_p, s_p, r_p = pair_intercepts(
         units,
         ui,
         mi,
-        diff[ui, mi],
-        rng_all[ui, mi],
-        max_rng[ui, mi],
+        diff,
+        rng,
+        max_rng,
         t_launch_s,
         t_window_s,
         pos_window_ecef_m,
@@ -203,13 +234,10 @@ def pair_intercepts(
         index of its earliest step, and the range then (NaN where infeasible).
     """
     rng = range_m
-    rot = enu_rotation(units.lat_rad, units.lon_rad)[ui]  # (P, 3, 3)
-    enu = np.einsum("pij,phj->phi", rot, diff_ecef_m)
+    enu = np.einsum("pij,phj->phi", units.enu_rot[ui], diff_ecef_m)
     az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
     min_alt = np.where(is_ballistic[mi], units.min_alt_bm_m[ui], units.min_alt_m[ui])[:, None]
     off = off_sector_rad(az, units.sector_center_rad[ui, None])
-    antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
-    seen = above_radar_horizon(antenna.reshape(-1, 3)[ui][:, None, :], pos_window_ecef_m[mi])
     alt = alt_window_m[mi]
     in_env = (
         present_window[mi]
@@ -218,7 +246,6 @@ def pair_intercepts(
         & (alt >= min_alt)
         & (alt <= units.max_alt_m[ui, None])
         & (off <= units.sector_half_rad[ui, None])
-        & seen
     )
     need_s = np.where(
         units.is_laser[ui, None],
@@ -226,10 +253,35 @@ def pair_intercepts(
         rng / units.speed_m_s[ui, None],
     )
     ok = in_env & (t_window_s[None, :] - t_launch_s[ui, None] >= need_s)
+    # the radar horizon, the costliest test, only where every other test passes
+    p_k, h_k = np.nonzero(ok)
+    if len(p_k):
+        seen = above_radar_horizon(
+            units.antenna_ecef_m[ui[p_k]], pos_window_ecef_m[mi[p_k], h_k]
+        )
+        ok[p_k[~seen], h_k[~seen]] = False
     f_p = ok.any(axis=1)
     s_p = np.argmax(ok, axis=1).astype(np.int64)
     r_p = np.where(f_p, rng[np.arange(len(ui)), s_p], np.nan)
     return np.asarray(f_p, dtype=bool), s_p, np.asarray(r_p, dtype=np.float64)
+
+
+def _may_come_within(
+    site_ecef_m: FloatArray, pos_ecef_m: FloatArray, present: BoolArray, range_m: FloatArray
+) -> BoolArray:
+    """(U, M) a conservative prefilter of :func:`intercept_options`: False only where no
+    present position of threat m (``pos_ecef_m`` (M, H, 3), ``present`` (M, H)) can lie
+    within ``range_m`` (U, M) of site u (``site_ecef_m`` (U, 3)) — the distance from the
+    site to the box that holds the threat's present positions exceeds the range (with a
+    margin of 1 m and 1e-9 of the range against rounding). The exact test follows on the
+    pairs kept, so the pairs it drops change nothing."""
+    inside = present[:, :, None]
+    lo = np.where(inside, pos_ecef_m, np.inf).min(axis=1, initial=np.inf)  # (M, 3)
+    hi = np.where(inside, pos_ecef_m, -np.inf).max(axis=1, initial=-np.inf)
+    site = site_ecef_m[:, None, :]
+    gap = np.maximum(np.maximum(lo[None] - site, site - hi[None]), 0.0)  # (U, M, 3)
+    box_m = np.sqrt(np.einsum("umk,umk->um", gap, gap))
+    return np.asarray(box_m <= range_m * (1.0 + 1e-9) + 1.0)
 
 
 def off_sector_rad(az_rad: FloatArray, center_rad: FloatArray) -> FloatArray:
@@ -265,7 +317,7 @@ def covers_course(
     closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
     diff = closest - units.pos_ecef_m[:, None, :]
     dist = np.linalg.norm(diff, axis=-1)
-    enu = np.einsum("uij,umj->umi", enu_rotation(units.lat_rad, units.lon_rad), diff)
+    enu = np.einsum("uij,umj->umi", units.enu_rot, diff)
     az = np.arctan2(enu[..., 0], enu[..., 1])
     off = off_sector_rad(az, units.sector_center_rad[:, None])
     in_sector = off <= units.sector_half_rad[:, None] + 1e-9

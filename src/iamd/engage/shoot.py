@@ -144,6 +144,17 @@ class EngagementState:
             busy[e.unit] += 1
         return self.units.channels - busy
 
+    def rounds_ok(self, class_index: IntArray) -> BoolArray:
+        """(U, M) the unit has a salvo for the class (``class_index`` (M,)) and the rounds
+        for it left in its magazine."""
+        salvo = self.units.salvo[:, class_index]
+        return np.asarray((salvo >= 1) & (self.magazine[:, None] >= salvo))
+
+    def can_fire(self, class_index: IntArray) -> BoolArray:
+        """(U, M) :meth:`rounds_ok` and a fire channel free: the pairs :meth:`choose` may
+        fire (their intercepts are worth computing; no other pair's are read)."""
+        return self.rounds_ok(class_index) & (self.channels_free() > 0)[:, None]
+
     def choose(
         self,
         t_s: float,
@@ -186,7 +197,7 @@ class EngagementState:
         pk_salvo = 1.0 - (1.0 - pk1) ** salvo
         cost = salvo * units.cost_per_shot_usd[:, None]
         free = self.channels_free()
-        rounds_ok = (salvo >= 1) & (self.magazine[:, None] >= salvo)
+        rounds_ok = self.rounds_ok(class_index)
         feasible = allowed & options.feasible & rounds_ok & (free[:, None] > 0)
         feasible &= fire_now(units, t_s, options, step_s)
         if doctrine.reserve_bmd:  # BMD rounds at air-breathing threats: last layer only

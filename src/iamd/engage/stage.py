@@ -221,7 +221,7 @@ class EngagementStage:
             pred.present,
             cands.believed,
             bm_c,
-            allowed,
+            allowed & self.state.can_fire(cands.believed),  # no other pair is read
         )
         reach = np.where(bm_c[None, :], units.max_range_bm_m[:, None],
                          units.max_range_m[:, None])  # fmt: skip
