@@ -541,7 +541,9 @@ def encode_cat034(
     (I034/000: 1 north marker, 2 sector crossing, 3 geographical filtering, 4 jamming
     strobe), ``tod_s`` (I034/030), ``sector_azimuth_deg`` (I034/020, LSB 360/2⁸ deg: a
     sector crossing's azimuth), ``rotation_period_s`` (I034/041, LSB 1/128 s), ``site_lat_deg,
-    site_lon_deg, site_alt_m`` (I034/120: LSB 180/2²³ deg and 1 m).
+    site_lon_deg, site_alt_m`` (I034/120: LSB 180/2²³ deg and 1 m). A radar sends each
+    service message at once, in a block of its own: ``block_starts`` all True (and
+    ``block_rows`` as in `encode_cat062`).
 
     >>> blk = encode_cat034({"sac": [25], "sic": [14], "msg_type": [2],
     ...                      "tod_s": [29906.3359375], "sector_azimuth_deg": [90.0]})
@@ -598,7 +600,7 @@ def encode_cat048(
     ``fl_valid``, ``fl_garbled`` (I048/090), ``address`` (I048/220), ``callsign``
     (I048/240), ``track_number`` (I048/161), ``x_m, y_m`` (I048/042), ``ground_speed_m_s,
     heading_deg`` (I048/200), ``track_confirmed`` (I048/170 CNF; NA or None: no I048/170),
-    ``height_3d_m`` (I048/110).
+    ``height_3d_m`` (I048/110). ``block_starts`` and ``block_rows`` as in `encode_cat062`.
 
     Raises:
         InputError: a missing required column or a value outside its item's range.
