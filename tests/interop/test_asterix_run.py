@@ -56,9 +56,13 @@ EPOCH_S = 1773108000.0  # 2026-03-10T02:00:00Z
 EPOCH_TOD_S = 7200.0
 
 
+STEPS: list = []  # the engine's StepPictures of the fixture's run
+
+
 @pytest.fixture(scope="module")
 def recorded() -> tuple[RunResult, TrackRecorder, PictureAsterix]:
-    rec = TrackRecorder()
+    STEPS.clear()
+    rec = TrackRecorder(listeners=[STEPS.append])
     result = run(load_scenario_text(SCENARIO, "asterix_small.yaml"), seed=1, on_step=rec)
     return result, rec, picture_asterix(result, rec.frames)
 
@@ -87,7 +91,13 @@ def test_every_confirmed_track_of_every_step_is_one_cat062_record(recorded) -> N
     np.testing.assert_allclose(got["geometric_alt_m"], t["geometric_alt_m"],
                                atol=6.25 * FT_M / 2 + 1e-9)  # fmt: skip
     np.testing.assert_allclose(got["rocd_m_s"], t["rocd_m_s"], atol=6.25 * FT_M / 120 + 1e-9)
-    np.testing.assert_allclose(got["sigma_x_m"], np.minimum(t["sigma_x_m"], 32767.5), atol=0.25)
+    for col, top, lsb in (("sigma_x_m", 32767.5, 0.5), ("sigma_y_m", 32767.5, 0.5),
+                          ("sigma_vx_m_s", 63.75, 0.25), ("sigma_vy_m_s", 63.75, 0.25),
+                          ("sigma_alt_m", 255 * 6.25 * FT_M, 6.25 * FT_M)):  # fmt: skip
+        np.testing.assert_allclose(got[col], np.minimum(t[col], top), atol=lsb / 2 + 1e-9)
+    assert (got["sigma_x_m"] > 0).all() and (got["sigma_vx_m_s"] > 0).any()
+    np.testing.assert_allclose(got["sigma_lat_deg"], np.minimum(t["sigma_lat_deg"],
+                               65535 * 180 / 2**25), atol=180 / 2**26 + 1e-12)  # fmt: skip
     assert list(got["identity"]) == list(t["identity"])
     assert list(got["cls"]) == list(t["cls"])
     assert set(got["identity"]) <= set(IDENTITY_WORDS) and "hostile" in set(got["identity"])
@@ -119,6 +129,26 @@ def test_each_nations_picture_is_its_own_data_source_under_the_national_policy()
     assert len(got) == frames and (got["sic"] == 1).sum() == sum(
         int((f.picture == "ROU").sum()) for f in rec.frames
     )
+
+
+def test_frame_sigmas_equal_the_covariance_rotated_track_by_track(recorded) -> None:
+    """The recorder's batched east/north/up sigmas against the primitive: each track's ECEF
+    covariance rotated into its own ENU axes (R C Rᵀ), one track at a time."""
+    from iamd.geo.wgs84 import ecef_to_lla, enu_rotation
+    from iamd.interop.export.scene import track_frame
+
+    step = max(STEPS, key=lambda s: len(s.number))
+    f = track_frame(step)
+    for m in range(len(f)):
+        lat, lon, _ = ecef_to_lla(step.state_ecef[m, :3])
+        r = enu_rotation(lat, lon).reshape(3, 3)
+        p = r @ step.covar_ecef[m, :3, :3] @ r.T
+        v = r @ step.covar_ecef[m, 3:, 3:] @ r.T
+        np.testing.assert_allclose([f.sigma_e_m[m], f.sigma_n_m[m], f.sigma_v_m[m]],
+                                   np.sqrt(np.diag(p)), rtol=1e-9)  # fmt: skip
+        np.testing.assert_allclose([f.sigma_ve_m_s[m], f.sigma_vn_m_s[m]],
+                                   np.sqrt(np.diag(v)[:2]), rtol=1e-9)  # fmt: skip
+        assert f.sigma_h_m[m] >= max(f.sigma_e_m[m], f.sigma_n_m[m]) * (1 - 1e-12)
 
 
 def test_a_ballistic_missile_above_the_i062_130_range_has_no_geometric_altitude(recorded):

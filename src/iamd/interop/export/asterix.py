@@ -18,8 +18,10 @@ nothing. Items:
 - I062/105 WGS84 position, I062/185 velocity (east, north), I062/130 geometric altitude and
   I062/220 rate of climb, each absent for the records whose value the item cannot hold
   (a ballistic missile above 62.4 km, climbing or diving faster than 1,040 m/s);
-- I062/500 accuracies: APC (both axes the horizontal covariance's larger standard deviation)
-  and AGA (the vertical one), saturated at the field's largest value;
+- I062/500 accuracies, the standard deviations of the track's covariance in the local east,
+  north and up axes: APC (east, north), APW (the same as latitude and longitude, on the
+  Gaussian radius of curvature), AGA (up) and ATV (east and north velocity), each saturated
+  at its field's largest value (zero for the truth picture);
 - I062/060 Mode 3/A and I062/390 flight plan related data (CSN callsign, DEP and DST
   aerodromes where the plan names them, as ``airway: LBSF-LGAV`` does) of the filed flight
   plan (``airspace.flight_plans``) the track correlates with at that time
@@ -90,6 +92,7 @@ def picture_cat062_table(
 ) -> pd.DataFrame:
     """The tracks of ``frames`` as a CAT062 table (see the module), all frames at once."""
     from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
+    from iamd.interop.recording import gaussian_radius_m
 
     sc = result.loaded.scenario
     names = list(result.layout.names)
@@ -106,19 +109,25 @@ def picture_cat062_table(
             return np.zeros(0, dtype=dtype)
         return np.concatenate([np.asarray(getattr(f, attr), dtype=dtype) for f in frames])
 
+    def fl(attr: str) -> FloatArray:
+        return np.asarray(cat(attr, np.float64), dtype=np.float64)
+
     t = np.repeat(np.asarray([f.t_s for f in frames], dtype=np.float64), sizes)
     pic = cat("picture", object)
     index = {p: i for i, p in enumerate(names)}
     sic = np.asarray([index[p] + 1 for p in pic], dtype=np.int64)
     number = cat("number", np.int64)
     order = np.lexsort((number, sic, step))
-    lat, lon, alt = cat("lat_deg", np.float64), cat("lon_deg", np.float64), cat("alt_m", np.float64)
-    course = np.radians(cat("course_deg", np.float64))
-    speed, climb = cat("speed_m_s", np.float64), cat("climb_m_s", np.float64)
+    lat, lon, alt = fl("lat_deg"), fl("lon_deg"), fl("alt_m")
+    course = np.radians(fl("course_deg"))
+    speed, climb = fl("speed_m_s"), fl("climb_m_s")
     ve, vn = speed * np.sin(course), speed * np.cos(course)
     epoch = sc.epoch_utc()
     midnight = epoch.replace(hour=0, minute=0, second=0, microsecond=0)
     tod0 = (epoch - midnight).total_seconds()
+    lat_r = np.radians(lat)
+    r_m = gaussian_radius_m(lat)
+    sd_e, sd_n = fl("sigma_e_m"), fl("sigma_n_m")
     mode3a = np.full(n, -1, dtype=np.int64)
     plan_cs = np.full(n, "", dtype=object)
     adep = np.full(n, "", dtype=object)
@@ -127,7 +136,7 @@ def picture_cat062_table(
     if plans and n:
         from iamd.identify.airspace import Airspace
 
-        lat_r, lon_r = np.radians(lat), np.radians(lon)
+        lon_r = np.radians(lon)
         pos = lla_to_ecef(lat_r, lon_r, alt).reshape(-1, 3)
         vel = enu_vector_to_ecef(np.column_stack([ve, vn, climb]), lat_r, lon_r).reshape(-1, 3)
         k = Airspace.from_scenario(sc).correlate(t, pos, vel_ecef_m_s=vel, speed_m_s=speed)
@@ -155,9 +164,13 @@ def picture_cat062_table(
                 "mode3a": mode3a,
                 "geometric_alt_m": np.where(np.abs(alt) <= _ALT_MAX_M, alt, np.nan),
                 "rocd_m_s": np.where(np.abs(climb) <= _ROCD_MAX_M_S, climb, np.nan),
-                "sigma_x_m": cat("sigma_h_m", np.float64),
-                "sigma_y_m": cat("sigma_h_m", np.float64),
-                "sigma_alt_m": cat("sigma_v_m", np.float64),
+                "sigma_x_m": sd_e,
+                "sigma_y_m": sd_n,
+                "sigma_lat_deg": np.degrees(sd_n / r_m),
+                "sigma_lon_deg": np.degrees(sd_e / (r_m * np.maximum(np.cos(lat_r), 1e-9))),
+                "sigma_alt_m": fl("sigma_v_m"),
+                "sigma_vx_m_s": fl("sigma_ve_m_s"),
+                "sigma_vy_m_s": fl("sigma_vn_m_s"),
                 "plan_callsign": plan_cs,
                 "adep": adep,
                 "ades": ades,

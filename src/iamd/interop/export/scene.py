@@ -55,6 +55,9 @@ class TrackFrame:
         sigma_h_m: (M,) 1-sigma horizontal position error (the larger axis of the
             horizontal covariance ellipse); 0 for the truth picture.
         sigma_v_m: (M,) 1-sigma vertical position error.
+        sigma_e_m, sigma_n_m: (M,) 1-sigma east and north position errors (the diagonal of
+            the ENU covariance; 0 for the truth picture).
+        sigma_ve_m_s, sigma_vn_m_s: (M,) 1-sigma east and north velocity errors.
         identity: (M,) STANAG 1241 identity word.
         cls: (M,) most likely class ('' : not classified).
     """
@@ -71,6 +74,10 @@ class TrackFrame:
     climb_m_s: FloatArray
     sigma_h_m: FloatArray
     sigma_v_m: FloatArray
+    sigma_e_m: FloatArray
+    sigma_n_m: FloatArray
+    sigma_ve_m_s: FloatArray
+    sigma_vn_m_s: FloatArray
     identity: npt.NDArray[np.str_]
     cls: npt.NDArray[np.str_]
 
@@ -85,6 +92,8 @@ def track_frame(step: StepPicture) -> TrackFrame:
     vel = ecef_vector_to_enu(step.state_ecef[:, 3:], lat, lon) if len(pos) else np.zeros((0, 3))
     rot = enu_rotation(lat, lon) if len(pos) else np.zeros((0, 3, 3))
     cov_enu = np.einsum("mij,mjk,mlk->mil", rot, step.covar_ecef[:, :3, :3], rot)
+    vel_var = np.einsum("mij,mjk,mik->mi", rot[:, :2], step.covar_ecef[:, 3:, 3:], rot[:, :2])
+    sd_vel = np.sqrt(np.clip(vel_var, 0.0, None))  # (M, 2) east, north
     horiz = np.linalg.eigvalsh(cov_enu[:, :2, :2]) if len(pos) else np.zeros((0, 2))
     names = np.array(step.names, dtype=str)
     ident = np.array(STANDARD_IDENTITIES, dtype=str)
@@ -101,6 +110,10 @@ def track_frame(step: StepPicture) -> TrackFrame:
         climb_m_s=np.asarray(vel[:, 2], dtype=np.float64),
         sigma_h_m=np.sqrt(np.clip(horiz[:, -1], 0.0, None)) if len(pos) else np.zeros(0),
         sigma_v_m=np.sqrt(np.clip(cov_enu[:, 2, 2], 0.0, None)),
+        sigma_e_m=np.sqrt(np.clip(cov_enu[:, 0, 0], 0.0, None)),
+        sigma_n_m=np.sqrt(np.clip(cov_enu[:, 1, 1], 0.0, None)),
+        sigma_ve_m_s=sd_vel[:, 0],
+        sigma_vn_m_s=sd_vel[:, 1],
         identity=ident[step.identity] if len(pos) else np.zeros(0, dtype=str),
         cls=np.asarray(step.cls, dtype=str),
     )
