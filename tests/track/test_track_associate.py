@@ -153,3 +153,26 @@ def test_a_non_finite_track_gates_nothing() -> None:
     tp = np.array([[0.0, 0, 0], [np.nan, 0, 0]])
     g = gate(tp, np.stack([eye, eye]), np.zeros((1, 3)), eye[None], threshold=14.0)
     assert g.track.tolist() == [0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), density=st.floats(0.0, 0.1))
+def test_component_labels_equal_scipy_connected_components(
+    seed: int, n: int, density: float
+) -> None:
+    """The label propagation finds scipy's components, each labelled by its smallest node
+    (scipy numbers them in the order of their first node: the same order)."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    from iamd.track.associate import component_labels
+
+    rng = np.random.default_rng(seed)
+    k = rng.binomial(n * n, density)
+    a, b = rng.integers(0, n, k), rng.integers(0, n, k)
+    labels = component_labels(a, b, n)
+    graph = sparse.coo_matrix((np.ones(k, dtype=np.int8), (a, b)), shape=(n, n))
+    _, want = connected_components(graph, directed=False)
+    _, dense = np.unique(labels, return_inverse=True)
+    assert dense.tolist() == want.tolist()
+    assert all(labels[i] == np.flatnonzero(labels == labels[i]).min() for i in range(n))

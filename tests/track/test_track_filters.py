@@ -527,3 +527,19 @@ def test_the_combined_state_alone_is_imm_combines_bit_for_bit() -> None:
     mp /= mp.sum(axis=1, keepdims=True)
     x, _ = imm_combine(ms, mc, mp)
     assert np.array_equal(imm_combine_state(ms, mp), x)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 20), m=st.integers(1, 5))
+def test_cross3_equals_numpy_cross_bit_for_bit(seed: int, n: int, m: int) -> None:
+    """`cross3` is ``np.cross`` on the last axis, broadcasting included, to the last bit."""
+    from iamd.track.filters import cross3
+
+    rng = np.random.default_rng(seed)
+    scale = 10.0 ** rng.uniform(-3, 7, (n, 1, 1))
+    a = rng.normal(size=(n, 1, 3)) * scale
+    b = rng.normal(size=(1, m, 3)) * 6.4e6
+    assert cross3(a, b).tobytes() == np.cross(a, b).tobytes()
+    omega = np.array([0.0, 0.0, 7.292115e-5])
+    assert cross3(omega, b[0]).tobytes() == np.cross(omega, b[0]).tobytes()
+    assert cross3(a, b).shape == np.cross(a, b).shape

@@ -108,6 +108,7 @@ from iamd.errors import InputError
 from iamd.geo.borders import country_at
 from iamd.geo.wgs84 import A_M, ecef_to_lla, enu_rotation, lla_to_ecef
 from iamd.sense.radar import approx_height_m
+from iamd.track.filters import cross3
 from iamd.track.predict import kepler_ecef
 
 if TYPE_CHECKING:
@@ -516,7 +517,7 @@ def _heading_model(
     off_en = np.einsum("nij,naj->nai", rot, diff)
     u_pos = pos / np.linalg.norm(pos, axis=1, keepdims=True)
     u_ast = assets.pos_ecef_m / np.linalg.norm(assets.pos_ecef_m, axis=1, keepdims=True)
-    cross = np.linalg.norm(np.cross(u_pos[:, None, :], u_ast[None, :, :]), axis=-1)
+    cross = np.linalg.norm(cross3(u_pos[:, None, :], u_ast[None, :, :]), axis=-1)
     delta = np.arctan2(cross, u_pos @ u_ast.T)
     scale = np.where(delta > 1e-9, delta / np.where(delta > 1e-9, np.sin(delta), 1.0), 1.0)
     off_en = off_en * scale[..., None]

@@ -37,9 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 from scipy.special import gammaincinv
@@ -209,6 +207,32 @@ def min_cost_assign(
     return _sparse_assign(rows, cols, cost, n_rows, n_cols, cardinality_first=False)
 
 
+def component_labels(a: IntArray, b: IntArray, n: int) -> IntArray:
+    """Connected components of the undirected graph on ``n`` nodes with edges
+    ``(a[e], b[e])``: each node's label (n,) is the smallest node index of its component
+    (so the labels number the components in the order of their first node, as
+    ``scipy.sparse.csgraph.connected_components`` does).
+
+    Label propagation with pointer jumping: each pass lowers both ends of every edge to the
+    smaller of their labels, then each label to its own label's; a pass that changes nothing
+    ends it. The passes grow with the components' diameter: a few for the small clusters of
+    gating and initiation, with no graph object to build.
+
+    >>> component_labels(np.array([0, 3]), np.array([2, 4]), 5).tolist()
+    [0, 1, 0, 3, 3]
+    """
+    labels = np.arange(n, dtype=np.int64)
+    while len(a):
+        m = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, m)
+        np.minimum.at(labels, b, m)
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            break
+    return labels
+
+
 def _empty_gated() -> Gated:
     z = np.zeros(0, dtype=np.int64)
     return Gated(track=z, plot=z.copy(), d2=np.zeros(0), cost=np.zeros(0))
@@ -250,10 +274,7 @@ def _sparse_assign(
         comp = c_inv if np.all(deg_r == 1) else r_inv
         star = np.ones(max(nr, nc), dtype=bool)
     else:
-        graph = sparse.coo_matrix(
-            (np.ones(k, dtype=np.int8), (r_inv, nr + c_inv)), shape=(nr + nc, nr + nc)
-        )
-        _, labels = connected_components(graph, directed=False)
+        labels = component_labels(r_inv, nr + c_inv, nr + nc)
         comp = labels[r_inv]
         rows_in = np.bincount(labels[:nr], minlength=labels.max() + 1)
         cols_in = np.bincount(labels[nr:], minlength=labels.max() + 1)

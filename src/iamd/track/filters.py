@@ -263,6 +263,27 @@ def ct_predict(
     return x, _sym(p)
 
 
+def cross3(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross product ``a × b`` of 3-vectors on the last axis (leading shapes broadcast): the
+    products and differences of ``np.cross`` in its order, so the same bits, without its
+    per-call axis handling (tens of µs on the small arrays of one step).
+
+    >>> cross3(np.array([1.0, 0.0, 0.0]), np.array([[0.0, 1.0, 0.0]])).tolist()
+    [[0.0, 0.0, 1.0]]
+    """
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = np.empty((*np.broadcast_shapes(a.shape[:-1], b.shape[:-1]), 3),
+                   dtype=np.result_type(a, b))  # fmt: skip
+    np.multiply(a1, b2, out=out[..., 0])
+    out[..., 0] -= a2 * b1
+    np.multiply(a2, b0, out=out[..., 1])
+    out[..., 1] -= a0 * b2
+    np.multiply(a0, b1, out=out[..., 2])
+    out[..., 2] -= a1 * b0
+    return out
+
+
 def ballistic_acceleration(pos_m: ArrayLike, vel_m_s: ArrayLike, frame: Frame) -> FloatArray:
     """Acceleration ``(..., 3)`` of an unpowered body at ``pos_m (..., 3)`` moving at
     ``vel_m_s (..., 3)``, as seen in ``frame``.

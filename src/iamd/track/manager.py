@@ -78,10 +78,11 @@ from scipy.spatial import cKDTree
 
 from iamd.errors import InputError
 from iamd.sense.radar import approx_height_m
-from iamd.track.associate import gate, gate_threshold, gnn_assign
+from iamd.track.associate import component_labels, gate, gate_threshold, gnn_assign
 from iamd.track.filters import (
     Frame,
     MotionModel,
+    cross3,
     imm_combine,
     imm_combine_state,
     imm_predict_models,
@@ -815,7 +816,7 @@ class Tracker:
         v1, v2 = tab.state[:, 3:], new_state[:, 3:]
         v1h = v1 - np.sum(v1 * u, axis=1, keepdims=True) * u
         v2h = v2 - np.sum(v2 * u, axis=1, keepdims=True) * u
-        cross = np.sum(u * np.cross(v1h, v2h), axis=1)
+        cross = np.sum(u * cross3(v1h, v2h), axis=1)
         measured = np.arctan2(cross, np.sum(v1h * v2h, axis=1)) / dt
         fast = (np.linalg.norm(v1h, axis=1) > par.min_turn_speed_m_s) & (
             np.linalg.norm(v2h, axis=1) > par.min_turn_speed_m_s
@@ -882,14 +883,7 @@ def compatible_groups(z: FloatArray, rz: FloatArray, sensor: IntArray, picture: 
             d2, _ = innovation_stats(z[a] - z[b], rz[a] + rz[b])
             ok = d2 <= threshold
             a, b = a[ok], b[ok]
-        while len(a):  # connected components by propagating the smallest label
-            m = np.minimum(labels[a], labels[b])
-            before = labels.copy()
-            np.minimum.at(labels, a, m)
-            np.minimum.at(labels, b, m)
-            labels = labels[labels]
-            if np.array_equal(labels, before):
-                break
+        labels = component_labels(a, b, p)
     order = np.lexsort((np.arange(p), sensor, labels))
     dup = np.zeros(p, dtype=bool)
     dup[order[1:]] = (labels[order[1:]] == labels[order[:-1]]) & (

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.geo.wgs84 import GM_M3_S2, OMEGA_RAD_S
+from iamd.track.filters import cross3
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -68,7 +69,7 @@ def kepler_ecef(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray, tau_s: FloatAr
     """
     omega = np.array([0.0, 0.0, OMEGA_RAD_S])
     r0 = np.asarray(pos_ecef_m, dtype=np.float64)
-    v0 = np.asarray(vel_ecef_m_s, dtype=np.float64) + np.cross(omega, r0)  # inertial velocity
+    v0 = np.asarray(vel_ecef_m_s, dtype=np.float64) + cross3(omega, r0)  # inertial velocity
     t = np.asarray(tau_s, dtype=np.float64)
     mu = GM_M3_S2
     sqmu = np.sqrt(mu)
