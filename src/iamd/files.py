@@ -128,10 +128,11 @@ def cut_names(names: Iterable[object], limit: int = 12) -> str:
     >>> cut_names(range(20), 3)
     '0, 1, 2, ... (20 in all)'
     """
-    items = [cut(str(n), 40) for n in names]
-    if len(items) <= limit:
+    seq = list(names)
+    items = [cut(str(n), 40) for n in seq[:limit]]  # a foreign header may hold millions
+    if len(seq) <= limit:
         return ", ".join(items)
-    return ", ".join(items[:limit]) + f", ... ({len(items)} in all)"
+    return ", ".join(items) + f", ... ({len(seq)} in all)"
 
 
 def gunzip(raw: bytes, name: str, *, max_bytes: int = MAX_DATA_BYTES) -> bytes:

@@ -83,6 +83,7 @@ from iamd.files import (
     MAX_DATA_BYTES,
     check_input_file,
     cut,
+    cut_names,
     loads_strict,
     read_input_bytes,
     write_atomic,
@@ -835,7 +836,7 @@ def _plots(src: _Source, flags: dict[str, float | None], origin: Lla | None,
 def _form_of(src: _Source) -> str:
     """The position form of a file, or a `DataFileError` naming what is missing."""
     have = set(src.columns)
-    got = ", ".join(src.columns) or "none"
+    got = cut_names(src.columns) or "none"
     if TIME not in have:
         raise DataFileError(f"{src.name}: column t_s: missing (got columns: {got}); "
                             f"{_POSITION_RULE}")  # fmt: skip
