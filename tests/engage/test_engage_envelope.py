@@ -492,8 +492,10 @@ def test_pruned_intercepts_equal_the_dense_computation_bit_for_bit(
         sector_width_deg=list(rng.choice([90.0, 120.0, 360.0], n_units)),
         kind=list(rng.choice(["interceptor", "laser"], n_units)),
         dwell_s=list(rng.uniform(1.0, 5.0, n_units)),
-        pk=[[BASE_UNIT["pk"], {"drone": 0.9}, {"ballistic_missile": 0.8}][i % 3]
-            for i in range(n_units)],  # fmt: skip
+        pk=[
+            [BASE_UNIT["pk"], {"drone": 0.9}, {"ballistic_missile": 0.8}][i % 3]
+            for i in range(n_units)
+        ],
     )
     t = np.arange(2.0, 300.0, 2.0)
     start = np.column_stack([rng.uniform(-200e3, 200e3, (n_threats, 2)),
@@ -538,8 +540,11 @@ def test_range_prefilter_keeps_every_pair_that_comes_within_range(seed: int) -> 
     u_n, m_n, h_n = 4, 6, 50
     sites = lla_to_ecef(np.radians(rng.uniform(40, 46, u_n)), np.radians(rng.uniform(20, 30, u_n)),
                         0.0).reshape(-1, 3)  # fmt: skip
-    pos = lla_to_ecef(np.radians(rng.uniform(40, 46, (m_n, 1))), np.radians(
-        rng.uniform(20, 30, (m_n, 1))), rng.uniform(0, 30e3, (m_n, 1))).reshape(m_n, 1, 3)
+    pos = lla_to_ecef(
+        np.radians(rng.uniform(40, 46, (m_n, 1))),
+        np.radians(rng.uniform(20, 30, (m_n, 1))),
+        rng.uniform(0, 30e3, (m_n, 1)),
+    ).reshape(m_n, 1, 3)
     pos = pos + np.cumsum(rng.normal(0.0, 2e3, (m_n, h_n, 3)), axis=1)
     present = rng.random((m_n, h_n)) < 0.7
     present[0] = False

@@ -256,9 +256,7 @@ def pair_intercepts(
     # the radar horizon, the costliest test, only where every other test passes
     p_k, h_k = np.nonzero(ok)
     if len(p_k):
-        seen = above_radar_horizon(
-            units.antenna_ecef_m[ui[p_k]], pos_window_ecef_m[mi[p_k], h_k]
-        )
+        seen = above_radar_horizon(units.antenna_ecef_m[ui[p_k]], pos_window_ecef_m[mi[p_k], h_k])
         ok[p_k[~seen], h_k[~seen]] = False
     f_p = ok.any(axis=1)
     s_p = np.argmax(ok, axis=1).astype(np.int64)
