@@ -674,7 +674,7 @@ class IdentityMemory:
         held = t - c_since
         sev_new = SEVERITY[cand]
         sev_cur = SEVERITY[cur]
-        reply = np.isin(rule, (R_FRIEND, R_ASSUMED, R_NEUTRAL_REPLY))
+        reply = (rule == R_FRIEND) | (rule == R_ASSUMED) | (rule == R_NEUTRAL_REPLY)
         # a sustained criterion, a declaration, and a criterion not yet sustained (suspect:
         # the evidence of a possible hostile act, shown as it comes) take effect at once
         at_once = (

@@ -233,7 +233,8 @@ class TrackIdentifier:
             self.origin[todo] = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
             self.launch[todo] = self.airspace.launch_area_at(self.first_pos[todo])
         feats = compute_features(w, self.airways, self.origin[rows])
-        p = classify(feats, self.model)
+        x = feats.matrix()  # the classifier's input, read twice
+        p = classify(x, self.model)
         state = tracks.table.state[rows]
         ev = judge(
             feats,
@@ -244,7 +245,7 @@ class TrackIdentifier:
             updates=tracks.table.hits[rows],
             t_s=t_s,
             covar=tracks.table.covar[rows],
-            out_of_support=out_of_support(feats, self.model),
+            out_of_support=out_of_support(x, self.model),
             airspace=self.airspace,
             rules=self.rules,
         )

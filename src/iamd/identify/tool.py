@@ -325,7 +325,8 @@ def identify_tracks(
         rows = np.arange(lo, min(m, lo + _CHUNK_ROWS))
         w = _windows(rows, tk, pk, vel, seg, first, sub, rcs_db, looks)
         f = compute_features(w, airways)
-        p = classify(f, mdl)
+        x = f.matrix()  # the classifier's input, read twice
+        p = classify(x, mdl)
         probs[rows] = p
         parts.append(
             judge(
@@ -337,7 +338,7 @@ def identify_tracks(
                 updates=nth[rows] + 1,
                 t_s=tk[rows],
                 code=codes[rows],
-                out_of_support=out_of_support(f, mdl),
+                out_of_support=out_of_support(x, mdl),
                 airspace=airspace,
                 rules=r,
             )
