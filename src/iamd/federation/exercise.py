@@ -81,9 +81,11 @@ class Federation:
         observers: Sequence[str] = (),
         link_delay_s: float = 0.0,
         view_ports: dict[str, int] | None = None,
+        asterix: dict[str, dict[str, Any]] | None = None,
     ) -> Federation:
         """Secrets, router, configurations; start the nodes ``start_nodes`` (default: all)
-        and wait for their liveliness tokens."""
+        and wait for their liveliness tokens. ``asterix`` gives a nation's node the
+        ``asterix`` section of its configuration (`iamd.federation.asterix_feed`)."""
         import zenoh
 
         directory.mkdir(parents=True, exist_ok=True)
@@ -123,6 +125,8 @@ class Federation:
                 cfg["view_port"] = view_ports[code]
             if releasability and code in releasability:
                 cfg["releasability"] = releasability[code]
+            if asterix and code in asterix:
+                cfg["asterix"] = asterix[code]
             configs[code] = directory / f"node_{code}.yaml"
             configs[code].write_text(yaml.safe_dump(cfg, sort_keys=False))
         fed = cls(

@@ -45,6 +45,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from iamd.errors import InputError
+from iamd.federation.asterix_feed import AsterixFeedConfig, AsterixStep, AsterixTracker
 from iamd.federation.blocks import DEFAULT_BLOCK_SIZE, allocate_blocks
 from iamd.federation.engagement import EngagementBoard
 from iamd.federation.messages import (
@@ -80,6 +81,8 @@ LATENCY_SAMPLES = 500_000
 HEARTBEAT_S = 1.0
 """A node re-publishes its batch after this long without a feed (s)."""
 LOOKS_DTYPE = np.dtype([("sensor", "<u4"), ("scans", "<u4")])
+ASTERIX_ID_OFFSET = 1 << 40
+"""Local ids of the ASTERIX feed's tracks start here (the simulation's tracker's below)."""
 
 
 class RouterRef(BaseModel):
@@ -117,6 +120,7 @@ class NodeConfig(BaseModel):
     identify: bool = True
     output: Path | None = None
     view_port: int | None = Field(default=None, ge=0, lt=65536)
+    asterix: AsterixFeedConfig | None = None
 
     @field_validator("peers")
     @classmethod
@@ -205,6 +209,7 @@ class Node:
         sc = loaded.scenario
         all_sensors = build_sensors(loaded)
         own = [i for i, n in enumerate(all_sensors.nation) if n == cfg.nation]
+        simulated = cfg.asterix is None or cfg.asterix.simulated
         if cfg.sensors is not None:
             ids = list(all_sensors.ids)
             for s in cfg.sensors:
@@ -214,10 +219,23 @@ class Node:
                         f"scenario {cfg.scenario!r} (allowed: {[ids[i] for i in own]})"
                     )
             own = [ids.index(s) for s in cfg.sensors]
-        if not own:
+        if not simulated:
+            own = []
+        elif not own:
             raise InputError(f"node config: nation {cfg.nation} has no sensors in {cfg.scenario!r}")
-        if len(own) > 64:
-            raise InputError(f"node config: at most 64 sensors per node (got {len(own)})")
+        self.asterix: AsterixTracker | None = None
+        radars: list[str] = []
+        if cfg.asterix is not None:
+            from iamd.federation.asterix_feed import load_feed_sensors
+
+            self.asterix = AsterixTracker(
+                load_feed_sensors(cfg.asterix), window_s=cfg.asterix.window_s
+            )
+            radars = [r.label for r in self.asterix.radars]
+        if len(own) + len(radars) > 64:
+            raise InputError(
+                f"node config: at most 64 sensors per node (got {len(own) + len(radars)})"
+            )
         unit_ids = [e.id for e in sc.effectors if e.nation == cfg.nation]
         for u in cfg.effectors or []:
             if u not in unit_ids:
@@ -227,7 +245,7 @@ class Node:
                 )
         self.effectors = list(cfg.effectors) if cfg.effectors is not None else unit_ids
         self.sensors = take_sensors(all_sensors, np.array(own, dtype=np.int64))
-        self.sensor_ids = list(self.sensors.ids)
+        self.sensor_ids = [*self.sensors.ids, *radars]
         self.dt_s = float(sc.time_step_s)
         layout = picture_layout("national", [cfg.nation], [True], [cfg.nation] * len(own))
         self.sensed = SensedPicture(
@@ -258,6 +276,10 @@ class Node:
         self.board = EngagementBoard(nation=cfg.nation, roster=self.roster)
         self.stats = NodeStats(nation=cfg.nation)
         self.local = LocalTracks.empty()
+        self._local_sim = LocalTracks.empty()
+        self._local_ast = LocalTracks.empty()
+        self._ast_masks = (np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, np.uint64))
+        self._udp: Any = None
         self.t_s = 0.0
         self._mask_num = np.zeros(0, dtype=np.int64)
         self._mask = np.zeros(0, dtype=np.uint64)
@@ -287,9 +309,10 @@ class Node:
         conf = client_config(cfg.router.ca, cfg.router.port, cred, lease_ms=int(cfg.lease_s * 500))
         signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
         cpu0, wall0 = time.process_time(), time.monotonic()
+        q = self._queue
+        receiver = self._listen_asterix() if cfg.asterix is not None else None
         session = zenoh.open(zenoh.Config.from_json5(to_json5(conf)))
         self._session = session
-        q = self._queue
 
         def put(kind: str) -> Any:
             return lambda s: q.put((kind, str(s.key_expr), s.payload.to_bytes()))
@@ -327,8 +350,15 @@ class Node:
                         items.append(q.get_nowait())
                     except queue.Empty:
                         break
-                for kind, key, payload in items:
+                blocks: list[bytes] = []  # ASTERIX blocks, decoded together
+                for kind, key, payload in [*items, ("", "", b"")]:
                     now = time.monotonic()
+                    if kind == "asterix":
+                        blocks.append(payload)
+                        continue
+                    if blocks and self._on_asterix(blocks, now):
+                        last_pub = now
+                    blocks = []
                     try:
                         if kind == "tracks":
                             self._on_tracks(key, payload, now)
@@ -352,6 +382,10 @@ class Node:
                     self._publish()
                     last_pub = time.monotonic()
         finally:
+            self._stop.set()
+            if receiver is not None:
+                receiver.join(2.0)
+                self._udp.close()
             self.stats.cpu_s = time.process_time() - cpu0
             self.stats.wall_s = time.monotonic() - wall0
             self._write_outputs()
@@ -449,6 +483,8 @@ class Node:
             self._malformed(key, str(e))
             return False
         if msg.kind == MessageKind.END:
+            if self.asterix is not None:  # the open window of the stream
+                self._asterix_steps(self.asterix.flush(), now)
             self._stop.set()
             return False
         if msg.kind == MessageKind.ENGAGE:
@@ -456,6 +492,9 @@ class Node:
             return False
         if msg.kind != MessageKind.PLOTS:
             self._malformed(key, f"kind {msg.kind.name} on the feed")
+            return False
+        if not len(self.sensors.ids):
+            self._malformed(key, "simulated plots for a node fed by ASTERIX only")
             return False
         if len(msg.records) and int(msg.records["sensor"].max()) >= len(self.sensor_ids):
             self._malformed(
@@ -520,7 +559,7 @@ class Node:
         rel = release_mask(
             self.cfg.releasability, self.roster, self.nation, cls, smask, self.sensor_ids
         )
-        self.local = LocalTracks(
+        self._local_sim = LocalTracks(
             local_id=num.astype(np.int64),
             state=trk.table.state[rows],
             covar=trk.table.covar[rows],
@@ -529,6 +568,12 @@ class Node:
             releasable=rel,
             plot_wall_ns=swall,
         )
+        self._fold(t_s, now)
+
+    def _fold(self, t_s: float, now: float) -> None:
+        """The node's own tracks (simulated feed, ASTERIX feed) into its picture at
+        ``t_s``; publish, count, keep a snapshot."""
+        self.local = _concat(self._local_sim, self._local_ast)
         self.t_s = t_s
         pic = self.picture.step(t_s, self.local, now)
         self._fused()
@@ -549,18 +594,68 @@ class Node:
     def _follow_masks(self, plots: Any, wall: np.uint64) -> None:
         """Contributing-sensor masks and plot wall times per track number."""
         res = self.sensed.tracker.last  # type: ignore[attr-defined]
-        ids = res.table.ids
-        mask = _lookup(self._mask_num, self._mask, ids).astype(np.uint64)
-        wl = _lookup(self._mask_num, self._wall, ids).astype(np.uint64)
-        if len(plots):
-            bits = np.left_shift(np.uint64(1), plots.sensor.astype(np.uint64))
-            np.bitwise_or.at(mask, res.owner, bits)
-            wl[res.owner] = wall
-        keep = ~res.drop
-        order = np.argsort(ids[keep], kind="stable")
-        self._mask_num = ids[keep][order]
-        self._mask = mask[keep][order]
-        self._wall = wl[keep][order]
+        self._mask_num, self._mask, self._wall = _follow(
+            res, plots.sensor, wall, (self._mask_num, self._mask, self._wall)
+        )
+
+    # ------------------------------------------------------------------ ASTERIX feed
+
+    def _listen_asterix(self) -> threading.Thread:
+        """Open the feed's UDP socket (`InputError` when it cannot listen) and start the
+        thread that puts each data block received on the queue."""
+        from iamd.interop.asterix.capture import UdpStats, open_udp, udp_blocks
+
+        a = self.cfg.asterix
+        assert a is not None
+        self._udp = open_udp(a.port, group=a.group, interface=a.interface, timeout_s=0.2)
+        stats = UdpStats()
+
+        def receive() -> None:
+            while not self._stop.is_set():
+                try:
+                    for block in udp_blocks(self._udp, stats=stats):
+                        self._queue.put(("asterix", "", block))
+                except OSError:
+                    if not self._stop.is_set():
+                        raise
+                    return
+
+        th = threading.Thread(target=receive, name="asterix-udp", daemon=True)
+        th.start()
+        print(f"node {self.nation} ASTERIX on UDP {a.group or '0.0.0.0'}:{a.port}", flush=True)
+        return th
+
+    def _on_asterix(self, blocks: list[bytes], now: float) -> bool:
+        assert self.asterix is not None
+        return self._asterix_steps(self.asterix.add_blocks(blocks), now)
+
+    def _asterix_steps(self, steps: list[AsterixStep], now: float) -> bool:
+        """Fold the ASTERIX tracker's steps one by one (each window's picture is published
+        at its time): its confirmed tracks become the node's ASTERIX tracks (local ids from
+        `ASTERIX_ID_OFFSET`; identity unknown, as nothing identifies them yet)."""
+        wall = np.uint64(time.time_ns())
+        first_bit = len(self.sensors.ids)
+        for st in steps:
+            res = st.result
+            self._ast_masks = _follow(res, st.sensor + first_bit, wall, self._ast_masks)
+            rows = np.flatnonzero(res.table.confirmed & ~res.drop)
+            num = res.table.ids[rows].astype(np.int64)
+            keys, masks, walls = self._ast_masks
+            smask = _lookup(keys, masks, num).astype(np.uint64)
+            cls = np.full(len(rows), -1, dtype=np.int64)
+            self._local_ast = LocalTracks(
+                local_id=num + ASTERIX_ID_OFFSET,
+                state=res.table.state[rows],
+                covar=res.table.covar[rows],
+                identity=np.ones(len(rows), dtype=np.int64),
+                cls=cls,
+                releasable=release_mask(
+                    self.cfg.releasability, self.roster, self.nation, cls, smask, self.sensor_ids
+                ),
+                plot_wall_ns=_lookup(keys, walls, num).astype(np.uint64),
+            )
+            self._fold(st.t_s, now)
+        return bool(steps)
 
     def _publish(self) -> None:
         out = self.picture.outgoing()
@@ -618,6 +713,38 @@ def _lookup(
         return np.zeros(len(query), dtype=values.dtype)
     idx = np.clip(np.searchsorted(keys, query), 0, len(keys) - 1)
     return np.where(keys[idx] == query, values[idx], 0)
+
+
+def _follow(
+    res: Any,
+    sensor: npt.NDArray[np.int64],
+    wall: np.uint64,
+    prev: tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """(track ids sorted, contributing-sensor masks, plot wall times) after a tracker step
+    ``res`` whose plots came from sensor bits ``sensor`` (p,) at ``wall`` (ns)."""
+    keys, masks, walls = prev
+    ids = res.table.ids
+    mask = _lookup(keys, masks, ids).astype(np.uint64)
+    wl = _lookup(keys, walls, ids).astype(np.uint64)
+    if len(sensor):
+        bits = np.left_shift(np.uint64(1), np.asarray(sensor).astype(np.uint64))
+        np.bitwise_or.at(mask, res.owner, bits)
+        wl[res.owner] = wall
+    keep = ~res.drop
+    order = np.argsort(ids[keep], kind="stable")
+    return ids[keep][order], mask[keep][order], wl[keep][order]
+
+
+def _concat(a: LocalTracks, b: LocalTracks) -> LocalTracks:
+    """Two sets of local tracks as one (``b`` empty: ``a`` itself)."""
+    if not len(b):
+        return a
+    if not len(a):
+        return b
+    return LocalTracks(
+        **{k: np.concatenate([getattr(a, k), getattr(b, k)]) for k in LocalTracks.__slots__}
+    )
 
 
 def _lt3(lt: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
