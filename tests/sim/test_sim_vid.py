@@ -79,7 +79,9 @@ def _world(target_m: float = 60e3) -> tuple[Any, Any, PictureLayout]:
     base = np.array([4.0e6, 2.0e6, 4.3e6])
     offsets = np.array([[0, 0, 0], [0, 0, 5e3], [target_m, 0, 0], [target_m, 30e3, 0]])
     pos = base + offsets
-    layout = PictureLayout(names=("joint",), of_nation={"BGR": 0}, sensor_feeds=np.zeros(1, dtype=np.int64))
+    layout = PictureLayout(
+        names=("joint",), of_nation={"BGR": 0}, sensor_feeds=np.zeros(1, dtype=np.int64)
+    )
     return truth, pos, layout
 
 
@@ -135,6 +137,58 @@ def test_suspects_go_first_and_a_busy_patrol_takes_no_second_track() -> None:
     vi2 = _identifier(truth, layout, identities=["suspect"])
     _step(vi2, 0.0, truth, pos, state[:1], [-1], EventLog())
     assert vi2.tasks == []  # an unknown track is not tasked when only suspects are
+
+
+def test_a_track_closing_on_an_asset_goes_first_and_takes_a_patrol_flying_out() -> None:
+    truth, pos, layout = _world(60e3)
+    state = np.hstack([np.stack([pos[3], pos[2]]), np.zeros((2, 3))])
+    keys = (np.zeros(2, np.int64), np.array([1, 2]))
+    flying = np.ones(4, bool)
+    vi, log = _identifier(truth, layout), EventLog()
+    # track 1 suspect, closing on nothing; track 2 unknown, 900 s from an asset: 2 first
+    vi.step(0.0, pos, flying, truth, keys, state, np.array([0, 1]), log, ("joint",),
+            np.array([np.inf, 900.0]))  # fmt: skip
+    assert [(t.number, t.time_to_go_s) for t in vi.tasks] == [(2, 900.0)]
+    # the patrol flies out to a suspect closing on nothing; a track closing on an asset
+    # appears: the patrol is re-tasked, and the first track is offered again later
+    vi, log = _identifier(truth, layout), EventLog()
+    vi.step(0.0, pos, flying, truth, keys, state, np.array([0, -1]), log, ("joint",))
+    assert [t.number for t in vi.tasks] == [1]
+    vi.step(10.0, pos, flying, truth, keys, state, np.array([0, 1]), log, ("joint",),
+            np.array([np.inf, 600.0]))  # fmt: skip
+    assert [t.number for t in vi.tasks] == [2] and vi.tasked == {(0, 2)}
+    assert log.frame()["detail"].iloc[-1].endswith("(re-tasked from joint track 1)")
+    # a track of lower urgency never takes a patrol flying out
+    vi.step(20.0, pos, flying, truth, keys, state, np.array([0, 1]), log, ("joint",),
+            np.array([np.inf, 600.0]))  # fmt: skip
+    assert [t.number for t in vi.tasks] == [2]
+
+
+@pytest.mark.parametrize(
+    ("ttg", "retasked"), [(600.0, False), (np.nextafter(600.0, 0.0), True), (300.0, True)]
+)
+def test_a_patrol_is_retasked_only_to_a_track_with_less_than_half_the_time_to_go(
+    ttg: float, retasked: bool
+) -> None:
+    truth, pos, layout = _world(60e3)
+    state = np.hstack([np.stack([pos[3], pos[2]]), np.zeros((2, 3))])
+    keys = (np.zeros(2, np.int64), np.array([1, 2]))
+    vi, log = _identifier(truth, layout), EventLog()
+    vi.step(0.0, pos, np.ones(4, bool), truth, keys, state, np.array([0, -1]), log,
+            ("joint",), np.array([1200.0, np.inf]))  # fmt: skip
+    vi.step(10.0, pos, np.ones(4, bool), truth, keys, state, np.array([0, 0]), log,
+            ("joint",), np.array([1200.0, ttg]))  # fmt: skip
+    assert [t.number for t in vi.tasks] == ([2] if retasked else [1])
+
+
+def test_the_identity_alone_never_retasks_a_patrol() -> None:
+    truth, pos, layout = _world(60e3)
+    state = np.hstack([np.stack([pos[3], pos[2]]), np.zeros((2, 3))])
+    keys = (np.zeros(2, np.int64), np.array([1, 2]))
+    vi, log = _identifier(truth, layout), EventLog()
+    vi.step(0.0, pos, np.ones(4, bool), truth, keys, state, np.array([1, -1]), log, ("joint",))
+    vi.step(10.0, pos, np.ones(4, bool), truth, keys, state, np.array([1, 0]), log, ("joint",))
+    assert [t.number for t in vi.tasks] == [1]  # the unknown keeps its patrol
 
 
 def test_a_track_dropped_before_the_look_gives_no_declaration() -> None:

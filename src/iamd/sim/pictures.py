@@ -364,16 +364,28 @@ class SensedAirPicture:
         rank = self._vid_rank[self.ident.code[rows]]
         if not (rank >= 0).any() and not self.vid.tasks:
             return
+        # the priority within an identity: the time to go to the defended asset a track
+        # closes on (the closing test of criterion H4, without its time limit)
+        state = trk.table.state[rows]
+        ttg = np.full(len(rows), np.inf)
+        m = np.flatnonzero(rank >= 0)
+        _, ttg[m] = self.airspace.closing_on(
+            state[m, :3],
+            state[m, 3:],
+            max_time_to_go_s=np.inf,
+            min_closing_share=self.identity_rules.closing_share,
+        )
         for d in self.vid.step(
             view.t_next_s,
             view.pos_ecef_m,
             view.present & view.alive,
             self.truth,
             (trk.picture[rows].astype(np.int64), trk.number[rows].astype(np.int64)),
-            trk.table.state[rows],
+            state,
             rank,
             log,
             self.layout.names,
+            ttg,
         ):
             self.identifier.declare(d.picture, d.number, d.code)
 

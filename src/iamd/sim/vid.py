@@ -25,11 +25,15 @@ Each clock step of the sensed picture (`iamd.sim.pictures.SensedAirPicture`):
    which no criterion overrides). The patrol flies back, as long as it flew out, and is
    free again.
 2. **Taskings.** The confirmed tracks shown with one of ``visual.identities`` (default
-   ``suspect`` then ``unknown``: the order is the priority; an air policing scramble goes to
-   unknown tracks too) that no patrol has been tasked to yet, in that order and then in
-   track order, are offered to the free patrols of their picture (a patrol serves the
-   picture its nation sees). The patrol
-   with the shortest intercept takes it, if that is at most ``max_flight_s``.
+   ``suspect`` then ``unknown``: an air policing scramble goes to unknown tracks too) that no
+   patrol has been tasked to yet are taken in order of urgency: the soonest time to go to a
+   defended asset the track closes on (heading within ``arccos(closing_share)`` of it, as
+   criterion H4 reads closing; tracks closing on none last), then that order of identities,
+   then track order. Each goes to the free patrol of its picture (a patrol serves the
+   picture its nation sees) with the shortest intercept, if that is at most
+   ``max_flight_s``; with no free patrol able to, to a patrol still flying out to a track far
+   less urgent (:data:`RETASK_FACTOR`: less than half its time to go, any against a track
+   closing on none), which is re-tasked (that track is offered again later).
 3. **Intercept.** A lead (collision-course) intercept at ``dash_speed_m_s`` on the track's
    estimated state: the smallest τ > 0 with ``|d + v τ| = s τ`` (d the track's position
    relative to the patrol's leader, v the track's velocity, s the dash speed; straight
@@ -67,6 +71,10 @@ THREATS = ("drone", "cruise_missile", "ballistic_missile")
 """Classes declared ``hostile`` on sight."""
 CIVIL = "airliner"
 """The class of every civil aircraft (airliners, light aircraft, gliders, helicopters)."""
+RETASK_FACTOR = 0.5
+"""A patrol flying out is re-tasked to a track whose time to go is less than this share of
+that of the track it flies to (a margin: two tracks of about the same urgency never take the
+patrol from each other step after step)."""
 
 
 def lead_intercept_s(rel_pos_m: FloatArray, vel_m_s: FloatArray, speed_m_s: float) -> FloatArray:
@@ -108,10 +116,19 @@ def declaration_of(cls: str, nation: str, friendly: Sequence[str]) -> int:
     return -1
 
 
+def _urgent(prio: tuple[float, int], task: VidTask) -> bool:
+    """A track of priority ``prio`` (time to go, identity rank) is far more urgent than the
+    track of ``task``: less than :data:`RETASK_FACTOR` of its time to go (any time to go,
+    against a track closing on no asset). The identity alone never re-tasks a patrol: a
+    track's identity may go back and forth between suspect and unknown."""
+    return prio[0] < RETASK_FACTOR * task.time_to_go_s
+
+
 @dataclass(frozen=True, slots=True)
 class VidTask:
     """One patrol tasked to one track (picture, number): tasked at ``t_task_s``, looks at
-    ``t_look_s``, free again at ``t_free_s``."""
+    ``t_look_s``, free again at ``t_free_s``; the track's priority when tasked (``rank``
+    of its identity, ``time_to_go_s`` to the defended asset it closes on)."""
 
     patrol: int
     picture: int
@@ -119,6 +136,8 @@ class VidTask:
     t_task_s: float
     t_look_s: float
     t_free_s: float
+    rank: int = 0
+    time_to_go_s: float = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +208,7 @@ class VisualIdentifier:
         rank: IntArray,
         log: EventLog,
         picture_names: Sequence[str],
+        time_to_go: FloatArray | None = None,
     ) -> list[Declaration]:
         """One clock step: the looks due at ``t_s`` (their declarations are returned), then
         new taskings.
@@ -202,6 +222,8 @@ class VisualIdentifier:
                 ``settings.identities`` (the tasking priority; -1: not tasked).
             log: the event log (``vid_task`` and ``vid`` events).
             picture_names: picture names, for the log.
+            time_to_go: (M,) each track's time to the defended asset it closes on (inf:
+                none; default none): the first key of the tasking priority.
         """
         if not self.settings.enabled or len(self.names) == 0:
             return []
@@ -215,7 +237,8 @@ class VisualIdentifier:
             out.extend(self._look(task, t_s, truth_pos_ecef_m, flying, truth, pic, num,
                                   track_state, log, picture_names))  # fmt: skip
         self.tasks = keep
-        self._task(t_s, truth_pos_ecef_m, flying, pic, num, track_state, rank, log,
+        ttg = np.full(len(pic), np.inf) if time_to_go is None else np.asarray(time_to_go)
+        self._task(t_s, truth_pos_ecef_m, flying, pic, num, track_state, rank, ttg, log,
                    picture_names)  # fmt: skip
         return out
 
@@ -269,6 +292,7 @@ class VisualIdentifier:
         num: IntArray,
         state: FloatArray,
         rank: IntArray,
+        time_to_go: FloatArray,
         log: EventLog,
         picture_names: Sequence[str],
     ) -> None:
@@ -277,27 +301,45 @@ class VisualIdentifier:
                 if (int(pic[r]), int(num[r])) not in self.tasked]  # fmt: skip
         if not rows:
             return
-        rows.sort(key=lambda r: (int(rank[r]), int(pic[r]), int(num[r])))
-        for r in rows:  # a loop over the step's new suspects, not over tracks
-            free = [q for q in range(len(self.names))
-                    if self.free_at_s[q] <= t_s and self.picture_of[q] == pic[r]
-                    and flying[self.members[q]].any()]  # fmt: skip
-            if not free:
+        rows.sort(key=lambda r: (float(time_to_go[r]), int(rank[r]), int(pic[r]), int(num[r])))
+        for r in rows:  # a loop over the step's untasked tracks, not over all tracks
+            prio = (float(time_to_go[r]), int(rank[r]))
+            # patrols still flying out to a track far less urgent may be re-tasked
+            outbound = {
+                t.patrol: t for t in self.tasks if t.t_look_s - s.look_s > t_s and _urgent(prio, t)
+            }
+            cand = [q for q in range(len(self.names))
+                    if self.picture_of[q] == pic[r] and flying[self.members[q]].any()
+                    and (self.free_at_s[q] <= t_s or q in outbound)]  # fmt: skip
+            if not cand:
                 continue
-            lead = np.array([self.members[q][flying[self.members[q]]][0] for q in free])
+            lead = np.array([self.members[q][flying[self.members[q]]][0] for q in cand])
             tau = lead_intercept_s(state[r, :3] - truth_pos[lead], np.broadcast_to(
-                state[r, 3:], (len(free), 3)), s.dash_speed_m_s)  # fmt: skip
-            best = int(np.argmin(tau))
-            if not tau[best] <= s.max_flight_s:
+                state[r, 3:], (len(cand), 3)), s.dash_speed_m_s)  # fmt: skip
+            # a free patrol if one can make it, else the one re-tasked soonest there
+            busy = np.array([q in outbound for q in cand])
+            ok = tau <= s.max_flight_s
+            pool = np.flatnonzero(ok & ~busy)
+            if len(pool) == 0:
+                pool = np.flatnonzero(ok)
+            if len(pool) == 0:
                 continue
-            q = free[best]
+            best = int(pool[np.argmin(tau[pool])])
+            q = cand[best]
+            what = ""
+            if q in outbound:
+                old = outbound[q]
+                self.tasks.remove(old)
+                self.tasked.discard((old.picture, old.number))
+                what = f" (re-tasked from {picture_names[old.picture]} track {old.number})"
             look = t_s + float(tau[best]) + s.look_s
             task = VidTask(patrol=q, picture=int(pic[r]), number=int(num[r]), t_task_s=t_s,
-                           t_look_s=look, t_free_s=look + float(tau[best]))  # fmt: skip
+                           t_look_s=look, t_free_s=look + float(tau[best]),
+                           time_to_go_s=prio[0], rank=prio[1])  # fmt: skip
             self.tasks.append(task)
             self.tasked.add((task.picture, task.number))
             self.free_at_s[q] = task.t_free_s
             log.append(t_s, "vid_task", unit=self.names[q], picture=picture_names[task.picture],
                        value=float(tau[best]),
                        detail=f"{self.names[q]} tasked to identify {picture_names[task.picture]}"
-                       f" track {task.number}: intercept in {tau[best]:.0f} s")  # fmt: skip
+                       f" track {task.number}: intercept in {tau[best]:.0f} s{what}")  # fmt: skip
