@@ -543,3 +543,44 @@ def test_cross3_equals_numpy_cross_bit_for_bit(seed: int, n: int, m: int) -> Non
     omega = np.array([0.0, 0.0, 7.292115e-5])
     assert cross3(omega, b[0]).tobytes() == np.cross(omega, b[0]).tobytes()
     assert cross3(a, b).shape == np.cross(a, b).shape
+
+
+def _stumpff_every_form(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Stumpff functions with the series on every element, then each closed form on the
+    elements of its range (the whole-array evaluation `_stumpff` narrows)."""
+    from iamd.track.predict import _SERIES_Z
+
+    c = 0.5 - z / 24.0 + z * z / 720.0 - z**3 / 40320.0
+    s = 1.0 / 6.0 - z / 120.0 + z * z / 5040.0 - z**3 / 362880.0
+    ell, hyp = z >= _SERIES_Z, z <= -_SERIES_Z
+    ze, zh = z[ell], -z[hyp]
+    c[ell], s[ell] = (
+        (1.0 - np.cos(np.sqrt(ze))) / ze,
+        (np.sqrt(ze) - np.sin(np.sqrt(ze))) / (np.sqrt(ze) * ze),
+    )
+    c[hyp], s[hyp] = (
+        (np.cosh(np.sqrt(zh)) - 1.0) / zh,
+        (np.sinh(np.sqrt(zh)) - np.sqrt(zh)) / (np.sqrt(zh) * zh),
+    )
+    return c, s
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shape=st.tuples(st.integers(0, 40), st.integers(1, 200)),
+    low=st.sampled_from([-3.0, -0.02, 0.0, 0.02]),
+)
+def test_stumpff_by_form_equals_the_whole_array_forms_bit_for_bit(
+    seed: int, shape: tuple[int, int], low: float
+) -> None:
+    """`iamd.track.predict._stumpff` evaluates each form on its own elements only (all at
+    once when all are circular): the same bits as each form on the whole array."""
+    from iamd.track.predict import _stumpff
+
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(low, 4.0, shape)
+    z[rng.random(shape) < 0.1] = 0.0
+    got, want = _stumpff(z), _stumpff_every_form(z)
+    assert got[0].tobytes() == want[0].tobytes()
+    assert got[1].tobytes() == want[1].tobytes()

@@ -105,16 +105,26 @@ def kepler_ecef(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray, tau_s: FloatAr
 
 
 def _stumpff(z: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Stumpff functions ``C(z)``, ``S(z)`` (series near 0, circular or hyperbolic forms)."""
-    c = 0.5 - z / 24.0 + z * z / 720.0 - z**3 / 40320.0
-    s = 1.0 / 6.0 - z / 120.0 + z * z / 5040.0 - z**3 / 362880.0
+    """Stumpff functions ``C(z)``, ``S(z)`` (series near 0, circular or hyperbolic forms).
+
+    Each form is evaluated only on its own elements (all of them at once when every ``z`` is
+    in the circular range, the usual case of a look-ahead away from its start), so an element
+    gets the same bits whichever form its neighbours need."""
     ell = z >= _SERIES_Z
+    if ell.all():
+        sq = np.sqrt(z)
+        return (1.0 - np.cos(sq)) / z, (sq - np.sin(sq)) / (sq * z)
+    hyp = z <= -_SERIES_Z
+    c, s = np.empty_like(z), np.empty_like(z)
+    mid = ~(ell | hyp)
+    zm = z[mid]
+    c[mid] = 0.5 - zm / 24.0 + zm * zm / 720.0 - zm**3 / 40320.0
+    s[mid] = 1.0 / 6.0 - zm / 120.0 + zm * zm / 5040.0 - zm**3 / 362880.0
     if ell.any():
         ze = z[ell]
         sq = np.sqrt(ze)
         c[ell] = (1.0 - np.cos(sq)) / ze
         s[ell] = (sq - np.sin(sq)) / (sq * ze)
-    hyp = z <= -_SERIES_Z
     if hyp.any():
         zh = -z[hyp]
         sq = np.sqrt(zh)
