@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iamd.federation.messages import MessageKind, decode, encode
 from iamd.federation.picture import covariance_intersection, track_quality
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 
@@ -189,3 +190,33 @@ def test_a_lost_reporters_tracks_coast_until_taken_over_and_never_duplicate():
     _cycle(pics, tracks, 6.5, 6.5, skip=("BGR",))
     r.step(6.5, tracks["ROU"], 6.5)
     assert r.picture.number.tolist() == [numbers[0]]
+
+
+def _batch(pic, nation):
+    return decode(encode(MessageKind.TRACKS, nation, 1, 0.0, pic.outgoing(), wall_ns=0)).records
+
+
+def test_a_late_batch_of_the_old_reporter_does_not_take_the_track_back():
+    """Over a slow link a transfer crosses the old reporter's last claim: GRC takes the track
+    at t = 3 (quality better by two) while BGR's batch of t = 3, made before BGR saw GRC's
+    claim, still claims it; that batch reaches GRC only after GRC's quality fell back to
+    BGR's (a tie, which the roster would give to BGR). GRC keeps the track, BGR gives it up
+    on GRC's claim: one reporter, never none (before, both gave it up)."""
+    pics = pictures(roster=("BGR", "GRC"))
+    s_old, s_better = _quality_pair(2)
+    tracks = {c: local_tracks([1], OBJ[:1], sigma_m=s_old) for c in pics}
+    _converged(pics, tracks)
+    n = int(pics["GRC"].picture.number[0])
+    assert reporters(pics, n) == ["BGR"]
+    better = local_tracks([1], OBJ[:1], sigma_m=s_better)
+    pics["BGR"].step(3.0, tracks["BGR"], 3.0)
+    pics["GRC"].step(3.0, better, 3.0)
+    assert reporters(pics, n) == ["BGR", "GRC"]  # GRC took it; BGR has not seen that yet
+    late = _batch(pics["BGR"], "BGR")  # BGR's batch of t = 3, held on the slow link
+    pics["BGR"].receive("GRC", _batch(pics["GRC"], "GRC"), 3.5)
+    pics["BGR"].step(4.0, tracks["BGR"], 4.0)
+    assert reporters(pics, n) == ["GRC"]
+    pics["GRC"].receive("BGR", late, 4.2)
+    pics["GRC"].step(4.0, tracks["GRC"], 4.2)  # its quality back to BGR's
+    assert reporters(pics, n) == ["GRC"]
+    assert not any(e.kind == "r2_relinquish" and e.t_s >= 3.0 for e in pics["GRC"].events)

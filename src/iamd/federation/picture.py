@@ -261,6 +261,8 @@ class FederatedPicture:
     _me: int = field(init=False)
     _tn_of_local: dict[int, int] = field(default_factory=dict)
     _reporting: dict[int, bool] = field(default_factory=dict)
+    _taken_from: dict[int, tuple[int, float]] = field(default_factory=dict)
+    """(the partner's roster index, t_s) of each number this node took over by quality."""
     _peers: dict[int, _Peer] = field(default_factory=dict)
     _publish: npt.NDArray[np.void] = field(default_factory=lambda: track_records(0))
     _gate: float = field(init=False)
@@ -339,6 +341,7 @@ class FederatedPicture:
         reported = set(rnum.tolist())
         new_map: dict[int, int] = {}
         new_rep: dict[int, bool] = {}
+        rt = rem["t_s"]
         for i in range(len(local)):  # decisions per local track: numbers and R2
             lid, tn_prev = int(local.local_id[i]), int(prior[i])
             was = tn_prev >= 0 and self._reporting.get(tn_prev, False)
@@ -356,7 +359,14 @@ class FederatedPicture:
                         f"{', '.join(map(str, numbers))} designate one track: {tn} kept",
                     )
                 if was:
-                    rep = (int(lq[i]), -self._me) > (qr, -nr)
+                    # the claim of the partner this node took the track from, in a batch
+                    # made before the transfer (late over a slow link), is stale, not a
+                    # dual report: it cannot take the track back
+                    frm, since = self._taken_from.get(tn_prev, (-1, -np.inf))
+                    fresh = [k for k in js if not (rem_nat[k] == frm and float(rt[k]) <= since)]
+                    if fresh:
+                        nr, qr = int(rem_nat[fresh[0]]), int(rq[fresh[0]])
+                    rep = not fresh or (int(lq[i]), -self._me) > (qr, -nr)
                     if not rep:
                         self._event(
                             t_s, "r2_relinquish", tn, f"to {self.roster[nr]} (TQ {qr} vs {lq[i]})"
@@ -379,9 +389,12 @@ class FederatedPicture:
                 self._event(t_s, "originate", tn, f"local track {lid}")
             new_map[lid] = tn
             new_rep[tn] = rep or new_rep.get(tn, False)
+            if rep and not was and js:
+                self._taken_from[tn] = (int(rem_nat[js[0]]), t_s)
         for tn in set(self.conflicts) - set(new_map.values()):
             del self.conflicts[tn]
         self._tn_of_local, self._reporting = new_map, new_rep
+        self._taken_from = {tn: v for tn, v in self._taken_from.items() if new_rep.get(tn, False)}
         pic = self._compose(local, lq, match, owner, rem, rem_nat, rx, rp)
         pic = self._with_orphans(pic, t_s, now_s)
         self.picture = pic
