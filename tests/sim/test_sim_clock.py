@@ -170,3 +170,18 @@ def test_import_iamd_stays_light() -> None:
     assert first == "[]" and second == "True"
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         iamd.nothing  # noqa: B018
+
+
+def test_a_step_picture_reads_as_a_table() -> None:
+    import iamd
+
+    engine = iamd.Engine(iamd.modify(iamd.load_scenario("balkans"), {"duration_s": 60}), seed=1)
+    engine.run(until=40.0)
+    pic = engine.snapshot()
+    table = pic.frame()
+    assert len(table) == len(pic.number) > 0
+    assert list(table.columns) == ["picture", "number", "lat_deg", "lon_deg", "alt_m",
+                                   "speed_m_s", "identity", "class"]  # fmt: skip
+    assert set(table["picture"]) <= set(pic.names)
+    assert table["lat_deg"].between(34, 49).all() and table["lon_deg"].between(19, 47).all()
+    assert "neutral" in set(table["identity"])  # the airliners on their plans

@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from iamd.engage.shoot import Engagement
 from iamd.engage.stage import BALLISTIC, Candidates, EngagementStage, Prediction
@@ -99,6 +100,25 @@ class StepPicture:
 
     def __repr__(self) -> str:
         return f"StepPicture(t_s={self.t_s:g}, tracks={len(self.number)}, pictures={self.names})"
+
+    def frame(self) -> pd.DataFrame:
+        """The tracks as a table an analyst reads: picture, track number, geodetic position
+        (deg, deg, m), ground speed (m/s), identity word and class."""
+        lat, lon, alt = ecef_to_lla(self.state_ecef[:, :3])
+        return pd.DataFrame(
+            {
+                "picture": np.asarray(self.names, dtype=object)[self.picture]
+                if len(self.names)
+                else np.zeros(0, dtype=object),
+                "number": self.number,
+                "lat_deg": np.degrees(lat),
+                "lon_deg": np.degrees(lon),
+                "alt_m": alt,
+                "speed_m_s": np.linalg.norm(self.state_ecef[:, 3:], axis=1),
+                "identity": np.asarray(STANDARD_IDENTITIES, dtype=object)[self.identity],
+                "class": self.cls,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
