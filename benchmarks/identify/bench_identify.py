@@ -464,9 +464,10 @@ def threats(args: argparse.Namespace) -> None:
     print(f"## Threats of the built-in theatre (`make run`, seeds {seeds[0]}–{seeds[-1]})\n")
     print(
         "| seed | launched | destroyed | leakers | assets hit | rounds | cost M$ | "
-        "civil hostile | civil engaged | civil destroyed |"
+        "civil hostile | civil engaged | civil destroyed | patrol taskings | "
+        "looks: neutral | hostile | friend | none |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     delays: list[tuple[str, str, float, float]] = []
     for seed in seeds:
         res = run(loaded, seed=seed)
@@ -475,10 +476,18 @@ def threats(args: argparse.Namespace) -> None:
         civil = set(res.truth.ids[i] for i in np.flatnonzero(res.truth.cls == "airliner"))
         ident = ev[ev.kind == "identity"]
         hostile = ident[ident.detail.str.startswith("hostile")]
+        # the patrols' visual identifications (iamd.sim.vid): taskings and what each look
+        # declared
+        looks = ev[ev.kind == "vid"].detail
+        said = {w: int(looks.str.endswith(f": {w}").sum())
+                for w in ("neutral", "hostile", "friend")}  # fmt: skip
+        none = len(looks) - sum(said.values())
         print(f"| {seed} | {s['threats_launched']} | {s['threats_destroyed']} | {s['leakers']} | "
               f"{s['assets_hit']} | {s['interceptors_fired']} | "
               f"{s['interceptor_cost_usd'] / 1e6:.0f} | {hostile.entity.isin(civil).sum()} | "
-              f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} |")  # fmt: skip
+              f"{s['civil_aircraft_engaged']} | {s['civil_aircraft_destroyed']} | "
+              f"{int((ev.kind == 'vid_task').sum())} | {said['neutral']} | {said['hostile']} | "
+              f"{said['friend']} | {none} |")  # fmt: skip
         inits = ev[ev.kind == "track_init"].groupby("entity").first()
         first_h = hostile.groupby("entity")["t_s"].min()
         t = res.truth
