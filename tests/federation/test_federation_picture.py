@@ -197,11 +197,12 @@ def _batch(pic, nation):
 
 
 def test_a_late_batch_of_the_old_reporter_does_not_take_the_track_back():
-    """Over a slow link a transfer crosses the old reporter's last claim: GRC takes the track
-    at t = 3 (quality better by two) while BGR's batch of t = 3, made before BGR saw GRC's
-    claim, still claims it; that batch reaches GRC only after GRC's quality fell back to
-    BGR's (a tie, which the roster would give to BGR). GRC keeps the track, BGR gives it up
-    on GRC's claim: one reporter, never none (before, both gave it up)."""
+    """Over a slow link a transfer crosses the old reporter's claims: GRC takes the track at
+    t = 3 (quality better by two); BGR, not yet aware, claims it again in its batch of
+    t = 3.5, which reaches GRC only after GRC's quality fell back to BGR's (a tie, which the
+    roster would give to BGR). GRC keeps the track (within a lease of the transfer the old
+    reporter takes it back only with a quality better by the margin); BGR gives it up on
+    GRC's claim: one reporter, never none (before, both gave it up)."""
     pics = pictures(roster=("BGR", "GRC"))
     s_old, s_better = _quality_pair(2)
     tracks = {c: local_tracks([1], OBJ[:1], sigma_m=s_old) for c in pics}
@@ -212,11 +213,32 @@ def test_a_late_batch_of_the_old_reporter_does_not_take_the_track_back():
     pics["BGR"].step(3.0, tracks["BGR"], 3.0)
     pics["GRC"].step(3.0, better, 3.0)
     assert reporters(pics, n) == ["BGR", "GRC"]  # GRC took it; BGR has not seen that yet
-    late = _batch(pics["BGR"], "BGR")  # BGR's batch of t = 3, held on the slow link
-    pics["BGR"].receive("GRC", _batch(pics["GRC"], "GRC"), 3.5)
+    pics["BGR"].step(3.5, tracks["BGR"], 3.5)  # GRC's claim still on the way
+    late = _batch(pics["BGR"], "BGR")  # BGR's batch of t = 3.5, held on the slow link
+    pics["BGR"].receive("GRC", _batch(pics["GRC"], "GRC"), 3.6)
     pics["BGR"].step(4.0, tracks["BGR"], 4.0)
     assert reporters(pics, n) == ["GRC"]
     pics["GRC"].receive("BGR", late, 4.2)
     pics["GRC"].step(4.0, tracks["GRC"], 4.2)  # its quality back to BGR's
     assert reporters(pics, n) == ["GRC"]
     assert not any(e.kind == "r2_relinquish" and e.t_s >= 3.0 for e in pics["GRC"].events)
+
+
+def test_the_old_reporter_takes_the_track_back_with_a_better_quality():
+    """The lease after a transfer is no lock: the old reporter's claim with a quality
+    better by the margin takes the track back at once."""
+    pics = pictures(roster=("BGR", "GRC"))
+    s_old, s_better = _quality_pair(2)
+    tracks = {c: local_tracks([1], OBJ[:1], sigma_m=s_old) for c in pics}
+    _converged(pics, tracks)
+    n = int(pics["GRC"].picture.number[0])
+    tracks["GRC"] = local_tracks([1], OBJ[:1], sigma_m=s_better)
+    _cycle(pics, tracks, 3.0, 3.0)
+    _cycle(pics, tracks, 4.0, 4.0)
+    assert reporters(pics, n) == ["GRC"]
+    tracks["GRC"] = local_tracks([1], OBJ[:1], sigma_m=s_old)
+    tracks["BGR"] = local_tracks([1], OBJ[:1], sigma_m=s_better)
+    for t in (5.0, 6.0, 7.0):  # a cycle for each side to see the other's new quality
+        _cycle(pics, tracks, t, t)
+    assert reporters(pics, n) == ["BGR"]
+    assert any(e.kind == "r2_relinquish" and e.t_s >= 5.0 for e in pics["GRC"].events)

@@ -359,11 +359,20 @@ class FederatedPicture:
                         f"{', '.join(map(str, numbers))} designate one track: {tn} kept",
                     )
                 if was:
-                    # the claim of the partner this node took the track from, in a batch
-                    # made before the transfer (late over a slow link), is stale, not a
-                    # dual report: it cannot take the track back
+                    # for a lease after a transfer, the claim of the partner this node took
+                    # the track from may be one it made before it saw the transfer (late
+                    # over a slow link): it takes the track back only as any partner that
+                    # does not report it would, with a quality better by the margin
                     frm, since = self._taken_from.get(tn_prev, (-1, -np.inf))
-                    fresh = [k for k in js if not (rem_nat[k] == frm and float(rt[k]) <= since)]
+                    fresh = [
+                        k
+                        for k in js
+                        if not (
+                            rem_nat[k] == frm
+                            and float(rt[k]) <= since + par.lease_s
+                            and int(rq[k]) < int(lq[i]) + par.takeover_tq
+                        )
+                    ]
                     if fresh:
                         nr, qr = int(rem_nat[fresh[0]]), int(rq[fresh[0]])
                     rep = not fresh or (int(lq[i]), -self._me) > (qr, -nr)
