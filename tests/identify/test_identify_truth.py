@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iamd.identify.truth_identity import HOSTILE_CLASSES, STANDARD_IDENTITIES, truth_identity
-from iamd.scenario.catalog import HOSTILE_CLASSES as CATALOG_HOSTILE
-from iamd.scenario.catalog import THREAT_CLASSES, builtin_catalog
+from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
+from iamd.scenario.catalog import HOSTILE_CLASSES, THREAT_CLASSES, builtin_catalog
 
 
 def test_standard_identities_are_the_stanag_1241_set() -> None:
@@ -58,9 +57,11 @@ def test_builtin_catalog_classes_get_the_expected_identity() -> None:
         assert i == expected, t
 
 
-def test_hostile_classes_agree_with_the_catalog() -> None:
-    assert {c.value for c in CATALOG_HOSTILE} == HOSTILE_CLASSES
-    assert {c.value for c in THREAT_CLASSES} - HOSTILE_CLASSES == {"airliner", "fighter"}
+def test_the_hostile_classes_are_the_catalogs() -> None:
+    cls = np.array([c.value for c in THREAT_CLASSES])
+    ident, _ = truth_identity(cls, np.zeros(len(cls), dtype=bool))
+    assert set(cls[ident == "hostile"]) == {c.value for c in HOSTILE_CLASSES}
+    assert set(cls[ident != "hostile"]) == {"airliner", "fighter"}
 
 
 def test_truth_identity_is_elementwise_on_arrays() -> None:

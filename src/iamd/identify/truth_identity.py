@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from iamd.scenario.catalog import HOSTILE_CLASSES
+
 STANDARD_IDENTITIES = (
     "pending",
     "unknown",
@@ -22,8 +24,6 @@ STANDARD_IDENTITIES = (
     "hostile",
 )
 """STANAG 1241 standard identities (lower case, as written in outputs)."""
-
-HOSTILE_CLASSES = frozenset({"drone", "cruise_missile", "ballistic_missile"})
 
 
 def truth_identity(
@@ -38,7 +38,7 @@ def truth_identity(
     """
     cls = np.asarray(classes).astype(str)
     iff = np.asarray(has_iff, dtype=bool)
-    hostile = np.isin(cls, list(HOSTILE_CLASSES))
+    hostile = np.isin(cls, [c.value for c in HOSTILE_CLASSES])
     ident = np.where(hostile, "hostile", np.where(iff, "friend", "neutral"))
     why = np.where(
         hostile,

@@ -58,6 +58,7 @@ import numpy as np
 import numpy.typing as npt
 
 from iamd.identify.airspace import DECLARABLE
+from iamd.scenario.catalog import HOSTILE_CLASSES, ThreatClass
 from iamd.scenario.schema import VisualIdentification
 from iamd.sim.events import EventLog
 from iamd.track.picture import PictureLayout
@@ -67,10 +68,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-THREATS = ("drone", "cruise_missile", "ballistic_missile")
-"""Classes declared ``hostile`` on sight."""
-CIVIL = "airliner"
-"""The class of every civil aircraft (airliners, light aircraft, gliders, helicopters)."""
 RETASK_FACTOR = 0.5
 """A patrol flying out is re-tasked to a track whose time to go is less than this share of
 that of the track it flies to (a margin: two tracks of about the same urgency never take the
@@ -107,11 +104,11 @@ def declaration_of(cls: str, nation: str, friendly: Sequence[str]) -> int:
     ...  [("drone", ""), ("airliner", ""), ("fighter", "BGR")]]
     ['hostile', 'neutral', 'friend']
     """
-    if cls in THREATS:
+    if cls in HOSTILE_CLASSES:  # drones and missiles
         return DECLARABLE.index("hostile")
-    if cls == CIVIL:
+    if cls == ThreatClass.AIRLINER:  # every civil aircraft: airliners, light aircraft, ...
         return DECLARABLE.index("neutral")
-    if cls == "fighter" and nation in friendly:
+    if cls == ThreatClass.FIGHTER and nation in friendly:
         return DECLARABLE.index("friend")
     return -1
 
