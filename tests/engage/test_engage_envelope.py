@@ -445,7 +445,7 @@ def _dense_options(
     diff = pos[None] - units.pos_ecef_m[:, None, None, :]
     rng = np.sqrt(np.einsum("umhk,umhk->umh", diff, diff))
     max_rng = np.where(bm[None, :], units.max_range_bm_m[:, None], units.max_range_m[:, None])
-    enu = np.einsum("uij,umhj->umhi", units.enu_rot, diff)
+    enu = np.einsum("uij,umhj->umhi", enu_rotation(units.lat_rad, units.lon_rad), diff)
     az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
     off = np.abs(np.mod(az - units.sector_center_rad[:, None, None] + np.pi, 2 * np.pi) - np.pi)
     min_alt = np.where(bm[None, :], units.min_alt_bm_m[:, None], units.min_alt_m[:, None])
@@ -515,17 +515,6 @@ def test_pruned_intercepts_equal_the_dense_computation_bit_for_bit(
         got = getattr(opts, name)
         assert got.shape == w.shape
         assert got.tobytes() == np.asarray(w, dtype=got.dtype).tobytes(), name
-
-
-def test_derived_unit_columns_are_the_geodesy_of_the_sites() -> None:
-    """``enu_rot``, ``antenna_ecef_m`` and ``is_laser`` are computed once from the sites."""
-    units = make_units(ids=("a", "b"), kind=["laser", "interceptor"], lat_deg=[44.0, 45.0])
-    want_rot = enu_rotation(units.lat_rad, units.lon_rad)
-    assert units.enu_rot.tobytes() == want_rot.tobytes()
-    antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
-    assert units.antenna_ecef_m.tobytes() == antenna.reshape(-1, 3).tobytes()
-    assert units.is_laser.tolist() == [True, False]
-    assert not units.enu_rot.flags.writeable
 
 
 @settings(max_examples=40, deadline=None)

@@ -12,7 +12,7 @@ a gun fires shells at the catalog speed. The earliest feasible intercept is chos
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,11 +58,6 @@ class EffectorArray:
 
     C is the number of threat classes, in the order of
     ``iamd.scenario.catalog.THREAT_CLASSES``. Ranges and altitudes in metres.
-
-    Derived once at construction (fixed for the units' life, read every step):
-    ``enu_rot`` (U, 3, 3) the ENU rotation at each site (`iamd.geo.wgs84.enu_rotation`),
-    ``antenna_ecef_m`` (U, 3) the fire-control antenna, :data:`FIRE_CONTROL_ANTENNA_M`
-    above the site, and :attr:`is_laser`.
     """
 
     ids: tuple[str, ...]
@@ -89,21 +84,6 @@ class EffectorArray:
     channels: IntArray
     sector_center_rad: FloatArray
     sector_half_rad: FloatArray
-    enu_rot: FloatArray = field(init=False, repr=False, compare=False)
-    antenna_ecef_m: FloatArray = field(init=False, repr=False, compare=False)
-    _laser: BoolArray = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        derived = {
-            "enu_rot": enu_rotation(self.lat_rad, self.lon_rad).reshape(-1, 3, 3),
-            "antenna_ecef_m": lla_to_ecef(
-                self.lat_rad, self.lon_rad, self.alt_m + FIRE_CONTROL_ANTENNA_M
-            ).reshape(-1, 3),
-            "_laser": np.array([k == "laser" for k in self.kind], dtype=bool),
-        }
-        for name, value in derived.items():
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -111,7 +91,7 @@ class EffectorArray:
     @property
     def is_laser(self) -> BoolArray:
         """(U,) the unit is a laser."""
-        return self._laser
+        return np.array([k == "laser" for k in self.kind], dtype=bool)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,7 +214,8 @@ def pair_intercepts(
         index of its earliest step, and the range then (NaN where infeasible).
     """
     rng = range_m
-    enu = np.einsum("pij,phj->phi", units.enu_rot[ui], diff_ecef_m)
+    rot = enu_rotation(units.lat_rad, units.lon_rad)[ui]  # (P, 3, 3)
+    enu = np.einsum("pij,phj->phi", rot, diff_ecef_m)
     az = np.mod(np.arctan2(enu[..., 0], enu[..., 1]), 2 * np.pi)
     min_alt = np.where(is_ballistic[mi], units.min_alt_bm_m[ui], units.min_alt_m[ui])[:, None]
     off = off_sector_rad(az, units.sector_center_rad[ui, None])
@@ -256,7 +237,8 @@ def pair_intercepts(
     # the radar horizon, the costliest test, only where every other test passes
     p_k, h_k = np.nonzero(ok)
     if len(p_k):
-        seen = above_radar_horizon(units.antenna_ecef_m[ui[p_k]], pos_window_ecef_m[mi[p_k], h_k])
+        antenna = lla_to_ecef(units.lat_rad, units.lon_rad, units.alt_m + FIRE_CONTROL_ANTENNA_M)
+        seen = above_radar_horizon(antenna.reshape(-1, 3)[ui[p_k]], pos_window_ecef_m[mi[p_k], h_k])
         ok[p_k[~seen], h_k[~seen]] = False
     f_p = ok.any(axis=1)
     s_p = np.argmax(ok, axis=1).astype(np.int64)
@@ -315,7 +297,7 @@ def covers_course(
     closest = p0[None, :, :] + along[..., None] * seg[None, :, :]
     diff = closest - units.pos_ecef_m[:, None, :]
     dist = np.linalg.norm(diff, axis=-1)
-    enu = np.einsum("uij,umj->umi", units.enu_rot, diff)
+    enu = np.einsum("uij,umj->umi", enu_rotation(units.lat_rad, units.lon_rad), diff)
     az = np.arctan2(enu[..., 0], enu[..., 1])
     off = off_sector_rad(az, units.sector_center_rad[:, None])
     in_sector = off <= units.sector_half_rad[:, None] + 1e-9
