@@ -18,8 +18,9 @@ identity is the truth's (`iamd.identify.truth_identity`) and intercepts are plan
 true paths. :class:`SensedAirPicture` is the default: a multi-sensor tracker per picture
 (`iamd.track.sensed`), every track identified by the identification stage
 (`iamd.identify.stage`) without the truth, paths predicted from the track state
-(`iamd.track.predict`). The truth enters the sensed picture only for scoring: which object
-a track follows (``entity``, for OSPA, the event log and the effect of a shot).
+(`iamd.track.predict`). The truth enters the sensed picture only for scoring, which object
+a track follows (``entity``, for OSPA, the event log and the effect of a shot), and as the
+eyes of a patrol tasked to identify a track (`iamd.sim.vid`).
 """
 
 from __future__ import annotations
@@ -384,8 +385,8 @@ class SensedAirPicture:
         rank = self._vid_rank[self.ident.code[rows]]
         if not (rank >= 0).any() and not self.vid.tasks:
             return
-        # the priority within an identity: the time to go to the defended asset a track
-        # closes on (the closing test of criterion H4, without its time limit)
+        # the first key of the tasking priority: the time to go to the defended asset a
+        # track closes on (the closing test of criterion H4, without its time limit)
         state = trk.table.state[rows]
         ttg = np.full(len(rows), np.inf)
         m = np.flatnonzero(rank >= 0)
