@@ -126,7 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="URL",
-        help="send the tracks as the clock runs: cot://HOST:PORT (UDP), cot+tcp://HOST:PORT",
+        help="send the picture as the clock runs (repeatable): cot://HOST:PORT (CoT over UDP), "
+        "cot+tcp://HOST:PORT (CoT over TCP), asterix://GROUP:PORT (ASTERIX CAT062 over UDP to "
+        "an IPv4 multicast group or unicast address, e.g. asterix://239.255.0.62:8600; "
+        "multicast TTL 1, ?ttl=N to change it)",
     )
     r.add_argument(
         "--stream-speed",
@@ -139,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--stream-identities",
         default="suspect",
         metavar="WHICH",
-        help="tracks --stream sends: hostile, suspect (hostile and suspect; default) or all",
+        help="tracks a cot:// --stream sends: hostile, suspect (hostile and suspect; default) "
+        "or all; an asterix:// stream sends every confirmed track",
     )
 
     v = sub.add_parser("validate", help="check a scenario file and report the first error")
@@ -605,7 +609,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     check_output_dir(args.out, "--out", inputs=[args.scenario] if args.scenario else [])
     from iamd.interop.export import FILE_NAMES, TrackRecorder, export_files, parse_formats
-    from iamd.interop.export.cot import open_streams
+    from iamd.interop.export.stream import open_streams
 
     exports = parse_formats(args.export) if args.export is not None else ()
     if args.out_asterix is not None:
@@ -613,8 +617,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         run_files = RUN_FILES + tuple(FILE_NAMES.values())
         check_asterix_output(args.out_asterix, args.out, run_files, inputs=[args.scenario])
-    streams = open_streams(args.stream, scenario=loaded.scenario.name,
-                           epoch=loaded.scenario.epoch_utc(), speed=args.stream_speed,
+    streams = open_streams(args.stream, scenario=loaded.scenario, speed=args.stream_speed,
                            identities=args.stream_identities)  # fmt: skip
     wanted = exports or streams or args.out_asterix is not None
     recorder = TrackRecorder(listeners=list(streams)) if wanted else None

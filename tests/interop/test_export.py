@@ -644,7 +644,7 @@ def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
         (
             ["--stream", "udp://127.0.0.1:1"],
             "error: --stream: 'udp://127.0.0.1:1' is not a "
-            "Cursor-on-Target endpoint; use cot://HOST:PORT",
+            "stream endpoint; use cot://HOST:PORT",
         ),
         (["--stream", "cot://127.0.0.1"], "error: --stream: 'cot://127.0.0.1' is not a"),
         (

@@ -11,7 +11,10 @@ UDP datagram at the epoch + the step's time).
 
 The records are written from what a `~iamd.interop.export.scene.TrackRecorder` kept during
 the run (the engine's ``on_step`` hook), after the run: a run without ``--out-asterix`` pays
-nothing. Items:
+nothing. A live stream (``--stream asterix://GROUP:PORT``,
+`iamd.interop.export.stream.AsterixStream`) sends each step's records as the clock runs,
+built by the same `cat062_table` and `cat062_blocks`: the same blocks, in the same order.
+Items:
 
 - I062/010 data source, I062/070 time of track information (time of day, UTC, of the
   epoch + t), I062/040 track number (the picture's, modulo 2¹⁶);
@@ -54,7 +57,9 @@ from iamd.interop.asterix.encode import DEFAULT_BLOCK_OCTETS, encode_cat062, spl
 from iamd.interop.asterix.fields import FT_M
 
 if TYPE_CHECKING:
+    from iamd.identify.airspace import Airspace
     from iamd.interop.export.scene import TrackFrame
+    from iamd.scenario.schema import Scenario
     from iamd.sim.engine import RunResult
 
 FloatArray = npt.NDArray[np.float64]
@@ -91,11 +96,27 @@ def picture_cat062_table(
     frames: Sequence[TrackFrame], result: RunResult, *, sac: int = DEFAULT_SAC
 ) -> pd.DataFrame:
     """The tracks of ``frames`` as a CAT062 table (see the module), all frames at once."""
+    return cat062_table(frames, result.loaded.scenario, result.layout.names, sac=sac)
+
+
+def cat062_table(
+    frames: Sequence[TrackFrame],
+    scenario: Scenario,
+    names: Sequence[str],
+    *,
+    sac: int = DEFAULT_SAC,
+    airspace: Airspace | None = None,
+) -> pd.DataFrame:
+    """The tracks of ``frames`` as a CAT062 table (see the module), from the scenario (its
+    epoch and filed flight plans) and the run's picture names (``layout.names``, which give
+    the SICs): what `picture_cat062_table` builds after the run, and a live stream step by
+    step (each row depends on its own track and time only). ``airspace``: the scenario's
+    `~iamd.identify.airspace.Airspace`, if already built."""
     from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
     from iamd.interop.recording import gaussian_radius_m
 
-    sc = result.loaded.scenario
-    names = list(result.layout.names)
+    sc = scenario
+    names = list(names)
     for f in frames:
         for p in dict.fromkeys(f.picture.tolist()):
             if p not in names:
@@ -134,12 +155,14 @@ def picture_cat062_table(
     ades = np.full(n, "", dtype=object)
     plans = sc.airspace.flight_plans
     if plans and n:
-        from iamd.identify.airspace import Airspace
+        if airspace is None:
+            from iamd.identify.airspace import Airspace
 
+            airspace = Airspace.from_scenario(sc)
         lon_r = np.radians(lon)
         pos = lla_to_ecef(lat_r, lon_r, alt).reshape(-1, 3)
         vel = enu_vector_to_ecef(np.column_stack([ve, vn, climb]), lat_r, lon_r).reshape(-1, 3)
-        k = Airspace.from_scenario(sc).correlate(t, pos, vel_ecef_m_s=vel, speed_m_s=speed)
+        k = airspace.correlate(t, pos, vel_ecef_m_s=vel, speed_m_s=speed)
         hit = k >= 0
         codes = np.asarray([int(p.code, 8) if p.code else -1 for p in plans], dtype=np.int64)
         calls = np.asarray([p.callsign if p.callsign and len(p.callsign) <= 7 else ""
@@ -191,6 +214,17 @@ def picture_asterix(
     """The run's picture (the frames a `TrackRecorder` kept) as CAT062 data blocks, one
     block (or more, at ``max_block_octets``) per picture per clock step."""
     table = picture_cat062_table(frames, result, sac=sac)
+    blocks, rows = cat062_blocks(table, max_block_octets=max_block_octets)
+    epoch_s = result.loaded.scenario.epoch_utc().timestamp()
+    times = epoch_s + table["t_s"].to_numpy()[rows] if len(rows) else np.zeros(0)
+    return PictureAsterix(table, blocks, np.asarray(times, dtype=np.float64))
+
+
+def cat062_blocks(
+    table: pd.DataFrame, *, max_block_octets: int = DEFAULT_BLOCK_OCTETS
+) -> tuple[list[bytes], npt.NDArray[np.int64]]:
+    """The data blocks of a `cat062_table`: a new block at each step and picture (and at
+    ``max_block_octets``), and (B,) the first row of each block."""
     t = table["t_s"].to_numpy()
     sic = table["sic"].to_numpy()
     starts = np.r_[True, (t[1:] != t[:-1]) | (sic[1:] != sic[:-1])] if len(t) else None
@@ -201,9 +235,7 @@ def picture_asterix(
         block_starts=starts,
         block_rows=rows,
     )
-    epoch_s = result.loaded.scenario.epoch_utc().timestamp()
-    times = epoch_s + t[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0)
-    return PictureAsterix(table, split_blocks(blob), np.asarray(times, dtype=np.float64))
+    return split_blocks(blob), np.asarray(rows, dtype=np.int64)
 
 
 def check_asterix_output(
@@ -279,6 +311,8 @@ def write_picture_asterix(
 __all__ = [
     "DEFAULT_SAC",
     "PictureAsterix",
+    "cat062_blocks",
+    "cat062_table",
     "check_asterix_output",
     "picture_asterix",
     "picture_cat062_table",

@@ -33,7 +33,7 @@ A file (``picture.cot.xml``) holds every track update (sampled as the other expo
 ``<event>`` elements inside one ``<events>`` root, in time order. ``CotSender`` sends one
 event per datagram (UDP) or a stream of events (TCP) to a TAK endpoint (``cot://HOST:PORT``
 or ``cot+udp://`` for UDP, ``cot+tcp://HOST:PORT`` for TCP); :class:`CotStream` paces the
-run's steps at real time or a multiple of it.
+run's steps at real time or a multiple of it (`iamd.interop.export.stream.Pacer`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 from iamd.errors import InputError
 from iamd.interop.export import symbols as sym
 from iamd.interop.export.scene import Scene, TrackFrame, iso_time, track_frame
+from iamd.interop.export.stream import Pacer, check_speed
 from iamd.sim.pictures import StepPicture
 
 STALE_S = 30.0
@@ -263,16 +264,12 @@ class CotStream:
     clock: str = "wall"
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
-    _t0_wall: float | None = None
-    _t0_s: float = 0.0
+    _pacer: Pacer | None = None
 
     def __call__(self, step: StepPicture) -> None:
-        if self._t0_wall is None:
-            self._t0_wall, self._t0_s = self.monotonic(), step.t_s
-        due = self._t0_wall + (step.t_s - self._t0_s) / self.speed
-        wait = due - self.monotonic()
-        if wait > 0:
-            self.sleep(wait)
+        if self._pacer is None:
+            self._pacer = Pacer(self.speed, self.sleep, self.monotonic)
+        self._pacer.wait(step.t_s)
         frame = track_frame(step)
         when = (
             datetime.now(UTC)
@@ -301,10 +298,10 @@ def open_streams(
     identities: str = "suspect",
     clock: str = "wall",
 ) -> list[CotStream]:
-    """One paced :class:`CotStream` per endpoint URL (``--stream``), its socket open; every
-    flag is checked before anything is sent."""
-    if not (speed > 0 and speed < float("inf")):
-        raise InputError(f"--stream-speed: must be a positive multiple of real time (got {speed})")
+    """One paced :class:`CotStream` per Cursor-on-Target endpoint URL, its socket open; every
+    flag is checked before anything is sent (``iamd run --stream`` takes ASTERIX endpoints
+    too: `iamd.interop.export.stream.open_streams`)."""
+    check_speed(speed)
     which = parse_identities(identities)
     senders = [CotSender.from_url(u) for u in urls]
     streams = []
