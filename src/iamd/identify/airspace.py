@@ -51,6 +51,7 @@ import shapely
 
 from iamd.geo.wgs84 import R_MEAN_M, ecef_to_lla, lla_to_ecef
 from iamd.identify.features import AirwayNetwork, airway_distance_m
+from iamd.track.filters import cross3
 
 if TYPE_CHECKING:
     from iamd.scenario.schema import Scenario
@@ -494,7 +495,7 @@ class Airspace:
         if vel_ecef_m_s is not None:
             # along the leg: v . (normal x u) = normal . (u x v)
             v = np.asarray(vel_ecef_m_s, dtype=np.float64).reshape(n, 3)[rows]
-            ok &= np.cross(u, v) @ self.leg_basis[:, legs] >= 0.0
+            ok &= cross3(u, v) @ self.leg_basis[:, legs] >= 0.0
         if t.ndim:
             tt = np.broadcast_to(t, (n,))[rows, None]
             ok &= (tt >= self.plan_from_s[pl]) & (tt <= self.plan_until_s[pl])

@@ -84,6 +84,7 @@ from iamd.geo.wgs84 import (
     ecef_to_lla,
     lla_to_ecef,
 )
+from iamd.track.filters import cross3
 from iamd.units import FT_M
 
 FloatArray = npt.NDArray[np.float64]
@@ -318,8 +319,8 @@ def gravity_ecef(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray) -> FloatArray
     k = -1.5 * J2 * GM_M3_S2 * A_M**2 / rn**5
     a = a + k * r * np.concatenate([1.0 - 5.0 * z2, 1.0 - 5.0 * z2, 3.0 - 5.0 * z2], axis=-1)
     w = np.array([0.0, 0.0, OMEGA_RAD_S])
-    cor = -2.0 * np.cross(w, v)
-    cen = -np.cross(w, np.cross(w, r))
+    cor = -2.0 * cross3(w, v)
+    cen = -cross3(w, cross3(w, r))
     return np.asarray(a + cor + cen)
 
 
