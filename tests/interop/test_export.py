@@ -643,8 +643,7 @@ def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
         (["--export", "czml,shp"], "error: --export: 'czml,shp' is not a comma-separated list"),
         (
             ["--stream", "udp://127.0.0.1:1"],
-            "error: --stream: 'udp://127.0.0.1:1' is not a "
-            "stream endpoint; use cot://HOST:PORT",
+            "error: --stream: 'udp://127.0.0.1:1' is not a stream endpoint; use cot://HOST:PORT",
         ),
         (["--stream", "cot://127.0.0.1"], "error: --stream: 'cot://127.0.0.1' is not a"),
         (
