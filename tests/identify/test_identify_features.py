@@ -176,3 +176,20 @@ def test_feature_matrix_columns_follow_feature_names() -> None:
     assert x.shape == (1, len(FEATURE_NAMES))
     assert x[0, FEATURE_NAMES.index("speed_m_s")] == 1.0
     assert x[0, FEATURE_NAMES.index("span_s")] == 2.0
+
+
+def test_free_flight_gravity_equals_the_world_models_without_drag() -> None:
+    """One gravity model: the features' free-flight acceleration (J2, Coriolis, centrifugal)
+    is `iamd.world.ballistic`'s with drag off, to rounding, from the ground to 2,000 km at
+    any speed up to a few km/s."""
+    from iamd.world.ballistic import FreeFlightModel, _accel
+
+    rng = np.random.default_rng(2)
+    n = 20_000
+    up = rng.normal(size=(n, 3))
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    pos = up * (6.36e6 + rng.uniform(0.0, 2e6, (n, 1)))
+    vel = rng.normal(0.0, 2000.0, (n, 3))
+    world = _accel(pos.T.copy(), vel.T.copy(), np.zeros(n), FreeFlightModel(drag=False)).T
+    ours = gravity_ecef(pos, vel)
+    np.testing.assert_allclose(ours, world, rtol=0, atol=1e-14 * np.abs(world).max())
