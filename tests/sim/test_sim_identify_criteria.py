@@ -22,7 +22,8 @@ def _first_hostile(res: RunResult) -> pd.DataFrame:
     ev = res.events
     ids = ev[(ev["kind"] == "identity") & ev["detail"].str.startswith("hostile")]
     first = ids.sort_values("t_s", kind="stable").groupby("entity").first()
-    first["criterion"] = first["detail"].str.extract(r"^hostile \((H\d) ", expand=False)
+    # a criterion H1-H5, or D: declared by the identification authority (a patrol's look)
+    first["criterion"] = first["detail"].str.extract(r"^hostile \((H\d|D) ", expand=False)
     return first
 
 
@@ -52,9 +53,10 @@ def test_every_threat_is_hostile_on_a_criterion_not_on_the_cue(
     assert threats["criterion"].notna().all(), threats["detail"].head()
     # sea-launched drones and cruise missiles: origin and intent (or the envelope)
     by = threats.groupby("cls")["criterion"].agg(lambda s: set(s))
-    assert by["drone"] <= {"H4", "H5"}
+    # (or a patrol's look, D: drones and cruise missiles are slower than its dash)
+    assert by["drone"] <= {"H4", "H5", "D"}
     assert by["ballistic_missile"] <= {"H2", "H3", "H4"}
-    assert by["cruise_missile"] <= {"H3", "H4"}
+    assert by["cruise_missile"] <= {"H3", "H4", "D"}
 
 
 def test_a_drone_from_the_sea_launch_area_is_hostile_before_the_outer_layer(
@@ -80,7 +82,7 @@ def test_drones_launched_inside_friendly_territory_become_hostile_in_the_protect
     full_run: Callable[[str], RunResult],
 ) -> None:
     # the Kozloduy raid starts over the Danube (Romania or Bulgaria): no origin evidence;
-    # the plant's zone decides
+    # the plant's zone decides, unless a patrol's look declares the drone first
     res = full_run("integrated")
     first = _first_hostile(res)
     t = res.truth
@@ -90,7 +92,14 @@ def test_drones_launched_inside_friendly_territory_become_hostile_in_the_protect
         lat, lon = np.radians(t.start_lla[i, 0]), np.radians(t.start_lla[i, 1])
         assert str(np.asarray(country_at(lat, lon))) in ("ROU", "BGR")
         eid = t.ids[i]
-        if eid in first.index:
+        if eid not in first.index:
+            continue
+        if first.loc[eid, "criterion"] == "D":
+            ev = res.events
+            looks = ev[(ev["kind"] == "vid") & (ev["entity"] == eid)]
+            said = looks[looks["detail"].str.endswith("(drone): hostile")]
+            assert len(said) and said["t_s"].min() <= first.loc[eid, "t_s"], eid
+        else:
             assert first.loc[eid, "criterion"] == "H5", first.loc[eid, "detail"]
             assert "kozloduy_npp_zone" in first.loc[eid, "detail"]
     ev = res.events
