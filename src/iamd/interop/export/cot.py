@@ -42,14 +42,15 @@ import socket
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from iamd.errors import InputError
 from iamd.interop.export import symbols as sym
 from iamd.interop.export.scene import Scene, TrackFrame, iso_time, track_frame
-from iamd.interop.export.stream import Pacer, check_speed
+from iamd.interop.export.stream import Pacer, SocketSender, check_speed
 from iamd.sim.pictures import StepPicture
 
 STALE_S = 30.0
@@ -188,19 +189,18 @@ def parse_cot_url(url: str, flag: str = "--stream") -> tuple[str, str, int]:
 
 
 @dataclass(slots=True)
-class CotSender:
+class CotSender(SocketSender):
     """Sends CoT events to a TAK endpoint over UDP (one event a datagram) or TCP.
 
     A send that fails once the stream is under way (the endpoint went away) does not stop the
     run: the sender records the error in ``error``, closes and sends nothing more.
     """
 
+    unit: ClassVar[str] = "events"
+
     protocol: str
     host: str
     port: int
-    sent: int = 0
-    error: str = ""
-    _sock: socket.socket | None = field(default=None, repr=False)
 
     @classmethod
     def from_url(cls, url: str) -> CotSender:
@@ -223,27 +223,13 @@ class CotSender:
         return f"cot+{self.protocol}://{self.host}:{self.port}"
 
     def send(self, events: Iterable[ET.Element]) -> None:
-        if self.error:
-            return
-        if self._sock is None:
-            self.open()
-        assert self._sock is not None
-        try:
-            for ev in events:
-                data = event_bytes(ev)
-                if self.protocol == "udp":
-                    self._sock.sendto(data, (self.host, self.port))
-                else:
-                    self._sock.sendall(data)
-                self.sent += 1
-        except OSError as exc:
-            self.error = f"{self.url}: sending stopped after {self.sent} events ({exc})"
-            self.close()
+        self._send_all(event_bytes(ev) for ev in events)
 
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+    def _transmit(self, sock: socket.socket, data: bytes) -> None:
+        if self.protocol == "udp":
+            sock.sendto(data, (self.host, self.port))
+        else:
+            sock.sendall(data)
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from iamd.errors import InputError
@@ -69,6 +69,55 @@ class LiveStream(Protocol):
     def sender(self) -> Sender: ...
 
     def __call__(self, step: StepPicture) -> None: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class SocketSender:
+    """What every stream's sender shares: a socket opened on the first send if not before,
+    each payload sent as one message, ``sent`` the messages sent so far.
+
+    A send that fails once the stream is under way does not stop the run: the sender records
+    the error in ``error`` (its URL, the count of :attr:`unit` sent and the system's reason),
+    closes and sends nothing more. A sender gives :meth:`open`, :attr:`url` and
+    :meth:`_transmit` (one payload on the open socket).
+    """
+
+    unit: ClassVar[str] = "datagrams"
+    """What ``sent`` counts, as the error message says it."""
+
+    sent: int = 0
+    error: str = ""
+    _sock: socket.socket | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def _transmit(self, sock: socket.socket, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _send_all(self, payloads: Iterable[bytes]) -> None:
+        """Send each payload in turn; on a failure record ``error`` and close."""
+        if self.error:
+            return
+        if self._sock is None:
+            self.open()
+        assert self._sock is not None
+        try:
+            for data in payloads:
+                self._transmit(self._sock, data)
+                self.sent += 1
+        except OSError as exc:
+            self.error = f"{self.url}: sending stopped after {self.sent} {self.unit} ({exc})"
+            self.close()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
 
 @dataclass(slots=True)
@@ -189,7 +238,7 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
 
 
 @dataclass(slots=True)
-class AsterixSender:
+class AsterixSender(SocketSender):
     """Sends ASTERIX data blocks over UDP, one block a datagram (multicast TTL and
     interface from the endpoint).
 
@@ -198,9 +247,6 @@ class AsterixSender:
     """
 
     endpoint: AsterixEndpoint
-    sent: int = 0
-    error: str = ""
-    _sock: socket.socket | None = field(default=None, repr=False)
 
     @classmethod
     def from_url(cls, url: str) -> AsterixSender:
@@ -226,24 +272,10 @@ class AsterixSender:
         self._sock = sock
 
     def send(self, blocks: Iterable[bytes]) -> None:
-        if self.error:
-            return
-        if self._sock is None:
-            self.open()
-        assert self._sock is not None
-        target = (self.endpoint.host, self.endpoint.port)
-        try:
-            for block in blocks:
-                self._sock.sendto(block, target)
-                self.sent += 1
-        except OSError as exc:
-            self.error = f"{self.url}: sending stopped after {self.sent} datagrams ({exc})"
-            self.close()
+        self._send_all(blocks)
 
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+    def _transmit(self, sock: socket.socket, data: bytes) -> None:
+        sock.sendto(data, (self.endpoint.host, self.endpoint.port))
 
 
 @dataclass(slots=True)
@@ -342,6 +374,7 @@ __all__ = [
     "AsterixStream",
     "LiveStream",
     "Pacer",
+    "SocketSender",
     "check_speed",
     "open_streams",
     "parse_asterix_url",
