@@ -17,12 +17,15 @@ import pytest
 
 from iamd.errors import InputError
 from iamd.files import (
+    MAX_CSV_COLUMNS,
     MAX_GZIP_RATIO,
     check_input_file,
     check_output_dir,
     check_output_file,
+    csv_header,
     cut,
     gunzip,
+    parse_csv_bytes,
     read_input_bytes,
     strict_json,
     write_atomic,
@@ -154,6 +157,27 @@ def test_gzip_caps() -> None:
 def test_messages_never_echo_a_foreign_header_whole() -> None:
     assert len(cut("SECRET=" + "x" * 10_000)) == 60
     assert cut("a\x00b") == "a?b"
+
+
+def test_csv_column_cap_at_its_boundary() -> None:
+    # the cap is checked on the header line, before pandas or pyarrow read a row
+    wide = ",".join(f"c{i}" for i in range(MAX_CSV_COLUMNS)).encode()
+    assert len(csv_header(wide + b"\n", "w.csv")) == MAX_CSV_COLUMNS
+    assert parse_csv_bytes(wide + b"\n" + b",".join([b"1"] * MAX_CSV_COLUMNS), "w.csv").shape == (
+        1,
+        MAX_CSV_COLUMNS,
+    )
+    with pytest.raises(InputError) as err:
+        parse_csv_bytes(wide + b",one_more\n", "w.csv")
+    assert str(err.value) == "w.csv: line 1: 1,001 columns; a header has at most 1,000"
+
+
+def test_csv_repeated_column_names_the_two_places() -> None:
+    with pytest.raises(InputError) as err:
+        csv_header(b"t_s,x_m, t_s\n", "r.csv")
+    assert str(err.value) == (
+        "r.csv: line 1: column t_s appears twice (columns 1 and 3); each column name once"
+    )
 
 
 def test_json_is_strict() -> None:

@@ -371,6 +371,46 @@ def strict_json(value: Any, **kwargs: Any) -> str:
     return json.dumps(value, allow_nan=False, **kwargs)
 
 
+#: A CSV input's header has at most this many columns. Every table iamd reads has a few dozen
+#: at most; a header of 200,000 columns would take the CSV parsers minutes before any check.
+MAX_CSV_COLUMNS = 1000
+
+
+def csv_header(raw: bytes, name: str) -> list[str]:
+    """The column names of the CSV text ``raw`` (its first line, unstripped; empty when that
+    line is not text), refusing a header of more than :data:`MAX_CSV_COLUMNS` columns before
+    any parser reads the rows, and a column name given twice (after stripping blanks).
+
+    >>> csv_header(b"t_s,x_m\\n0,1\\n", "p.csv")
+    ['t_s', 'x_m']
+    >>> csv_header(b",".join([b"c"] * 1001), "p.csv")
+    Traceback (most recent call last):
+    ...
+    iamd.errors.InputError: p.csv: line 1: 1,001 columns; a header has at most 1,000
+    """
+    import csv
+
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
+    try:
+        header = next(csv.reader([first.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return []
+    if len(header) > MAX_CSV_COLUMNS:
+        raise InputError(
+            f"{name}: line 1: {len(header):,} columns; a header has at most {MAX_CSV_COLUMNS:,}"
+        )
+    seen: dict[str, int] = {}
+    for i, h in enumerate(h.strip() for h in header):
+        if h in seen:  # pandas would rename the repeat (t_s.1) and read on
+            raise InputError(
+                f"{name}: line 1: column {cut(h, 40)} appears twice (columns {seen[h] + 1} "
+                f"and {i + 1}); each column name once"
+            )
+        seen[h] = i
+    return header
+
+
 def read_csv_frame(
     path: str | os.PathLike[str], name: str, *, max_bytes: int = MAX_DATA_BYTES, **read_csv: Any
 ) -> Any:
@@ -394,24 +434,12 @@ def parse_csv_bytes(raw: bytes, name: str, **read_csv: Any) -> Any:
     ...
     iamd.errors.InputError: x.csv: line 2: more fields than the header's 2 columns
     """
-    import csv
     import io
     import warnings
 
     import pandas as pd
 
-    end = raw.find(b"\n")
-    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
-    try:
-        header = [h.strip() for h in next(csv.reader([first.decode("utf-8-sig")]))]
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        header = []
-    for i, h in enumerate(header):
-        if h in header[:i]:
-            raise InputError(
-                f"{name}: line 1: column {cut(h, 40)} appears twice (columns "
-                f"{header.index(h) + 1} and {i + 1}); each column name once"
-            )
+    header = csv_header(raw, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)

@@ -228,6 +228,16 @@ def test_a_huge_header_is_not_echoed_whole(tmp_path: Path) -> None:
     assert "... (301 in all)" in message
 
 
+def test_a_header_of_200000_columns_is_refused_before_parsing(tmp_path: Path) -> None:
+    # the CSV parsers took minutes over such a header; the cap answers at once
+    src = _write(tmp_path, ",".join(f"c{i}" for i in range(200_000)) + "\n")
+    out = tmp_path / "tracks.csv"
+    with pytest.raises(DataFileError) as err:
+        track_command(src, out, 50.0)
+    assert str(err.value) == f"{src}: line 1: 200,000 columns; a header has at most 1,000"
+    assert not out.exists()
+
+
 def test_unreadable_parquet_and_missing_file(tmp_path: Path) -> None:
     src = _write(tmp_path, "this is not parquet", "plots.parquet")
     with pytest.raises(DataFileError, match=r"plots.parquet: not a readable Parquet file \("):

@@ -64,7 +64,6 @@ text to name the first bad value exactly. See docs/tracking.md.
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import math
 import os
@@ -82,6 +81,7 @@ from iamd.errors import DataFileError, InputError
 from iamd.files import (
     MAX_DATA_BYTES,
     check_input_file,
+    csv_header,
     cut,
     cut_names,
     loads_strict,
@@ -720,13 +720,17 @@ def read_plots(
             "(x_m,y_m,z_m or lat_deg,lon_deg,alt_m or range_m,az_deg,el_deg) and one row "
             "per plot"
         )
-    fast = _csv_typed_source(raw, name)
+    try:  # a header of 200,000 columns would keep the parsers busy for minutes
+        header = csv_header(raw, name)
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
+    fast = _csv_typed_source(raw, header, name)
     if fast is not None:
         try:
             return _plots(fast, flags, org, sit, shown)
         except _NeedsText:
             pass
-    return _plots(_csv_text_source(raw, name), flags, org, sit, shown)
+    return _plots(_csv_text_source(raw, header, name), flags, org, sit, shown)
 
 
 def _text(value: object) -> str:
@@ -1013,15 +1017,10 @@ def _starts_with(path: Path, magic: bytes) -> bool:
         return False
 
 
-def _csv_typed_source(raw: bytes, name: str) -> _Source | None:
-    """The file read by ``pyarrow.csv`` into float64 columns (``sensor_id`` as text), or None
-    when that fails (the caller reads it as text to name the bad value)."""
-    end = raw.find(b"\n")
-    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
-    try:
-        header = next(csv.reader([first.decode("utf-8-sig")]))
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        return None
+def _csv_typed_source(raw: bytes, header: list[str], name: str) -> _Source | None:
+    """The file (with the column names ``header`` of its first line) read by ``pyarrow.csv``
+    into float64 columns (``sensor_id`` as text), or None when that fails (the caller reads it
+    as text to name the bad value)."""
     if (
         not header
         or any(h != h.strip() or h == "" for h in header)
@@ -1049,24 +1048,14 @@ def _csv_typed_source(raw: bytes, name: str) -> _Source | None:
     return _Source(name, tuple(header), table.num_rows, table.column, where)
 
 
-def _csv_text_source(raw: bytes, name: str) -> _Source:
-    """The file read as text by pandas, each row keeping its line number for messages."""
+def _csv_text_source(raw: bytes, first_line: list[str], name: str) -> _Source:
+    """The file (with the column names ``first_line``) read as text by pandas, each row
+    keeping its line number for messages."""
     import warnings
 
     import pandas as pd
 
-    end = raw.find(b"\n")
-    first_line = (raw if end < 0 else raw[:end]).rstrip(b"\r")
-    try:
-        header = [h.strip() for h in next(csv.reader([first_line.decode("utf-8-sig")]))]
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        header = []
-    for i, h in enumerate(header):
-        if h in header[:i]:
-            raise DataFileError(
-                f"{name}: line 1: column {cut(h, 40)} appears twice (columns "
-                f"{header.index(h) + 1} and {i + 1}); each column name once"
-            )
+    header = [h.strip() for h in first_line]  # each once: read_plots checked them
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
