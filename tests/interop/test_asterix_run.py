@@ -45,6 +45,8 @@ from iamd.interop.export.asterix import PictureAsterix, picture_asterix
 from iamd.scenario.loader import load_scenario_text
 from iamd.sim.engine import RunResult, run
 
+from .conftest import RunRefused
+
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
 if not DATA.is_dir():
     DATA = Path("/work/shared/data/asterix")
@@ -241,19 +243,13 @@ def test_same_scenario_and_seed_in_two_processes_give_the_same_capture(tmp_path:
     ],
 )  # fmt: skip
 def test_a_bad_out_asterix_is_refused_before_the_run_and_nothing_is_written(
-    target: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    target: str, message: str, tmp_path: Path, run_refused: RunRefused
 ) -> None:
-    src = tmp_path / "s.yaml"
-    src.write_text(SCENARIO, encoding="utf-8")
-    out = tmp_path / "out"
-    before = sorted(p.name for p in tmp_path.iterdir())
-    path = target.format(tmp=tmp_path)
-    code = main(["run", str(src), "--out", str(out), "--quiet", "--out-asterix", path])
-    err = capsys.readouterr().err
+    code, err = run_refused(SCENARIO, "--out-asterix", target.format(tmp=tmp_path))
     assert code == 2
     assert err.startswith(message.format(tmp=tmp_path)), err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]  # the input alone
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 import os
 import socket
 import stat
-import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from iamd.cli import main
 from iamd.errors import InputError
 from iamd.interop.asterix import decode, split_blocks
-from iamd.interop.asterix.capture import UdpStats, decode_stream, open_udp, udp_blocks
+from iamd.interop.asterix.capture import decode_stream
 from iamd.interop.export.stream import (
     AsterixEndpoint,
     AsterixSender,
@@ -31,35 +29,9 @@ from iamd.interop.export.stream import (
 )
 from iamd.scenario.loader import load_scenario_text
 
+from .conftest import FakeClock, Receiver, RunRefused, RunStreaming
+
 SCENARIO = (Path(__file__).with_name("asterix_small.yaml")).read_text(encoding="utf-8")
-
-
-class Receiver:
-    """iamd's UDP reader on 127.0.0.1 or a multicast group (a free port), collecting data
-    blocks on a thread."""
-
-    def __init__(self, group: str | None = None) -> None:
-        if group is None:
-            self.sock = open_udp(0, host="127.0.0.1", timeout_s=0.2)
-        else:  # joined on the loopback interface, where the stream's iface sends
-            self.sock = open_udp(0, group=group, interface="127.0.0.1", timeout_s=0.2)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.port = self.sock.getsockname()[1]
-        self.blocks: list[bytes] = []
-        self.stats = UdpStats()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():  # udp_blocks returns at each 0.2 s without a datagram
-            self.blocks.extend(udp_blocks(self.sock, stats=self.stats))
-
-    def close(self) -> list[bytes]:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-        return self.blocks
 
 
 def _rows(t: pd.DataFrame) -> pd.DataFrame:
@@ -68,20 +40,14 @@ def _rows(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_stream_received_over_udp_is_the_out_asterix_picture_block_for_block(
-    tmp_path: Path,
+    tmp_path: Path, run_streaming: RunStreaming
 ) -> None:
-    src = tmp_path / "s.yaml"
-    src.write_text(SCENARIO, encoding="utf-8")
     raw = tmp_path / "picture.ast"
     rx = Receiver()
-    try:
-        code = main(
-            ["run", str(src), "--seed", "1", "--out", str(tmp_path / "out"), "--no-report",
-             "--quiet", "--out-asterix", str(raw), "--stream", f"asterix://127.0.0.1:{rx.port}",
-             "--stream-speed", "200"]
-        )  # fmt: skip
-    finally:
-        received = rx.close()
+    code, received = run_streaming(
+        SCENARIO, rx, f"asterix://127.0.0.1:{rx.port}",
+        "--seed", "1", "--out-asterix", str(raw), "--stream-speed", "200",
+    )  # fmt: skip
     assert code == 0
     written = split_blocks(raw.read_bytes())
     assert len(written) > 100  # 120 steps of 2 s, a block per step once tracks exist
@@ -94,40 +60,24 @@ def test_stream_received_over_udp_is_the_out_asterix_picture_block_for_block(
     assert (got["plan_callsign"] == "ROT601").any()  # I062/390 live too
 
 
-def test_a_multicast_group_receives_the_same_blocks(tmp_path: Path) -> None:
-    src = tmp_path / "s.yaml"
-    src.write_text(SCENARIO.replace("duration_s: 240", "duration_s: 60"), encoding="utf-8")
+def test_a_multicast_group_receives_the_same_blocks(
+    tmp_path: Path, run_streaming: RunStreaming
+) -> None:
     raw = tmp_path / "picture.ast"
     try:
         rx = Receiver(group="239.255.0.62")
     except InputError as exc:  # no multicast route on this machine
         pytest.skip(str(exc))
-    try:
-        code = main(
-            ["run", str(src), "--seed", "2", "--out", str(tmp_path / "out"), "--no-report",
-             "--quiet", "--out-asterix", str(raw), "--stream",
-             f"asterix://239.255.0.62:{rx.port}?ttl=1&iface=127.0.0.1", "--stream-speed", "200"]
-        )  # fmt: skip
-    finally:
-        received = rx.close()
+    code, received = run_streaming(
+        SCENARIO.replace("duration_s: 240", "duration_s: 60"), rx,
+        f"asterix://239.255.0.62:{rx.port}?ttl=1&iface=127.0.0.1",
+        "--seed", "2", "--out-asterix", str(raw), "--stream-speed", "200",
+    )  # fmt: skip
     assert code == 0
     assert received and received == split_blocks(raw.read_bytes())
 
 
-def test_the_stream_is_paced_at_the_chosen_multiple_of_real_time() -> None:
-    class Clock:
-        def __init__(self) -> None:
-            self.now = 50.0
-            self.slept: list[float] = []
-
-        def monotonic(self) -> float:
-            return self.now
-
-        def sleep(self, s: float) -> None:
-            self.slept.append(s)
-            self.now += s
-
-    clock = Clock()
+def test_the_stream_is_paced_at_the_chosen_multiple_of_real_time(clock: FakeClock) -> None:
     pacer = Pacer(10.0, clock.sleep, clock.monotonic)
     pacer.wait(0.0)
     pacer.wait(20.0)  # 20 s of scenario at 10x: 2 s of wall time
@@ -230,17 +180,13 @@ RULE = "use asterix://GROUP:PORT[?ttl=N&iface=ADDRESS] with GROUP an IPv4 multic
     ],
 )  # fmt: skip
 def test_a_bad_asterix_url_exits_2_with_one_line_before_the_run(
-    url: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    url: str, message: str, tmp_path: Path, run_refused: RunRefused
 ) -> None:
-    src = tmp_path / "s.yaml"
-    src.write_text(SCENARIO, encoding="utf-8")
-    out = tmp_path / "out"
-    code = main(["run", str(src), "--out", str(out), "--quiet", "--stream", url])
-    err = capsys.readouterr().err
+    code, err = run_refused(SCENARIO, "--stream", url)
     assert code == 2
     assert err.startswith(message), err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert not out.exists()  # refused before the run
+    assert not (tmp_path / "out").exists()  # refused before the run
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 

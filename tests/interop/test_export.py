@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +21,6 @@ import pytest
 from czml3 import Document
 from geojson_pydantic import FeatureCollection
 
-from iamd.cli import main
 from iamd.errors import InputError
 from iamd.interop.export import (
     FILE_NAMES,
@@ -43,6 +40,8 @@ from iamd.interop.export.cot import (
 )
 from iamd.scenario.loader import load_scenario_text
 from iamd.sim.engine import RunResult, run
+
+from .conftest import FakeClock, Listener, RunRefused, RunStreaming
 
 SCENARIO = """\
 name: export_small
@@ -88,56 +87,6 @@ EPOCH = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 KML = "{http://www.opengis.net/kml/2.2}"
 GX = "{http://www.google.com/kml/ext/2.2}"
 COT_TYPE = re.compile(r"a-[puafnsh]-A(-[A-Z])*")
-
-
-class Listener:
-    """A Cursor-on-Target listener on 127.0.0.1: a plain UDP or TCP socket collecting the
-    events it receives (each parsed as XML) on a thread."""
-
-    def __init__(self, protocol: str) -> None:
-        kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
-        self.sock = socket.socket(socket.AF_INET, kind)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.protocol = protocol
-        self.raw: list[bytes] = []
-        self.stop = threading.Event()
-        if protocol == "tcp":
-            self.sock.listen(1)
-        self.sock.settimeout(0.2)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        conn = None
-        buf = b""
-        while not self.stop.is_set():
-            try:
-                if self.protocol == "udp":
-                    data, _ = self.sock.recvfrom(65536)
-                    self.raw.append(data)
-                    continue
-                if conn is None:
-                    conn, _ = self.sock.accept()
-                    conn.settimeout(0.2)
-                data = conn.recv(65536)
-                if not data:
-                    conn.close()
-                    conn = None
-                    continue
-                buf += data
-            except TimeoutError:
-                continue
-        if buf:  # a TCP stream of events, each starting with its XML declaration
-            self.raw += [b"<?xml" + part for part in buf.split(b"<?xml") if part]
-        if conn is not None:
-            conn.close()
-
-    def close(self) -> list[ET.Element]:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-        return [ET.fromstring(r) for r in self.raw]
 
 
 @pytest.fixture(scope="module")
@@ -488,20 +437,7 @@ def test_a_cot_listener_receives_the_hostile_tracks_over_udp(
     assert (first - EPOCH).total_seconds() <= float(t_hostile.min())
 
 
-def test_stream_paces_scenario_time_at_the_chosen_multiple_of_real_time() -> None:
-    class Clock:
-        def __init__(self) -> None:
-            self.now = 100.0
-            self.slept: list[float] = []
-
-        def monotonic(self) -> float:
-            return self.now
-
-        def sleep(self, s: float) -> None:
-            self.slept.append(s)
-            self.now += s
-
-    clock = Clock()
+def test_stream_paces_scenario_time_at_the_chosen_multiple_of_real_time(clock: FakeClock) -> None:
     sent: list[int] = []
 
     class Sender(CotSender):
@@ -544,33 +480,15 @@ def test_stream_paces_scenario_time_at_the_chosen_multiple_of_real_time() -> Non
 
 
 def test_iamd_run_export_and_stream_over_tcp(
-    tmp_path: Path, files: dict[str, bytes], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, files: dict[str, bytes], run_streaming: RunStreaming
 ) -> None:
-    src = tmp_path / "export_small.yaml"
-    src.write_text(SCENARIO, encoding="utf-8")
     tcp = Listener("tcp")
+    code, received = run_streaming(
+        SCENARIO, tcp, f"cot+tcp://127.0.0.1:{tcp.port}",
+        "--seed", "1", "--export", "czml,kml,geojson,cot", "--stream-speed", "1e9",
+        "--stream-identities", "suspect", name="export_small.yaml",
+    )  # fmt: skip
     out = tmp_path / "out"
-    code = main(
-        [
-            "run",
-            str(src),
-            "--seed",
-            "1",
-            "--out",
-            str(out),
-            "--no-report",
-            "--quiet",
-            "--export",
-            "czml,kml,geojson,cot",
-            "--stream",
-            f"cot+tcp://127.0.0.1:{tcp.port}",
-            "--stream-speed",
-            "1e9",
-            "--stream-identities",
-            "suspect",
-        ]
-    )
-    received = tcp.close()
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
@@ -661,16 +579,13 @@ def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
     ],
 )
 def test_bad_flags_exit_2_with_one_message_and_write_nothing(
-    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str], message: str, tmp_path: Path, run_refused: RunRefused
 ) -> None:
-    src = tmp_path / "s.yaml"
-    src.write_text(SCENARIO, encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["run", str(src), "--out", str(out), "--quiet", *argv]) == 2
-    err = capsys.readouterr().err
+    code, err = run_refused(SCENARIO, *argv)
+    assert code == 2
     assert err.startswith(message)
     assert err.count("\n") == 1
-    assert not out.exists()
+    assert not (tmp_path / "out").exists()
 
 
 def test_range_rings_lie_at_their_range_on_the_wgs84_geodesic(
