@@ -28,12 +28,14 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
-from iamd.federation.messages import MessageError, decode
+from iamd.federation.messages import Message, MessageError, decode
 
 NATIONS = ["BGR", "GRC", "ROU", "TUR"]
 SENSOR = {
@@ -42,6 +44,63 @@ SENSOR = {
     "ROU": "ro_surveillance_constanta",
     "TUR": "tr_surveillance_thrace",
 }
+
+
+def national_feeds(
+    nodes: int, tracks: int
+) -> tuple[list[str], dict[str, list[str]], dict[str, np.ndarray]]:
+    """The first ``nodes`` nations of :data:`NATIONS`, each one's radar (:data:`SENSOR`) and
+    the targets it sees: nation ``i`` of K the half of the ``tracks`` starting at
+    ``i × tracks / K``."""
+    nations = NATIONS[:nodes]
+    sensors = {c: [SENSOR[c]] for c in nations}
+    half = tracks // 2
+    seen = {
+        c: (np.arange(half) + i * tracks // len(nations)) % tracks for i, c in enumerate(nations)
+    }
+    return nations, sensors, seen
+
+
+def observe(fed: Federation, on_batch: Callable[[float, str, Message], None]) -> Any:
+    """The observer's session, subscribed to every track batch between nodes: each batch
+    that decodes is passed on with its arrival (``time.monotonic()``) and its sender."""
+    obs = fed.open_session("observer")
+
+    def on_obs(s: object) -> None:
+        key = str(s.key_expr).split("/")  # type: ignore[attr-defined]
+        try:
+            m = decode(s.payload.to_bytes())  # type: ignore[attr-defined]
+        except MessageError:
+            return
+        on_batch(time.monotonic(), key[2], m)
+
+    obs.declare_subscriber("iamd/fed/*/to/*/tracks", on_obs)
+    return obs
+
+
+def feed_plots(
+    fed: Federation,
+    nations: list[str],
+    sens: dict[str, Any],
+    seen: dict[str, np.ndarray],
+    pos_ecef_m: np.ndarray,
+    t_s: float,
+    rng: np.random.Generator,
+) -> None:
+    """One feed step: each of ``nations``' radars measures the targets it sees, at
+    ``pos_ecef_m`` ((n, 3), m) at ``t_s``, and its node is fed the plots."""
+    for c in nations:
+        recs = synthetic_plots(sens[c], pos_ecef_m[seen[c]], t_s, rng)
+        recs["entity"] = seen[c][recs["entity"]]
+        fed.feed(c, t_s, recs, np.ones(1, dtype=np.int64))
+
+
+def write_result(result: dict[str, Any], out: str | None) -> None:
+    """The figures as JSON on stdout and, with ``--out``, in that file."""
+    text = json.dumps(result, indent=1)
+    print(text)
+    if out:
+        Path(out).write_text(text + "\n")
 
 
 def main() -> int:
@@ -58,28 +117,17 @@ def main() -> int:
     )
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    nations = NATIONS[: args.nodes]
-    sensors = {c: [SENSOR[c]] for c in nations}
+    nations, sensors, seen = national_feeds(args.nodes, args.tracks)
     d = Path(tempfile.mkdtemp(prefix="iamd-bench-fed-"))
     n, period = args.tracks, 1.0 / args.rate_hz
-    half = n // 2
-    seen = {c: (np.arange(half) + i * n // len(nations)) % n for i, c in enumerate(nations)}
     samples: list[tuple[float, str, np.ndarray]] = []
     late = nations[-1]
     with Federation.start(d, nations, sensors=sensors, identify=False,
                           start_nodes=nations[:-1], observers=["observer"],
                           link_delay_s=args.link_delay_ms / 1000.0) as fed:  # fmt: skip
-        obs = fed.open_session("observer")
-
-        def on_obs(s: object) -> None:
-            key = str(s.key_expr).split("/")  # type: ignore[attr-defined]
-            try:
-                m = decode(s.payload.to_bytes())  # type: ignore[attr-defined]
-            except MessageError:
-                return
-            samples.append((time.monotonic(), key[2], m.records["number"].copy()))
-
-        obs.declare_subscriber("iamd/fed/*/to/*/tracks", on_obs)
+        obs = observe(
+            fed, lambda w, sender, m: samples.append((w, sender, m.records["number"].copy()))
+        )
         sens = {c: node_sensors("balkans", c, sensors[c]) for c in nations}
         rng = np.random.default_rng(1)
         running = list(nations[:-1])
@@ -90,10 +138,7 @@ def main() -> int:
         while k < total:
             t = k * period
             pos = straight_targets(n, t, lat_deg=42.8, lon_deg=28.2)
-            for c in running:
-                recs = synthetic_plots(sens[c], pos[seen[c]], t, rng)
-                recs["entity"] = seen[c][recs["entity"]]
-                fed.feed(c, t, recs, np.ones(1, dtype=np.int64))
+            feed_plots(fed, running, sens, seen, pos, t, rng)
             if k == args.seconds // 2:
                 fed.start_node(late)
             if late not in running and late in fed.alive and k > args.seconds // 2:
@@ -141,10 +186,7 @@ def main() -> int:
         "takeover_s": round(takeover_s, 3),
         "taken_over": f"{len(taken)}/{len(before)}",
     }
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    write_result(result, args.out)
     return 0
 
 

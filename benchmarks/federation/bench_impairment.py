@@ -40,7 +40,6 @@ targets are held by two nations (reporting responsibility shared) and some by on
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import socket
 import subprocess
@@ -50,17 +49,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_federation import feed_plots, national_feeds, observe, write_result
 
-from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
-from iamd.federation.messages import FLAG_REPORTING, MessageError, decode
+from iamd.federation.exercise import Federation, node_sensors, straight_targets
+from iamd.federation.messages import FLAG_REPORTING, Message
 
-NATIONS = ["BGR", "GRC", "ROU", "TUR"]
-SENSOR = {
-    "BGR": "bg_surveillance_varna",
-    "GRC": "gr_surveillance_lemnos",
-    "ROU": "ro_surveillance_constanta",
-    "TUR": "tr_surveillance_thrace",
-}
 SPACING_M = 8_000.0
 """Between targets: far apart against the far radars' errors (1–2 km at 400 km)."""
 GATE_M = 4_000.0
@@ -160,12 +153,9 @@ def main() -> int:
     mode = args.mode
     if mode == "auto":
         mode = "netem" if netem_available() else "iptables"
-    nations = NATIONS[: args.nodes]
-    sensors = {c: [SENSOR[c]] for c in nations}
+    nations, sensors, seen = national_feeds(args.nodes, args.tracks)
     d = Path(tempfile.mkdtemp(prefix="iamd-bench-impair-"))
     n = args.tracks
-    half = n // 2
-    seen = {c: (np.arange(half) + i * n // len(nations)) % n for i, c in enumerate(nations)}
     samples: list[tuple[float, str, float, np.ndarray, np.ndarray]] = []
     t_on = args.clean_s
     t_off = args.clean_s + args.impaired_s
@@ -179,19 +169,13 @@ def main() -> int:
         imp = Impairment(mode, args.loss_pct, args.delay_ms, fed.links)
         for link in fed.links:
             link.delay_s = 0.0
-        obs = fed.open_session("observer")
 
-        def on_obs(s: object) -> None:
-            key = str(s.key_expr).split("/")  # type: ignore[attr-defined]
-            try:
-                m = decode(s.payload.to_bytes())  # type: ignore[attr-defined]
-            except MessageError:
-                return
+        def on_batch(w: float, sender: str, m: Message) -> None:
             r = m.records
-            samples.append((time.monotonic(), key[2], m.t_s, r["number"].copy(),
+            samples.append((w, sender, m.t_s, r["number"].copy(),
                             (r["flags"] & FLAG_REPORTING) != 0))  # fmt: skip
 
-        obs.declare_subscriber("iamd/fed/*/to/*/tracks", on_obs)
+        obs = observe(fed, on_batch)
         sens = {c: node_sensors("balkans", c, sensors[c]) for c in nations}
         rng = np.random.default_rng(1)
         t0 = time.monotonic()
@@ -204,10 +188,7 @@ def main() -> int:
                 n, float(k), lat_deg=LAT_DEG, lon_deg=LON_DEG, spacing_m=SPACING_M
             )
             fed_wall[k] = time.monotonic()
-            for c in nations:
-                recs = synthetic_plots(sens[c], pos[seen[c]], float(k), rng)
-                recs["entity"] = seen[c][recs["entity"]]
-                fed.feed(c, float(k), recs, np.ones(1, dtype=np.int64))
+            feed_plots(fed, nations, sens, seen, pos, float(k), rng)
             # dual reporters in the observer's latest batch of each node
             latest: dict[str, np.ndarray] = {}
             for _w, s, _t, num, rep in samples[-4 * len(nations) :]:
@@ -288,10 +269,7 @@ def main() -> int:
     result["final_numbers_agree"] = bool(
         common and all(pics[c][max(common)][2] == last[2] for c in nations)  # type: ignore[index]
     )
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    write_result(result, args.out)
     return 0
 
 
