@@ -18,7 +18,13 @@ from iamd.identify.airspace import DECLARABLE
 from iamd.scenario.loader import LoadedScenario, load_scenario
 from iamd.scenario.schema import VisualIdentification
 from iamd.sim.events import EventLog
-from iamd.sim.vid import VisualIdentifier, declaration_of, lead_intercept_s
+from iamd.sim.vid import (
+    RETASK_FACTOR,
+    VidTask,
+    VisualIdentifier,
+    declaration_of,
+    lead_intercept_s,
+)
 from iamd.track.picture import PictureLayout
 
 SMALL = Path(__file__).with_name("vid_small.yaml")
@@ -254,3 +260,132 @@ def test_the_run_with_patrols_is_deterministic(
 ) -> None:
     again = iamd.run(small, seed=1)
     pd.testing.assert_frame_equal(again.events, runs[True].events)
+
+
+# --------------------------------------------------------------------------- the batched tasking
+
+
+class _PerTrack(VisualIdentifier):
+    """The tasking as the module's docstring states it, one track at a time (the oracle of the
+    batched `VisualIdentifier._task`): each untasked track in order of urgency, its
+    candidate patrols and their intercepts, a free patrol if one can make it, else one flying
+    out to a far less urgent track."""
+
+    __slots__ = ()
+
+    def _task(self, t_s: float, truth_pos: Any, flying: Any, pic: Any, num: Any, state: Any,
+              rank: Any, time_to_go: Any, log: EventLog, picture_names: Any) -> None:  # fmt: skip
+        s = self.settings
+        rows = [int(r) for r in np.flatnonzero(rank >= 0)
+                if (int(pic[r]), int(num[r])) not in self.tasked]  # fmt: skip
+        rows.sort(key=lambda r: (float(time_to_go[r]), int(rank[r]), int(pic[r]), int(num[r])))
+        for r in rows:
+            ttg = float(time_to_go[r])
+            outbound = {t.patrol: t for t in self.tasks if t.t_look_s - s.look_s > t_s
+                        and ttg < RETASK_FACTOR * t.time_to_go_s}  # fmt: skip
+            cand = [q for q in range(len(self.names))
+                    if self.picture_of[q] == pic[r] and flying[self.members[q]].any()
+                    and (self.free_at_s[q] <= t_s or q in outbound)]  # fmt: skip
+            if not cand:
+                continue
+            lead = np.array([self.members[q][flying[self.members[q]]][0] for q in cand])
+            tau = lead_intercept_s(state[r, :3] - truth_pos[lead],
+                                   np.broadcast_to(state[r, 3:], (len(cand), 3)),
+                                   s.dash_speed_m_s)  # fmt: skip
+            busy = np.array([q in outbound for q in cand])
+            ok = tau <= s.max_flight_s
+            pool = np.flatnonzero(ok & ~busy)
+            if len(pool) == 0:
+                pool = np.flatnonzero(ok)
+            if len(pool) == 0:
+                continue
+            best = int(pool[np.argmin(tau[pool])])
+            q = cand[best]
+            what = ""
+            if q in outbound:
+                old = outbound[q]
+                self.tasks.remove(old)
+                self.tasked.discard((old.picture, old.number))
+                what = f" (re-tasked from {picture_names[old.picture]} track {old.number})"
+            look = t_s + float(tau[best]) + s.look_s
+            task = VidTask(patrol=q, picture=int(pic[r]), number=int(num[r]), t_task_s=t_s,
+                           t_look_s=look, t_free_s=look + float(tau[best]), time_to_go_s=ttg,
+                           rank=int(rank[r]))  # fmt: skip
+            self.tasks.append(task)
+            self.tasked.add((task.picture, task.number))
+            self.free_at_s[q] = task.t_free_s
+            log.append(t_s, "vid_task", unit=self.names[q], picture=picture_names[task.picture],
+                       value=float(tau[best]),
+                       detail=f"{self.names[q]} tasked to identify {picture_names[task.picture]}"
+                       f" track {task.number}: intercept in {tau[best]:.0f} s{what}")  # fmt: skip
+
+
+def _random_case(rng: np.random.Generator) -> tuple[Any, ...]:
+    """Patrols of 1-2 aircraft serving two pictures (one serving none), some aircraft not
+    flying, other objects, and a pool of tracks; positions on a 10 km grid and patrols
+    sharing a spot, so that intercepts tie."""
+    n_patrols = int(rng.integers(1, 7))
+    sizes = rng.integers(1, 3, n_patrols)
+    n_other = int(rng.integers(0, 4))
+    group = np.concatenate([np.repeat([f"cap{q}" for q in range(n_patrols)], sizes),
+                            np.full(n_other, "")])  # fmt: skip
+    n = len(group)
+    truth = SimpleNamespace(
+        group=group,
+        cls=np.where(group != "", "fighter", rng.choice(["drone", "airliner"], n)),
+        nation=np.where(group != "", "BGR", ""),
+        type=np.where(group != "", "fighter", "object"),
+        ids=[f"obj-{j}" for j in range(n)],
+    )
+    base = np.array([4.0e6, 2.0e6, 4.3e6])
+    spots = rng.integers(-8, 9, (4, 3)) * 10e3
+    pos = base + spots[rng.integers(0, 4, n)]  # shared spots: ties
+    settings = VisualIdentification(
+        max_flight_s=float(rng.choice([150.0, 400.0, 1200.0])),
+        look_s=float(rng.choice([0.0, 60.0])),
+        search_radius_m=30e3,
+    )
+    picture_of = rng.choice([-1, 0, 1, 1, 0], n_patrols).astype(np.int64)
+    vi = {}
+    for cls in (VisualIdentifier, _PerTrack):
+        vi[cls] = cls(settings=settings, names=tuple(f"cap{q}" for q in range(n_patrols)),
+                      members=tuple(np.flatnonzero(group == f"cap{q}").astype(np.int64)
+                                    for q in range(n_patrols)),
+                      picture_of=picture_of,
+                      friendly=("BGR",))  # fmt: skip
+    m = int(rng.integers(0, 30))
+    keys = np.column_stack([rng.integers(0, 2, m), rng.permutation(m) + 1]).astype(np.int64)
+    at = base + rng.integers(-10, 11, (m, 3)) * 10e3
+    vel = rng.choice([0.0, 100.0, 400.0], (m, 1)) * rng.choice([-1.0, 0.0, 1.0], (m, 3))
+    return truth, pos, vi[VisualIdentifier], vi[_PerTrack], keys, np.hstack([at, vel])
+
+
+def test_the_batched_tasking_equals_the_tasking_one_track_at_a_time() -> None:
+    """A few hundred random cases over four steps each (ties of intercept and of priority,
+    tracks no patrol can reach, patrols flying out re-tasked, patrols not flying): the same
+    taskings in the same order, the same events, the same times patrols are free."""
+    rng = np.random.default_rng(11)
+    seen = {"retask": 0, "task": 0, "none": 0}
+    for _ in range(300):
+        truth, pos, fast, slow, keys, pool = _random_case(rng)
+        t = 0.0
+        logs = {"fast": EventLog(), "slow": EventLog()}
+        for _ in range(4):
+            take = rng.permutation(len(keys))[: int(rng.integers(0, len(keys) + 1))]
+            flying = rng.random(len(pos)) > 0.15
+            rank = rng.integers(-1, 2, len(take))
+            ttg = rng.choice([np.inf, 100.0, 250.0, 500.0, 1000.0], len(take))
+            ttg = ttg if rng.random() > 0.2 else None  # none given: closing on none
+            key = (keys[take, 0], keys[take, 1])
+            for vi, log in ((fast, logs["fast"]), (slow, logs["slow"])):
+                vi.step(t, pos, flying, truth, key, pool[take], rank, log, ("a", "b"), ttg)
+            assert fast.tasks == slow.tasks and fast.tasked == slow.tasked
+            np.testing.assert_array_equal(fast.free_at_s, slow.free_at_s)
+            t += float(rng.choice([10.0, 100.0, 400.0]))
+        a, b = logs["fast"].frame(), logs["slow"].frame()
+        pd.testing.assert_frame_equal(a, b)
+        tasked = a[a.kind == "vid_task"]
+        seen["retask"] += int(tasked.detail.str.contains("re-tasked").sum())
+        seen["task"] += len(tasked)
+        seen["none"] += int(len(tasked) == 0)
+    assert seen["retask"] >= 20 and seen["task"] >= 400 and seen["none"] >= 50, seen

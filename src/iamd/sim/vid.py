@@ -113,12 +113,17 @@ def declaration_of(cls: str, nation: str, friendly: Sequence[str]) -> int:
     return -1
 
 
-def _urgent(prio: tuple[float, int], task: VidTask) -> bool:
-    """A track of priority ``prio`` (time to go, identity rank) is far more urgent than the
-    track of ``task``: less than :data:`RETASK_FACTOR` of its time to go (any time to go,
-    against a track closing on no asset). The identity alone never re-tasks a patrol: a
-    track's identity may go back and forth between suspect and unknown."""
-    return prio[0] < RETASK_FACTOR * task.time_to_go_s
+def _urgent(time_to_go_s: FloatArray, out_time_to_go_s: FloatArray) -> BoolArray:
+    """(n, P) whether each of n tracks of time to go ``time_to_go_s`` (n,) is far more urgent
+    than the track each of P patrols flies out to, of ``out_time_to_go_s`` (P,; NaN: none):
+    less than :data:`RETASK_FACTOR` of its time to go (any time to go, against a track closing
+    on no asset). The identity alone never re-tasks a patrol: a track's identity may go back
+    and forth between suspect and unknown.
+
+    >>> _urgent(np.array([100.0, 600.0]), np.array([1200.0, np.inf, np.nan])).tolist()
+    [[True, True, False], [False, True, False]]
+    """
+    return time_to_go_s[:, None] < RETASK_FACTOR * out_time_to_go_s[None, :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,50 +298,89 @@ class VisualIdentifier:
         log: EventLog,
         picture_names: Sequence[str],
     ) -> None:
+        """The step's taskings (module, step 2), batched: the intercepts of every untasked
+        track from every patrol in one call, then the greedy assignment in order of urgency
+        as a loop over the taskings made (about one per patrol), not over the tracks: the
+        tracks no patrol can take before the next tasking are passed over together."""
         s = self.settings
-        rows = [int(r) for r in np.flatnonzero(rank >= 0)
-                if (int(pic[r]), int(num[r])) not in self.tasked]  # fmt: skip
-        if not rows:
+        rows = np.flatnonzero(rank >= 0)
+        rows = rows[~_among(pic[rows], num[rows], self.tasked)]
+        if len(rows) == 0:
             return
-        rows.sort(key=lambda r: (float(time_to_go[r]), int(rank[r]), int(pic[r]), int(num[r])))
-        for r in rows:  # a loop over the step's untasked tracks, not over all tracks
-            prio = (float(time_to_go[r]), int(rank[r]))
-            # patrols still flying out to a track far less urgent may be re-tasked
-            outbound = {
-                t.patrol: t for t in self.tasks if t.t_look_s - s.look_s > t_s and _urgent(prio, t)
-            }
-            cand = [q for q in range(len(self.names))
-                    if self.picture_of[q] == pic[r] and flying[self.members[q]].any()
-                    and (self.free_at_s[q] <= t_s or q in outbound)]  # fmt: skip
-            if not cand:
-                continue
-            lead = np.array([self.members[q][flying[self.members[q]]][0] for q in cand])
-            tau = lead_intercept_s(state[r, :3] - truth_pos[lead], np.broadcast_to(
-                state[r, 3:], (len(cand), 3)), s.dash_speed_m_s)  # fmt: skip
-            # a free patrol if one can make it, else the one re-tasked soonest there
-            busy = np.array([q in outbound for q in cand])
-            ok = tau <= s.max_flight_s
-            pool = np.flatnonzero(ok & ~busy)
-            if len(pool) == 0:
-                pool = np.flatnonzero(ok)
-            if len(pool) == 0:
-                continue
-            best = int(pool[np.argmin(tau[pool])])
-            q = cand[best]
+        # the order of urgency: time to go, identity rank, then track order (stable)
+        rows = rows[np.lexsort((num[rows], pic[rows], rank[rows], time_to_go[rows]))]
+        ttg = np.asarray(time_to_go[rows], dtype=np.float64)
+        # (n, P) lead intercepts from each patrol's leader (its first aircraft flying)
+        n, n_patrols = len(rows), len(self.names)
+        able = np.array([flying[m].any() for m in self.members], dtype=bool)
+        lead = np.array([m[flying[m]][0] for m, a in zip(self.members, able, strict=True) if a],
+                        dtype=np.int64)  # fmt: skip
+        tau = np.full((n, n_patrols), np.inf)
+        rel = state[rows, None, :3] - truth_pos[lead][None, :, :]
+        vel = np.broadcast_to(state[rows, None, 3:], rel.shape)
+        tau[:, able] = lead_intercept_s(rel.reshape(-1, 3), vel.reshape(-1, 3),
+                                        s.dash_speed_m_s).reshape(n, len(lead))  # fmt: skip
+        reach = (pic[rows, None] == self.picture_of[None, :]) & able & (tau <= s.max_flight_s)
+        # the tasking each patrol flies out to (at most one: a patrol flying out is not free
+        # and is re-tasked only by removing it) and that track's time to go (NaN: none)
+        out: list[VidTask | None] = [None] * n_patrols
+        for task in self.tasks:  # a loop over the taskings under way (a handful)
+            if task.t_look_s - s.look_s > t_s:
+                out[task.patrol] = task
+        out_ttg = np.array([np.nan if t is None else t.time_to_go_s for t in out])
+        i = 0
+        while i < n:  # a loop over the taskings made, not over the tracks
+            # the next track with a free patrol, or one flying out to a far less urgent
+            # track, able to make it
+            retask = _urgent(ttg[i:], out_ttg)
+            fit = reach[i:] & ((self.free_at_s <= t_s)[None, :] | retask)
+            hit = np.flatnonzero(fit.any(axis=1))
+            if len(hit) == 0:
+                return
+            k = int(hit[0])  # row k of the masks, track i of the order
+            i += k
+            # a free patrol if one can make it, else the one re-tasked soonest there; the
+            # shortest intercept, the first patrol on a tie (every τ in the pool is finite)
+            pool = fit[k] & ~retask[k]
+            if not pool.any():
+                pool = fit[k]
+            q = int(np.argmin(np.where(pool, tau[i], np.inf)))
+            r, flight = int(rows[i]), float(tau[i, q])
             what = ""
-            if q in outbound:
-                old = outbound[q]
+            old = out[q] if retask[k, q] else None
+            if old is not None:
                 self.tasks.remove(old)
                 self.tasked.discard((old.picture, old.number))
                 what = f" (re-tasked from {picture_names[old.picture]} track {old.number})"
-            look = t_s + float(tau[best]) + s.look_s
+            look = t_s + flight + s.look_s
             task = VidTask(patrol=q, picture=int(pic[r]), number=int(num[r]), t_task_s=t_s,
-                           t_look_s=look, t_free_s=look + float(tau[best]),
-                           time_to_go_s=prio[0], rank=prio[1])  # fmt: skip
+                           t_look_s=look, t_free_s=look + flight,
+                           time_to_go_s=float(ttg[i]), rank=int(rank[r]))  # fmt: skip
             self.tasks.append(task)
             self.tasked.add((task.picture, task.number))
             self.free_at_s[q] = task.t_free_s
+            if look - s.look_s > t_s:
+                out[q], out_ttg[q] = task, task.time_to_go_s
+            elif old is not None:
+                out[q], out_ttg[q] = None, np.nan
             log.append(t_s, "vid_task", unit=self.names[q], picture=picture_names[task.picture],
-                       value=float(tau[best]),
+                       value=flight,
                        detail=f"{self.names[q]} tasked to identify {picture_names[task.picture]}"
-                       f" track {task.number}: intercept in {tau[best]:.0f} s{what}")  # fmt: skip
+                       f" track {task.number}: intercept in {flight:.0f} s{what}")  # fmt: skip
+            i += 1
+
+
+def _among(pic: IntArray, num: IntArray, keys: set[tuple[int, int]]) -> BoolArray:
+    """(n,) whether each track (``pic``, ``num``) (n,) is one of ``keys`` (the set's order
+    does not matter: a membership test).
+
+    >>> _among(np.array([0, 0, 1]), np.array([1, 2, 1]), {(0, 2), (1, 5)}).tolist()
+    [False, True, False]
+    """
+    if len(pic) == 0 or not keys:
+        return np.zeros(len(pic), dtype=bool)
+    held = np.array(list(keys), dtype=np.int64).reshape(-1, 2)
+    pairs = np.column_stack([pic, num]).astype(np.int64)
+    _, inv = np.unique(np.concatenate([pairs, held]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    return np.isin(inv[: len(pairs)], inv[len(pairs) :])
