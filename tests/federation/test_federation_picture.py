@@ -242,3 +242,38 @@ def test_the_old_reporter_takes_the_track_back_with_a_better_quality():
         _cycle(pics, tracks, t, t)
     assert reporters(pics, n) == ["BGR"]
     assert any(e.kind == "r2_relinquish" and e.t_s >= 5.0 for e in pics["GRC"].events)
+
+
+def test_two_reporters_after_a_partition_resolve_alike_when_a_quality_moves():
+    """BGR and ROU both hold a track; ROU, cut off for longer than a lease, took it over, so at
+    the heal both report it. Both publish quality q + 1; by the time BGR sees ROU's claim its
+    own track has fallen to q. Each side resolves the dual report on the qualities both have
+    published (a tie: BGR, first in the roster, keeps it), so exactly one reporter remains
+    and GRC, which does not hold the track, keeps it in its picture (before, BGR compared
+    its current q with ROU's q + 1 and gave the track up while ROU gave it up to BGR: for a
+    cycle nobody reported it)."""
+    pics = pictures()
+    worse, good = _quality_pair(1)
+    tracks = {"BGR": local_tracks([1], OBJ[:1], sigma_m=good),
+              "GRC": local_tracks([], np.zeros((0, 3))),
+              "ROU": local_tracks([1], OBJ[:1], sigma_m=good)}  # fmt: skip
+    _converged(pics, tracks)
+    n = int(pics["GRC"].picture.number[0])
+    assert reporters(pics, n) == ["BGR"]
+    whole = {c: pics[c] for c in ("BGR", "GRC")}
+    for t in (3.0, 4.0, 5.0, 6.0, 7.0):  # the cut: ROU alone
+        for p in pics.values():
+            p.step(t, tracks[p.nation], t)
+        exchange(whole, t)
+    assert reporters(pics, n) == ["BGR", "ROU"]
+    _cycle(pics, tracks, 8.0, 8.0)  # healed: each side sees the other's claim, q + 1
+    tracks["BGR"] = local_tracks([1], OBJ[:1], sigma_m=worse)
+    for p in pics.values():
+        p.step(9.0, tracks[p.nation], 9.0)
+    assert reporters(pics, n) == ["BGR"]
+    for t in (10.0, 11.0):
+        exchange(pics, t - 0.5)
+        for p in pics.values():
+            p.step(t, tracks[p.nation], t)
+        assert reporters(pics, n) == ["BGR"]
+        assert n in pics["GRC"].picture.number.tolist()

@@ -28,7 +28,10 @@ descriptions; the bits are not public):
   partner takes R2 over when its track quality is better by :attr:`PictureParams.takeover_tq`
   (2 by the Link 16 rule); when two nations report the same number, the better track quality
   keeps it (ties: the nation first in the roster) and the other stops, so after one
-  exchange one reporter remains. A partner whose liveliness token disappears or whose last
+  exchange one reporter remains. Each side compares the qualities both have *published*
+  (its own last batch's, not its track's of the moment), so both resolve the dual report
+  alike even when a quality moves between a batch and the decision (two reporters meet
+  when a partition heals). A partner whose liveliness token disappears or whose last
   batch is older than :attr:`PictureParams.lease_s` is lost; its tracks no longer count for
   numbers and R2, and the nodes that hold them take reporting over at their next update
   (meanwhile, for a lease at most, its tracks coast in the pictures of the others).
@@ -263,6 +266,8 @@ class FederatedPicture:
     _reporting: dict[int, bool] = field(default_factory=dict)
     _taken_from: dict[int, tuple[int, float]] = field(default_factory=dict)
     """(the partner's roster index, t_s) of each number this node took over by quality."""
+    _published_q: dict[int, int] = field(default_factory=dict)
+    """The track quality of each number in the node's last batch."""
     _peers: dict[int, _Peer] = field(default_factory=dict)
     _publish: npt.NDArray[np.void] = field(default_factory=lambda: track_records(0))
     _gate: float = field(init=False)
@@ -375,10 +380,14 @@ class FederatedPicture:
                     ]
                     if fresh:
                         nr, qr = int(rem_nat[fresh[0]]), int(rq[fresh[0]])
-                    rep = not fresh or (int(lq[i]), -self._me) > (qr, -nr)
+                    # two reporters: the qualities both have published decide, so that both
+                    # sides decide alike (the track's quality of the moment may have moved
+                    # since the partner saw it)
+                    mine = self._published_q.get(tn_prev, int(lq[i]))
+                    rep = not fresh or (mine, -self._me) > (qr, -nr)
                     if not rep:
                         self._event(
-                            t_s, "r2_relinquish", tn, f"to {self.roster[nr]} (TQ {qr} vs {lq[i]})"
+                            t_s, "r2_relinquish", tn, f"to {self.roster[nr]} (TQ {qr} vs {mine})"
                         )
                 else:
                     rep = int(lq[i]) >= qr + par.takeover_tq
@@ -587,6 +596,7 @@ class FederatedPicture:
         out["covar_lt"] = covar_to_lt(local.covar[rows])
         out["releasable"] = local.releasable[rows]
         out["plot_wall_ns"] = local.plot_wall_ns[rows]
+        self._published_q = dict(zip(tn[rows].tolist(), lq[rows].tolist(), strict=True))
         return out
 
 
