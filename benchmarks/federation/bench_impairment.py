@@ -134,6 +134,36 @@ def picture_faults(pic: dict[str, np.ndarray], n: int) -> dict[float, tuple[int,
     return out
 
 
+def dual_reporters(batches: list[tuple[float, str, float, np.ndarray, np.ndarray]]) -> int:
+    """Numbers reported (R2 flag) by two nodes at once in the latest of ``batches`` (the
+    observer's (arrival, sender, t_s, numbers, reporting flags), in arrival order) of each
+    sender."""
+    latest: dict[str, np.ndarray] = {}
+    for _w, s, _t, num, rep in batches:
+        latest[s] = num[rep]
+    allrep = np.concatenate(list(latest.values())) if latest else np.zeros(0)
+    return int(len(allrep) - len(np.unique(allrep)))
+
+
+def resync_after(
+    pics: dict[str, dict[float, tuple[int, int, dict]]], t_from: float
+) -> float | None:
+    """Seconds from ``t_from`` to the first feed step from which, for good, every node's
+    picture (`picture_faults`) has every target once under the same numbers at every node
+    (None: never)."""
+    common = sorted(set.intersection(*(set(p) for p in pics.values())))
+    good = []
+    for t in common:
+        views = [p[t] for p in pics.values()]
+        same = all(v[2] == views[0][2] for v in views)
+        good.append((t, all(v[0] == 0 and v[1] == 0 for v in views) and same))
+    after = [(t, g) for t, g in good if t >= t_from]
+    for i, (t, _g) in enumerate(after):
+        if all(g for _, g in after[i:]):
+            return t - t_from
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tracks", type=int, default=60)
@@ -189,12 +219,7 @@ def main() -> int:
             )
             fed_wall[k] = time.monotonic()
             feed_plots(fed, nations, sens, seen, pos, float(k), rng)
-            # dual reporters in the observer's latest batch of each node
-            latest: dict[str, np.ndarray] = {}
-            for _w, s, _t, num, rep in samples[-4 * len(nations) :]:
-                latest[s] = num[rep]
-            allrep = np.concatenate(list(latest.values())) if latest else np.zeros(0)
-            dual_by_t[k] = int(len(allrep) - len(np.unique(allrep)))
+            dual_by_t[k] = dual_reporters(samples[-4 * len(nations) :])
             time.sleep(max(0.0, t0 + (k + 1) - time.monotonic()))
         time.sleep(2.0)
         obs.close()
@@ -247,21 +272,8 @@ def main() -> int:
             else None,
         }
     result["phases"] = per
-    # resync: first step after clearing from which every node has every target once, the
-    # same numbers at every node
     common = sorted(set.intersection(*(set(p) for p in pics.values())))
-    good = []
-    for t in common:
-        views = [pics[c][t] for c in nations]
-        same = all(v[2] == views[0][2] for v in views)
-        good.append((t, all(v[0] == 0 and v[1] == 0 for v in views) and same))
-    after = [(t, g) for t, g in good if t >= t_off]
-    resync = None
-    for i, (t, _g) in enumerate(after):
-        if all(g for _, g in after[i:]):
-            resync = t - t_off
-            break
-    result["resync_s"] = resync
+    result["resync_s"] = resync_after(pics, t_off)
     last = pics[nations[0]][max(common)] if common else None
     result["final_tracks_by_node"] = {
         c: (len(pics[c][max(common)][2]) if common else 0) for c in nations

@@ -1,7 +1,15 @@
 """Helpers for the federation tests: local tracks on given positions, exchanges of encoded
-batches between in-process pictures."""
+batches between in-process pictures, and the probe for a network namespace of a test's own
+(the fault tests' sandbox)."""
 
 from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -9,6 +17,7 @@ from iamd.federation.blocks import allocate_blocks
 from iamd.federation.messages import MessageKind, decode, encode
 from iamd.federation.picture import FederatedPicture, LocalTracks, PictureParams
 
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "federation"
 ROSTER = ("BGR", "GRC", "ROU")
 BASE = np.array([4_200_000.0, 2_200_000.0, 4_300_000.0])
 
@@ -55,3 +64,30 @@ def exchange(pics, now_s, skip=()):
 def reporters(pics, number):
     """Nations reporting ``number``."""
     return [c for c, p in pics.items() if number in p.reporting().tolist()]
+
+
+def namespace_unavailable(setup: str = "true", tools: tuple[str, ...] = ()) -> str | None:
+    """Why no network namespace of the test's own (``unshare -n``, loopback up) in which the
+    shell command ``setup`` succeeds can be made here, with ``tools`` installed (else None)."""
+    for tool in ("unshare", "ip", *tools):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (Debian: util-linux, iproute2, iptables)"
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"],
+                           capture_output=True, text=True, timeout=20)  # fmt: skip
+    if probe.returncode != 0:
+        return f"cannot create a network namespace: {probe.stderr.strip() or probe.returncode}"
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && {setup}"],
+                           capture_output=True, text=True, timeout=20)  # fmt: skip
+    if probe.returncode != 0:
+        return f"{setup!r} fails in a network namespace: {probe.stderr.strip()}"
+    return None
+
+
+def bench_in_namespace(script: str, args: str, out: Path, timeout_s: float) -> dict[str, Any]:
+    """Run the federation benchmark ``script`` with ``args`` in a network namespace of its own
+    (loopback up) and return the figures it wrote to ``out``."""
+    cmd = f"ip link set lo up && {sys.executable} {BENCHMARKS / script} {args} --out {out}"
+    run = subprocess.run(["unshare", "-n", "sh", "-c", cmd], capture_output=True, text=True,
+                         timeout=timeout_s)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    return dict(json.loads(out.read_text()))

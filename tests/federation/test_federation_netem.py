@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import bench_in_namespace, namespace_unavailable
+
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "federation" / "bench_federation.py"
 NETEM = "tc qdisc add dev lo root netem delay 200ms loss 5%"
 
@@ -51,29 +53,18 @@ def test_federation_under_loss_and_delay(tmp_path):
 
 # --------------------------------------------------------------------------- loss and delay
 
-IMPAIR = Path(__file__).resolve().parents[2] / "benchmarks" / "federation" / "bench_impairment.py"
-
 
 def _sandbox_unavailable() -> str | None:
     """Why no network namespace with loss on its loopback can be made here (else None):
     netem where the kernel has it, else the firewall's ``statistic`` match."""
-    for tool in ("unshare", "ip"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (Debian: util-linux, iproute2)"
-    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"],
-                           capture_output=True, text=True, timeout=20)  # fmt: skip
-    if probe.returncode != 0:
-        return f"cannot create a network namespace: {probe.stderr.strip() or probe.returncode}"
+    reason = namespace_unavailable()
+    if reason is not None:
+        return reason
     if shutil.which("tc") is not None and _netem_unavailable() is None:
         return None
-    if shutil.which("iptables") is None:
-        return "no sch_netem in the kernel and iptables is not installed (Debian: iptables)"
     rule = "iptables -A INPUT -i lo -m statistic --mode random --probability 0.05 -j DROP"
-    probe = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && {rule}"],
-                           capture_output=True, text=True, timeout=20)  # fmt: skip
-    if probe.returncode != 0:
-        return f"no sch_netem and no firewall statistic match: {probe.stderr.strip()}"
-    return None
+    reason = namespace_unavailable(rule, tools=("iptables",))
+    return None if reason is None else f"no sch_netem in the kernel, and {reason}"
 
 
 def test_picture_stays_consistent_under_loss_and_delay_and_resyncs(tmp_path):
@@ -88,13 +79,9 @@ def test_picture_stays_consistent_under_loss_and_delay_and_resyncs(tmp_path):
     reason = _sandbox_unavailable()
     if reason is not None:
         pytest.skip(reason)
-    out = tmp_path / "impair.json"
-    cmd = (f"ip link set lo up && {sys.executable} {IMPAIR} --tracks 60 --nodes 3 "
-           f"--clean-s 12 --impaired-s 30 --cleared-s 15 --out {out}")  # fmt: skip
-    run = subprocess.run(["unshare", "-n", "sh", "-c", cmd], capture_output=True, text=True,
-                         timeout=400)  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    res = json.loads(out.read_text())
+    res = bench_in_namespace("bench_impairment.py", "--tracks 60 --nodes 3 --clean-s 12 "
+                             "--impaired-s 30 --cleared-s 15", tmp_path / "impair.json",
+                             timeout_s=400)  # fmt: skip
     ph = res["phases"]
     if res["mode"] == "iptables":
         assert res["dropped_packets"] > 0, res  # the loss was real
