@@ -83,18 +83,27 @@ def test_civil_aircraft_never_engaged_in_builtin_scenario(
     assert inits["entity"].isin(aircraft).sum() > 10
 
 
-def test_integrated_lets_greek_patriot_engage_missile_aimed_at_bulgaria(
+def test_integrated_lets_an_allied_battery_engage_missiles_aimed_at_another_nation(
     full_run: Callable[[str], RunResult],
 ) -> None:
     eng = full_run("integrated").engagements
-    greek = eng[(eng["unit"] == "gr_patriot_north") & (eng["aim_nation"] == "BGR")]
-    assert len(greek) > 0
-    assert set(greek["nation"]) == {"GRC"}
+    sm3 = eng[eng["unit"] == "us_sm3_deveselu"]
+    assert {"BGR", "ROU"} <= set(sm3["aim_nation"])  # the US site defends its hosts and others
+    assert set(sm3["nation"]) == {"USA"}
 
     eng_nat = full_run("national").engagements
-    grc = eng_nat[eng_nat["nation"] == "GRC"]
-    assert (grc["aim_nation"] == "GRC").all()
-    assert not (eng_nat["unit"] == "gr_patriot_north").any()
+    assert not (eng_nat["unit"] == "us_sm3_deveselu").any()  # no threat is aimed at the USA
+
+
+def test_the_greek_battery_in_northern_greece_cannot_defend_kardzhali_from_ballistic_missiles(
+    full_run: Callable[[str], RunResult],
+) -> None:
+    # Kardzhali is ~56 km from the battery's site near Komotini, beyond PAC-3 MSE's ~40 km
+    # against ballistic missiles (reference §4.6: a battery in northern Greece is "point or
+    # area defence of southern Bulgaria only"); both MRBMs aimed at it are left to the SM-3.
+    res = full_run("integrated")
+    eng = res.engagements
+    assert not ((eng["unit"] == "gr_patriot_north") & eng["threat"].str.contains("kardzhali")).any()
 
 
 @pytest.mark.parametrize("policy", ["national", "shared_picture"])
@@ -113,7 +122,7 @@ def test_integrated_defends_more_than_national(full_run: Callable[[str], RunResu
     integrated, national = full_run("integrated").summary, full_run("national").summary
     assert integrated["threats_launched"] == national["threats_launched"]  # same raid (CRN)
     assert integrated["leakers"] < national["leakers"]
-    assert integrated["by_nation"]["GRC"]["engagements_for_other_nations"] > 0
+    assert integrated["by_nation"]["USA"]["engagements_for_other_nations"] > 0
 
 
 def test_same_raid_under_every_policy(full_run: Callable[[str], RunResult]) -> None:
