@@ -21,13 +21,17 @@ type's maximum range) has at most the capped share of its area inside the named 
 ``a_gj`` is the coverage of ``iamd.plan.coverage`` (the engine's intercept test). Demand rows
 already covered by the fixed layout are dropped (their value is counted once), rows no
 column covers are dropped, and rows with the same covering columns are aggregated into one
-group with the sum of their weights. The constraint matrix is built as a SciPy sparse matrix
-and solved by HiGHS's branch and cut (``scipy.optimize.milp``; Huangfu and Hall 2018), which
-reports the dual bound, so every answer carries its proven gap.
+group with the sum of their weights. The constraint matrix is built as column-wise sparse
+arrays and passed whole to HiGHS (``highspy``: ``Highs.passModel``), whose branch and cut
+(Huangfu and Hall 2018) reports the dual bound, so every answer carries its proven gap. The
+solver starts from the greedy placement (``Highs.setSolution``), so an answer stopped by the
+time limit is never worse than the greedy.
 
-The **price of the reach cap** is the covered value lost against the uncapped optimum. The
-Pareto fronts solve the model once per point (protection vs the reach cap; protection vs
-the number of lent batteries), each to a proven gap.
+The **price of the reach cap** is the covered value lost against the uncapped optimum (the
+capped optimum is its start). The Pareto fronts (protection vs the reach cap; protection vs
+the number of lent batteries) keep one model per front, change only the column bounds or the
+pool row that differs between points, and solve the points in the order in which each
+optimum is a feasible start for the next; each point to a proven gap.
 """
 
 from __future__ import annotations
@@ -38,11 +42,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import highspy
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
 from iamd.engage.envelope import EffectorArray
@@ -359,9 +363,14 @@ def solve(
     counts: Sequence[int] | None = None,
     at_most: bool = False,
     cap_given: bool = False,
+    start: Sequence[tuple[int, int]] | None = None,
 ) -> Solution:
     """Solve the MILP (see the module text) for a reach cap (default the options') and pool
     counts (default the pools'); ``at_most`` relaxes ``= n_p`` to ``≤ n_p``.
+
+    HiGHS starts from the better of ``start`` (a feasible placement, e.g. the optimum of a
+    tighter cap) and the greedy placement, so the answer is never worse than the greedy, also
+    when the solver stops unproven at its time limit.
 
     The model keeps only the columns that cover some open demand group, with ``≤ n_p``;
     batteries it leaves unplaced (they would add nothing) are then put on the first allowed
@@ -369,10 +378,85 @@ def solve(
     such sites exist (dropping zero-value batteries keeps a solution feasible, adding them
     back does not change its value); if they do not, the full ``= n_p`` model is solved.
     """
-    opt = problem.options
-    cap = reach_cap if (cap_given or reach_cap is not None) else opt.reach_cap
+    cap = reach_cap if (cap_given or reach_cap is not None) else problem.options.reach_cap
     cnt = tuple(counts) if counts is not None else tuple(p.count for p in problem.pools)
-    t_n = len(problem.types)
+    cs, cp = _columns(problem, cap)
+    for p, pool in enumerate(problem.pools):
+        n_ok = int(np.sum(cp == p))
+        if cnt[p] > n_ok and not at_most:
+            what = "every candidate site is" if n_ok == 0 else f"only {n_ok} candidate sites are"
+            raise InputError(
+                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: {what} inside the "
+                f"consenting hosts ({', '.join(pool.hosts)}), outside the border buffer and "
+                f"within the reach cap"
+            )
+    t0 = time.perf_counter()
+    model = _build(problem, cs, cp, cnt, useful_only=True)
+    sol = _solve_model(problem, model, cap, cnt, start, t0=t0)
+    if at_most or np.isnan(sol.covered):
+        return sol
+    chosen, fill_ok = _fill(problem, sol.chosen, cs, cp, cnt)
+    if fill_ok:
+        return replace(sol, chosen=chosen)
+    full = _build(problem, cs, cp, cnt, useful_only=False, exact_counts=True)
+    sol = _solve_model(problem, full, cap, cnt, start, t0=t0)
+    if sol.chosen == [] and not sol.optimal and sol.status == "Infeasible":
+        raise InputError(
+            "no feasible site: the batteries cannot all be placed under the constraints "
+            "(separation, hosts, buffer, reach cap); relax them or place fewer"
+        )
+    return sol
+
+
+HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
+    "output_flag": False,
+    "random_seed": 0,
+    "threads": 1,
+}
+"""HiGHS options of every placement solve besides the time limit and the gap (see
+``benchmarks/plan/README.md`` for the options tried): a fixed seed and one thread, so that a
+proven solve gives the same placement run to run."""
+
+
+class _QuietHighs(highspy.Highs):
+    """``highspy.Highs`` with its log off before the first call (the constructor's callback
+    set-up would otherwise print the version banner on standard output)."""
+
+    def enableCallbacks(self) -> None:
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()
+
+
+@dataclass(slots=True, kw_only=True)
+class _Model:
+    """A placement MILP held by HiGHS, changed in place between the points of a front.
+
+    Attributes:
+        highs: the solver with the model passed (None when no column covers anything).
+        cs, cp: (J,) site and pool of each column; columns ``0..J-1`` are x, ``J..J+G-1`` y.
+        group_of: (J, G) sparse, the groups each column covers (to build a start's y).
+        weight: (G,) the groups' weights (objective coefficients of y).
+        upper: (J,) current upper bound of each column (0 where the cap excludes it).
+        counts: (P,) current pool counts (upper bounds of the pool rows).
+        exact_counts: the pool rows are ``= n_p`` (else ``0 ≤ · ≤ n_p``).
+    """
+
+    highs: highspy.Highs | None
+    cs: IntArray
+    cp: IntArray
+    group_of: sp.csr_matrix
+    weight: FloatArray
+    upper: FloatArray
+    counts: tuple[int, ...]
+    exact_counts: bool
+
+    @property
+    def g_n(self) -> int:
+        return int(self.group_of.shape[1])
+
+
+def _columns(problem: PlanProblem, cap: float | None) -> tuple[IntArray, IntArray]:
+    """(site, pool) of every column the hosts, the buffer and the reach cap allow."""
     col_site: list[IntArray] = []
     col_pool: list[IntArray] = []
     for p, pool in enumerate(problem.pools):
@@ -383,97 +467,41 @@ def solve(
         s = np.flatnonzero(ok)
         col_site.append(s)
         col_pool.append(np.full(len(s), p))
-    cs = np.concatenate(col_site).astype(np.int64)
-    cp = np.concatenate(col_pool).astype(np.int64)
-    for p, pool in enumerate(problem.pools):
-        n_ok = int(np.sum(cp == p))
-        if cnt[p] > n_ok and not at_most:
-            what = "every candidate site is" if n_ok == 0 else f"only {n_ok} candidate sites are"
-            raise InputError(
-                f"no feasible site for {pool.owner}:{pool.type} x{cnt[p]}: {what} inside the "
-                f"consenting hosts ({', '.join(pool.hosts)}), outside the border buffer and "
-                f"within the reach cap"
-            )
+    return (
+        np.concatenate(col_site).astype(np.int64),
+        np.concatenate(col_pool).astype(np.int64),
+    )
+
+
+def _build(
+    problem: PlanProblem,
+    cs: IntArray,
+    cp: IntArray,
+    cnt: Sequence[int],
+    *,
+    useful_only: bool,
+    exact_counts: bool = False,
+) -> _Model:
+    """Build the MILP on columns (cs, cp) — open rows only, rows with the same covering
+    columns aggregated into groups, with ``useful_only`` only the columns that cover some
+    group — as column-wise sparse arrays, and pass it to HiGHS (maximisation)."""
+    t_n = len(problem.types)
     ctype = np.array([problem.types.index(problem.pools[p].type) for p in cp], dtype=np.int64)
     a_full = problem.cover[:, cs * t_n + ctype].tocsr()
     w = problem.demand.weight * problem.residual
     live = np.flatnonzero((problem.residual > 0.0) & (np.diff(a_full.indptr) > 0))
-    a_live = a_full[live]
-    useful = np.flatnonzero(np.diff(a_live.tocsc().indptr) > 0)
-    t0 = time.perf_counter()
-    res, chosen, g_n = _milp(problem, cs[useful], cp[useful], a_live[:, useful], w[live], cnt, True)
-    fill_ok = True
-    if res.x is not None and not at_most:
-        chosen, fill_ok = _fill(problem, chosen, cs, cp, cnt)
-    j_n = len(useful)
-    if not fill_ok:
-        res, chosen, g_n = _milp(problem, cs, cp, a_live, w[live], cnt, False)
-        j_n = len(cs)
-    dt = time.perf_counter() - t0
-    base_value = fixed_value(problem)
-    if res.x is None:
-        if res.status == 2:
-            raise InputError(
-                "no feasible site: the batteries cannot all be placed under the constraints "
-                "(separation, hosts, buffer, reach cap); relax them or place fewer"
-            )
-        nan = float("nan")
-        return Solution(
-            status=str(res.message),
-            optimal=False,
-            objective=nan,
-            dual_bound=nan,
-            mip_gap=nan,
-            covered=nan,
-            chosen=[],
-            solve_s=dt,
-            groups=g_n,
-            columns=j_n,
-            counts=cnt,
-            reach_cap=cap,
-        )
-    dual = -float(getattr(res, "mip_dual_bound", res.fun) or res.fun)
-    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    optimal = res.status == 0 and gap <= opt.mip_rel_gap + 1e-12
-    obj_exact = covered_value(problem, chosen) - base_value
-    return Solution(
-        status="optimal" if optimal else str(res.message),
-        optimal=optimal,
-        objective=obj_exact,
-        dual_bound=dual,
-        mip_gap=gap,
-        covered=base_value + obj_exact,
-        chosen=chosen,
-        solve_s=dt,
-        groups=g_n,
-        columns=j_n,
-        counts=cnt,
-        reach_cap=cap,
-    )
-
-
-def _milp(
-    problem: PlanProblem,
-    cs: IntArray,
-    cp: IntArray,
-    a_live: sp.csr_matrix,
-    w_live: FloatArray,
-    cnt: Sequence[int],
-    at_most: bool,
-) -> tuple[Any, list[tuple[int, int]], int]:
-    """Build (sparse, identical rows aggregated) and solve the MILP on columns (cs, cp);
-    returns HiGHS's result, the chosen (site, pool) pairs and the number of groups."""
-    opt = problem.options
+    a_live = a_full[live].tocsr()
+    w_live = w[live]
+    if useful_only:
+        keep = np.flatnonzero(np.diff(a_live.tocsc().indptr) > 0)
+        cs, cp, a_live = cs[keep], cp[keep], a_live[:, keep].tocsr()
     j_n = len(cs)
-    a_live = a_live.tocsr()
     a_live.sort_indices()
     groups: dict[bytes, int] = {}
     g_weight: list[float] = []
     g_rows: list[IntArray] = []
     for i in range(a_live.shape[0]):
         idx = a_live.indices[a_live.indptr[i] : a_live.indptr[i + 1]]
-        if len(idx) == 0:
-            continue
         key = idx.astype(np.int64).tobytes()
         g = groups.get(key)
         if g is None:
@@ -483,22 +511,32 @@ def _milp(
         else:
             g_weight[g] += float(w_live[i])
     g_n = len(g_weight)
-    c = np.concatenate([np.zeros(j_n), -np.asarray(g_weight)])
-    blocks = []
-    lo: list[FloatArray] = []
-    hi: list[FloatArray] = []
+    gi: IntArray = np.zeros(0, np.int64)
+    gj: IntArray = np.zeros(0, np.int64)
     if g_n:
-        gi = np.concatenate([np.full(len(r), k) for k, r in enumerate(g_rows)])
-        gj = np.concatenate(g_rows)
-        cov = sp.csr_matrix((-np.ones(len(gi)), (gi, gj)), shape=(g_n, j_n))
-        blocks.append(sp.hstack([cov, sp.identity(g_n, format="csr")]))
-        lo.append(np.full(g_n, -np.inf))
-        hi.append(np.zeros(g_n))
+        gi = np.concatenate([np.full(len(r), k, dtype=np.int64) for k, r in enumerate(g_rows)])
+        gj = np.concatenate(g_rows).astype(np.int64)
+    group_of = sp.csr_matrix((np.ones(len(gi)), (gj, gi)), shape=(j_n, g_n))
+    model = _Model(
+        highs=None,
+        cs=cs,
+        cp=cp,
+        group_of=group_of,
+        weight=np.asarray(g_weight),
+        upper=np.ones(j_n),
+        counts=tuple(cnt),
+        exact_counts=exact_counts,
+    )
+    if j_n == 0:
+        return model
+    # rows: y_g − Σ a_gj x_j ≤ 0; Σ_{pool p} x_j ∈ [0 or n_p, n_p]; one per site; separation
+    blocks = [sp.hstack([-group_of.T, sp.identity(g_n, format="csr")])]
+    lo: list[FloatArray] = [np.full(g_n, -np.inf)]
+    hi: list[FloatArray] = [np.zeros(g_n)]
     pool_m = sp.csr_matrix((np.ones(j_n), (cp, np.arange(j_n))), shape=(len(cnt), j_n))
     blocks.append(sp.hstack([pool_m, sp.csr_matrix((len(cnt), g_n))]))
-    lo.append(np.zeros(len(cnt)) if at_most else np.asarray(cnt, dtype=float))
+    lo.append(np.asarray(cnt, dtype=float) if exact_counts else np.zeros(len(cnt)))
     hi.append(np.asarray(cnt, dtype=float))
-    # one battery per site and separation: conflict pairs of sites
     used_sites, site_of = np.unique(cs, return_inverse=True)
     site_m = sp.csr_matrix((np.ones(j_n), (site_of, np.arange(j_n))), shape=(len(used_sites), j_n))
     multi = np.flatnonzero(np.diff(site_m.indptr) > 1)
@@ -506,44 +544,190 @@ def _milp(
         blocks.append(sp.hstack([site_m[multi], sp.csr_matrix((len(multi), g_n))]))
         lo.append(np.full(len(multi), -np.inf))
         hi.append(np.ones(len(multi)))
-    if opt.min_separation_m > 0 and len(used_sites) > 1 and sum(cnt) > 1:
+    if problem.options.min_separation_m > 0 and len(used_sites) > 1 and sum(cnt) > 1:
         pos = lla_to_ecef(
             problem.sites.lat_rad[used_sites], problem.sites.lon_rad[used_sites], 0.0
         ).reshape(-1, 3)
-        pairs = cKDTree(pos).query_pairs(opt.min_separation_m * (1 - 1e-12), output_type="ndarray")
+        pairs = cKDTree(pos).query_pairs(
+            problem.options.min_separation_m * (1 - 1e-12), output_type="ndarray"
+        )
         if len(pairs):
             pm = (site_m[pairs[:, 0]] + site_m[pairs[:, 1]]).tocsr()
             blocks.append(sp.hstack([pm, sp.csr_matrix((len(pairs), g_n))]))
             lo.append(np.full(len(pairs), -np.inf))
             hi.append(np.ones(len(pairs)))
-    if j_n == 0:
+    a = sp.vstack(blocks).tocsc()
+    a.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_ = j_n + g_n
+    lp.num_row_ = a.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.concatenate([np.zeros(j_n), model.weight])
+    lp.col_lower_ = np.zeros(j_n + g_n)
+    lp.col_upper_ = np.ones(j_n + g_n)
+    lp.row_lower_ = np.concatenate(lo)
+    lp.row_upper_ = np.concatenate(hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = j_n + g_n
+    lp.a_matrix_.num_row_ = a.shape[0]
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    # y binary too: HiGHS then finds implications among them
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * (j_n + g_n)
+    h = _QuietHighs()
+    for name, value in HIGHS_OPTIONS.items():
+        h.setOptionValue(name, value)
+    h.setOptionValue("mip_rel_gap", problem.options.mip_rel_gap)
+    h.passModel(lp)
+    model.highs = h
+    return model
 
-        class _Empty:
-            x = np.zeros(g_n)
-            fun = 0.0
-            status = 0
-            message = "no columns"
-            mip_gap = 0.0
-            mip_dual_bound = 0.0
 
-        return _Empty(), [], g_n
-    a = sp.vstack(blocks).tocsr()
-    cons = LinearConstraint(a, np.concatenate(lo), np.concatenate(hi))
-    integrality = np.ones(j_n + g_n)  # y binary too: HiGHS then finds implications among them
-    res = milp(
-        c,
-        constraints=cons,
-        integrality=integrality,
-        bounds=Bounds(np.zeros(j_n + g_n), np.ones(j_n + g_n)),
-        options={"time_limit": opt.time_limit_s, "mip_rel_gap": opt.mip_rel_gap, "disp": False},
+def _solve_model(
+    problem: PlanProblem,
+    model: _Model,
+    cap: float | None,
+    cnt: Sequence[int],
+    start: Sequence[tuple[int, int]] | None,
+    *,
+    t0: float | None = None,
+) -> Solution:
+    """Set the model's column bounds to the reach cap and its pool rows to the counts
+    (changing only what differs), start HiGHS from the better of ``start`` and the greedy
+    and solve; the chosen pairs, HiGHS's status, dual bound and proven gap."""
+    t0 = time.perf_counter() if t0 is None else t0
+    opt = problem.options
+    base_value = fixed_value(problem)
+    cnt = tuple(cnt)
+    j_n, g_n = len(model.cs), model.g_n
+    ctype = np.array([problem.types.index(problem.pools[p].type) for p in model.cp], np.int64)
+    upper = (
+        np.ones(j_n)
+        if cap is None
+        else (problem.reach[model.cs, ctype] <= cap + 1e-12).astype(np.float64)
     )
-    if res.x is None:
-        return res, [], g_n
-    x = res.x[:j_n] > 0.5
+    h = model.highs
+    if h is None:
+        return Solution(
+            status="optimal",
+            optimal=True,
+            objective=0.0,
+            dual_bound=0.0,
+            mip_gap=0.0,
+            covered=base_value,
+            chosen=[],
+            solve_s=time.perf_counter() - t0,
+            groups=g_n,
+            columns=j_n,
+            counts=cnt,
+            reach_cap=cap,
+        )
+    starts = [
+        greedy(
+            replace(
+                problem,
+                pools=tuple(replace(q, count=c) for q, c in zip(problem.pools, cnt, strict=True)),
+            ),
+            reach_cap=cap,
+        )
+    ]
+    if start:
+        starts.append(list(start))
+    x0 = None
+    best = -np.inf
+    for pairs in starts:
+        x = _start_vector(model, upper, cnt, pairs)
+        if x is None:
+            continue
+        v = float(model.group_of.T.dot(x).clip(0, 1) @ model.weight)
+        if v > best:
+            x0, best = x, v
+    changed = np.flatnonzero(upper != model.upper)
+    if len(changed):
+        h.changeColsBounds(
+            len(changed), changed.astype(np.int32), np.zeros(len(changed)), upper[changed]
+        )
+        model.upper = upper
+    if cnt != model.counts:
+        for p, n in enumerate(cnt):
+            h.changeRowBounds(g_n + p, float(n) if model.exact_counts else 0.0, float(n))
+        model.counts = cnt
+    h.setOptionValue("time_limit", float(opt.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(opt.mip_rel_gap))
+    if x0 is not None:
+        y0 = (model.group_of.T.dot(x0) > 0.5).astype(np.float64)
+        s0 = highspy.HighsSolution()
+        s0.col_value = np.concatenate([x0, y0])
+        h.setSolution(s0)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    dt = time.perf_counter() - t0
+    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
+        nan = float("nan")
+        return Solution(
+            status=h.modelStatusToString(status),
+            optimal=False,
+            objective=nan,
+            dual_bound=nan,
+            mip_gap=nan,
+            covered=nan,
+            chosen=[],
+            solve_s=dt,
+            groups=g_n,
+            columns=int(upper.sum()),
+            counts=cnt,
+            reach_cap=cap,
+        )
+    on = np.asarray(h.getSolution().col_value[:j_n]) > 0.5
     chosen = sorted(
-        ((int(cs[j]), int(cp[j])) for j in np.flatnonzero(x)), key=lambda sp_: (sp_[1], sp_[0])
+        ((int(model.cs[j]), int(model.cp[j])) for j in np.flatnonzero(on)),
+        key=lambda sp_: (sp_[1], sp_[0]),
     )
-    return res, chosen, g_n
+    gap = float(info.mip_gap)
+    optimal = status == highspy.HighsModelStatus.kOptimal and gap <= opt.mip_rel_gap + 1e-12
+    obj_exact = covered_value(problem, chosen) - base_value
+    text = "optimal" if optimal else h.modelStatusToString(status)
+    if not optimal and x0 is not None and not obj_exact > best + 1e-9:
+        text += "; the starting placement was not improved"
+    return Solution(
+        status=text,
+        optimal=optimal,
+        objective=obj_exact,
+        dual_bound=float(info.mip_dual_bound),
+        mip_gap=gap,
+        covered=base_value + obj_exact,
+        chosen=chosen,
+        solve_s=dt,
+        groups=g_n,
+        columns=int(upper.sum()),
+        counts=cnt,
+        reach_cap=cap,
+    )
+
+
+def _start_vector(
+    model: _Model, upper: FloatArray, cnt: Sequence[int], pairs: Sequence[tuple[int, int]]
+) -> FloatArray | None:
+    """(J,) the x of a placement on the model's columns, or None if it does not fit. Pairs
+    on columns the model leaves out (they cover nothing) are dropped — still feasible when
+    the pool rows are ``≤ n_p``; with exact counts every pair must be a column."""
+    index = {(int(s), int(p)): j for j, (s, p) in enumerate(zip(model.cs, model.cp, strict=True))}
+    x = np.zeros(len(model.cs))
+    for s, p in pairs:
+        j = index.get((int(s), int(p)))
+        if j is None or upper[j] < 0.5:
+            if model.exact_counts:
+                return None
+            continue
+        x[j] = 1.0
+    per_pool = np.bincount(model.cp, weights=x, minlength=len(cnt))
+    if (per_pool > np.asarray(cnt)).any():
+        return None
+    if model.exact_counts and (per_pool != np.asarray(cnt)).any():
+        return None
+    return x
 
 
 def _fill(
@@ -776,7 +960,11 @@ def placements(problem: PlanProblem, sol: Solution) -> list[Placement]:
 def pareto_reach(problem: PlanProblem, points: int = 12) -> pd.DataFrame:
     """Protection vs the reach cap: the optimum at ``points`` caps from 0 to the largest
     reach share of any allowed column (breakpoints of the columns' shares), each solved to
-    the proven gap."""
+    the proven gap.
+
+    One model serves every point: it holds every allowed column, and each cap only sets the
+    upper bounds of the columns it excludes to 0. The caps are solved in increasing order,
+    so each point's optimum is a feasible start for the next (a looser cap)."""
     shares = []
     for p, pool in enumerate(problem.pools):
         t = problem.types.index(pool.type)
@@ -786,31 +974,41 @@ def pareto_reach(problem: PlanProblem, points: int = 12) -> pd.DataFrame:
     caps = np.unique(np.round(np.concatenate([[0.0], np.linspace(0.0, top, points)]), 6))
     if len(caps) < points:
         caps = np.unique(np.round(np.linspace(0.0, max(top, 1e-3), points), 6))
+    cnt = tuple(pool.count for pool in problem.pools)
+    cs, cp = _columns(problem, None)
+    model = _build(problem, cs, cp, cnt, useful_only=True)
     rows = []
+    prev: list[tuple[int, int]] = []
     for cap in caps:
-        try:
-            s = solve(problem, reach_cap=float(cap), cap_given=True, at_most=True)
-        except InputError:
-            continue
+        s = _solve_model(problem, model, float(cap), cnt, prev)
+        prev = s.chosen
         rows.append(_front_row(float(cap), "reach cap (share of envelope area)", s))
     return pd.DataFrame(rows)
 
 
 def pareto_lent(problem: PlanProblem, max_lent: int) -> pd.DataFrame:
     """Protection vs the number of lent batteries: 0..max_lent of the first lent pool (the
-    others at their counts), each solved to the proven gap."""
+    others at their counts), each solved to the proven gap.
+
+    One model serves every point (only the pool row's bound changes), solved in increasing
+    order so that each point's optimum is a feasible start for the next (one more battery
+    allowed)."""
     lent = [p for p, pool in enumerate(problem.pools) if pool.lent]
     if not lent:
         return pd.DataFrame()
     p0 = lent[0]
+    cap = problem.options.reach_cap
+    cs, cp = _columns(problem, cap)
+    top = [pool.count for pool in problem.pools]
+    top[p0] = max_lent
+    model = _build(problem, cs, cp, top, useful_only=True)
     rows = []
+    prev: list[tuple[int, int]] = []
     for k in range(max_lent + 1):
         cnt = [pool.count for pool in problem.pools]
         cnt[p0] = k
-        try:
-            s = solve(problem, counts=cnt, at_most=True)
-        except InputError:
-            continue
+        s = _solve_model(problem, model, cap, cnt, prev)
+        prev = s.chosen
         rows.append(_front_row(float(k), f"lent {problem.pools[p0].type} batteries", s))
     return pd.DataFrame(rows)
 
@@ -838,28 +1036,13 @@ def plan(
 ) -> PlanResult:
     """Solve the plan, the uncapped plan (for the price of the cap) and the Pareto fronts."""
     sol = solve(problem)
-    if not sol.optimal:
-        # unproven: keep the greedy placement if it beats the solver's incumbent
-        g = greedy(problem)
-        if len(g) == sum(p.count for p in problem.pools):
-            v = covered_value(problem, g)
-            if not v <= sol.covered:
-                g = sorted(g, key=lambda sp_: (sp_[1], sp_[0]))
-                sol = replace(
-                    sol,
-                    chosen=g,
-                    covered=v,
-                    objective=v - fixed_value(problem),
-                    status=f"{sol.status}; greedy placement kept (better than the "
-                    f"solver's incumbent)",
-                )
-    if not sol.optimal and sol.chosen == []:
+    if np.isnan(sol.covered):
         raise InputError(
             f"the solver stopped without a placement ({sol.status}); raise --time-limit"
         )
     uncapped = None
     if problem.options.reach_cap is not None:
-        uncapped = solve(problem, reach_cap=None, cap_given=True)
+        uncapped = solve(problem, reach_cap=None, cap_given=True, start=sol.chosen)
     fr: dict[str, pd.DataFrame] = {}
     if fronts:
         fr["reach"] = pareto_reach(problem, pareto_points)
