@@ -424,3 +424,25 @@ def test_schema_out_that_is_not_a_regular_file_is_refused(
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     code, _, err = call(capsys, "schema", "--out", str(tmp_path))
     assert code == 2 and "is a directory" in one_error_line(err)
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        (("schema", "--out"), "schema.json"),
+        (("run", "--quiet", "--out"), ""),
+        (("gaps", "--quiet", "--out"), ""),
+    ],
+    ids=["schema", "run", "gaps"],
+)
+def test_a_read_only_output_folder_is_refused_before_any_work(
+    read_only_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+    target: str,
+) -> None:
+    out = read_only_folder / target if target else read_only_folder
+    code, _, err = call(capsys, *command, str(out))
+    assert code == 2
+    assert one_error_line(err).endswith("(permission denied)")
+    assert list(read_only_folder.iterdir()) == []

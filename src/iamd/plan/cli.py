@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iamd.errors import InputError
-from iamd.files import MAX_TEXT_BYTES, cut, read_csv_frame
+from iamd.files import MAX_TEXT_BYTES, check_output_dir, cut, read_csv_frame, write_files
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -230,12 +230,10 @@ def gaps_command(args: argparse.Namespace) -> int:
     from iamd.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)
-    _check_out(args.out)
+    _check_out(args)
     g = gap_analysis(loaded)
     files = gaps_files(g, loaded)
-    from iamd.plan.output import write_atomic
-
-    write_atomic(files, args.out)
+    write_files(files, args.out)
     if not args.quiet:
         from rich.console import Console
 
@@ -358,16 +356,15 @@ def print_gaps(g: GapAnalysis, loaded: LoadedScenario, console: Console) -> None
 def plan_command(args: argparse.Namespace) -> tuple[int, PlanResult, dict[str, Any]]:
     """``iamd plan``: build, solve, write, print; returns the status, the result and the
     plan document (for ``--validate``)."""
-    from iamd.plan.output import write_atomic
     from iamd.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)
-    _check_out(args.out)
+    _check_out(args)
     if args.validate is not None:
         _int("--validate", args.validate, 1, MAX_VALIDATE_RUNS)
     run = build_plan(args, loaded)
     files = plan_files(run, loaded)
-    write_atomic(files, args.out)
+    write_files(files, args.out)
     if not args.quiet:
         from rich.console import Console
 
@@ -864,9 +861,10 @@ def _subset_units(units: Any, keep: Any) -> Any:
     return type(units)(**out)
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a directory")
+def _check_out(args: argparse.Namespace) -> None:
+    """``--out`` as a folder to write into, checked before any work (not the scenario file,
+    not a file or device, writable)."""
+    check_output_dir(args.out, "--out", inputs=[args.scenario] if args.scenario else [])
 
 
 def _float(flag: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -> float:

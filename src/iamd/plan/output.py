@@ -1,7 +1,8 @@
 """Files of the planning commands: Parquet tables, JSON, and the HTML page with its map.
 
-Every command writes all its files or none (staged in a temporary folder, then moved), and
-the same inputs give the same bytes (fixed column order, no timestamps).
+Every command writes all its files or none (`iamd.files.write_files`: staged in a temporary
+folder, then moved), and the same inputs give the same bytes (fixed column order, no
+timestamps).
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ import html
 import io
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +20,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iamd import __version__
-from iamd.errors import InputError
 from iamd.geo.borders import ATTRIBUTION, load_countries
 from iamd.geo.geodesic import geodesic_forward
 
@@ -42,25 +39,6 @@ def parquet_bytes(df: pd.DataFrame, meta: dict[str, str] | None = None) -> bytes
 def json_bytes(data: Any) -> bytes:
     """Indented JSON (UTF-8, NaN as null, keys in insertion order) with a final newline."""
     return (json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def write_atomic(files: dict[str, bytes], out: Path) -> None:
-    """Write all files into ``out`` or none: stage them in a temporary folder, then move."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out: cannot create {out} ({exc.strerror})") from None
-    stage = Path(tempfile.mkdtemp(prefix=".iamd-", dir=out))
-    try:
-        for name, data in files.items():
-            (stage / name).write_bytes(data)
-        for name in files:
-            (stage / name).replace(out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def border_trace(lon_min: float, lon_max: float, lat_min: float, lat_max: float) -> Any:
