@@ -12,6 +12,7 @@ a gun fires shells at the catalog speed. The earliest feasible intercept is chos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,9 +21,11 @@ import numpy.typing as npt
 
 from iamd.geo.horizon import above_radar_horizon
 from iamd.geo.wgs84 import enu_rotation, lla_to_ecef
+from iamd.scenario.catalog import THREAT_CLASSES
 
 if TYPE_CHECKING:
     from iamd.engage.threat import ThreatEvaluation
+    from iamd.scenario.catalog import EffectorType
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -87,6 +90,72 @@ class EffectorArray:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @classmethod
+    def of_types(
+        cls,
+        types: Sequence[EffectorType],
+        lat_rad: FloatArray,
+        lon_rad: FloatArray,
+        alt_m: FloatArray,
+        *,
+        names: Sequence[str],
+        ids: Sequence[str] | None = None,
+        nation: Sequence[str] | None = None,
+        magazine: Sequence[int] | None = None,
+        sector_center_rad: FloatArray | None = None,
+        sector_half_rad: FloatArray | None = None,
+    ) -> EffectorArray:
+        """Fire units of the catalog ``types`` (named ``names``) at sites (rad, m): each
+        figure from its type, the magazine the type's unless given, all-round unless a
+        sector is given. The engine's units (`iamd.sim.setup.build_effectors`) and the
+        planner's candidate batteries (`iamd.plan.coverage.unit_array`) are both made here.
+        """
+        n = len(types)
+        lat = np.asarray(lat_rad, dtype=np.float64).reshape(n)
+        lon = np.asarray(lon_rad, dtype=np.float64).reshape(n)
+        alt = np.asarray(alt_m, dtype=np.float64).reshape(n)
+        pk = np.array([[t.pk.get(c, 0.0) for c in THREAT_CLASSES] for t in types],
+                      dtype=np.float64).reshape(n, len(THREAT_CLASSES))  # fmt: skip
+        salvo = np.array([[t.salvo.get(c, 1) for c in THREAT_CLASSES] for t in types],
+                         dtype=np.int64).reshape(n, len(THREAT_CLASSES))  # fmt: skip
+
+        def arr(values: list[float]) -> FloatArray:
+            return np.asarray(values, dtype=np.float64).reshape(n)
+
+        return cls(
+            ids=tuple(ids) if ids is not None else tuple(f"site{i}" for i in range(n)),
+            nation=tuple(nation) if nation is not None else ("",) * n,
+            type=tuple(names),
+            kind=tuple(t.kind for t in types),
+            lat_rad=lat,
+            lon_rad=lon,
+            alt_m=alt,
+            pos_ecef_m=lla_to_ecef(lat, lon, alt).reshape(-1, 3),
+            min_range_m=arr([t.min_range_km * 1e3 for t in types]),
+            max_range_m=arr([t.max_range_km * 1e3 for t in types]),
+            max_range_bm_m=arr([t.max_range_bm_km * 1e3 for t in types]),
+            min_alt_m=arr([t.min_altitude_km * 1e3 for t in types]),
+            max_alt_m=arr([t.max_altitude_km * 1e3 for t in types]),
+            min_alt_bm_m=arr([t.min_altitude_bm_km * 1e3 for t in types]),
+            speed_m_s=arr([t.speed_m_s for t in types]),
+            reaction_s=arr([t.reaction_time_s for t in types]),
+            dwell_s=arr([t.dwell_s for t in types]),
+            cost_per_shot_usd=arr([t.cost_per_shot_usd for t in types]),
+            pk=pk,
+            salvo=salvo,
+            magazine=np.array(
+                [t.magazine for t in types] if magazine is None else list(magazine),
+                dtype=np.int64,
+            ).reshape(n),
+            channels=np.array([t.channels for t in types], dtype=np.int64).reshape(n),
+            sector_center_rad=(
+                np.zeros(n) if sector_center_rad is None else arr(list(sector_center_rad))
+            ),
+            sector_half_rad=(
+                np.full(n, np.pi) if sector_half_rad is None else arr(list(sector_half_rad))
+            ),
+        )
 
     @property
     def is_laser(self) -> BoolArray:

@@ -312,49 +312,17 @@ def unit_array(
     sector_width_rad: FloatArray | None = None,
 ) -> EffectorArray:
     """Fire units of catalog ``types`` at sites (rad, m), as the engine's EffectorArray
-    (the same fields ``iamd.sim.setup.build_effectors`` fills from a scenario)."""
-    n = len(types)
-    ents = [catalog.effectors[t] for t in types]
-    lat = np.asarray(lat_rad, dtype=np.float64).reshape(n)
-    lon = np.asarray(lon_rad, dtype=np.float64).reshape(n)
-    alt = np.asarray(alt_m, dtype=np.float64).reshape(n)
-    pk = np.zeros((n, len(THREAT_CLASSES)))
-    salvo = np.ones((n, len(THREAT_CLASSES)), dtype=np.int64)
-    for i, e in enumerate(ents):
-        for c, cls in enumerate(THREAT_CLASSES):
-            pk[i, c] = e.pk.get(cls, 0.0)
-            salvo[i, c] = e.salvo.get(cls, 1)
-
-    def arr(values: list[float]) -> FloatArray:
-        return np.asarray(values, dtype=np.float64)
-
-    width = np.full(n, 2 * np.pi) if sector_width_rad is None else np.asarray(sector_width_rad)
-    center = np.zeros(n) if sector_center_rad is None else np.asarray(sector_center_rad)
-    return EffectorArray(
-        ids=tuple(ids) if ids is not None else tuple(f"site{i}" for i in range(n)),
-        nation=tuple(nation) if nation is not None else ("",) * n,
-        type=tuple(types),
-        kind=tuple(e.kind for e in ents),
-        lat_rad=lat,
-        lon_rad=lon,
-        alt_m=alt,
-        pos_ecef_m=lla_to_ecef(lat, lon, alt).reshape(-1, 3),
-        min_range_m=arr([e.min_range_km * 1e3 for e in ents]),
-        max_range_m=arr([e.max_range_km * 1e3 for e in ents]),
-        max_range_bm_m=arr([e.max_range_bm_km * 1e3 for e in ents]),
-        min_alt_m=arr([e.min_altitude_km * 1e3 for e in ents]),
-        max_alt_m=arr([e.max_altitude_km * 1e3 for e in ents]),
-        min_alt_bm_m=arr([e.min_altitude_bm_km * 1e3 for e in ents]),
-        speed_m_s=arr([e.speed_m_s for e in ents]),
-        reaction_s=arr([e.reaction_time_s for e in ents]),
-        dwell_s=arr([e.dwell_s for e in ents]),
-        cost_per_shot_usd=arr([e.cost_per_shot_usd for e in ents]),
-        pk=pk,
-        salvo=salvo,
-        magazine=np.array([e.magazine for e in ents], dtype=np.int64),
-        channels=np.array([e.channels for e in ents], dtype=np.int64),
-        sector_center_rad=center.astype(np.float64),
-        sector_half_rad=(width / 2.0).astype(np.float64),
+    (`EffectorArray.of_types`, which also makes the engine's units)."""
+    return EffectorArray.of_types(
+        [catalog.effectors[t] for t in types],
+        lat_rad,
+        lon_rad,
+        alt_m,
+        names=types,
+        ids=ids,
+        nation=nation,
+        sector_center_rad=sector_center_rad,
+        sector_half_rad=None if sector_width_rad is None else np.asarray(sector_width_rad) / 2.0,
     )
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from iamd.engage.envelope import EffectorArray
-from iamd.geo.wgs84 import lla_to_ecef
-from iamd.scenario.catalog import THREAT_CLASSES
 from iamd.scenario.loader import LoadedScenario
 from iamd.sense.radar import SensorArray, make_sensor_array
 
@@ -42,56 +40,24 @@ def build_sensors(loaded: LoadedScenario) -> SensorArray:
 
 
 def build_effectors(loaded: LoadedScenario) -> EffectorArray:
-    """The scenario's fire units with their catalog figures."""
+    """The scenario's fire units with their catalog figures (a unit's own magazine if it
+    gives one)."""
     sc, cat = loaded.scenario, loaded.catalog
     units = sc.effectors
     types = [cat.effectors[u.type] for u in units]
-    lat = np.radians([u.lat_deg for u in units]).astype(np.float64)
-    lon = np.radians([u.lon_deg for u in units]).astype(np.float64)
-    alt = np.array([u.alt_m for u in units], dtype=np.float64)
-
-    def arr(values: list[float]) -> np.ndarray:
-        return np.asarray(values, dtype=np.float64)
-
-    pk = np.zeros((len(units), len(THREAT_CLASSES)))
-    salvo = np.ones((len(units), len(THREAT_CLASSES)), dtype=np.int64)
-    for i, t in enumerate(types):
-        for c, cls in enumerate(THREAT_CLASSES):
-            pk[i, c] = t.pk.get(cls, 0.0)
-            salvo[i, c] = t.salvo.get(cls, 1)
-    magazine = np.array(
-        [
+    return EffectorArray.of_types(
+        types,
+        np.radians([u.lat_deg for u in units]),
+        np.radians([u.lon_deg for u in units]),
+        np.array([u.alt_m for u in units], dtype=np.float64),
+        names=[u.type for u in units],
+        ids=[u.id for u in units],
+        nation=[u.nation for u in units],
+        magazine=[
             u.magazine if u.magazine is not None else t.magazine
             for u, t in zip(units, types, strict=True)
         ],
-        dtype=np.int64,
-    )
-    return EffectorArray(
-        ids=tuple(u.id for u in units),
-        nation=tuple(u.nation for u in units),
-        type=tuple(u.type for u in units),
-        kind=tuple(t.kind for t in types),
-        lat_rad=lat,
-        lon_rad=lon,
-        alt_m=alt,
-        pos_ecef_m=lla_to_ecef(lat, lon, alt).reshape(-1, 3),
-        min_range_m=arr([t.min_range_km * 1e3 for t in types]),
-        max_range_m=arr([t.max_range_km * 1e3 for t in types]),
-        max_range_bm_m=arr([t.max_range_bm_km * 1e3 for t in types]),
-        min_alt_m=arr([t.min_altitude_km * 1e3 for t in types]),
-        max_alt_m=arr([t.max_altitude_km * 1e3 for t in types]),
-        min_alt_bm_m=arr([t.min_altitude_bm_km * 1e3 for t in types]),
-        speed_m_s=arr([t.speed_m_s for t in types]),
-        reaction_s=arr([t.reaction_time_s for t in types]),
-        dwell_s=arr([t.dwell_s for t in types]),
-        cost_per_shot_usd=arr([t.cost_per_shot_usd for t in types]),
-        pk=pk,
-        salvo=salvo,
-        magazine=magazine,
-        channels=np.array([t.channels for t in types], dtype=np.int64),
-        sector_center_rad=np.radians(
-            arr([u.sector.center_deg if u.sector else 0.0 for u in units])
-        ),
-        sector_half_rad=np.radians(arr([u.sector.width_deg if u.sector else 360.0 for u in units]))
+        sector_center_rad=np.radians([u.sector.center_deg if u.sector else 0.0 for u in units]),
+        sector_half_rad=np.radians([u.sector.width_deg if u.sector else 360.0 for u in units])
         / 2.0,
     )
