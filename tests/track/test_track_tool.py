@@ -264,8 +264,27 @@ def test_sigma_is_required_from_the_file_or_the_flag(tmp_path: Path) -> None:
         f"{src}: no sigma_m column and no --sigma-m given; add a sigma_m column (position "
         "standard deviation per axis, m) or pass --sigma-m S"
     )
-    with pytest.raises(InputError, match=r"--sigma-m must be a number > 0 \(got -1.0\)"):
+    with pytest.raises(
+        InputError, match=r"--sigma-m must be a number > 0 and <= 1e\+07 \(got -1.0\)"
+    ):
         track_command(src, tmp_path / "t.csv", -1.0)
+
+
+@pytest.mark.parametrize("sigma", [1e7, 1.0000001e7, 1e308])
+def test_a_sigma_flag_is_bounded_even_where_a_column_gives_the_sigma(
+    tmp_path: Path, sigma: float
+) -> None:
+    # the column takes precedence, but a flag out of bounds is a mistake said at once
+    src = _write(tmp_path, "t_s,x_m,y_m,z_m,sigma_m\n0,1,2,3,50\n")
+    out = tmp_path / "t.csv"
+    if sigma <= 1e7:
+        track_command(src, out, sigma)
+        assert out.exists()
+        return
+    with pytest.raises(InputError) as err:
+        track_command(src, out, sigma)
+    assert str(err.value) == f"--sigma-m must be a number > 0 and <= 1e+07 (got {sigma!r})"
+    assert not out.exists()
     with pytest.raises(InputError, match=r"--out must end in .csv or .parquet \(got '.*t.txt'\)"):
         track_command(src, tmp_path / "t.txt", 5.0)
 
@@ -877,5 +896,7 @@ def test_a_sigma_flag_beyond_its_bound_is_refused(tmp_path: Path) -> None:
 
     f = tmp_path / "plots.csv"
     f.write_text("t_s,x_m,y_m,z_m\n0,0,0,0\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"--sigma-m must be > 0 and <= 1e\+07 \(got 1e\+308\)"):
+    with pytest.raises(
+        InputError, match=r"--sigma-m must be a number > 0 and <= 1e\+07 \(got 1e\+308\)"
+    ):
         read_plots(f, sigma_m=1e308)

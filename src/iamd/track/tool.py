@@ -694,7 +694,8 @@ def read_plots(
     for key, value in zip(("sigma_m", *POLAR_SIGMAS), values, strict=True):
         flags[key] = (
             None if value is None
-            else _flag_float(_SIGMA_FLAG[key], value, lambda x: x > 0, "a number > 0")
+            else _flag_float(_SIGMA_FLAG[key], value, lambda x: 0 < x <= MAX_SIGMA,
+                             f"a number > 0 and <= {MAX_SIGMA:g}")
         )  # fmt: skip
     org = None if origin is None else _flag_lla("--origin", origin, need_alt=False)
     sit = None if site is None else _flag_lla("--site", site, need_alt=True)
@@ -868,11 +869,7 @@ def _sigma(src: _Source, column: str, flag: float | None) -> FloatArray:
             src, column, sig, (sig > 0) & (sig <= MAX_SIGMA), f"must be > 0 and <= {MAX_SIGMA:g}"
         )
         return sig
-    if flag is not None and not 0 < flag <= MAX_SIGMA:
-        raise InputError(
-            f"{_SIGMA_FLAG[column]} must be > 0 and <= {MAX_SIGMA:g} (got {_num(flag)})"
-        )
-    if flag is None:
+    if flag is None:  # a flag given was checked with the others, column or not
         f = _SIGMA_FLAG[column]
         raise InputError(
             f"{src.name}: no {column} column and no {f} given; add a {column} column "
