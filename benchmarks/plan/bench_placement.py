@@ -1,7 +1,7 @@
 """Placement and gap-matrix benchmark: proven optimum at scale, heuristics against it, fronts.
 
 Usage: ``.venv/bin/python benchmarks/plan/bench_placement.py [--spacing-km KM] [--assets N]
-[--time-limit S] [--front-points P] [--gap-assets N] [--json FILE]``
+[--time-limit S] [--front-points P] [--gap-assets N] [--cache DIR] [--json FILE]``
 
 1. **Placement at scale.** Candidate sites on a grid over Greece, Bulgaria and Romania (real
    borders, ``--spacing-km``), ``--assets`` synthetic defended assets drawn in the three
@@ -10,8 +10,10 @@ Usage: ``.venv/bin/python benchmarks/plan/bench_placement.py [--spacing-km KM] [
    (Greek PAC-3 MSE lent to Bulgaria and Romania, Bulgarian IRIS-T SLM and Skynex, Romanian
    PAC-3 MSE), the Evros buffer, 20 km separation and a 10 % reach cap into Türkiye. Reports
    the coverage-matrix build time (the engine's intercept test), the size of the model after
-   aggregation, and HiGHS's time to a proven optimum at relative gap <= 1e-4, with the greedy
-   and a simulated-annealing placement's value against that optimum.
+   aggregation, and HiGHS's time to a proven optimum at relative gap <= 1e-4 (``highspy``,
+   started from the greedy placement), with the greedy and a simulated-annealing placement's
+   value against that optimum. ``--cache DIR`` keeps the built instances (pickled) so that a
+   second run times the solver without the coverage build.
 2. **Pareto front** of protection against the reach cap, ``--front-points`` caps, each solved
    to the proven gap, on a second instance (``--front-spacing-km``, ``--front-assets``); total
    wall time.
@@ -24,8 +26,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -33,8 +38,10 @@ from iamd.geo.borders import load_countries
 from iamd.plan.demand import DefendedAsset, ThreatAxis, build_demand, threat_axes
 from iamd.plan.gaps import gap_analysis
 from iamd.plan.placement import (
+    HIGHS_OPTIONS,
     BatteryPool,
     PlanOptions,
+    PlanProblem,
     build_problem,
     covered_value,
     greedy,
@@ -96,6 +103,22 @@ def pools() -> list[BatteryPool]:
     ]
 
 
+def _cached(cache: str | None, name: str, build: Callable[[], PlanProblem]) -> PlanProblem:
+    """The instance from ``cache/name.pkl`` when there, else built (and stored there)."""
+    if cache is None:
+        return build()
+    path = Path(cache) / f"{name}.pkl"
+    if path.exists():
+        with path.open("rb") as fh:
+            problem: PlanProblem = pickle.load(fh)
+        return problem
+    problem = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        pickle.dump(problem, fh)
+    return problem
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spacing-km", type=float, default=12.5)
@@ -106,6 +129,7 @@ def main() -> None:
     ap.add_argument("--front-assets", type=int, default=200)
     ap.add_argument("--gap-assets", type=int, default=500)
     ap.add_argument("--sa-iterations", type=int, default=3000)
+    ap.add_argument("--cache", default=None, help="directory for the built instances")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
     loaded = load_scenario("balkans")
@@ -118,13 +142,22 @@ def main() -> None:
     demand = build_demand(cat, assets, axes_four_classes())
     t_demand = time.perf_counter() - t0
     opts = PlanOptions(reach_cap=0.10, time_limit_s=a.time_limit, mip_rel_gap=1e-4)
+    hit = (
+        a.cache is not None and (Path(a.cache) / f"plan_{a.spacing_km:g}km_{a.assets}.pkl").exists()
+    )
     t0 = time.perf_counter()
-    problem = build_problem(cat, demand, sites, pools(), opts)
+    problem = _cached(
+        a.cache,
+        f"plan_{a.spacing_km:g}km_{a.assets}",
+        lambda: build_problem(cat, demand, sites, pools(), opts),
+    )
+    problem = replace(problem, options=opts)
     t_build = time.perf_counter() - t0
+    print(f"HiGHS options {HIGHS_OPTIONS}")
     print(
         f"sites {len(sites)}, asset x threat rows {len(demand)} ({len(assets)} assets), "
         f"coverage nnz {problem.cover.nnz}; demand {t_demand:.1f} s, coverage + reach "
-        f"{t_build:.1f} s"
+        f"{t_build:.1f} s{' (loaded from --cache)' if hit else ''}"
     )
     t0 = time.perf_counter()
     sol = solve(problem)
@@ -173,9 +206,13 @@ def main() -> None:
 
     f_sites = grid_sites(NATIONS, a.front_spacing_km * 1e3)
     f_demand = build_demand(cat, synthetic_assets(a.front_assets), axes_four_classes())
-    f_problem = build_problem(
-        cat, f_demand, f_sites, pools(), replace(opts, reach_cap=None, time_limit_s=a.time_limit)
+    f_opts = replace(opts, reach_cap=None, time_limit_s=a.time_limit)
+    f_problem = _cached(
+        a.cache,
+        f"plan_{a.front_spacing_km:g}km_{a.front_assets}_front",
+        lambda: build_problem(cat, f_demand, f_sites, pools(), f_opts),
     )
+    f_problem = replace(f_problem, options=f_opts)
     t0 = time.perf_counter()
     front = pareto_reach(f_problem, a.front_points)
     t_front = time.perf_counter() - t0
