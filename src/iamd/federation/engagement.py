@@ -69,6 +69,10 @@ class EngagementBoard:
         best = min(active, key=lambda e: (e.t_s, self.roster.index(e.nation)))
         return best.nation
 
+    def status(self, number: int) -> Engagement | None:
+        """This nation's own latest status on track ``number`` (None: never engaged)."""
+        return self._by_track.get(number, {}).get(self.nation)
+
     def declare(self, number: int, *, unit: int, t_s: float) -> bool:
         """Engage track ``number`` with own ``unit``; False (and an ``engage_conflict`` event)
         when another nation already engages it."""

@@ -11,7 +11,10 @@ session to the federation's router and then, on every batch of plots on its sens
    (`iamd.identify.stage.TrackIdentifier`, with the scenario's airspace);
 2. steps its `iamd.federation.picture.FederatedPicture` with its confirmed tracks and its
    partners' latest batches (numbers, R2, correlation, conflicts, fusion);
-3. publishes the tracks it reports to each partner they are released to
+3. runs threat evaluation and weapon assignment on the hostile tracks of that picture with
+   its own fire units (`iamd.federation.tewa.NodeTewa`: the engine's engagement stage, each
+   shot declared on its `EngagementBoard`, refused if another nation engages the track);
+4. publishes the tracks it reports to each partner they are released to
    (`iamd.federation.releasability`) under ``iamd/fed/<NATION>/to/<PARTNER>/tracks``, and its
    engagement statuses under ``.../engage``.
 
@@ -19,8 +22,8 @@ A partner's batch is decoded and validated (`iamd.federation.messages.decode`); 
 one is counted, logged and dropped. The node holds a liveliness token
 (``iamd/alive/<NATION>``) and watches its partners': a token that disappears (the session
 closed, or the router's lease expired) makes the partner lost at once. Engagement orders of
-the exercise (an ``ENGAGE`` message on the feed) go to its `EngagementBoard`, whose statuses
-it sends every partner. With no feed for a
+the exercise (an ``ENGAGE`` message on the feed) go to its `EngagementBoard` too, whose
+statuses it sends every partner. With no feed for a
 second, the node re-publishes its batch (a heartbeat). An ``END`` message on the feed, or
 SIGTERM, writes the outputs (``picture_<NATION>.npz``, ``events_<NATION>.jsonl``,
 ``stats_<NATION>.json`` in ``output``) and stops the node.
@@ -194,11 +197,12 @@ class Node:
     """One node (see the module docstring)."""
 
     def __init__(self, cfg: NodeConfig) -> None:
+        from iamd.federation.tewa import NodeTewa, take_units
         from iamd.identify.airspace import Airspace
         from iamd.identify.stage import TrackIdentifier
         from iamd.scenario.loader import load_scenario
         from iamd.sense.radar import take_sensors
-        from iamd.sim.setup import build_sensors
+        from iamd.sim.setup import build_effectors, build_sensors
         from iamd.track.picture import picture_layout
         from iamd.track.sensed import SensedParams, SensedPicture, scenario_tracker_params
 
@@ -263,8 +267,14 @@ class Node:
             volume=old.volume,
             look=old.look,
         )
-        self.identifier = (
-            TrackIdentifier(airspace=Airspace.from_scenario(sc)) if cfg.identify else None
+        airspace = Airspace.from_scenario(sc)
+        self.identifier = TrackIdentifier(airspace=airspace) if cfg.identify else None
+        all_units = build_effectors(loaded)
+        self.tewa = NodeTewa.from_scenario(
+            sc,
+            take_units(all_units, [all_units.ids.index(u) for u in self.effectors]),
+            nation=cfg.nation,
+            zone_of=airspace.zone_at,
         )
         block = {b.nation: b for b in allocate_blocks(self.roster, cfg.block_size)}[cfg.nation]
         self.picture = FederatedPicture(
@@ -505,8 +515,8 @@ class Node:
         return True
 
     def _orders(self, rec: npt.NDArray[np.void]) -> None:
-        """Engagement orders of the exercise (the node's own weapons decisions are not made
-        here yet): engage, cease, offer a hand-over to a roster nation, accept one."""
+        """Engagement orders of the exercise, besides the node's own decisions (`NodeTewa`):
+        engage, cease, offer a hand-over to a roster nation, accept one."""
         for r in rec:  # a handful of orders
             number, unit, t_s = int(r["number"]), int(r["unit"]), float(r["t_s"])
             status = EngageStatus(int(r["status"]))
@@ -576,6 +586,7 @@ class Node:
         self.local = _concat(self._local_sim, self._local_ast)
         self.t_s = t_s
         pic = self.picture.step(t_s, self.local, now)
+        self.tewa.step(t_s, pic, self.board)
         self._fused()
         self._publish()
         self.stats.feed_steps += 1
@@ -689,7 +700,7 @@ class Node:
             out / f"picture_{self.nation}.npz", roster=np.array(self.roster), **arrays
         )
         with (out / f"events_{self.nation}.jsonl").open("w") as f:
-            for e in [*self.picture.events, *self.board.events]:
+            for e in [*self.picture.events, *self.board.events, *self.tewa.events]:
                 f.write(json.dumps(asdict(e)) + "\n")
         lat = np.array(self.stats.latency_ms)
         stats = asdict(self.stats)

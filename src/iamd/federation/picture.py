@@ -172,7 +172,8 @@ class FederationEvent:
     """One entry of a node's event log (kinds: ``session_open``, ``originate``, ``r2_takeover``,
     ``r2_transfer``, ``r2_relinquish``, ``correlate``, ``decorrelate``,
     ``identity_conflict``, ``peer_lost``, ``peer_joined``, ``engage``, ``engage_conflict``,
-    ``handover``, ``malformed``)."""
+    ``handover``, ``malformed``; the node's weapon decisions: ``tewa_engage``,
+    ``tewa_refused``, ``tewa_end``)."""
 
     t_s: float
     kind: str
