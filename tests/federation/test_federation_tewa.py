@@ -255,3 +255,22 @@ def test_the_node_cycle_decides_with_its_own_units_and_publishes_the_engagement(
     (rec,) = decode(data).records
     assert (int(rec["number"]), int(rec["status"])) == (number, EngageStatus.ENGAGING)
     assert units.ids[int(rec["unit"])] == uid
+
+
+def test_a_completed_handover_ends_the_offerers_engagement(loaded):
+    pair = _Pair(loaded)
+    rou, bgr = pair.boards["ROU"], pair.boards["BGR"]
+    pair.cycle("ROU", 0.0, pair.pictures_at(0.0))
+    (number,) = pair.tewa["ROU"].engaging
+    rou.offer(number, "BGR", t_s=1.0)
+    _send(rou, bgr)
+    pic = pair.pictures_at(DT_S)
+    assert pair.cycle("ROU", DT_S, pic) == []  # offered, not yet accepted: still engaging
+    assert pair.tewa["ROU"].engaging == {number: "rou_unit"}
+    assert bgr.accept(number, unit=0, t_s=3.0)
+    _send(bgr, rou)
+    pic = pair.pictures_at(2 * DT_S)
+    assert pair.cycle("ROU", 2 * DT_S, pic) == [] and pair.tewa["ROU"].engaging == {}
+    assert pair.tewa["ROU"].events[-1].detail == "rou_unit: ceased"
+    assert pair.cycle("BGR", 2 * DT_S, pic) == []  # BGR engages it by the hand-over already
+    assert rou.engager(number) == bgr.engager(number) == "BGR"
