@@ -350,6 +350,43 @@ def test_front_points_equal_fresh_solves(seed: int) -> None:
         assert r.objective == pytest.approx(fresh.covered, abs=1e-9), r.x
 
 
+def test_front_points_within_the_loosest_bound_are_proven_without_a_solve(monkeypatch) -> None:
+    """Where the cap does not bind, the loosest cap's dual bound proves every tighter point
+    from the previous optimum: HiGHS runs twice (the loosest cap, then cap 0), and every
+    point still equals a fresh solve."""
+    from dataclasses import replace
+
+    import iamd.plan.placement as pl
+
+    p = _problem(0, sep_m=10e3)
+    s0 = int(np.flatnonzero(p.site_ok[:, 0])[0])
+    reach = np.zeros_like(p.reach)
+    reach[s0, :] = 0.3  # the caps run from 0 to 0.3; only a site that covers nothing reaches
+    cover = p.cover.tolil()
+    cover[:, [s0 * 2, s0 * 2 + 1]] = 0
+    p = replace(
+        p,
+        reach=reach,
+        cover=cover.tocsr(),
+        options=replace(p.options, mip_rel_gap=0.0),
+    )
+    runs: list[float | None] = []
+    real = pl._solve_model
+
+    def counted(*a, **k):  # type: ignore[no-untyped-def]
+        runs.append(a[2])
+        return real(*a, **k)
+
+    monkeypatch.setattr(pl, "_solve_model", counted)
+    front = pl.pareto_reach(p, 5)
+    assert runs == [0.3, 0.0]
+    assert len(front) == 5 and front["optimal"].all()
+    assert front["objective"].nunique() == 1
+    for r in front.itertuples():
+        fresh = solve(p, reach_cap=r.x, cap_given=True, at_most=True)
+        assert r.objective == pytest.approx(fresh.covered, abs=1e-9), r.x
+
+
 def test_same_placement_in_two_processes_and_nothing_on_stdout() -> None:
     """Determinism (fixed seed, one thread): two processes solve the same instance to the
     same placement; HiGHS prints nothing (no banner) on standard output."""
