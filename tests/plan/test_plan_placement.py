@@ -315,16 +315,32 @@ def test_a_given_start_better_than_the_greedy_is_kept() -> None:
     assert s.covered >= covered_value(p, better) - 1e-9
 
 
-def test_without_the_greedy_start_the_stopped_solver_has_less(monkeypatch) -> None:
-    """The switch: with the greedy start removed, the same 1 ms solve is below the greedy
-    (or has no placement at all), so the floor above comes from the start."""
+def test_the_start_passed_to_highs_is_the_greedy_placement(monkeypatch) -> None:
+    """The switch: HiGHS receives the greedy placement as its starting solution (its x on
+    the greedy's columns, y on the groups they cover); with the greedy replaced by an empty
+    placement, the start is empty — so the floor above comes from the start."""
     import iamd.plan.placement as pl
 
-    p = _medium(0, time_limit_s=1e-3)
-    g = covered_value(p, greedy(p))
+    p = _medium(0, s_n=30, r_n=200)
+    g = greedy(p)
+    seen: list[float] = []
+    real = pl._QuietHighs.setSolution
+
+    def record(self, *a):  # type: ignore[no-untyped-def]
+        seen.append(float(np.sum(np.asarray(a[0].col_value) > 0.5)))
+        return real(self, *a)
+
+    monkeypatch.setattr(pl._QuietHighs, "setSolution", record)
+    model = pl._build(p, *pl._columns(p, None), (5, 3), useful_only=True)
+    pl._solve_model(p, model, None, (5, 3), None)
+    x0 = len(g)
+    assert seen and seen[0] > x0  # the greedy's batteries and the groups they cover
     monkeypatch.setattr(pl, "greedy", lambda *a, **k: [])
-    s = pl.solve(p)
-    assert not s.covered >= g - 1e-9
+    seen.clear()
+    pl._solve_model(
+        p, pl._build(p, *pl._columns(p, None), (5, 3), useful_only=True), None, (5, 3), None
+    )
+    assert seen == [0.0]
 
 
 @pytest.mark.parametrize("seed", range(4))
