@@ -481,7 +481,7 @@ def build_plan(args: argparse.Namespace, loaded: LoadedScenario) -> dict[str, An
         problem2 = replace(
             build_problem(cat, demand2, sites, pools, opts, residual=fixed_cover(demand2))
         )
-        sol2 = solve(problem2)
+        sol2 = solve(problem2, start=result.solution.chosen)
         from iamd.plan.placement import covered_value
 
         old_value = covered_value(problem2, result.solution.chosen)
