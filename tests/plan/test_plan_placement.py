@@ -245,7 +245,8 @@ def test_reach_cap_ends_of_the_interval_are_accepted(cap: float) -> None:
 
 def test_listed_site_hosts_come_from_the_borders() -> None:
     s = listed_sites([41.15, 42.7, 43.5, 41.33], [24.15, 23.3, 31.0, 25.40])
-    assert s.host == ("GRC", "BGR", "", "BGR")  # the last: the theatre's notional site
+    # the last: the theatre's former site of the Greek battery, north of Komotini
+    assert s.host == ("GRC", "BGR", "", "BGR")
 
 
 def test_geodesic_helper_sanity() -> None:
