@@ -39,6 +39,8 @@ from iamd.engage.threat import (
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 from iamd.scenario.schema import Scenario
+from iamd.sense.radar import approx_height_m
+from iamd.track.predict import predict_positions
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -66,6 +68,26 @@ class Prediction:
 
 PredictFn = Callable[[ThreatEvaluation], Prediction]
 """The picture's prediction of its candidates' paths, given their threat evaluation."""
+
+
+def track_path_predictor(
+    state6: FloatArray, ballistic: BoolArray, t_ahead_s: FloatArray, step_s: float
+) -> PredictFn:
+    """The prediction of tracked candidates from their estimated states ``state6`` (C, 6,
+    ECEF) over ``t_ahead_s`` (H,) s ahead: ballistic free flight where ``ballistic``, else
+    straight on (`iamd.track.predict.predict_positions`), while above the ground and not
+    past the evaluation's time to go by more than a clock step ``step_s`` (a straight-line
+    prediction flies on past the target, and no intercept is offered there). Used by every
+    picture that engages on tracks: the engine's sensed picture and a federation node's."""
+
+    def predict(evaluation: ThreatEvaluation) -> Prediction:
+        pred = predict_positions(state6, ballistic, t_ahead_s)
+        alt = approx_height_m(pred)
+        present = np.logical_and.accumulate(alt > 0.0, axis=1)
+        present &= t_ahead_s[None, :] <= evaluation.time_to_go_s[:, None] + step_s
+        return Prediction(pos_ecef_m=pred, alt_m=alt, present=present)
+
+    return predict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,16 +37,13 @@ import numpy.typing as npt
 
 from iamd.engage.envelope import EffectorArray
 from iamd.engage.shoot import Engagement
-from iamd.engage.stage import BALLISTIC, Candidates, EngagementStage, Prediction
-from iamd.engage.threat import ThreatEvaluation
+from iamd.engage.stage import BALLISTIC, Candidates, EngagementStage, track_path_predictor
 from iamd.federation.engagement import EngagementBoard
 from iamd.federation.messages import EngageStatus
 from iamd.federation.picture import FederatedTracks, FederationEvent
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.scenario.schema import Scenario
-from iamd.sense.radar import approx_height_m
 from iamd.sim.engine import LOOKAHEAD_S
-from iamd.track.predict import predict_positions
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -135,7 +132,7 @@ class NodeTewa:
             believed=believed,
             kill_class=believed,
             identity=pic.identity[rows].astype(np.int8),
-            predict=_predictor(now6, believed == BALLISTIC, t_ahead, self.dt_s),
+            predict=track_path_predictor(now6, believed == BALLISTIC, t_ahead, self.dt_s),
         )
         started = []
         for eng in self.stage.step(t_s, t_s + t_ahead, cands, self.dt_s):  # the cycle's shots
@@ -203,21 +200,3 @@ class NodeTewa:
 
     def _event(self, t_s: float, kind: str, number: int, detail: str) -> None:
         self.events.append(FederationEvent(t_s=t_s, kind=kind, number=number, detail=detail))
-
-
-def _predictor(
-    now6: FloatArray, ballistic: npt.NDArray[np.bool_], t_ahead_s: FloatArray, step_s: float
-) -> Callable[[ThreatEvaluation], Prediction]:
-    """The candidates' predicted paths over ``t_ahead_s`` (H,) from their states ``now6``
-    (C, 6): ballistic free flight or straight on (`iamd.track.predict.predict_positions`),
-    while above the ground and not past the evaluation's time to go by more than a step (the
-    sensed picture's prediction in the engine)."""
-
-    def predict(evaluation: ThreatEvaluation) -> Prediction:
-        pred = predict_positions(now6, ballistic, t_ahead_s)
-        alt = approx_height_m(pred)
-        present = np.logical_and.accumulate(alt > 0.0, axis=1)
-        present &= t_ahead_s[None, :] <= evaluation.time_to_go_s[:, None] + step_s
-        return Prediction(pos_ecef_m=pred, alt_m=alt, present=present)
-
-    return predict

@@ -33,7 +33,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from iamd.engage.shoot import Engagement
-from iamd.engage.stage import BALLISTIC, Candidates, EngagementStage, Prediction
+from iamd.engage.stage import (
+    BALLISTIC,
+    Candidates,
+    EngagementStage,
+    Prediction,
+    track_path_predictor,
+)
 from iamd.engage.threat import ThreatEvaluation
 from iamd.geo.wgs84 import ecef_to_lla
 from iamd.identify.airspace import Airspace
@@ -43,14 +49,13 @@ from iamd.identify.stage import IdentityStep, TrackIdentifier
 from iamd.identify.truth_identity import STANDARD_IDENTITIES, truth_identity
 from iamd.scenario.catalog import THREAT_CLASSES
 from iamd.scenario.schema import VisualIdentification
-from iamd.sense.radar import SensorArray, approx_height_m, scanning
+from iamd.sense.radar import SensorArray, scanning
 from iamd.sense.scan import Plots
 from iamd.sim.events import EventLog
 from iamd.sim.vid import VisualIdentifier
 from iamd.track.manager import TrackerParams
 from iamd.track.metrics import ospa
 from iamd.track.picture import PictureLayout, TruthPicture
-from iamd.track.predict import predict_positions
 from iamd.track.sensed import PictureUpdate, SensedParams, SensedPicture
 from iamd.world.truth import Truth
 
@@ -443,18 +448,9 @@ class SensedAirPicture:
         self._offered = (rows, cand, cand_picture)
         now6 = trk.table.state[rows]
         believed = np.where(ident.cls[rows] >= 0, ident.cls[rows], 0)
-        t_ahead = view.t_window_s - view.t_s
-        step_s = view.dt_s
-
-        def predict(evaluation: ThreatEvaluation) -> Prediction:
-            bm = believed == BALLISTIC
-            pred = predict_positions(now6, bm, t_ahead)
-            alt = approx_height_m(pred)
-            present = np.logical_and.accumulate(alt > 0.0, axis=1)
-            # no intercept after the threat reaches its aim point (the evaluation's time to
-            # go): a straight-line prediction flies on past the target
-            present &= t_ahead[None, :] <= evaluation.time_to_go_s[:, None] + step_s
-            return Prediction(pos_ecef_m=pred, alt_m=alt, present=present)
+        predict = track_path_predictor(
+            now6, believed == BALLISTIC, view.t_window_s - view.t_s, view.dt_s
+        )
 
         return Candidates(
             slot=cand,
