@@ -13,8 +13,8 @@ a gun fires shells at the catalog speed. The earliest feasible intercept is chos
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +156,24 @@ class EffectorArray:
                 np.full(n, np.pi) if sector_half_rad is None else arr(list(sector_half_rad))
             ),
         )
+
+    def take(self, index: Sequence[int] | npt.NDArray[np.int64] | BoolArray) -> EffectorArray:
+        """The units ``index`` (positions, or a (U,) mask) in that order, every field alike.
+
+        >>> from iamd.scenario.catalog import builtin_catalog
+        >>> cat = builtin_catalog()
+        >>> u = EffectorArray.of_types([cat.effectors[t] for t in ("stinger", "skynex")],
+        ...     np.zeros(2), np.zeros(2), np.zeros(2), names=("stinger", "skynex"))
+        >>> u.take([1]).type, u.take(np.array([True, False])).type
+        (('skynex',), ('stinger',))
+        """
+        idx = np.asarray(index)
+        idx = np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64)
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = tuple(v[i] for i in idx) if isinstance(v, tuple) else v[idx]
+        return EffectorArray(**out)
 
     @property
     def is_laser(self) -> BoolArray:

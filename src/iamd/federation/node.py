@@ -197,7 +197,7 @@ class Node:
     """One node (see the module docstring)."""
 
     def __init__(self, cfg: NodeConfig) -> None:
-        from iamd.federation.tewa import NodeTewa, take_units
+        from iamd.federation.tewa import NodeTewa
         from iamd.identify.airspace import Airspace
         from iamd.identify.stage import TrackIdentifier
         from iamd.scenario.loader import load_scenario
@@ -272,7 +272,7 @@ class Node:
         all_units = build_effectors(loaded)
         self.tewa = NodeTewa.from_scenario(
             sc,
-            take_units(all_units, [all_units.ids.index(u) for u in self.effectors]),
+            all_units.take([all_units.ids.index(u) for u in self.effectors]),
             nation=cfg.nation,
             zone_of=airspace.zone_at,
         )

@@ -28,9 +28,8 @@ channel. Rounds fired stay spent. Every decision is a node event (``tewa_engage`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -56,16 +55,6 @@ of shoot-look-shoot. The track, if still in the picture and hostile, may then be
 again. Five 2 s clock steps: a radar of up to 10 s revisit sees the target at least once
 after the intercept (the engine assesses at the intercept itself, on the truth)."""
 _ACTIVE = (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER)
-
-
-def take_units(units: EffectorArray, index: Sequence[int]) -> EffectorArray:
-    """The fire units ``index`` of ``units``, in that order (every field taken alike)."""
-    idx = np.asarray(index, dtype=np.int64)
-    out: dict[str, Any] = {}
-    for f in fields(units):
-        v = getattr(units, f.name)
-        out[f.name] = tuple(v[i] for i in idx) if isinstance(v, tuple) else v[idx]
-    return EffectorArray(**out)
 
 
 @dataclass(slots=True, kw_only=True)

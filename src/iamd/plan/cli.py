@@ -450,7 +450,7 @@ def build_plan(args: argparse.Namespace, loaded: LoadedScenario) -> dict[str, An
             moved += cands[: pool.count]
     units_all = build_effectors(loaded)
     keep = np.array([u.id not in moved for u in sc.effectors], dtype=bool)
-    fixed = _subset_units(units_all, keep)
+    fixed = units_all.take(keep)
     fixed_lent = tuple(u.lent_by or "" for u, k in zip(sc.effectors, keep, strict=True) if k)
     participates = {n.code: n.participates for n in sc.nations}
 
@@ -843,22 +843,6 @@ def _scenario_text(loaded: LoadedScenario) -> str:
     if loaded.source.startswith("builtin:"):
         return builtin_scenario_text(loaded.source.split(":", 1)[1])
     return Path(loaded.source).read_text(encoding="utf-8")
-
-
-def _subset_units(units: Any, keep: Any) -> Any:
-    from dataclasses import fields
-
-    import numpy as np
-
-    out = {}
-    for f in fields(units):
-        v = getattr(units, f.name)
-        out[f.name] = (
-            tuple(x for x, k in zip(v, keep, strict=True) if k)
-            if isinstance(v, tuple)
-            else np.asarray(v)[keep]
-        )
-    return type(units)(**out)
 
 
 def _check_out(args: argparse.Namespace) -> None:
