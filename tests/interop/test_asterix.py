@@ -152,6 +152,8 @@ def test_cat062_matches_croatiacontrol_decoder_json():
         assert g.fl * 100 == r["I136"]["MFL"]
         assert g.geometric_alt_m / FT_M == pytest.approx(r["I130"]["Alt"], abs=1e-9)
         assert g.rocd_m_s == r["I220"]["RoC"]
+        assert g.psr_age_s == r["I290"]["PSR"]["PSR"]  # 5.75 and 8 s
+        assert g.coasting == bool(r["I080"]["CST"])  # its 4th octet: neither coasting
 
 
 def test_cat062_0_17_matches_asterix4py_decoder():

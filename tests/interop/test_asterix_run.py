@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,12 @@ from iamd.interop.asterix.fields import (
     SECTOR_CROSSING,
 )
 from iamd.interop.export import TrackRecorder
-from iamd.interop.export.asterix import PictureAsterix, picture_asterix
+from iamd.interop.export.asterix import (
+    COASTING_AGE_S,
+    PictureAsterix,
+    cat062_table,
+    picture_asterix,
+)
 from iamd.scenario.loader import load_scenario_text
 from iamd.sim.engine import RunResult, run
 
@@ -111,6 +117,47 @@ def test_every_confirmed_track_of_every_step_is_one_cat062_record(recorded) -> N
     assert len(pic.blocks) == len(per_block)
     np.testing.assert_array_equal(pic.time_s, EPOCH_S + dec.cat062.groupby("block_offset")[
         "tod_s"].first().to_numpy() - EPOCH_TOD_S)  # fmt: skip
+
+
+def test_track_status_and_update_ages_follow_each_tracks_last_plot(recorded) -> None:
+    # I062/290 PSR age = the step's time - the track's last update by a plot (the engine's
+    # StepPicture.updated_s), held at 63.75 s; I062/080 CST where it exceeds COASTING_AGE_S
+    _, _, pic = recorded
+    got = decode(pic.data).cat062
+    age = pd.concat(
+        [pd.DataFrame({"t_s": s.t_s, "track_number": s.number, "age": s.t_s - s.updated_s})
+         for s in STEPS],
+        ignore_index=True,
+    )  # fmt: skip
+    want = pic.table[["t_s", "track_number"]].merge(age, on=["t_s", "track_number"], how="left")
+    assert len(want) == len(got) and want["age"].notna().all()
+    np.testing.assert_allclose(got["psr_age_s"], np.minimum(want["age"], 63.75), atol=0.125)
+    np.testing.assert_array_equal(got["coasting"], want["age"] > COASTING_AGE_S)
+    assert 0 < got["coasting"].sum() < len(got) / 2  # tracks coast before they are dropped
+    assert (got["psr_age_s"] == 0).mean() > 0.5  # most tracks got a plot this step
+
+
+def test_coasting_starts_one_step_past_its_age(recorded) -> None:
+    result, rec, _ = recorded
+    frame = next(f for f in rec.frames if len(f) >= 3)
+    ages = np.array([COASTING_AGE_S, COASTING_AGE_S + 0.25, COASTING_AGE_S + 60.0])
+    ages = np.concatenate([ages, np.zeros(len(frame) - 3)])
+    table = cat062_table([replace(frame, age_s=ages)], result.loaded.scenario, ["joint"])
+    by_age = dict(zip(ages[:3], table.set_index("track_number").loc[frame.number[:3]][
+        ["coasting", "psr_age_s"]].itertuples(index=False, name=None), strict=True))  # fmt: skip
+    assert by_age[COASTING_AGE_S] == (False, COASTING_AGE_S)
+    assert by_age[COASTING_AGE_S + 0.25] == (True, COASTING_AGE_S + 0.25)
+    assert by_age[COASTING_AGE_S + 60.0] == (True, 63.75)  # I062/290's largest age
+
+
+def test_the_truth_picture_has_no_update_ages() -> None:
+    text = SCENARIO.replace("seed: 1\n", "seed: 1\npicture: truth\n", 1)
+    assert text != SCENARIO
+    rec = TrackRecorder()
+    result = run(load_scenario_text(text, "asterix_small.yaml"), seed=1, on_step=rec)
+    got = decode(picture_asterix(result, rec.frames).data).cat062
+    assert len(got) > 0
+    assert got["psr_age_s"].isna().all() and not got["coasting"].any()
 
 
 def test_each_nations_picture_is_its_own_data_source_under_the_national_policy() -> None:

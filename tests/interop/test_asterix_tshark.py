@@ -148,6 +148,7 @@ def test_iamd_cat062_encoding_matches_tshark(tmp_path):
         "geometric_alt_m": g.integers(-200, 8000, n) * 6.25 * FT_M,
         "rocd_m_s": g.integers(-3000, 3000, n) * 6.25 * FT_M / 60,
         "sigma_x_m": g.integers(0, 4000, n) / 2, "sigma_y_m": g.integers(0, 4000, n) / 2,
+        "coasting": g.random(n) < 0.5, "psr_age_s": g.integers(0, 256, n) / 4,
     })  # fmt: skip
     t = pd.concat([t, extra], ignore_index=True)
     blob = encode_cat062(t, max_block_octets=300)
@@ -159,9 +160,14 @@ def test_iamd_cat062_encoding_matches_tshark(tmp_path):
               "asterix.062_185_VX", "asterix.062_185_VY", "asterix.062_060_MODE3A",
               "asterix.062_136_VALUE", "asterix.062_130_VALUE", "asterix.062_220_VALUE",
               "asterix.062_500_APC_X", "asterix.062_500_APC_Y",
-              "asterix.062_380_ADR_VALUE"]  # fmt: skip
+              "asterix.062_380_ADR_VALUE", "asterix.062_080_CST",
+              "asterix.062_290_PSR_VALUE"]  # fmt: skip
     ref = _tshark(pcap, {8600}, fields)
     assert len(ref) == len(ours) == len(t)
+    cst = np.nan_to_num(_num(ref["asterix.062_080_CST"]), nan=0.0)  # absent: no 4th octet
+    np.testing.assert_array_equal(cst.astype(bool), ours["coasting"])
+    assert 10 < ours["coasting"].sum() < n
+    np.testing.assert_array_equal(_num(ref["asterix.062_290_PSR_VALUE"]), ours["psr_age_s"])
     np.testing.assert_array_equal(_num(ref["asterix.062_010_SAC"]), ours["sac"])
     np.testing.assert_array_equal(_num(ref["asterix.062_010_SIC"]), ours["sic"])
     np.testing.assert_array_equal(_num(ref["asterix.062_070_VALUE"]), ours["tod_s"])

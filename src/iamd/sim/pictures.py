@@ -92,6 +92,8 @@ class StepPicture:
         identity: (M,) STANAG 1241 identity, index into
             ``iamd.identify.truth_identity.STANDARD_IDENTITIES``.
         cls: (M,) most likely class (``''``: not classified yet).
+        updated_s: (M,) time of the track's last update by a plot (s after the epoch);
+            None for the truth picture, whose tracks are the objects themselves.
     """
 
     t_s: float
@@ -103,6 +105,7 @@ class StepPicture:
     covar_ecef: FloatArray
     identity: npt.NDArray[np.int8]
     cls: npt.NDArray[np.str_]
+    updated_s: FloatArray | None = None
 
     def __repr__(self) -> str:
         return f"StepPicture(t_s={self.t_s:g}, tracks={len(self.number)}, pictures={self.names})"
@@ -514,6 +517,7 @@ class SensedAirPicture:
             covar_ecef=trk.table.covar[rows].copy(),
             identity=ident.code[rows].astype(np.int8),
             cls=np.array(["", *CLASSES], dtype=str)[ident.cls[rows] + 1],
+            updated_s=trk.table.updated_s[rows].copy(),
         )
 
     def _log_tracks(self, log: EventLog, t_s: float, up: PictureUpdate) -> None:

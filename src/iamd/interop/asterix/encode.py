@@ -328,7 +328,8 @@ def encode_cat062(
     ``lat_deg, lon_deg`` (I062/105), ``x_m, y_m`` (I062/100), ``vx_m_s, vy_m_s``
     (I062/185, east and north in the system's plane), ``mode3a`` (I062/060, the code as an
     integer 0..4095, 0o7777), ``callsign`` (I062/245), ``address`` (I062/380 ADR),
-    ``track_confirmed`` (I062/080 CNF; default True), ``fl`` (I062/136),
+    ``track_confirmed`` (I062/080 CNF; default True), ``coasting`` (I062/080 CST; default
+    False), ``psr_age_s`` (I062/290 PSR age, 0–63.75 s), ``fl`` (I062/136),
     ``geometric_alt_m`` (I062/130), ``rocd_m_s`` (I062/220), ``sigma_x_m, sigma_y_m``
     (I062/500 APC), ``sigma_lat_deg, sigma_lon_deg`` (APW), ``sigma_alt_m`` (AGA),
     ``sigma_vx_m_s, sigma_vy_m_s`` (ATV), ``plan_callsign, adep, ades`` (I062/390 CSN, DEP,
@@ -382,8 +383,11 @@ def encode_cat062(
         f.append(_fixed(11, ok, 4, _ints_writer((np.full(n, 0x80), 1), (a, 3))))
     tn, _ = t.ints("track_number", 0, 0xFFFF, optional=False)
     f.append(_fixed(12, np.ones(n, dtype=bool), 2, _ints_writer((tn, 2))))
-    cnf = np.where(t.flags("track_confirmed", True), 0x00, 0x02)
-    f.append(_fixed(13, np.ones(n, dtype=bool), 1, _ints_writer((cnf, 1))))
+    f.append(_cat062_status(t))
+    if t.has("psr_age_s"):
+        age, ok = t.scaled("psr_age_s", 0.25, 8, signed=False)
+        # I062/290 with its PSR subfield only: primary subfield 0x40, then the age
+        f.append(_fixed(14, ok, 2, _ints_writer((np.full(n, 0x40), 1), (age, 1))))
     if t.has("fl"):
         fl, ok = t.scaled("fl", 0.25, 16, signed=True, lo=-15.0, hi=1500.0)
         f.append(_fixed(17, ok, 2, _ints_writer((fl, 2))))
@@ -403,6 +407,23 @@ def encode_cat062(
     if sp is not None:
         f.append(sp)
     return _assemble(62, n, f, max_block_octets, block_starts, block_rows)
+
+
+def _cat062_status(t: _Table) -> _Field:
+    """I062/080: CNF (bit 2 of the first octet: 1 = tentative), and where ``coasting`` is
+    set the three extensions up to CST (bit 8 of the fourth octet), the others' bits 0."""
+    n = t.n
+    cnf = np.where(t.flags("track_confirmed", True), 0x00, 0x02)
+    cst = t.flags("coasting", False)
+    first = cnf | cst.astype(np.int64)  # FX where the extensions follow
+
+    def write(buf: Buf, off: IntArray, rows: IntArray) -> None:
+        buf[off] = first[rows]
+        c = cst[rows]
+        for k, v in ((1, 0x01), (2, 0x01), (3, 0x80)):  # FX, FX, CST
+            buf[off[c] + k] = v
+
+    return _Field(13, np.ones(n, dtype=bool), np.where(cst, 4, 1).astype(np.int64), write)
 
 
 def _cat062_flight_plan(t: _Table) -> _Field | None:

@@ -106,6 +106,15 @@ def _text(chars: npt.NDArray[np.uint8], off: IntArray) -> npt.NDArray[Any]:
     return out
 
 
+def _cat062_coasting(b: npt.NDArray[np.uint8], off: IntArray) -> npt.NDArray[np.bool_]:
+    """I062/080 CST, bit 8 of the item's fourth octet (its third extension): False where the
+    item is absent or stops before it (each octet's FX, bit 1, says another follows)."""
+    o = off.copy()
+    for k in range(3):  # the first three octets each say the next follows
+        o = np.where((o >= 0) & ((uint(b, o, 1, skip=k) & 0x01) == 1), o, -1)
+    return np.where(o >= 0, (uint(b, o, 1, skip=3) & 0x80) != 0, False)
+
+
 def subfield_offsets(w: Walked, item: str, sub: str) -> IntArray:
     """(n,) offset of subfield ``sub`` of compound item ``item``, -1 where absent.
 
@@ -409,6 +418,9 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
     c["rocd_m_s"] = scaled(sint(uint(b, o, 2), 16), 6.25 * FT_M / 60.0, o)
     o = w.offsets("I062/080")
     c["track_confirmed"] = np.where(o >= 0, (uint(b, o, 1) & 0x02) == 0, False)
+    c["coasting"] = _cat062_coasting(b, o)
+    o = subfield_offsets(w, "I062/290", "PSR")
+    c["psr_age_s"] = scaled(uint(b, o, 1), 0.25, o)
     if old:
         cs = ascii_text(b, subfield_offsets(w, "I062/390", "CSN"), 7)
         c["adep"] = ascii_text(b, subfield_offsets(w, "I062/390", "DEP"), 4)
@@ -490,6 +502,8 @@ CAT062_COLUMNS = (
     "geometric_alt_m",
     "rocd_m_s",
     "track_confirmed",
+    "coasting",
+    "psr_age_s",
     "adep",
     "ades",
     "callsign",

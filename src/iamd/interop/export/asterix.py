@@ -34,6 +34,11 @@ Items:
   plan assigns (correlation already requires a replying track to reply that code), and
   other tracks have no I062/060. I062/390 has no subfield for the plan's code (PEM is the
   code before an emergency), so the code is in I062/060 only;
+- I062/080 track status: CNF (every exported track is confirmed) and, for a track no plot
+  has updated for more than :data:`COASTING_AGE_S`, CST (coasting) in its third extension;
+  I062/290 system track update ages: PSR, the age of the last primary-radar plot that
+  updated the track (the engine's radars are primary; LSB 1/4 s, held at the field's
+  63.75 s). The truth picture has neither CST nor I062/290 (its tracks are the objects);
 - I062/SP: the STANAG 1241 identity and the most likely class (iamd's layout,
   `iamd.interop.asterix.fields.SP_IDENTITY_TAG`; other decoders skip it by its length).
 
@@ -67,8 +72,13 @@ T = TypeVar("T")
 
 DEFAULT_SAC = 0
 """System area code of the run's pictures (SIC: 1 + the picture's index)."""
+COASTING_AGE_S = 12.0
+"""A track whose last plot is older than this (s) is reported coasting (I062/080 CST): the
+slowest revisit among the catalog's radars (10 s, rotating surveillance radars) plus one 2 s
+clock step, so a track its radars see on every scan is never coasting."""
 _ALT_MAX_M = (2**15 - 1) * 6.25 * FT_M
 _ROCD_MAX_M_S = (2**15 - 1) * 6.25 * FT_M / 60.0
+_AGE_MAX_S = 255 * 0.25  # I062/290's largest age
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +159,7 @@ def cat062_table(
     lat_r = np.radians(lat)
     r_m = gaussian_radius_m(lat)
     sd_e, sd_n = fl("sigma_e_m"), fl("sigma_n_m")
+    age = fl("age_s")
     mode3a = np.full(n, -1, dtype=np.int64)
     plan_cs = np.full(n, "", dtype=object)
     adep = np.full(n, "", dtype=object)
@@ -199,6 +210,8 @@ def cat062_table(
                 "ades": ades,
                 "identity": cat("identity", object),
                 "cls": cat("cls", object),
+                "coasting": age > COASTING_AGE_S,  # NaN (truth picture): False
+                "psr_age_s": np.minimum(age, _AGE_MAX_S),
             }
         )
     return table.iloc[order].reset_index(drop=True)

@@ -60,6 +60,8 @@ class TrackFrame:
         sigma_ve_m_s, sigma_vn_m_s: (M,) 1-sigma east and north velocity errors.
         identity: (M,) STANAG 1241 identity word.
         cls: (M,) most likely class ('' : not classified).
+        age_s: (M,) time since the track's last update by a plot (s; NaN for the truth
+            picture).
     """
 
     t_s: float
@@ -80,6 +82,7 @@ class TrackFrame:
     sigma_vn_m_s: FloatArray
     identity: npt.NDArray[np.str_]
     cls: npt.NDArray[np.str_]
+    age_s: FloatArray
 
     def __len__(self) -> int:
         return len(self.number)
@@ -116,6 +119,11 @@ def track_frame(step: StepPicture) -> TrackFrame:
         sigma_vn_m_s=sd_vel[:, 1],
         identity=ident[step.identity] if len(pos) else np.zeros(0, dtype=str),
         cls=np.asarray(step.cls, dtype=str),
+        age_s=(
+            np.full(len(step.number), np.nan)
+            if step.updated_s is None
+            else float(step.t_s) - np.asarray(step.updated_s, dtype=np.float64)
+        ),
     )
 
 
