@@ -295,6 +295,37 @@ def test_abandon_drops_the_threats_engagements_as_too_late() -> None:
     assert state.magazine.sum() == 2 * 72 - 2  # rounds already fired stay spent
 
 
+def test_grown_slots_start_as_fresh_slots_would() -> None:
+    """A state of 2 slots grown by 3 holds its first 2 as they were (attempts, engagements in
+    flight, magazine) and 3 new ones equal to the slots of a state made with 5: no attempt,
+    not engaged, and a shot at one of them is the same as on the fresh state."""
+    units = make_units(ids=("a", "b"), channels=2)
+    grown = EngagementState(units=units, n=2)
+    (first,) = choose_all(grown, 0.0, [1], np.ones((2, 1), dtype=bool))
+    before = (grown.attempts.copy(), list(grown.in_flight), grown.magazine.copy())
+    grown.grow(3)
+    assert grown.n == 5 and grown.attempts.dtype == np.int64
+    assert grown.attempts.tolist() == [0, 1, 0, 0, 0]
+    assert grown.attempts[:2].tolist() == before[0].tolist()
+    assert grown.in_flight == before[1] == [first]
+    assert grown.magazine.tolist() == before[2].tolist()  # per unit: unchanged
+    assert grown.engaged().tolist() == [False, True, False, False, False]
+
+    fresh = EngagementState(units=units, n=5)
+    choose_all(fresh, 0.0, [1], np.ones((2, 1), dtype=bool))
+    assert np.array_equal(grown.attempts, fresh.attempts)
+    assert np.array_equal(grown.engaged(), fresh.engaged())
+    shot_grown = choose_all(grown, 2.0, [4], np.ones((2, 1), dtype=bool))
+    shot_fresh = choose_all(fresh, 2.0, [4], np.ones((2, 1), dtype=bool))
+    assert shot_grown == shot_fresh and [e.attempt for e in shot_grown] == [0]
+    assert np.array_equal(grown.attempts, fresh.attempts)
+
+    grown.grow(0)
+    assert grown.n == 5 and len(grown.attempts) == 5
+    with pytest.raises(ValueError, match=r"EngagementState.grow: n must be >= 0 \(got -1\)"):
+        grown.grow(-1)
+
+
 def test_a_unit_waits_for_a_threat_still_outside_its_envelope() -> None:
     """An intercept 200 s away at 20 km (a 17 s flight) is for later: no channel is tied up."""
     units = make_units()

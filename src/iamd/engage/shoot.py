@@ -130,6 +130,24 @@ class EngagementState:
         self.magazine = self.units.magazine.copy()
         self.attempts = np.zeros(self.n, dtype=np.int64)
 
+    def grow(self, n: int) -> None:
+        """Add ``n`` slots after the ``N`` held, as fresh as those of a new state: no
+        attempt yet, no engagement in flight (magazines and channels are per unit and do not
+        change). The per-slot arrays (``attempts``) become (N + n,).
+
+        >>> from iamd.engage.envelope import EffectorArray
+        >>> none = EffectorArray.of_types([], np.zeros(0), np.zeros(0), np.zeros(0), names=())
+        >>> state = EngagementState(units=none, n=1)
+        >>> state.attempts[0] = 1
+        >>> state.grow(2)
+        >>> state.n, state.attempts.tolist()
+        (3, [1, 0, 0])
+        """
+        if n < 0:
+            raise ValueError(f"EngagementState.grow: n must be >= 0 (got {n})")
+        self.attempts = np.concatenate([self.attempts, np.zeros(n, dtype=np.int64)])
+        self.n += n
+
     def engaged(self) -> BoolArray:
         """(N,) objects with an engagement in flight."""
         out = np.zeros(self.n, dtype=bool)

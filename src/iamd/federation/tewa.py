@@ -168,9 +168,7 @@ class NodeTewa:
         if slot is None:
             slot = self._slot[number] = len(self._number)
             self._number.append(number)
-            state = self.stage.state
-            state.attempts = np.append(state.attempts, np.int64(0))
-            state.n += 1
+            self.stage.state.grow(1)
         return slot
 
     def _withdraw(self, eng: Engagement) -> None:
