@@ -11,7 +11,9 @@ Authorities:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
+import re
 import socket
 import threading
 from pathlib import Path
@@ -34,7 +36,7 @@ from iamd.interop.asterix import (
     split_blocks,
     udp_blocks,
 )
-from iamd.interop.asterix.fields import FT_M, KT_M_S, NM_M
+from iamd.interop.asterix.fields import CAT034_SYSTEM_SUBFIELDS, FT_M, KT_M_S, NM_M
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
 if not DATA.is_dir():
@@ -129,6 +131,80 @@ def test_cat034_matches_croatiacontrol_decoder():
     np.testing.assert_array_equal(got["tod_s"], ref["tod_s"])
     np.testing.assert_array_equal(got["sector_azimuth_deg"], ref["sector_azimuth_deg"])
     assert (got["sic"].to_numpy() == ref["sic"].to_numpy()).all()
+
+
+# Croatia Control's text dump names each field of I034/050 and I034/060 (its labels, spelling
+# kept); the subfields no record of the capture has (I034/060 PSR and SSR) are not listed
+CC_SYSTEM_LABELS = {
+    "Operational Release Status of the System": "com_nogo",
+    "Radar Data Processor Chain Selection Status": "com_rdpc",
+    "Event to signal a reset/restart of the selected Radar Data Processor Chain": "com_rdpr",
+    "Radar Data Processor Overload Indicator": "com_ovl_rdp",
+    "Transmission Subsystem Overload Status": "com_ovl_xmt",
+    "Monitoring System Connected Status": "com_msc",
+    "Time Source Validity": "com_tsv",
+    "Selected PSR antenna": "psr_ant",
+    "PSR Channel A/B selection status": "psr_ch_ab",
+    "PSSR Overload condition": "psr_ovl",
+    "PSSR Monitoring System Connected Status": "psr_msc",
+    "Selected SSR antenna": "ssr_ant",
+    "SSR Channel A/B selection status": "ssr_ch_ab",
+    "SSR Overload condition": "ssr_ovl",
+    "SSR Monitoring System Connected Status": "ssr_msc",
+    "Mode S Selected antenna": "mds_ant",
+    "Mode S Channel A/B selection status for surveillance": "mds_ch_ab",
+    "Mode S Overload condition": "mds_ovl_sur",
+    "Mode S Monitoring System Connected Status": "mds_msc",
+    "Mode S Channel A/B sellection for Surveillance Co-ordination Function": "mds_scf",
+    "Mode S Channel A/B sellection for Data Link Function": "mds_dlf",
+    "Mode S Overload in Surveillance Co-ordination Function": "mds_ovl_scf",
+    "Mode S Overload in Data Link Function": "mds_ovl_dlf",
+    "Reduction Steps in use for an overload of the RDP": "com_red_rdp",
+    "Reduction Steps in use for an overload of the Transmission subsystem": "com_red_xmt",
+    "Reduction Steps in use as result of an overload within the Mode S subsystem": "mds_red_rad",
+    "Cluster State": "mds_clu",
+}
+SYSTEM_COLUMNS = [c for *_, cols in CAT034_SYSTEM_SUBFIELDS for c, _m in cols]
+
+
+def _cc_dump_cat034_system_fields() -> list[dict[str, int]]:
+    """Per CAT034 record of Croatia Control's text dump, in order: the I034/050 and I034/060
+    fields it prints, by iamd's column name."""
+    text = gzip.decompress((CC / "expected_output" / "cat_034_048.txt.gz").read_bytes())
+    records: list[dict[str, int]] = []
+    category, item = 0, ""
+    for line in text.decode("utf-8").splitlines():
+        if line.startswith("Category: "):
+            category = int(line.split()[1])
+        elif line.startswith("Data Record") and category == 34:
+            records.append({})
+        elif line.startswith("Item "):
+            item = line.split()[1]
+        elif category == 34 and item in ("050", "060") and line.startswith("\t"):
+            m = re.match(r"\t(.+?): (\d+)", line)
+            assert m, line
+            if m[1] != "spare bit set to 0":
+                assert m[1] in CC_SYSTEM_LABELS, m[1]
+                records[-1][CC_SYSTEM_LABELS[m[1]]] = int(m[2])
+    return records
+
+
+def test_cat034_system_status_and_mode_match_croatiacontrol_decoder():
+    """I034/050 and I034/060 of the capture's 34 service messages (north markers of SIC 12
+    with COM and MDS, sector crossings of SIC 11 with COM, PSR and MDS, of SIC 14 with COM
+    and SSR) as Croatia Control's decoder prints them; -1 where it prints no such field."""
+    got = read_recording(CC / "cat_034_048.pcap").cat034
+    ref = _cc_dump_cat034_system_fields()
+    assert len(ref) == len(got) == 34
+    want = pd.DataFrame([{c: r.get(c, -1) for c in SYSTEM_COLUMNS} for r in ref])
+    pd.testing.assert_frame_equal(got[SYSTEM_COLUMNS].reset_index(drop=True), want,
+                                  check_dtype=False)  # fmt: skip
+    assert sum(bool(r) for r in ref) == 10
+    by_sic = got.groupby("sic")
+    assert (by_sic["psr_ch_ab"].max().to_dict(), by_sic["ssr_ch_ab"].max().to_dict()) == (
+        {11: 1, 12: -1, 13: -1, 14: -1, 201: -1, 204: -1, 205: -1},
+        {11: -1, 12: -1, 13: -1, 14: 1, 201: -1, 204: -1, 205: -1},
+    )
 
 
 def test_cat062_matches_croatiacontrol_decoder_json():
@@ -282,6 +358,14 @@ def test_cat034_ed1_26_matches_jasterix():
     assert (r.sac, r.sic, r.msg_type) == (0, 2, 2)
     assert abs(r.tod_s - 33499.84375) < 10e-6
     assert r.sector_azimuth_deg == 90.0
+    # I034/050 "0x 94 40 60 44 00" and I034/060 "0x 94 00 00 10": COM, PSR and MDS
+    want = {"com_nogo": 0, "com_rdpc": 1, "com_rdpr": 0, "com_ovl_rdp": 0, "com_ovl_xmt": 0,
+            "com_msc": 0, "com_tsv": 0, "psr_ant": 0, "psr_ch_ab": 3, "psr_ovl": 0,
+            "psr_msc": 0, "mds_ant": 0, "mds_ch_ab": 2, "mds_ovl_sur": 0, "mds_msc": 0,
+            "mds_scf": 1, "mds_dlf": 0, "mds_ovl_scf": 0, "mds_ovl_dlf": 0, "com_red_rdp": 0,
+            "com_red_xmt": 0, "psr_pol": 0, "psr_red_rad": 0, "psr_stc": 0,
+            "mds_red_rad": 0, "mds_clu": 1}  # fmt: skip
+    assert {c: int(r[c]) for c in SYSTEM_COLUMNS} == {c: want.get(c, -1) for c in SYSTEM_COLUMNS}
 
 
 def test_mixed_file_reads_every_supported_category_and_counts_the_others():

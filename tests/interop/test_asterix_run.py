@@ -33,8 +33,9 @@ from iamd.interop.asterix import (
     read_recording,
     split_blocks,
 )
-from iamd.interop.asterix.capture import read_pcap_bytes
+from iamd.interop.asterix.capture import read_pcap, read_pcap_bytes
 from iamd.interop.asterix.fields import (
+    CAT034_SYSTEM_SUBFIELDS,
     CLASS_WORDS,
     FT_M,
     IDENTITY_WORDS,
@@ -376,10 +377,99 @@ def test_cat034_ed1_27_round_trip_of_croatia_controls_service_messages() -> None
     assert encode_cat034(back) == blob
 
 
+def test_cat034_encoding_of_croatia_controls_messages_is_the_capture_byte_for_byte() -> None:
+    """Each of the 34 service messages decoded and encoded again, one block per message as
+    the radars sent them, is the capture's own CAT034 block: I034/050 and I034/060 (10 of them
+    carry both or one) are written as the radars wrote them."""
+    pk = read_pcap(CC / "cat_034_048.pcap")
+    theirs = [b for a, z in pk.segments for b in split_blocks(pk.data[a:z]) if b[0] == 34]
+    t = _cols(read_recording(CC / "cat_034_048.pcap").cat034)
+    ours = split_blocks(encode_cat034(t, block_starts=np.ones(len(t), dtype=bool)))
+    assert len(ours) == len(theirs) == 34
+    assert ours == theirs
+    assert sum(b[3] & 0x06 != 0 for b in theirs) == 10  # FSPEC: FRN 6 or 7 (/050, /060)
+
+
 def test_cat034_ed1_26_jasterix_vector_round_trips() -> None:
     t = _cols(read_recording(JA / "cat034ed1.26.bin").cat034)
-    back = _cols(decode(encode_cat034(t)).cat034)
+    blob = encode_cat034(t)
+    back = _cols(decode(blob).cat034)
     pd.testing.assert_frame_equal(back, t)
+    assert blob == (JA / "cat034ed1.26.bin").read_bytes()  # I034/050 and /060 with 3 subfields
+
+
+_SYSTEM_SUBS = [(sub, cols) for _i, sub, _b, _s, cols in CAT034_SYSTEM_SUBFIELDS]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([NORTH_MARKER, SECTOR_CROSSING]),
+            st.lists(st.one_of(st.none(), st.integers(0, 2**16 - 1)),
+                     min_size=len(_SYSTEM_SUBS), max_size=len(_SYSTEM_SUBS)),
+        ),
+        min_size=1, max_size=25,
+    )
+)  # fmt: skip
+def test_cat034_system_status_and_mode_round_trip_for_random_tables(rows) -> None:
+    """I034/050 and I034/060 with every combination of subfields (COM, PSR, SSR, MDS; none: no
+    item) and every field over its range: decoded equal, re-encoded byte for byte."""
+    n = len(rows)
+    t: dict[str, object] = {"sac": np.full(n, 25), "sic": np.full(n, 7)}
+    t |= {"tod_s": np.arange(n) / 128.0, "msg_type": [m for m, _ in rows]}
+    for k, (_sub, cols) in enumerate(_SYSTEM_SUBS):
+        for col, mask in cols:  # the field's bits of a random subfield
+            shift = (mask & -mask).bit_length() - 1
+            t[col] = [-1 if r[1][k] is None else (r[1][k] & mask) >> shift for r in rows]
+    blob = encode_cat034(t, max_block_octets=120)
+    back = _cols(decode(blob).cat034)
+    for col in (c for _s, cols in _SYSTEM_SUBS for c, _m in cols):
+        assert back[col].tolist() == t[col], col
+    assert encode_cat034(back, max_block_octets=120) == blob
+
+
+def test_cat034_system_subfields_bits_and_errors() -> None:
+    """The primary subfield's bits (COM 0x80, PSR 0x10, SSR 0x08, MDS 0x04), each field at
+    its bits, and the encoder's messages for a subfield given in part or out of range."""
+    base = {"sac": [1], "sic": [2], "msg_type": [1]}
+    cases = (  # (columns, I034/050 or /060 octets)
+        ({"com_nogo": [1], "com_rdpc": [0], "com_rdpr": [0], "com_ovl_rdp": [0],
+          "com_ovl_xmt": [0], "com_msc": [0], "com_tsv": [1]}, "8082"),
+        ({"psr_ant": [1], "psr_ch_ab": [2], "psr_ovl": [0], "psr_msc": [1]}, "10c8"),
+        ({"ssr_ant": [0], "ssr_ch_ab": [1], "ssr_ovl": [1], "ssr_msc": [0]}, "0830"),
+        ({"mds_ant": [0], "mds_ch_ab": [3], "mds_ovl_sur": [0], "mds_msc": [0], "mds_scf": [1],
+          "mds_dlf": [0], "mds_ovl_scf": [1], "mds_ovl_dlf": [1]}, "046580"),
+        ({"com_red_rdp": [7], "com_red_xmt": [1]}, "8072"),
+        ({"psr_pol": [1], "psr_red_rad": [2], "psr_stc": [3]}, "10ac"),
+        ({"ssr_red_rad": [5]}, "08a0"),
+        ({"mds_red_rad": [1], "mds_clu": [1]}, "0430"),
+    )  # fmt: skip
+    for cols, octets in cases:
+        blob = encode_cat034(base | cols)
+        frn = 0x04 if next(iter(cols)) in ("com_nogo", "psr_ant", "ssr_ant", "mds_ant") else 0x02
+        assert blob.hex() == f"22{7 + len(octets) // 2:04x}{0xC0 | frn:02x}0102" + "01" + octets
+        r = decode(blob).cat034.iloc[0]
+        assert {c: int(r[c]) for c in cols} == {c: v[0] for c, v in cols.items()}
+    none = {c: [-1] for _s, cols in _SYSTEM_SUBS for c, _m in cols}  # no subfield: no item
+    assert encode_cat034(base | none).hex() == "220007c0010201"
+    with pytest.raises(InputError, match=r"CAT034 encoder: column psr_msc: row 1: must be an "
+                       r"integer in \[0, 1\] where the row has other I034/050 PSR columns "
+                       r"\(got -1.0\)"):  # fmt: skip
+        encode_cat034({"sac": [1, 1], "sic": [2, 2], "msg_type": [1, 1], "psr_ant": [0, 0],
+                       "psr_ch_ab": [1, 1], "psr_ovl": [0, 0], "psr_msc": [0, -1]})  # fmt: skip
+    with pytest.raises(
+        InputError,
+        match=r"column mds_red_rad: row 0: must be an integer in "
+        r"\[0, 7\] \(got 8.0\)",
+    ):
+        encode_cat034(base | {"mds_red_rad": [8], "mds_clu": [0]})
+    with pytest.raises(
+        InputError,
+        match=r"column com_red_xmt is required where a row has "
+        r"other I034/060 COM columns \(row 0 has some\)",
+    ):
+        encode_cat034(base | {"com_red_rdp": [0]})
 
 
 def test_cat034_items_are_at_their_resolution_and_range() -> None:
@@ -513,3 +603,34 @@ def test_iamd_written_cat048_feed_carries_cat034_north_markers_and_sector_crossi
     np.testing.assert_allclose(rp.scan_period_s, [p for p, _ in syn.antennas])
     assert len(decode(synthetic_cat048(n_radars=1, n_targets=2, duration_s=30.0,
                                        service_messages=False).data).cat034) == 0  # fmt: skip
+
+
+@pytest.mark.parametrize("psr", [False, True])
+def test_synthetic_north_markers_say_the_radar_works_with_its_own_sensors(psr) -> None:
+    """Each north marker carries I034/050 and I034/060 of a working radar: COM all clear
+    (released for operational use, RDP chain 1, no overload, monitoring connected, time
+    source valid, no reduction), the Mode S sensor on antenna 1, channel A, autonomous; the
+    PSR subfields only when the radars have a primary radar (and their plots say so, TYP 7),
+    never SSR; sector crossings carry neither item."""
+    from iamd.interop.asterix.synthetic import synthetic_cat048
+
+    syn = synthetic_cat048(n_radars=2, n_targets=4, duration_s=60.0, seed=3, psr=psr)
+    dec = decode(syn.data)
+    c34 = dec.cat034
+    north = c34["msg_type"] == NORTH_MARKER
+    assert north.sum() >= 8
+    nm = c34[north]
+    for _item, sub, _bit, _size, cols in CAT034_SYSTEM_SUBFIELDS:
+        on = sub in ("COM", "MDS") or (sub == "PSR" and psr)
+        for col, _mask in cols:
+            want = (1 if col.endswith("_ch_ab") else 0) if on else -1
+            assert set(nm[col]) == {want}, col
+            assert set(c34.loc[~north, col]) == {-1}, col
+    assert set(dec.cat048["typ"]) == {7 if psr else 5}
+    # I034/050 then I034/060 after header 3, FSPEC 2, I010 2, I000 1, I030 3, I041 2 octets:
+    # primary (COM 0x80, PSR 0x10, MDS 0x04), COM 00, [PSR: CH-A/B 01 = 0x20], MDS 0x2000;
+    # primary, COM 00, [PSR 00], MDS 00
+    want = "9400202000" + "94000000" if psr else "84002000" + "840000"
+    blocks = [b for b in split_blocks(syn.data) if b[0] == 34 and b[3] & 0x04]  # FRN 6
+    assert len(blocks) == north.sum() and {b[7] for b in blocks} == {NORTH_MARKER}
+    assert {b[13 : 13 + len(want) // 2].hex() for b in blocks} == {want}

@@ -1,6 +1,7 @@
 """The ASTERIX codec against Wireshark's ASTERIX dissector (tshark), a second independent
-decoder: CAT048 of Croatia Control's capture, iamd's own CAT062, CAT048 and CAT034 encodings,
-and the CAT062 capture of ``iamd run --out-asterix`` (iamd's pcap writer).
+decoder: CAT048 and CAT034 I034/050 and I034/060 of Croatia Control's capture, iamd's own
+CAT062, CAT048 and CAT034 encodings, and the CAT062 capture of ``iamd run --out-asterix``
+(iamd's pcap writer).
 
 CI installs it with ``apt-get install -y tshark``; without it these tests are skipped.
 """
@@ -26,7 +27,7 @@ from iamd.interop.asterix import (
     read_recording,
     split_blocks,
 )
-from iamd.interop.asterix.fields import FT_M, NM_M
+from iamd.interop.asterix.fields import CAT034_SYSTEM_SUBFIELDS, FT_M, NM_M
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
 if not DATA.is_dir():
@@ -232,6 +233,59 @@ def test_iamd_cat034_encoding_matches_tshark(tmp_path):
     assert abs(ours["site_lat_deg"].iloc[-1] - 43.572) < 180 / 2**23
 
 
+# iamd's I034/050 and I034/060 columns and tshark's field for each (com_ovl_rdp: 050_COM_OVLRDP)
+SYSTEM_FIELDS = {
+    col: f"asterix.034_{item[-3:]}_{sub}_{col.split('_', 1)[1].replace('_', '').upper()}"
+    for item, sub, _bit, _size, cols in CAT034_SYSTEM_SUBFIELDS
+    for col, _mask in cols
+}
+
+
+def _assert_system_fields_match(ref: pd.DataFrame, ours: pd.DataFrame) -> None:
+    """Every I034/050 and I034/060 field, as tshark prints it (absent: -1), equals iamd's."""
+    assert len(ref) == len(ours)
+    for col, field in SYSTEM_FIELDS.items():
+        theirs = np.nan_to_num(_num(ref[field]), nan=-1.0)
+        np.testing.assert_array_equal(theirs, ours[col].to_numpy(), err_msg=col)
+
+
+def test_cat034_system_status_and_mode_of_the_recording_match_tshark():
+    """I034/050 and I034/060 of Croatia Control's 34 service messages: iamd and tshark read
+    the same bytes to the same fields (COM and MDS from SIC 12, COM, PSR and MDS from SIC 11,
+    COM and SSR from SIC 14)."""
+    pcap = CC / "cat_034_048.pcap"
+    ours = read_recording(pcap).cat034
+    ports = {int(d.rsplit(":", 1)[1]) for d in ours["dst"]}
+    ref = _tshark(pcap, ports, ["asterix.034_000_VALUE", *SYSTEM_FIELDS.values()])
+    ref = ref[ref["asterix.034_000_VALUE"] != ""].reset_index(drop=True)  # CAT048 rows out
+    _assert_system_fields_match(ref, ours)
+    assert (ours["com_nogo"] == 0).sum() == 10
+    present = {sub: int((ours[f"{sub}_ch_ab"] >= 0).sum()) for sub in ("psr", "ssr", "mds")}
+    assert present == {"psr": 4, "ssr": 4, "mds": 6}
+
+
+def test_iamd_cat034_system_status_and_mode_encoding_matches_tshark(tmp_path):
+    """Random I034/050 and I034/060 (each subfield present or not, every field over its range)
+    written by iamd: tshark reads every field back, and the absent subfields as absent."""
+    g = np.random.default_rng(34)
+    n = 60
+    t = {"sac": np.full(n, 25), "sic": np.full(n, 12), "msg_type": np.ones(n, dtype=int),
+         "tod_s": np.arange(n) / 128.0}  # fmt: skip
+    for _item, _sub, _bit, _size, cols in CAT034_SYSTEM_SUBFIELDS:
+        has = g.random(n) < 0.6
+        for col, mask in cols:
+            hi = mask >> ((mask & -mask).bit_length() - 1)
+            t[col] = np.where(has, g.integers(0, hi + 1, n), -1)
+    blob = encode_cat034(t, block_starts=np.ones(n, dtype=bool))
+    pcap = tmp_path / "ours034_system.pcap"
+    pcap.write_bytes(pcap_bytes(split_blocks(blob), np.arange(n, dtype=float)))
+    ours = read_recording(pcap).cat034
+    ref = _tshark(pcap, {8600}, list(SYSTEM_FIELDS.values()))
+    _assert_system_fields_match(ref, ours)
+    for col in SYSTEM_FIELDS:
+        np.testing.assert_array_equal(ours[col], t[col], err_msg=col)
+
+
 def test_iamd_run_cat062_with_i062_390_matches_tshark(tmp_path):
     """``iamd run --out-asterix``'s capture (iamd's pcap writer) as tshark reads it: every
     record, its position, Mode 3/A and the flight plan's I062/390 CSN, DEP and DST."""
@@ -289,3 +343,29 @@ def test_iamd_synthetic_radar_feed_with_cat034_matches_tshark(tmp_path):
     np.testing.assert_array_equal(period, dec.cat034["rotation_period_s"])
     t = np.where(is34, _num(ref["asterix.034_030_VALUE"]), _num(ref["asterix.048_140_VALUE"]))
     assert (np.diff(t) >= 0).all()  # the feed is in time order
+
+
+@pytest.mark.parametrize("psr", [False, True])
+def test_synthetic_north_markers_status_and_mode_match_tshark(tmp_path, psr):
+    """The synthetic feed's north markers say, as tshark reads them, that each radar works:
+    released for operational use, no overload, no reduction, channel A; with the Mode S
+    subfields (and the PSR ones when the radars have a primary radar), no SSR subfield; the
+    sector crossings carry neither item."""
+    from iamd.interop.asterix.synthetic import synthetic_cat048
+
+    syn = synthetic_cat048(n_radars=2, n_targets=3, duration_s=30.0, seed=5, psr=psr)
+    blocks = [b for b in split_blocks(syn.data) if b[0] == 34]
+    pcap = tmp_path / "north.pcap"
+    pcap.write_bytes(pcap_bytes(blocks, np.arange(len(blocks), dtype=float)))
+    ours = read_recording(pcap).cat034
+    ref = _tshark(pcap, {8600}, ["asterix.034_000_VALUE", *SYSTEM_FIELDS.values()])
+    _assert_system_fields_match(ref, ours)
+    north = _num(ref["asterix.034_000_VALUE"]) == 1
+    assert north.sum() >= 4
+    nm = ref[north]
+    assert set(nm["asterix.034_050_COM_NOGO"]) == {"0"}
+    assert set(nm["asterix.034_050_MDS_CHAB"]) == {"1"}
+    assert set(nm["asterix.034_060_MDS_REDRAD"]) == {"0"}
+    assert set(nm["asterix.034_050_PSR_CHAB"]) == ({"1"} if psr else {""})
+    assert set(nm["asterix.034_050_SSR_CHAB"]) == {""}
+    assert (ref.loc[~north, list(SYSTEM_FIELDS.values())] == "").all().all()

@@ -27,11 +27,13 @@ import numpy.typing as npt
 
 from iamd.errors import InputError
 from iamd.interop.asterix.fields import (
+    CAT034_SYSTEM_SUBFIELDS,
     CLASS_WORDS,
     FT_M,
     IDENTITY_WORDS,
     NM_M,
     SP_IDENTITY_TAG,
+    mask_shift,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -562,7 +564,10 @@ def encode_cat034(
     (I034/000: 1 north marker, 2 sector crossing, 3 geographical filtering, 4 jamming
     strobe), ``tod_s`` (I034/030), ``sector_azimuth_deg`` (I034/020, LSB 360/2⁸ deg: a
     sector crossing's azimuth), ``rotation_period_s`` (I034/041, LSB 1/128 s), ``site_lat_deg,
-    site_lon_deg, site_alt_m`` (I034/120: LSB 180/2²³ deg and 1 m). A radar sends each
+    site_lon_deg, site_alt_m`` (I034/120: LSB 180/2²³ deg and 1 m), and the codes of
+    I034/050 (system configuration and status) and I034/060 (system processing mode) in
+    `fields.CAT034_SYSTEM_SUBFIELDS` (``com_nogo``, ``psr_ch_ab``, ``mds_red_rad``, ...): a
+    subfield (COM, PSR, SSR, MDS) is written where the row gives its columns. A radar sends each
     service message at once, in a block of its own: ``block_starts`` all True (and
     ``block_rows`` as in `encode_cat062`).
 
@@ -592,6 +597,10 @@ def encode_cat034(
     if t.has("rotation_period_s"):
         p, ok = t.scaled("rotation_period_s", 1.0 / 128.0, 16, signed=False, lo=0.0)
         f.append(_fixed(5, ok, 2, _ints_writer((p, 2))))
+    for frn, item in ((6, "I034/050"), (7, "I034/060")):
+        sysf = _cat034_system(t, item, frn)
+        if sysf is not None:
+            f.append(sysf)
     if t.has("site_lat_deg") and t.has("site_lon_deg"):
         lat, ok1 = t.scaled("site_lat_deg", 180.0 / 2**23, 24, signed=True, lo=-90.0, hi=90.0)
         lon, ok2 = t.scaled("site_lon_deg", 180.0 / 2**23, 24, signed=True, lo=-180.0, hi=180.0)
@@ -601,6 +610,52 @@ def encode_cat034(
             h, ok3 = np.zeros(t.n, dtype=np.int64), np.ones(t.n, dtype=bool)
         f.append(_fixed(11, ok1 & ok2 & ok3, 8, _ints_writer((h, 2), (lat, 3), (lon, 3))))
     return _assemble(34, t.n, f, max_block_octets, block_starts, block_rows)
+
+
+def _cat034_system(t: _Table, item: str, frn: int) -> _Field | None:
+    """I034/050 (system configuration and status) or I034/060 (system processing mode) with
+    the subfields (COM, PSR, SSR, MDS) whose columns the row gives
+    (`fields.CAT034_SYSTEM_SUBFIELDS`); a subfield is written where any of its columns is
+    given (not -1 or NaN), and then all of them must be; absent where none is."""
+    n = t.n
+    subs: list[tuple[int, int, IntArray, npt.NDArray[np.bool_]]] = []
+    for it, sub, bit, octets, cols in CAT034_SYSTEM_SUBFIELDS:
+        if it != item or not any(t.has(c) for c, _m in cols):
+            continue
+        given = {c: ~(np.isnan(f) | (f == -1)) for c, _m in cols if t.has(c) for f in [t.floats(c)]}
+        ok = np.logical_or.reduce(list(given.values()))
+        raw = np.zeros(n, dtype=np.int64)
+        for c, m in cols:
+            if c not in given:
+                if ok.any():
+                    raise InputError(
+                        f"{t.what}: column {c} is required where a row has other {item} {sub} "
+                        f"columns (row {int(np.flatnonzero(ok)[0])} has some)"
+                    )
+                continue
+            hi = m >> mask_shift(m)
+            rule = f"an integer in [0, {hi}] where the row has other {item} {sub} columns"
+            t._fail(c, t.floats(c), ok & ~given[c], rule)
+            v, _ = t.ints(c, 0, hi)
+            raw |= v << mask_shift(m)
+        subs.append((bit, octets, raw, ok))
+    if not subs:
+        return None
+    prim = np.zeros(n, dtype=np.int64)
+    length = np.ones(n, dtype=np.int64)
+    for bit, octets, _raw, ok in subs:
+        prim |= np.where(ok, bit, 0)
+        length += np.where(ok, octets, 0)
+
+    def write(buf: Buf, off: IntArray, rows: IntArray) -> None:
+        buf[off] = prim[rows]
+        pos = off + 1
+        for _bit, octets, raw, ok in subs:
+            has = ok[rows]
+            _put(buf, pos[has], raw[rows[has]], octets)
+            pos = pos + np.where(has, octets, 0)
+
+    return _Field(frn, prim != 0, length, write)
 
 
 # --------------------------------------------------------------------------- CAT048

@@ -285,7 +285,64 @@ def cat034_columns(w: Walked) -> dict[str, Any]:
     c["site_alt_m"] = scaled(sint(uint(b, o, 2), 16), 1.0, o)
     c["site_lat_deg"] = scaled(sint(uint(b, o, 3, 2), 24), 180.0 / 2**23, o)
     c["site_lon_deg"] = scaled(sint(uint(b, o, 3, 5), 24), 180.0 / 2**23, o)
+    for item, sub, _bit, size, cols in CAT034_SYSTEM_SUBFIELDS:  # I034/050 and I034/060
+        o = subfield_offsets(w, item, sub)
+        v = uint(b, o, size)
+        for col, mask in cols:
+            c[col] = code((v & mask) >> mask_shift(mask), o)
     return c
+
+
+def mask_shift(mask: int) -> int:
+    """The position of the lowest set bit of ``mask`` (the field's shift).
+
+    >>> mask_shift(0x60), mask_shift(0x80)
+    (5, 7)
+    """
+    return (mask & -mask).bit_length() - 1
+
+
+CAT034_SYSTEM_SUBFIELDS: tuple[tuple[str, str, int, int, tuple[tuple[str, int], ...]], ...] = (
+    # I034/050 System Configuration and Status
+    ("I034/050", "COM", 0x80, 1, (
+        ("com_nogo", 0x80), ("com_rdpc", 0x40), ("com_rdpr", 0x20), ("com_ovl_rdp", 0x10),
+        ("com_ovl_xmt", 0x08), ("com_msc", 0x04), ("com_tsv", 0x02),
+    )),
+    ("I034/050", "PSR", 0x10, 1, (
+        ("psr_ant", 0x80), ("psr_ch_ab", 0x60), ("psr_ovl", 0x10), ("psr_msc", 0x08),
+    )),
+    ("I034/050", "SSR", 0x08, 1, (
+        ("ssr_ant", 0x80), ("ssr_ch_ab", 0x60), ("ssr_ovl", 0x10), ("ssr_msc", 0x08),
+    )),
+    ("I034/050", "MDS", 0x04, 2, (
+        ("mds_ant", 0x8000), ("mds_ch_ab", 0x6000), ("mds_ovl_sur", 0x1000),
+        ("mds_msc", 0x0800), ("mds_scf", 0x0400), ("mds_dlf", 0x0200),
+        ("mds_ovl_scf", 0x0100), ("mds_ovl_dlf", 0x0080),
+    )),
+    # I034/060 System Processing Mode
+    ("I034/060", "COM", 0x80, 1, (("com_red_rdp", 0x70), ("com_red_xmt", 0x0E))),
+    ("I034/060", "PSR", 0x10, 1, (("psr_pol", 0x80), ("psr_red_rad", 0x70), ("psr_stc", 0x0C))),
+    ("I034/060", "SSR", 0x08, 1, (("ssr_red_rad", 0xE0),)),
+    ("I034/060", "MDS", 0x04, 1, (("mds_red_rad", 0xE0), ("mds_clu", 0x10))),
+)  # fmt: skip
+"""The subfields of I034/050 and I034/060 (EUROCONTROL CAT034, editions 1.26–1.29,
+the same layout): (item, subfield, its bit in the primary subfield, octets, and each
+field's column and mask). Every field is a code, -1 where its subfield is absent.
+
+I034/050: ``com_nogo`` (0 system released for operational use, 1 operational use
+inhibited), ``com_rdpc`` (radar data processor chain 1 or 2 selected), ``com_rdpr`` (1: the
+chain was reset, expect new track numbers), ``com_ovl_rdp``, ``com_ovl_xmt`` (1: RDP,
+transmission subsystem overloaded), ``com_msc`` (1: monitoring system disconnected),
+``com_tsv`` (1: time source invalid); per sensor (``psr_``, ``ssr_``, ``mds_`` Mode S):
+``ant`` (antenna 1 or 2), ``ch_ab`` (0 no channel, 1 channel A only, 2 channel B only,
+3 diversity: both), ``ovl`` (``ovl_sur`` for Mode S: overload), ``msc`` (1: monitoring
+system disconnected); Mode S also ``scf`` and ``dlf`` (channel A or B of the surveillance
+co-ordination and data link functions), ``ovl_scf`` and ``ovl_dlf``.
+
+I034/060: ``com_red_rdp``, ``com_red_xmt`` and per sensor ``red_rad`` (0–7, the overload
+reduction step in use: 0 none), ``psr_pol`` (0 linear, 1 circular polarisation),
+``psr_stc`` (STC map 1–4 as 0–3), ``mds_clu`` (0 autonomous, 1 not autonomous: the Mode S
+cluster state)."""
 
 
 CAT034_COLUMNS = (
@@ -298,6 +355,7 @@ CAT034_COLUMNS = (
     "site_alt_m",
     "site_lat_deg",
     "site_lon_deg",
+    *(col for *_, cols in CAT034_SYSTEM_SUBFIELDS for col, _mask in cols),
 )
 NORTH_MARKER = 1
 SECTOR_CROSSING = 2

@@ -9,11 +9,19 @@ range and above its horizon, and its range and azimuth get Gaussian noise of the
 sigmas. Reports carry Mode 3/A, Mode C (to 1/4 FL), the Mode S address and a callsign. The
 truth, sampled every ``truth_period_s``, can be written as CAT062 "system tracks".
 
+The radars are Mode S secondary radars (plots I048/020 TYP 5, Mode S roll-call) or, with
+``psr``, Mode S radars with a co-located primary radar (TYP 7, roll-call + PSR).
+
 Each radar's feed is complete, as a real radar's is: its CAT034 service messages (EUROCONTROL
 CAT034 ed. 1.2x) go with the plots, a north marker (I034/000 = 1, with the antenna rotation
-period I034/041 and the site I034/120) each time the antenna passes north and a sector
-crossing (I034/000 = 2, I034/020) at every 45°. Every service message is its own data block,
-sent between the plots' blocks in time order (a plots block never spans one).
+period I034/041, the system configuration and status I034/050, the system processing mode
+I034/060 and the site I034/120) each time the antenna passes north and a sector crossing
+(I034/000 = 2, I034/020) at every 45°. Every service message is its own data block, sent
+between the plots' blocks in time order (a plots block never spans one). I034/050 and /060
+describe a working radar (`working_radar_status`): released for operational use, no
+overload, no reduction step, monitoring connected, time source valid, antenna 1 and channel A
+of each sensor; with the COM subfield and the subfields of the radar's sensors only (MDS, and
+PSR with ``psr``).
 
 Random draws come from ``np.random.SeedSequence(seed)`` spawned per subsystem (aircraft,
 then each radar), so adding a radar does not change the aircraft or another radar's noise.
@@ -29,9 +37,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from iamd.errors import InputError
 from iamd.geo.wgs84 import ecef_to_aer, lla_to_ecef
 from iamd.interop.asterix.encode import encode_cat034, encode_cat048, encode_cat062, split_blocks
-from iamd.interop.asterix.fields import FT_M, NORTH_MARKER, SECTOR_CROSSING
+from iamd.interop.asterix.fields import (
+    CAT034_SYSTEM_SUBFIELDS,
+    FT_M,
+    NORTH_MARKER,
+    SECTOR_CROSSING,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -84,10 +98,12 @@ def synthetic_cat048(
     max_block_octets: int = 1024,
     service_messages: bool = True,
     sector_deg: float = 45.0,
+    psr: bool = False,
 ) -> SyntheticStream:
     """A synthetic multi-radar CAT048 stream (module docstring); SAC 1, SIC 1..n_radars;
     with ``service_messages`` each radar's CAT034 north markers and sector crossings (every
-    ``sector_deg``, a multiple of 360/256°)."""
+    ``sector_deg``, a multiple of 360/256°); with ``psr`` the radars have a primary radar
+    beside the Mode S one (plots TYP 7 instead of 5, I034/050 and /060 with PSR subfields)."""
     ss = np.random.SeedSequence(seed)
     s_air, s_rad = ss.spawn(2)
     rng = np.random.default_rng(s_air)
@@ -157,13 +173,14 @@ def synthetic_cat048(
     tgt = cat["target"]
     plots = pd.DataFrame({
         "sac": np.ones(len(tgt), dtype=np.int64), "sic": cat["sic"],
-        "tod_s": np.round(cat["t"] * 128) / 128, "typ": np.full(len(tgt), 5),
+        "tod_s": np.round(cat["t"] * 128) / 128, "typ": np.full(len(tgt), 7 if psr else 5),
         "range_m": cat["range_m"], "azimuth_deg": cat["azimuth_deg"], "mode3a": mode3a[tgt],
         "fl": cat["fl"], "address": address[tgt], "callsign": callsign[tgt],
         "target": tgt,
     })  # fmt: skip
     if service_messages:
-        service = _service_messages(radars, antennas, duration_s, sector_deg)
+        sensors_of = ("MDS", "PSR") if psr else ("MDS",)
+        service = _service_messages(radars, antennas, duration_s, sector_deg, sensors_of)
         data = _interleave(plots, service, max_block_octets)
     else:
         service = None
@@ -193,8 +210,10 @@ def _service_messages(
     antennas: list[tuple[float, float]],
     duration_s: float,
     sector_deg: float,
+    sensors_of: tuple[str, ...],
 ) -> pd.DataFrame:
-    """Each radar's north markers and sector crossings (CAT034), in time order."""
+    """Each radar's north markers and sector crossings (CAT034), in time order; the north
+    markers with I034/050 and /060 of a working radar of the sensors ``sensors_of``."""
     parts = []
     for radar, (period, phase) in zip(radars, antennas, strict=True):
         per_scan = round(360.0 / sector_deg)
@@ -215,9 +234,38 @@ def _service_messages(
             "site_lat_deg": np.where(north, radar["lat_deg"], np.nan),
             "site_lon_deg": np.where(north, radar["lon_deg"], np.nan),
             "site_alt_m": np.where(north, round(radar["alt_m"]), np.nan),
-        }))  # fmt: skip
+        } | working_radar_status(north, sensors_of)))  # fmt: skip
     out = pd.concat(parts, ignore_index=True)
     return out.iloc[np.argsort(out["tod_s"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def working_radar_status(
+    rows: npt.NDArray[np.bool_], sensors: tuple[str, ...]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """I034/050 and I034/060 columns (`fields.CAT034_SYSTEM_SUBFIELDS`) of a working radar
+    whose sensors are ``sensors`` (of "PSR", "SSR", "MDS"), in the rows ``rows`` ((n,)
+    booleans), -1 (absent) elsewhere and in the other sensors' subfields.
+
+    Working: released for operational use (NOGO 0), RDP chain 1, no reset, no overload, no
+    reduction step, monitoring system connected, time source valid; each sensor on antenna 1
+    and channel A only (CH-A/B 1; the Mode S surveillance co-ordination and data link
+    functions on channel A); the PSR linearly polarised with STC map 1; a Mode S sensor
+    autonomous (not in a cluster).
+
+    >>> c = working_radar_status(np.array([True, False]), ("MDS",))
+    >>> c["com_nogo"].tolist(), c["mds_ch_ab"].tolist(), c["psr_ch_ab"].tolist()
+    ([0, -1], [1, -1], [-1, -1])
+    """
+    unknown = sorted(set(sensors) - {"PSR", "SSR", "MDS"})
+    if unknown:
+        raise InputError(f"working_radar_status: sensor {unknown[0]!r} is not one of PSR, SSR, MDS")
+    out = {}
+    for _item, sub, _bit, _size, cols in CAT034_SYSTEM_SUBFIELDS:
+        for col, _mask in cols:
+            value = 1 if col.endswith("_ch_ab") else 0
+            has = rows if sub == "COM" or sub in sensors else np.zeros_like(rows)
+            out[col] = np.where(has, value, -1).astype(np.int64)
+    return out
 
 
 def _interleave(plots: pd.DataFrame, service: pd.DataFrame, max_block_octets: int) -> bytes:
