@@ -73,6 +73,7 @@ class Federation:
         *,
         scenario: str = "balkans",
         sensors: dict[str, list[str]] | None = None,
+        effectors: dict[str, list[str]] | None = None,
         releasability: dict[str, dict[str, Any]] | None = None,
         lease_s: float = 3.0,
         block_size: int = 100_000,
@@ -84,7 +85,8 @@ class Federation:
         asterix: dict[str, dict[str, Any]] | None = None,
     ) -> Federation:
         """Secrets, router, configurations; start the nodes ``start_nodes`` (default: all)
-        and wait for their liveliness tokens. ``asterix`` gives a nation's node the
+        and wait for their liveliness tokens. ``sensors`` and ``effectors`` give a nation's
+        node a subset of its sensors and fire units (default: all); ``asterix`` gives it the
         ``asterix`` section of its configuration (`iamd.federation.asterix_feed`)."""
         import zenoh
 
@@ -121,6 +123,8 @@ class Federation:
             }
             if sensors and code in sensors:
                 cfg["sensors"] = sensors[code]
+            if effectors and code in effectors:
+                cfg["effectors"] = effectors[code]
             if view_ports and code in view_ports:
                 cfg["view_port"] = view_ports[code]
             if releasability and code in releasability:
