@@ -272,7 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--gate", default=None, metavar="P", help="gate probability in (0, 1) (default 0.997)"
     )
     t.add_argument(
-        "--pd", default=None, metavar="P", help="detection probability in (0, 1) (default 0.9)"
+        "--pd",
+        default=None,
+        metavar="P",
+        help="detection probability in (0, 1); default: estimated online from the looks at "
+        "confirmed tracks (prior 0.9)",
     )
     t.add_argument(
         "--clutter-density",

@@ -1,6 +1,7 @@
 """The one tracker's track management: the sequential test on the track score (Wald 1947;
-Blackman and Popoli 1999 §6.2–6.3), M-of-N, deletion, numbers, the online clutter estimate,
-and recovery of simulated targets."""
+Blackman and Popoli 1999 §6.2–6.3), M-of-N, deletion, numbers, the online clutter and
+detection-probability estimates, new tracks' model probabilities, and recovery of simulated
+targets."""
 
 from __future__ import annotations
 
@@ -112,7 +113,7 @@ def test_scans_must_come_in_time_order_and_may_be_empty() -> None:
 def test_bad_parameters_are_reported() -> None:
     with pytest.raises(InputError, match=r"confirm_m must be in 1..confirm_n \(got 4\)"):
         TrackerParams(confirm_m=4, confirm_n=3)
-    with pytest.raises(InputError, match=r"pd must be in \(0, 1\) \(got 1.0\)"):
+    with pytest.raises(InputError, match=r"pd must be in \(0, 1\) or None \(got 1.0\)"):
         TrackerParams(pd=1.0)
 
 
@@ -295,10 +296,77 @@ def test_a_tentative_track_is_deleted_at_the_lower_threshold(misses: int) -> Non
 def test_a_confirmed_track_is_deleted_when_its_score_falls_the_drop_below_its_maximum(
     drop: float,
 ) -> None:
-    # five missed looks lose 5 × 2.21 = 11.05 from the maximum
-    params = TrackerParams(frame="local", clutter_density=1e-12, delete_score_drop=drop)
+    # five missed looks lose 5 × ln(1 - 0.9 × 0.997) = 5 × -2.276 = -11.38 from the maximum
+    params = TrackerParams(frame="local", clutter_density=1e-12, pd=0.9,
+                           delete_score_drop=drop)  # fmt: skip
     trk, _events = _run(params, "xxxxx" + "." * 5)
     assert (len(trk.table) == 0) is (drop <= 11.0)
+
+
+@pytest.mark.parametrize("misses", [4, 5])
+def test_the_default_drop_deletes_at_the_fifth_missed_look_at_pd_09(misses: int) -> None:
+    """The default `delete_score_drop` (11) deletes a confirmed track at its fifth missed
+    look in a row at P_D 0.9 (-11.38), not its fourth (-9.10): one look sooner than 12 did,
+    as Stone Soup's five-scan deleter, which left tracks of departed targets coasting one
+    look longer in the benchmark's births and deaths."""
+    params = TrackerParams(frame="local", clutter_density=1e-12, pd=0.9)
+    assert params.delete_score_drop == 11.0
+    trk, _events = _run(params, "xxxxx" + "." * misses)
+    assert (len(trk.table) == 0) is (misses == 5)
+
+
+def _detect(rng: np.random.Generator, pd: float, n_targets: int, scans: int,
+            leave_at: int | None = None) -> Tracker:  # fmt: skip
+    """Targets 10 km apart on a line at 200 m/s, each detected with probability ``pd``; the
+    odd ones vanish at scan ``leave_at``."""
+    trk = Tracker(TrackerParams(frame="local", clutter_density=1e-12))
+    x0 = np.column_stack([np.arange(n_targets) * 10e3, np.zeros(n_targets),
+                          np.full(n_targets, 3000.0)])  # fmt: skip
+    for k in range(scans):
+        z = x0 + [200.0 * k, 0.0, 0.0]
+        keep = rng.uniform(size=n_targets) < pd
+        if leave_at is not None and k >= leave_at:
+            keep &= np.arange(n_targets) % 2 == 0
+        trk.step(float(k), z[keep], np.broadcast_to(COV, (int(keep.sum()), 3, 3)))
+    return trk
+
+
+@pytest.mark.parametrize("pd", [0.6, 0.9])
+def test_online_detection_estimate_finds_the_true_pd(pd: float) -> None:
+    trk = _detect(np.random.default_rng(11), pd, 60, 80)
+    est = trk.detection.value(0.9, 20.0)[0]
+    assert est == pytest.approx(pd, abs=0.03)
+
+
+def test_the_misses_of_departed_targets_do_not_lower_the_pd_estimate() -> None:
+    """Half the targets vanish: their tracks' missed looks end in deletion, not in a plot,
+    and are not counted; the estimate stays at the sensors' P_D (0.9)."""
+    rng = np.random.default_rng(12)
+    trk = _detect(rng, 0.9, 60, 60, leave_at=40)
+    assert len(trk.table) < 45  # the departed targets' tracks are gone
+    assert trk.detection.value(0.9, 20.0)[0] == pytest.approx(0.9, abs=0.03)
+
+
+def test_a_given_pd_is_not_estimated() -> None:
+    trk = Tracker(TrackerParams(frame="local", clutter_density=1e-12, pd=0.7))
+    for k in range(6):
+        trk.step(float(k), _plot(float(k)), COV[None])
+    assert trk.detection.hits.tolist() == [0.0]
+
+
+@pytest.mark.parametrize(("height_m", "first"), [(20_000.0, 0.9), (20_010.0, 1.0 / 3.0)])
+def test_a_new_track_below_the_ballistic_height_starts_in_straight_flight(
+    height_m: float, first: float
+) -> None:
+    """At or below `ballistic_height_m` a new track starts in the first model (straight
+    flight) with `initial_quiet_prob` (0.9), the ballistic and manoeuvre models 0.05 each;
+    above it the models are equally likely. A uniform start gave the ballistic model 40 % of
+    new aircraft tracks five seconds in, and its gravity their altitude."""
+    trk = Tracker(TrackerParams(frame="local"))
+    trk.step(0.0, np.array([[0.0, 0.0, height_m]]), COV[None])
+    prob = trk.table.model_prob[0]
+    assert prob[0] == pytest.approx(first)
+    assert prob[1] == pytest.approx(prob[2]) and prob.sum() == pytest.approx(1.0)
 
 
 def test_scores_only_count_looks() -> None:
@@ -328,6 +396,18 @@ def test_online_clutter_estimate_finds_the_true_density() -> None:
     lam = trk.clutter.density(np.zeros((1, 3)), np.zeros(1, dtype=np.int64),
                               np.zeros((1, 3)), None)[0]  # fmt: skip
     assert lam == pytest.approx(200 / np.prod(box), rel=0.1)
+
+
+def test_the_clutter_estimate_restarts_at_a_sensors_second_scan() -> None:
+    """A sensor's first scan counts every plot as free (nothing is tracked yet); its second
+    scan replaces that count, so targets seen twice are not clutter: 100 targets and no
+    false plot give the floor (10⁻³ per scan), not the mean of 100 and 0."""
+    trk = Tracker(TrackerParams(frame="local"))
+    z = np.column_stack([np.arange(100) * 5e3, np.zeros(100), np.full(100, 3000.0)])
+    trk.step(0.0, z, np.broadcast_to(COV, (100, 3, 3)))
+    assert trk.clutter.rate.tolist() == [100.0]
+    trk.step(1.0, z + [200.0, 0.0, 0.0], np.broadcast_to(COV, (100, 3, 3)))
+    assert trk.clutter.rate.tolist() == [0.0]
 
 
 def test_heavy_clutter_gives_no_confirmed_false_track() -> None:

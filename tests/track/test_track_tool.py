@@ -293,11 +293,13 @@ def test_confirmation_and_deletion_flags(tmp_path: Path) -> None:
     src = _write(tmp_path, "t_s,x_m,y_m,z_m\n0,0,0,1000\n1,200,0,1000\n2,400,0,1000\n")
     out = tmp_path / "t.csv"
     # SPRT (the default): with sparse clutter a clean target confirms at its second plot;
-    # estimated online from three plots, the clutter is dense (one false plot per scan in a
-    # 1 km box) and the test needs the third.
+    # so it does with the online estimate, whose first scan (one free plot: dense clutter in
+    # a 10 km box) the second replaces (no free plot). A dense given clutter needs the third.
     track_command(src, out, 20.0, clutter_density=1e-15)
     assert pd.read_csv(out).t_s.tolist() == [1.0, 2.0]
     track_command(src, out, 20.0)
+    assert pd.read_csv(out).t_s.tolist() == [1.0, 2.0]
+    track_command(src, out, 20.0, clutter_density=1e-12)
     assert pd.read_csv(out).t_s.tolist() == [2.0]
     track_command(src, out, 20.0, confirm="2/3")
     assert pd.read_csv(out).t_s.tolist() == [1.0, 2.0]  # confirmed at the second plot
@@ -729,7 +731,7 @@ def test_params_file_and_flags(tmp_path: Path) -> None:
             "unknown keys speed, foo; allowed: " + ", ".join(params_keys()),
         ),
         ("frame: local\n", "key frame: set by the plots"),
-        ("pd: 2\n", "TrackerParams: pd must be in (0, 1) (got 2.0)"),
+        ("pd: 2\n", "TrackerParams: pd must be in (0, 1) or None (got 2.0)"),
         ("pd: high\n", "key pd: must be a finite number (got 'high')"),
         ("confirm_n: 2.5\n", "key confirm_n: must be an integer (got 2.5)"),
         ("model: kalman\n", "key model: must be one of bank, cv, imm (got 'kalman')"),

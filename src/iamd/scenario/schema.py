@@ -697,11 +697,12 @@ class Tracking(_Model):
     gate_prob: float = Field(
         default=0.997, gt=0.5, lt=1, description="Probability of the chi-square gates."
     )
-    pd: float = Field(
+    pd: float | None = Field(
         default=0.9,
         gt=0,
         lt=1,
-        description="Detection probability of a target at a look, in the track score.",
+        description="Detection probability of a target at a look, in the track score; null: "
+        "estimated online per picture from the looks at confirmed tracks (prior 0.9).",
     )
     clutter_density: float | None = Field(
         default=None,

@@ -31,8 +31,9 @@ Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and Na
    both in the **d measured dimensions** of the plot (``λ`` per m³ for 3-D plots, per m² for
    2-D ones: `Tracker.measured_axes`); a look without a plot adds ``ln(1 - P_D P_G)``; no
    look adds nothing. The clutter density ``λ`` is estimated online per sensor
-   (`ClutterEstimate`): the plots not taken by confirmed tracks, averaged over scans, per
-   unit of the sensor's surveillance volume.
+   (`ClutterEstimate`): the plots that no track took, averaged over scans, per unit of the
+   sensor's surveillance volume. ``P_D`` is estimated online per picture
+   (`DetectionEstimate`) from the looks at confirmed tracks, unless it is given.
 6. **Confirm and delete** by Wald's sequential probability ratio test (Wald 1947; Blackman
    and Popoli §6.3): a tentative track is confirmed when its score reaches
    ``ln((1 - β)/α)`` and deleted when it falls to ``ln(β/(1 - α))`` (α the probability of
@@ -50,7 +51,10 @@ Bar-Shalom, Li and Kirubarajan, *Estimation with Applications to Tracking and Na
    plots and zero velocity with a standard deviation set by the measured height:
    ``air_speed_sigma_m_s`` below ``ballistic_height_m`` (nothing air-breathing flies faster),
    ``ballistic_speed_sigma_m_s`` above it (velocity-gated initiation: the next plot must lie
-   within the speeds the height allows). Its score starts at 0 (even prior odds).
+   within the speeds the height allows). Its score starts at 0 (even prior odds). Below that
+   height it starts in the first model (straight flight) with probability
+   ``initial_quiet_prob``, the others sharing the rest; above it, every model is equally
+   likely.
 
 Track numbers count up from 1 in each picture and are never reused. Steps must come in time
 order; a step at the time of the previous one updates without prediction.
@@ -162,9 +166,15 @@ class TrackerParams:
 
     Attributes:
         models, stay_prob: the IMM's motion models and the diagonal of its Markov matrix.
+        initial_quiet_prob: the probability of the first model (straight flight) of a new
+            track below ``ballistic_height_m``, the other models sharing the rest equally.
         frame: ``ecef`` or ``local`` (z up): the vertical and the gravity of the models.
         gate_prob: gate probability P_G of the χ²₃ gates (association and initiation).
-        pd: detection probability of a target at a look.
+        pd: detection probability of a target at a look, or None to estimate it online per
+            picture (`DetectionEstimate`) from ``pd_prior``.
+        pd_prior, pd_prior_looks: the online estimate's prior: its value, and how many looks
+            it weighs.
+        pd_memory_scans: scans over which the online estimate averages.
         clutter_density: false plots per m³ (per m² for 2-D plots) per scan, or None to
             estimate it online per sensor (`ClutterEstimate`).
         clutter_memory_scans: scans over which the online estimate averages.
@@ -186,16 +196,20 @@ class TrackerParams:
     """
 
     models: tuple[MotionModel, ...] = DEFAULT_MODELS
-    stay_prob: float = 0.95
+    stay_prob: float = 0.99
+    initial_quiet_prob: float = 0.9
     frame: Frame = "ecef"
     gate_prob: float = 0.997
-    pd: float = 0.9
+    pd: float | None = None
+    pd_prior: float = 0.9
+    pd_prior_looks: float = 20.0
+    pd_memory_scans: int = 20
     clutter_density: float | None = None
     clutter_memory_scans: int = 20
     confirmation: Confirmation = "sprt"
     false_track_prob: float = 1e-5
     true_track_loss_prob: float = 0.1
-    delete_score_drop: float = 12.0
+    delete_score_drop: float = 11.0
     confirm_m: int = 3
     confirm_n: int = 5
     delete_misses: int = 5
@@ -219,7 +233,13 @@ class TrackerParams:
             (0.0 < self.stay_prob <= 1.0, "stay_prob must be in (0, 1]", self.stay_prob),
             (self.frame in ("ecef", "local"), "frame must be ecef or local", self.frame),
             (0.0 < self.gate_prob < 1.0, "gate_prob must be in (0, 1)", self.gate_prob),
-            (0.0 < self.pd < 1.0, "pd must be in (0, 1)", self.pd),
+            (self.pd is None or 0.0 < self.pd < 1.0, "pd must be in (0, 1) or None",
+             self.pd),
+            (0.0 < self.pd_prior < 1.0, "pd_prior must be in (0, 1)", self.pd_prior),
+            positive("pd_prior_looks"),
+            (self.pd_memory_scans >= 1, "pd_memory_scans must be >= 1", self.pd_memory_scans),
+            (0.0 < self.initial_quiet_prob <= 1.0, "initial_quiet_prob must be in (0, 1]",
+             self.initial_quiet_prob),
             (self.clutter_density is None or (np.isfinite(self.clutter_density)
              and self.clutter_density > 0), "clutter_density must be > 0 or None",
              self.clutter_density),
@@ -421,10 +441,14 @@ uniform in range, azimuth and elevation."""
 
 @dataclass(slots=True)
 class ClutterEstimate:
-    """Online clutter density per sensor: the mean number of plots per scan that no
-    confirmed track took (false plots, and the first plots of new targets: a conservative
-    estimate), over the last `TrackerParams.clutter_memory_scans` scans (a running mean, then
-    an exponential average), divided by the sensor's surveillance volume at the plot.
+    """Online clutter density per sensor: the mean number of plots per scan that no track
+    took (false plots, and the first plots of new targets: a conservative estimate), over the
+    last `TrackerParams.clutter_memory_scans` scans (a running mean, then an exponential
+    average), divided by the sensor's surveillance volume at the plot.
+
+    A sensor's first scan cannot tell targets from clutter (every plot is free): it serves
+    until the second scan, which restarts the mean. A false plot that falls in a young
+    track's gate is not counted; in 1,000 false plots per scan that is a few per cent.
 
     Without a `VolumeFn` the volume is that of the box spanned by all the sensor's plots so
     far in the measured axes, each side at least ``min_side_m``.
@@ -452,14 +476,15 @@ class ClutterEstimate:
     def observe(
         self, sensor: IntArray, free: BoolArray, scans: IntArray, memory: int, coords: FloatArray
     ) -> None:
-        """Fold a step in: plots of ``sensor`` (p,), ``free`` (p,) not taken by confirmed
-        tracks, ``scans`` (S,) completed per sensor, ``coords`` (p, d) plots in measured axes."""
+        """Fold a step in: plots of ``sensor`` (p,), ``free`` (p,) not taken by a track,
+        ``scans`` (S,) completed per sensor, ``coords`` (p, d) plots in measured axes."""
         s_n = len(self.rate)
         looked = np.flatnonzero(scans > 0)
         if len(looked) == 0:
             return
         count = np.bincount(sensor[free], minlength=s_n).astype(np.float64)
         n_prev = self.scans[looked]
+        n_prev = np.where(n_prev == 1, 0, n_prev)  # the first scan's estimate is replaced
         gain = 1.0 / np.minimum(n_prev + 1, memory)
         per_scan = count[looked] / scans[looked]
         self.rate[looked] += gain * (per_scan - self.rate[looked])
@@ -482,6 +507,45 @@ class ClutterEstimate:
 
 
 @dataclass(slots=True)
+class DetectionEstimate:
+    """Online detection probability per picture: the fraction of looks at confirmed tracks
+    that gave a plot, exponentially averaged over `TrackerParams.pd_memory_scans` steps,
+    with the prior `TrackerParams.pd_prior` weighing ``pd_prior_looks`` looks.
+
+    A miss is counted only when a later plot shows the target was still there (the missed
+    looks a hit ends): the misses of a track whose target has gone, which the track rules
+    then delete, are not the sensor's. Tentative tracks, many of them clutter, do not count.
+
+    Attributes:
+        hits, misses: (P,) the weighted counts per picture.
+    """
+
+    hits: FloatArray
+    misses: FloatArray
+
+    @classmethod
+    def start(cls, n_pictures: int) -> DetectionEstimate:
+        return cls(hits=np.zeros(n_pictures), misses=np.zeros(n_pictures))
+
+    def observe(self, picture: IntArray, misses_before: IntArray, fed: BoolArray,
+                memory: int) -> None:  # fmt: skip
+        """Fold a step in: the confirmed tracks hit, by ``picture`` and the missed looks
+        ``misses_before`` each had since its last plot; ``fed`` (P,) the pictures a sensor
+        scanned in the step (their counts age)."""
+        n = len(self.hits)
+        decay = np.where(fed, 1.0 - 1.0 / memory, 1.0)
+        self.hits = decay * self.hits + np.bincount(picture, minlength=n)
+        self.misses = decay * self.misses + np.bincount(
+            picture, weights=misses_before.astype(np.float64), minlength=n
+        )
+
+    def value(self, prior: float, prior_looks: float) -> FloatArray:
+        """(P,) the estimate, within [0.05, 0.99]."""
+        pd = (self.hits + prior * prior_looks) / (self.hits + self.misses + prior_looks)
+        return np.asarray(np.clip(pd, 0.05, 0.99), dtype=np.float64)
+
+
+@dataclass(slots=True)
 class Tracker:
     """A multi-sensor tracker over steps of plots (see the module's docstring).
 
@@ -496,7 +560,7 @@ class Tracker:
         look: which tracks the scanning sensors look at (`LookFn`), or None for all the
             tracks of the pictures they feed.
         table: the current tracks; t_s: time of the last step (None before the first);
-        clutter: the online clutter estimate.
+        clutter: the online clutter estimate; detection: the online P_D estimate.
     """
 
     params: TrackerParams = field(default_factory=TrackerParams)
@@ -508,6 +572,7 @@ class Tracker:
     table: TrackTable = field(init=False)
     t_s: float | None = field(init=False, default=None)
     clutter: ClutterEstimate = field(init=False)
+    detection: DetectionEstimate = field(init=False)
     _next_id: IntArray = field(init=False)
     _transition: FloatArray = field(init=False)
     _gate: float = field(init=False)
@@ -525,6 +590,7 @@ class Tracker:
             raise InputError("Tracker: sensor_picture must index the pictures")
         self.table = TrackTable.empty(r)
         self.clutter = ClutterEstimate.start(len(self.sensor_picture), len(self.measured_axes))
+        self.detection = DetectionEstimate.start(self.n_pictures)
         self._next_id = np.ones(self.n_pictures, dtype=np.int64)
         self._transition = transition_matrix(r, par.stay_prob)
         self._gate = gate_threshold(par.gate_prob, len(self.measured_axes))
@@ -633,16 +699,27 @@ class Tracker:
         # Clutter: the plots no confirmed track took, per sensor.
         coords = z @ self.measured_axes.T
         took = np.zeros(p_n, dtype=bool)
-        took[used] = tab.confirmed[tr]
+        took[used] = True
         self.clutter.observe(ps, ~took, np.asarray(scans), par.clutter_memory_scans, coords)
         if par.clutter_density is not None:
             log_lam = np.full(p_n, np.log(par.clutter_density))
         else:
             log_lam = np.log(self.clutter.density(z, ps, coords, self.volume))
 
+        # P_D: given, or estimated from the confirmed tracks' looks up to this step.
+        if par.pd is not None:
+            pd = np.full(n, par.pd)
+        else:
+            pd = self.detection.value(par.pd_prior, par.pd_prior_looks)[tab.picture]
+            fed_pictures = np.zeros(self.n_pictures, dtype=bool)
+            fed_pictures[self.sensor_picture[scanning]] = True
+            counted = hit & tab.confirmed
+            self.detection.observe(tab.picture[counted], tab.misses[counted], fed_pictures,
+                                   par.pd_memory_scans)  # fmt: skip
+
         # 4. Fuse each track's plots, update it once, and score.
         h = np.flatnonzero(hit)
-        gain = np.where(looked, np.log1p(-par.pd * par.gate_prob), 0.0)
+        gain = np.where(looked, np.log1p(-pd * par.gate_prob), 0.0)
         if len(h):
             ref = px[tr, :3]
             z_f, r_f = fuse_plots(z[used] - ref, rz[used], tr, n)
@@ -651,7 +728,7 @@ class Tracker:
             ms[h], mc[h], mp[h], _ = imm_update_models(ms[h], mc[h], mp[h], z_f, r_f[h])
             count = np.bincount(tr, minlength=n)[h]
             mean_log_lam = np.bincount(tr, weights=log_lam[used], minlength=n)[h] / count
-            gain[h] = np.log(par.pd) - mean_log_lam + log_lik
+            gain[h] = np.log(pd[h]) - mean_log_lam + log_lik
         if n:
             state, covar = imm_combine(ms, mc, mp)
         else:
@@ -790,7 +867,7 @@ class Tracker:
             covar=covar,
             model_state=np.repeat(state[:, None, :], r, axis=1),
             model_covar=np.repeat(covar[:, None, :, :], r, axis=1),
-            model_prob=np.full((k, r), 1.0 / r),
+            model_prob=self._initial_model_prob(height),
             status=np.full(k, TENTATIVE, dtype=np.int8),
             history=np.ones(k, dtype=np.uint64),
             age=i + 1,
@@ -804,6 +881,18 @@ class Tracker:
             score_max=f,
         )
         return table, labels
+
+    def _initial_model_prob(self, height_m: FloatArray) -> FloatArray:
+        """(k, r) model probabilities of new tracks at ``height_m``: ``initial_quiet_prob``
+        on the first model below ``ballistic_height_m``, equal above it."""
+        par = self.params
+        r = len(par.models)
+        prob = np.full((len(height_m), r), 1.0 / r)
+        if r > 1:
+            low = height_m <= par.ballistic_height_m
+            prob[low] = (1.0 - par.initial_quiet_prob) / (r - 1)
+            prob[low, 0] = par.initial_quiet_prob
+        return prob
 
     def _turn_rate(self, tab: TrackTable, new_state: FloatArray, hit: BoolArray,
                    dt: float) -> FloatArray:  # fmt: skip
