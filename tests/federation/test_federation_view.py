@@ -16,8 +16,13 @@ import numpy as np
 import pytest
 
 from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
+from iamd.federation.picture import LocalTracks
 from iamd.federation.router import free_port
-from iamd.federation.view import COLOURS
+from iamd.federation.tewa import HOSTILE
+from iamd.federation.view import COLOURS, picture_json
+from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
+from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
+from iamd.scenario.loader import load_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SENSORS = {"BGR": ["bg_surveillance_varna"], "ROU": ["ro_surveillance_constanta"]}
@@ -72,3 +77,162 @@ def test_colours_cover_every_standard_identity():
 
     assert set(COLOURS) == set(STANDARD_IDENTITIES)
     assert COLOURS["hostile"] != COLOURS["friend"] != COLOURS["unknown"]
+
+
+# --- threat evaluation and weapon assignment in the view -------------------------------------
+
+
+class _Session:
+    """Stands for the node's Zenoh session: keeps nothing."""
+
+    def put(self, key, data):
+        pass
+
+
+def _drone(port, t_s):
+    """A hostile drone 25 km east of Constanța's port at 500 m, flying at it at 50 m/s, as
+    the node's own local track."""
+    lat, lon = np.radians(port.lat_deg), np.radians(port.lon_deg)
+    lon0 = lon + 25e3 / (6.39e6 * np.cos(lat))
+    pos, vel = lla_to_ecef(lat, lon0, 500.0), enu_vector_to_ecef([-50.0, 0.0, 0.0], lat, lon0)
+    return LocalTracks(
+        local_id=np.array([1]),
+        state=np.hstack([pos + vel * t_s, vel])[None],
+        covar=np.diag([50.0**2] * 3 + [25.0] * 3)[None],
+        identity=np.array([HOSTILE]),
+        cls=np.array([THREAT_CLASSES.index(ThreatClass.DRONE)]),
+        releasable=np.array([0b11], dtype=np.uint64),
+        plot_wall_ns=np.zeros(1, dtype=np.uint64),
+    )
+
+
+@pytest.fixture(scope="module")
+def tewa_views(tmp_path_factory):
+    """``picture_json`` of ROU's node (its scenario units, no session) while its TEWA engages
+    a hostile drone, and after that engagement ended by kill assessment."""
+    from iamd.federation.node import Node, NodeConfig
+
+    d = tmp_path_factory.mktemp("view_tewa")
+    cfg = NodeConfig.model_validate({
+        "nation": "ROU", "peers": ["BGR"], "identify": False,
+        "router": {"port": 7447, "ca": d / "ca.pem"},
+        "credentials": {"user": "rou", "password_file": d / "pw",
+                        "cert": d / "c.pem", "key": d / "c.key"},
+    })  # fmt: skip
+    node = Node(cfg)
+    node._session = _Session()
+    port = next(a for a in load_scenario("balkans").scenario.assets if a.name == "constanta_port")
+    views = {}
+    t = 0.0
+    while "assessed" not in views and t < 1000.0:
+        node._local_sim = _drone(port, t)
+        node._fold(t, t)
+        ends = [e for e in node.tewa.events if e.kind == "tewa_end"]
+        if node.tewa.engaging and "engaging" not in views:
+            views["engaging"] = picture_json(node)
+        if ends:
+            views["assessed"] = picture_json(node)
+        t += 2.0
+    return node, views
+
+
+def test_the_view_lists_the_nodes_engagements_and_kill_assessments(tewa_views):
+    _, views = tewa_views
+    engaging = views["engaging"]
+    (track,) = engaging["tracks"]
+    assert track["identity"] == "hostile"
+    assert track["engaged"].startswith("ROU ro_")  # the nation and its own unit
+    kinds = [e["kind"] for e in engaging["events"]]
+    assert kinds[-2:] == ["tewa_engage", "engage"]  # the decision, then its declaration
+    (eng,) = [e for e in engaging["events"] if e["kind"] == "tewa_engage"]
+    assert eng["number"] == track["number"]
+    assert eng["detail"].startswith(f"ROU {track['engaged'].split()[1]} (")
+    assert "intercept at" in eng["detail"] and "range" in eng["detail"]
+    # the kill assessment ends it: listed with its reason; the track is free again
+    after = views["assessed"]
+    (end,) = [e for e in after["events"] if e["kind"] == "tewa_end"]
+    assert end["number"] == track["number"]
+    assert end["detail"] == f"{track['engaged'].split()[1]}: assessed"
+    again = [e for e in after["events"] if e["kind"] == "tewa_engage" and e["t_s"] == end["t_s"]]
+    (shown,) = after["tracks"]
+    assert shown["engaged"] == (track["engaged"] if again else "")
+    assert all(after["events"].index(e) > after["events"].index(end) for e in again)
+
+
+def test_engaged_by_names_the_nation_and_only_an_own_unit():
+    """The column shows the board's engager; the unit only when the node's own TEWA has it."""
+    from types import SimpleNamespace
+
+    from iamd.federation.engagement import EngagementBoard
+    from iamd.federation.messages import ENGAGE_DTYPE, EngageStatus
+    from iamd.federation.view import _engaged
+
+    board = EngagementBoard(nation="ROU", roster=("BGR", "ROU"))
+    assert board.declare(7, unit=0, t_s=1.0) and board.declare(8, unit=2, t_s=1.0)
+    partner = np.zeros(1, dtype=ENGAGE_DTYPE)
+    partner[0] = (9, 1, int(EngageStatus.ENGAGING), 255, 1.0)
+    board.merge("BGR", partner)
+    node = SimpleNamespace(nation="ROU", board=board,
+                           tewa=SimpleNamespace(engaging={7: "ro_skynex_constanta"}))  # fmt: skip
+    # 7: own TEWA's unit; 8: declared by an order (no TEWA unit); 9: the partner; 10: nobody
+    assert _engaged(node, [7, 8, 9, 10]) == ["ROU ro_skynex_constanta", "ROU", "BGR", ""]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
+def test_the_page_shows_engagements_and_kill_assessments_in_a_browser(tewa_views):
+    from iamd.federation.view import serve
+
+    _, views = tewa_views
+    data = views["assessed"]
+    server = serve(0, "ROU", lambda: data)
+    profile = tempfile.mkdtemp(prefix="iamd-chromium-")
+    try:
+        dom = subprocess.run(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+             "--disable-gpu", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+             "--dump-dom", f"http://127.0.0.1:{server.server_address[1]}/"],
+            capture_output=True, text=True, timeout=120,
+        ).stdout  # fmt: skip
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+        server.shutdown()
+    assert 'data-ready="1"' in dom
+    kinds = re.findall(r'<li data-kind="([a-z_0-9]+)">', dom)
+    assert kinds == [e["kind"] for e in data["events"]]
+    assert "tewa_engage" in kinds and "tewa_end" in kinds
+    (end,) = [e for e in data["events"] if e["kind"] == "tewa_end"]
+    assert f'<li data-kind="tewa_end">tewa_end {end["number"]}: {end["detail"]}</li>' in dom
+    (track,) = data["tracks"]  # engaged again at the assessment: the cell and the ring
+    assert track["engaged"].startswith("ROU ro_")
+    assert f'<td class="engaged">{track["engaged"]}</td>' in dom
+    assert re.search(f'<circle [^>]*stroke="#b00"[^>]*data-engaged="{track["engaged"]}"', dom)
+
+
+def test_engagements_do_not_crowd_the_picture_events_out():
+    """The page lists the last RECENT_EVENTS events of the picture and as many of the
+    engagements, these in time order with the node's decision before the board's event."""
+    from types import SimpleNamespace
+
+    from iamd.federation.picture import FederationEvent
+    from iamd.federation.view import RECENT_EVENTS
+
+    def ev(t, kind, n):
+        return FederationEvent(t_s=float(t), kind=kind, number=n, detail="")
+
+    n = RECENT_EVENTS + 5
+    picture = [ev(t, "correlate", t) for t in range(n)] + [ev(n, "originate", 0)]
+    board = [ev(2 * t + 1, "engage", t) for t in range(n)]
+    tewa = [ev(2 * t + 1, "tewa_engage", t) for t in range(n)] + [ev(2 * n + 1, "tewa_end", 0)]
+    node = SimpleNamespace(
+        nation="ROU", roster=("BGR", "ROU"), t_s=0.0, live_partners=[],
+        picture=SimpleNamespace(picture=None, events=picture),
+        board=SimpleNamespace(events=board), tewa=SimpleNamespace(events=tewa),
+    )  # fmt: skip
+    events = picture_json(node)["events"]
+    assert len(events) == 2 * RECENT_EVENTS
+    shown = events[:RECENT_EVENTS]  # the picture's last listed kinds ("originate" is not)
+    assert [e["number"] for e in shown] == list(range(5, n))
+    eng = events[RECENT_EVENTS:]
+    assert [e["t_s"] for e in eng] == sorted(e["t_s"] for e in eng)
+    assert eng[-1]["kind"] == "tewa_end"
+    assert [e["kind"] for e in eng[-3:-1]] == ["tewa_engage", "engage"]  # at one time

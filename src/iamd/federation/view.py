@@ -3,10 +3,14 @@
 ``GET /`` is a self-contained page (no external script, map tiles or fonts): a plan view of
 the federated picture (an SVG, longitude/latitude), a track table in STANAG 1241 / APP-6
 standard-identity colours (hostile red, suspect orange, neutral green, friend and assumed
-friend blue, unknown and pending yellow), with the reporting nation, track quality and any
-identity conflict, and the node's recent events (reporting-responsibility changes,
-correlations, conflicts, engagement hand-overs). The page fetches ``GET /picture.json``
-every second and redraws.
+friend blue, unknown and pending yellow), with the reporting nation, track quality, any
+identity conflict and who engages the track (the nation from the node's `EngagementBoard`,
+with the unit when it is one of the node's own), and the node's recent events
+(reporting-responsibility changes, correlations, conflicts, engagement declarations and
+hand-overs, and the node's threat evaluation and weapon assignment: ``tewa_engage``,
+``tewa_refused``, ``tewa_end`` with its reason, ``assessed`` for a kill assessment). An
+engaged track is ringed in the plan view. The page fetches ``GET /picture.json`` every
+second and redraws.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ orange variant)."""
 EVENT_KINDS = (
     "r2_takeover", "r2_transfer", "r2_relinquish", "correlate", "decorrelate",
     "identity_conflict", "peer_lost", "peer_joined", "engage", "engage_conflict", "handover",
+    "tewa_engage", "tewa_refused", "tewa_end",
 )  # fmt: skip
 """Events the page lists."""
+RECENT_EVENTS = 50
+"""The page lists this many recent events of the picture, and as many of the engagements
+(the board's and the node's TEWA decisions), so that neither crowds the other out."""
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>iamd node NATION</title>
@@ -45,14 +53,15 @@ body { font-family: system-ui, sans-serif; margin: 1em; color: #222; }
 #map { border: 1px solid #999; background: #f4f7fb; }
 table { border-collapse: collapse; font-size: 0.85em; margin-top: 0.6em; }
 th, td { border: 1px solid #ccc; padding: 0.15em 0.5em; }
-td.conflict { font-weight: bold; color: #b00; }
+td.conflict, td.engaged { font-weight: bold; color: #b00; }
 #events { font-size: 0.85em; max-height: 14em; overflow: auto; }
 </style></head><body>
 <h1>iamd node <span id="nation">NATION</span></h1>
 <p id="summary">waiting for the picture…</p>
 <svg id="map" width="640" height="400" viewBox="0 0 640 400"></svg>
 <table id="tracks"><thead><tr><th>track</th><th>reporter</th><th>identity</th><th>TQ</th>
-<th>lat</th><th>lon</th><th>alt m</th><th>conflict</th></tr></thead><tbody></tbody></table>
+<th>lat</th><th>lon</th><th>alt m</th><th>conflict</th><th>engaged by</th></tr></thead>
+<tbody></tbody></table>
 <h2>Events</h2><ol id="events"></ol>
 <script>
 const COLOURS = COLOUR_JSON;
@@ -71,16 +80,18 @@ function draw(p) {
     const c = document.createElementNS("http://www.w3.org/2000/svg", "circle");
     c.setAttribute("cx", 20 + (t.lon - lo0) * sx); c.setAttribute("cy", 380 - (t.lat - la0) * sy);
     c.setAttribute("r", 5); c.setAttribute("fill", COLOURS[t.identity]);
-    c.setAttribute("stroke", "#333"); c.setAttribute("data-track", t.number);
+    c.setAttribute("stroke", t.engaged ? "#b00" : "#333"); c.setAttribute("data-track", t.number);
+    if (t.engaged) { c.setAttribute("stroke-width", 3); c.setAttribute("data-engaged", t.engaged); }
     svg.appendChild(c);
     const tr = document.createElement("tr");
     tr.setAttribute("data-track", t.number);
     tr.style.background = COLOURS[t.identity];
     for (const v of [t.number, t.reporter, t.identity, t.quality, t.lat.toFixed(3),
-                     t.lon.toFixed(3), t.alt.toFixed(0), t.conflict ? "yes" : ""]) {
+                     t.lon.toFixed(3), t.alt.toFixed(0), t.conflict ? "yes" : "", t.engaged]) {
       const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
     }
-    if (t.conflict) tr.lastChild.className = "conflict";
+    if (t.conflict) tr.children[7].className = "conflict";
+    if (t.engaged) tr.lastChild.className = "engaged";
     body.appendChild(tr);
   }
   const ol = document.getElementById("events");
@@ -103,7 +114,15 @@ poll();
 
 
 def picture_json(node: Any) -> dict[str, Any]:
-    """The node's picture, live partners and recent events as JSON-able data."""
+    """The node's picture, live partners and recent events as JSON-able data.
+
+    Each track carries ``engaged``: the nation engaging it on the node's board, followed by
+    the unit's id when it is one of the node's own (``"ROU ro_patriot_constanta"``), or
+    ``""``. ``events`` are the last :data:`RECENT_EVENTS` events of the picture, then the
+    last as many of the engagements: the board's and the node's TEWA decisions, in time
+    order (both are on the scenario's clock; at one time the node's decisions come first,
+    then the board's declarations).
+    """
     from iamd.geo.wgs84 import ecef_to_lla
 
     pic = node.picture.picture
@@ -111,19 +130,25 @@ def picture_json(node: Any) -> dict[str, Any]:
     if pic is not None and len(pic):
         lat, lon, alt = ecef_to_lla(pic.state[:, :3])
         roster = node.roster
+        engaged = _engaged(node, pic.number.tolist())
         for i in range(len(pic)):  # a loop over the displayed tracks, once a second
             tracks.append({
                 "number": int(pic.number[i]), "reporter": roster[int(pic.reporter[i])],
                 "identity": STANDARD_IDENTITIES[int(pic.identity[i])],
                 "quality": int(pic.quality[i]), "lat": float(np.degrees(lat[i])),
                 "lon": float(np.degrees(lon[i])), "alt": float(alt[i]),
-                "conflict": bool(pic.conflict[i]),
+                "conflict": bool(pic.conflict[i]), "engaged": engaged[i],
             })  # fmt: skip
+    shown = [
+        _recent(node.picture.events),
+        sorted([*_recent(node.tewa.events), *_recent(node.board.events)],
+               key=lambda e: e.t_s)[-RECENT_EVENTS:],  # stable: the decisions first
+    ]  # fmt: skip
     events = [
         {"t_s": e.t_s, "kind": e.kind, "number": e.number, "detail": e.detail}
-        for e in [*node.picture.events, *node.board.events][-2000:]
-        if e.kind in EVENT_KINDS
-    ][-50:]
+        for part in shown
+        for e in part
+    ]
     return {"nation": node.nation, "t_s": float(node.t_s), "tracks": tracks,
             "live": node.live_partners, "events": events}  # fmt: skip
 
@@ -154,3 +179,25 @@ def serve(port: int, nation: str, data: Callable[[], dict[str, Any]]) -> Threadi
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def _recent(events: list[Any]) -> list[Any]:
+    """The last :data:`RECENT_EVENTS` events of ``events`` of a kind the page lists."""
+    return [e for e in events[-40 * RECENT_EVENTS :] if e.kind in EVENT_KINDS][-RECENT_EVENTS:]
+
+
+def _engaged(node: Any, numbers: list[int]) -> list[str]:
+    """Who engages each of track ``numbers`` (see :func:`picture_json`). The node's loop may
+    change a status while the page reads them: the read is then made again."""
+    for _ in range(3):
+        try:
+            own = dict(node.tewa.engaging)
+            out = []
+            for n in numbers:  # the displayed tracks, once a second
+                nation = node.board.engager(n) or ""
+                unit = own.get(n, "") if nation == node.nation else ""
+                out.append(f"{nation} {unit}".strip())
+            return out
+        except RuntimeError:  # a dictionary changed size while it was read
+            continue
+    return [""] * len(numbers)
