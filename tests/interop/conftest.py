@@ -47,14 +47,17 @@ class _Collector(Generic[T]):
 
 
 class Receiver(_Collector[bytes]):
-    """iamd's UDP reader on 127.0.0.1 or a multicast group (a free port), collecting data
-    blocks on a thread."""
+    """iamd's UDP reader on ``host`` (127.0.0.1; ``::1`` for IPv6) or a multicast group (a
+    free port), collecting data blocks on a thread. An IPv4 group is joined on the loopback
+    interface, where the stream's iface sends; an IPv6 group on ``interface`` (a name)."""
 
-    def __init__(self, group: str | None = None) -> None:
+    def __init__(
+        self, group: str | None = None, *, host: str = "127.0.0.1", interface: str = "127.0.0.1"
+    ) -> None:
         if group is None:
-            sock = open_udp(0, host="127.0.0.1", timeout_s=0.2)
-        else:  # joined on the loopback interface, where the stream's iface sends
-            sock = open_udp(0, group=group, interface="127.0.0.1", timeout_s=0.2)
+            sock = open_udp(0, host=host, timeout_s=0.2)
+        else:
+            sock = open_udp(0, group=group, interface=interface, timeout_s=0.2)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.blocks: list[bytes] = []
         self.stats = UdpStats()

@@ -564,6 +564,19 @@ def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
             "error: --stream: 'udp://127.0.0.1:1' is not a stream endpoint; use cot://HOST:PORT",
         ),
         (["--stream", "cot://127.0.0.1"], "error: --stream: 'cot://127.0.0.1' is not a"),
+        # a bad address in brackets: the message, not urlsplit's ValueError
+        (
+            ["--stream", "cot://[::g]:6969"],
+            "error: --stream: 'cot://[::g]:6969' is not a Cursor-on-Target endpoint",
+        ),
+        (
+            ["--stream", "cot+tcp://[10.0.0.1]:6969"],
+            "error: --stream: 'cot+tcp://[10.0.0.1]:6969' is not a Cursor-on-Target endpoint",
+        ),
+        (
+            ["--stream", "cot://[::1:6969"],
+            "error: --stream: 'cot://[::1:6969' is not a Cursor-on-Target endpoint",
+        ),
         (
             ["--stream", "cot://127.0.0.1:1", "--stream-speed", "0"],
             "error: --stream-speed: must be a positive multiple of real time (got 0.0)",

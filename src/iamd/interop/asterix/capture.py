@@ -8,8 +8,8 @@
   TCP, IPv6, …) are counted and skipped. pcapng (``0a0d0d0a``) is refused with a message
   saying how to convert it (``editcap -F pcap in.pcapng out.pcap``).
 - **UDP**: `udp_blocks` yields the data blocks of each datagram received on a socket bound to
-  a port, joined to a multicast group when one is given; a malformed datagram is skipped and
-  counted (`UdpStats`).
+  a port (`open_udp`, IPv4 or IPv6), joined to a multicast group when one is given; a
+  malformed datagram is skipped and counted (`UdpStats`).
 
 The pcap format is read from the description at https://wiki.wireshark.org/Development/
 LibpcapFileFormat (a 24-octet global header, then a 16-octet record header per packet).
@@ -18,6 +18,7 @@ LibpcapFileFormat (a 24-octet global header, then a 16-octet record header per p
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import socket
 import stat
@@ -395,19 +396,105 @@ def open_udp(
     interface: str = "0.0.0.0",
     timeout_s: float | None = None,
 ) -> socket.socket:
-    """A UDP socket bound to ``host:port``, joined to multicast ``group`` when given."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    """A UDP socket bound to ``host:port``, joined to multicast ``group`` when given.
+
+    IPv4 or IPv6, as the addresses are: an IPv6 ``group`` (``ff15::62``) or ``host``
+    (``::1``, ``::``) opens an IPv6 socket. For an IPv4 group, ``interface`` is the IPv4
+    address of the interface to join on (``0.0.0.0``: the system's choice); for an IPv6
+    group it is the interface's name (``lo``, ``eth0``; ``""`` or ``0.0.0.0``: the system's
+    choice), which a link-local or interface-local group (``ff02::/16``, ``ff01::/16``, RFC
+    4291 §2.7) must have. Without ``host``, a socket joined to a group is bound to the group's
+    address (it receives that group's datagrams only).
+
+    Raises:
+        InputError: an address that is not one, or a socket that cannot listen.
+    """
+    gaddr = _ip(group) if group else None
+    if gaddr is not None and not gaddr.is_multicast:
+        raise InputError(f"UDP group {group!r}: not a multicast address (224.0.0.0/4, ff00::/8)")
+    bind_host = str(gaddr) if gaddr is not None and host == "0.0.0.0" else host
+    try:
+        ipv6 = ipaddress.ip_address(bind_host).version == 6
+    except ValueError:  # a host name: IPv4
+        ipv6 = False
+    where = f"[{bind_host}]:{port}" if ipv6 else f"{bind_host}:{port}"
+    if gaddr is not None and (gaddr.version == 6) != ipv6:
+        raise InputError(f"UDP group {group}: host {host} is of the other IP version")
+    scope = 0
+    if not ipv6 and group:
+        try:
+            ipaddress.IPv4Address(interface)
+        except ValueError:
+            raise InputError(
+                f"UDP {where}: interface must be the IPv4 address of a local interface for an "
+                f"IPv4 group, e.g. 127.0.0.1 (got {interface!r})"
+            ) from None
+    if ipv6 and group:
+        scope = interface_index(interface, f"UDP {where}")
+        if scope == 0 and ipv6_needs_interface(group):
+            raise InputError(
+                f"UDP {where}: {group} is a link-local or interface-local multicast group; "
+                f"give the interface to join on (interface='lo', 'eth0', ...; this machine has "
+                f"{interface_names()})"
+            )
+    family = socket.AF_INET6 if ipv6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((group if group and host == "0.0.0.0" else host, port))
-        if group:
-            mreq = socket.inet_aton(group) + socket.inet_aton(interface)
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+        if ipv6:
+            scoped = group is not None and ipv6_needs_interface(group)
+            sock.bind((bind_host, port, 0, scope if scoped else 0))
+            if group:
+                mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", scope)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+        else:
+            sock.bind((bind_host, port))
+            if group:
+                mreq = socket.inet_aton(group) + socket.inet_aton(interface)
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     except OSError as exc:
         sock.close()
-        raise InputError(f"UDP {group or host}:{port}: cannot listen ({exc.strerror})") from None
+        raise InputError(f"UDP {where}: cannot listen ({exc.strerror or exc})") from None
     sock.settimeout(timeout_s)
     return sock
+
+
+def ipv6_needs_interface(address: str) -> bool:
+    """Whether an IPv6 multicast group's scope is the interface or the link (``ff01::/16``,
+    ``ff02::/16``, any flags: RFC 4291 §2.7's scop 1 or 2), so that a sender or a receiver
+    must name the interface.
+
+    >>> ipv6_needs_interface("ff02::114"), ipv6_needs_interface("ff15::62")
+    (True, False)
+    """
+    a = ipaddress.IPv6Address(address)
+    return a.is_multicast and (a.packed[1] & 0x0F) in (1, 2)
+
+
+def interface_index(name: str, what: str) -> int:
+    """The index of network interface ``name`` (0 for ``""`` or ``0.0.0.0``: none given);
+    an ``InputError`` naming ``what`` and this machine's interfaces when there is none."""
+    if name in ("", "0.0.0.0", "::"):
+        return 0
+    try:
+        return socket.if_nametoindex(name)
+    except OSError:
+        raise InputError(
+            f"{what}: no network interface {name!r} on this machine (it has {interface_names()})"
+        ) from None
+
+
+def interface_names() -> str:
+    return ", ".join(n for _i, n in socket.if_nameindex())
+
+
+def _ip(group: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(group)
+    except ValueError:
+        raise InputError(
+            f"UDP group {group!r}: not an IPv4 or IPv6 multicast address (224.0.0.0/4, ff00::/8)"
+        ) from None
 
 
 def udp_blocks(

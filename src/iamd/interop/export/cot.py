@@ -177,15 +177,14 @@ def parse_cot_url(url: str, flag: str = "--stream") -> tuple[str, str, int]:
     """``cot://HOST:PORT`` (UDP), ``cot+udp://…`` or ``cot+tcp://…`` -> (protocol, host,
     port); an ``InputError`` naming the flag otherwise."""
     allowed = "cot://HOST:PORT or cot+udp://HOST:PORT (UDP), cot+tcp://HOST:PORT (TCP)"
-    parts = urlsplit(url)
-    proto = SCHEMES.get(parts.scheme)
     try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if proto is None or not parts.hostname or port is None or port == 0:
+        parts = urlsplit(url)
+        proto, host, port = SCHEMES.get(parts.scheme), parts.hostname, parts.port
+    except ValueError:  # a bad port, or a bad address in brackets
+        proto = host = port = None
+    if proto is None or not host or port is None or port == 0:
         raise InputError(f"{flag}: {url!r} is not a Cursor-on-Target endpoint; use {allowed}")
-    return proto, parts.hostname, port
+    return proto, host, port
 
 
 @dataclass(slots=True)

@@ -6,21 +6,25 @@ The URL's scheme selects the sender:
   Cursor-on-Target events to a TAK endpoint (`iamd.interop.export.cot`), the tracks whose
   identity ``--stream-identities`` selects;
 - ``asterix://GROUP:PORT``: the recognised air picture as ASTERIX CAT062 data blocks, one UDP
-  datagram each, to an IPv4 multicast group (224.0.0.0/4) or unicast address. Every
+  datagram each, to an IPv4 multicast group (224.0.0.0/4) or unicast address, or an IPv6
+  one in brackets (``asterix://[ff15::62]:8600``, ``asterix://[::1]:8600``). Every
   confirmed track of every picture is sent (a CAT062 picture is complete: the identity
   filter does not apply), as the same records and blocks as ``--out-asterix`` writes for
   that step (`iamd.interop.export.asterix.cat062_table` and ``cat062_blocks``): one block
   (or more, past 1,024 octets) per picture per step, I062/070 the scenario's time of day
   (epoch + t), so the stream and the file of a run are the same bytes. Options, for a
-  multicast group only: ``?ttl=N`` (multicast TTL 1-255, default 1: the datagrams stay on
-  the local network) and ``iface=ADDRESS`` (the IPv4 address of the interface the
-  datagrams leave from; default: the system's choice). Example:
-  ``asterix://239.255.0.62:8600?ttl=2``.
+  multicast group only: ``?ttl=N`` (multicast TTL, IPv6's hop limit, 1-255, default 1: the
+  datagrams stay on the local network) and ``iface=IFACE`` (the interface the datagrams leave
+  from: its IPv4 address for an IPv4 group, its name for an IPv6 one; default: the system's
+  choice). A link-local or interface-local IPv6 group (``ff02::/16``, ``ff01::/16``) needs
+  ``iface``. Examples: ``asterix://239.255.0.62:8600?ttl=2``,
+  ``asterix://[ff02::114]:8600?iface=eth0``.
 
 Every stream is paced by a :class:`Pacer`: scenario time runs at ``--stream-speed`` × real
 time (the stream waits when the engine is ahead, never when it is behind). A send that fails
 once the stream is under way stops that stream, not the run (its sender's ``error``). Every
-URL and flag is checked before a socket opens, so a bad one stops the run before it starts.
+URL and flag is checked before a socket opens, and each ASTERIX destination's route when its
+socket opens, so a bad one stops the run before it starts.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from iamd.errors import InputError
+from iamd.interop.asterix.capture import interface_names, ipv6_needs_interface
 
 if TYPE_CHECKING:
     from iamd.identify.airspace import Airspace
@@ -47,10 +52,11 @@ ASTERIX_OPTIONS = ("ttl", "iface")
 DEFAULT_TTL = 1
 """Multicast TTL of the ASTERIX stream: the local network only."""
 _COT_FORMS = "cot://HOST:PORT or cot+udp://HOST:PORT (UDP), cot+tcp://HOST:PORT (TCP)"
-_ASTERIX_FORM = "asterix://GROUP:PORT[?ttl=N&iface=ADDRESS]"
+_ASTERIX_FORM = "asterix://GROUP:PORT[?ttl=N&iface=IFACE]"
 _ASTERIX_RULE = (
-    f"use {_ASTERIX_FORM} with GROUP an IPv4 multicast (224.0.0.0/4) or unicast address "
-    "and PORT 1-65535, e.g. asterix://239.255.0.62:8600"
+    f"use {_ASTERIX_FORM} with GROUP an IPv4 multicast (224.0.0.0/4) or unicast address, or "
+    "an IPv6 one in brackets, and PORT 1-65535, e.g. asterix://239.255.0.62:8600 or "
+    "asterix://[ff15::62]:8600"
 )
 
 
@@ -153,8 +159,10 @@ def check_speed(speed: float) -> float:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AsterixEndpoint:
-    """Where an ``asterix://`` stream sends: ``host`` (IPv4, dotted), ``port``, multicast
-    ``ttl`` and ``interface`` (IPv4 address, ``''``: the system's choice)."""
+    """Where an ``asterix://`` stream sends: ``host`` (IPv4 dotted, or IPv6 in its short
+    form), ``port``, multicast ``ttl`` (IPv6: the hop limit) and ``interface`` (an IPv4
+    group's: the interface's IPv4 address; an IPv6 group's: its name; ``''``: the system's
+    choice)."""
 
     host: str
     port: int
@@ -162,55 +170,67 @@ class AsterixEndpoint:
     interface: str = ""
 
     @property
+    def ipv6(self) -> bool:
+        return ipaddress.ip_address(self.host).version == 6
+
+    @property
     def multicast(self) -> bool:
-        return ipaddress.IPv4Address(self.host).is_multicast
+        return ipaddress.ip_address(self.host).is_multicast
 
     @property
     def url(self) -> str:
-        return f"asterix://{self.host}:{self.port}"
+        if not self.ipv6:
+            return f"asterix://{self.host}:{self.port}"
+        iface = f"?iface={self.interface}" if self.interface else ""
+        return f"asterix://[{self.host}]:{self.port}{iface}"
 
 
 def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
-    """``asterix://GROUP:PORT[?ttl=N&iface=ADDRESS]`` -> its endpoint; an ``InputError``
+    """``asterix://GROUP:PORT[?ttl=N&iface=IFACE]`` -> its endpoint; an ``InputError``
     naming the flag, the value and what is allowed otherwise.
+
+    GROUP is an IPv4 address, or an IPv6 address in brackets (RFC 3986 §3.2.2); names are
+    not resolved. IFACE is, for a multicast group only, the IPv4 address of the interface to
+    send from (an IPv4 group) or the interface's name (an IPv6 group; a link-local or
+    interface-local group must have one, RFC 4291 §2.7).
 
     >>> parse_asterix_url("asterix://239.255.0.62:8600?ttl=2")
     AsterixEndpoint(host='239.255.0.62', port=8600, ttl=2, interface='')
     >>> parse_asterix_url("asterix://127.0.0.1:8600").ttl
     1
+    >>> parse_asterix_url("asterix://[FF15:0::62]:8600?ttl=3").url
+    'asterix://[ff15::62]:8600'
     """
-    parts = urlsplit(url)
 
     def bad(why: str) -> InputError:
         return InputError(f"{flag}: {url!r} {why}; {_ASTERIX_RULE}")
 
-    if parts.scheme not in ASTERIX_SCHEMES:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ASTERIX_SCHEMES:
         raise bad("is not an ASTERIX endpoint")
-    if parts.username is not None or parts.password is not None:
+    cut = min((k for k in (rest.find(c) for c in "/?#") if k >= 0), default=len(rest))
+    netloc, tail = rest[:cut], rest[cut:]
+    query, hash_mark, _fragment = tail.partition("#")
+    path, _q, query = query.partition("?")
+    if "@" in netloc:
         raise bad("has a user name")
-    if parts.path or parts.fragment:
+    if path or hash_mark:
         raise bad("has a path")
-    host = parts.hostname or ""
-    try:
-        addr = ipaddress.IPv4Address(host)
-    except ValueError:
-        raise bad(f"has no IPv4 address ({host!r})") from None
-    if addr.is_unspecified or addr == ipaddress.IPv4Address("255.255.255.255"):
-        raise bad(f"has no address to send to ({host})")
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or past 65535
-        port_text = parts.netloc.rpartition(":")[2]
-        raise bad(f"has a bad port ({port_text!r})") from None
-    if port is None:
+    host_text, port_text, has_port, bracketed = _split_netloc(netloc, bad)
+    addr = _address(host_text, bracketed, bad)
+    if not has_port or not port_text:
         raise bad("has no port")
+    if not (port_text.isascii() and port_text.isdigit()) or int(port_text) > 65535:
+        raise bad(f"has a bad port ({port_text!r})")
+    port = int(port_text)
     if port == 0:
         raise bad("has port 0")
     ttl, interface = DEFAULT_TTL, ""
     try:
-        options = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        options = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
-        raise bad(f"has a bad option list ({parts.query!r})") from None
+        raise bad(f"has a bad option list ({query!r})") from None
+    groups = "224.0.0.0/4 or ff00::/8"
     for key, value in options:
         if key not in ASTERIX_OPTIONS:
             raise InputError(
@@ -219,34 +239,117 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
             )
         if not addr.is_multicast:
             raise InputError(
-                f"{flag}: {url!r}: option {key!r} is for a multicast group (224.0.0.0/4) "
-                f"only and {host} is not one; drop the option or give a multicast group"
+                f"{flag}: {url!r}: option {key!r} is for a multicast group ({groups}) "
+                f"only and {addr} is not one; drop the option or give a multicast group"
             )
         if key == "ttl":
-            if not (value.isdigit() and 1 <= int(value) <= 255):
-                raise InputError(f"{flag}: {url!r}: ttl must be an integer 1-255 (got {value!r})")
+            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 255):
+                what = "ttl (the hop limit)" if addr.version == 6 else "ttl"
+                raise InputError(
+                    f"{flag}: {url!r}: {what} must be an integer 1-255 (got {value!r})"
+                )
             ttl = int(value)
+        elif addr.version == 6:
+            try:
+                socket.if_nametoindex(value)
+            except OSError:
+                raise InputError(
+                    f"{flag}: {url!r}: iface must be the name of a network interface of this "
+                    f"machine for an IPv6 group ({interface_names()}; got {value!r})"
+                ) from None
+            interface = value
         else:
             try:
                 interface = str(ipaddress.IPv4Address(value))
             except ValueError:
                 raise InputError(
-                    f"{flag}: {url!r}: iface must be the IPv4 address of an interface "
-                    f"(got {value!r})"
+                    f"{flag}: {url!r}: iface must be the IPv4 address of an interface for an "
+                    f"IPv4 group (got {value!r})"
                 ) from None
+    if addr.version == 6 and not interface and ipv6_needs_interface(str(addr)):
+        raise InputError(
+            f"{flag}: {url!r}: {addr} is a link-local or interface-local multicast group "
+            f"(ff02::/16, ff01::/16), which needs the interface to send on: add "
+            f"?iface=NAME (this machine has {interface_names()})"
+        )
     return AsterixEndpoint(host=str(addr), port=port, ttl=ttl, interface=interface)
+
+
+def _split_netloc(netloc: str, bad: Callable[[str], InputError]) -> tuple[str, str, bool, bool]:
+    """(host, port text, whether a ':' announces a port, whether the host is in brackets) of
+    ``HOST:PORT`` or ``[V6]:PORT``."""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            raise bad(f"has an IPv6 address without its closing bracket ({netloc!r})")
+        after = netloc[end + 1 :]
+        if after and not after.startswith(":"):
+            raise bad(f"has {after!r} after its IPv6 address, where ':PORT' belongs")
+        return netloc[1:end], after[1:], bool(after), True
+    if netloc.count(":") > 1:
+        raise bad(f"has an IPv6 address without brackets ({netloc!r}), where they are needed")
+    host, sep, port = netloc.partition(":")
+    return host, port, bool(sep), False
+
+
+def _address(
+    text: str, bracketed: bool, bad: Callable[[str], InputError]
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The destination address of the URL's host (IPv4, or IPv6 in brackets)."""
+    if "%" in text:
+        zone = text.partition("%")[2].removeprefix("25")
+        raise bad(f"has a zone in its address ({text!r}); give the interface as ?iface={zone}")
+    if bracketed:
+        try:
+            a6 = ipaddress.IPv6Address(text)
+        except ValueError:
+            if _is_ipv4(text):
+                raise bad(f"has an IPv4 address in brackets ([{text}]); write it without") from None
+            raise bad(f"has a bad IPv6 address ({text!r})") from None
+        if a6.ipv4_mapped is not None:
+            raise bad(
+                f"has an IPv4-mapped address ({text}); write {a6.ipv4_mapped} without brackets"
+            )
+        if a6.is_link_local:
+            raise bad(
+                f"has a link-local unicast address ({text}, fe80::/10), which is reachable on "
+                "one link only; give a global, unique-local or loopback address, or a group"
+            )
+        if a6.is_unspecified:
+            raise bad(f"has no address to send to ({text})")
+        return a6
+    try:
+        a4 = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise bad(f"has no IPv4 address ({text!r})") from None
+    if a4.is_unspecified or a4 == ipaddress.IPv4Address("255.255.255.255"):
+        raise bad(f"has no address to send to ({text})")
+    return a4
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(slots=True)
 class AsterixSender(SocketSender):
-    """Sends ASTERIX data blocks over UDP, one block a datagram (multicast TTL and
-    interface from the endpoint).
+    """Sends ASTERIX data blocks over UDP (IPv4 or IPv6), one block a datagram (multicast
+    TTL or hop limit and interface from the endpoint).
 
-    A send that fails once the stream is under way does not stop the run: the sender records
-    the error in ``error``, closes and sends nothing more. ``sent``: datagrams sent.
+    :meth:`open` checks that the machine has a route to the endpoint (a UDP ``connect`` on a
+    throwaway socket: no datagram is sent), so an unreachable one stops the run before it
+    starts. A send that fails once the stream is under way does not stop the run: the sender
+    records the error in ``error``, closes and sends nothing more. ``sent``: datagrams sent.
     """
 
     endpoint: AsterixEndpoint
+    _dest: tuple[str, int] | tuple[str, int, int, int] = field(
+        default=("", 0), init=False, repr=False
+    )
 
     @classmethod
     def from_url(cls, url: str) -> AsterixSender:
@@ -258,24 +361,44 @@ class AsterixSender(SocketSender):
 
     def open(self) -> None:
         ep = self.endpoint
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         try:
+            probe = self._socket()
+            try:
+                probe.connect(self._dest)
+            finally:
+                probe.close()
+            self._sock = self._socket()
+        except OSError as exc:
+            raise InputError(f"--stream: cannot send to {ep.url} ({exc.strerror or exc})") from None
+
+    def _socket(self) -> socket.socket:
+        """A UDP socket set for the endpoint (and ``_dest``, where it sends)."""
+        ep = self.endpoint
+        if not ep.ipv6:
+            self._dest = (ep.host, ep.port)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
             if ep.multicast:
                 sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ep.ttl)
                 if ep.interface:
                     sock.setsockopt(
                         socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(ep.interface)
                     )
-        except OSError as exc:
-            sock.close()
-            raise InputError(f"--stream: cannot send to {ep.url} ({exc.strerror})") from None
-        self._sock = sock
+            return sock
+        index = socket.if_nametoindex(ep.interface) if ep.interface else 0
+        scoped = ep.multicast and ipv6_needs_interface(ep.host)
+        self._dest = (ep.host, ep.port, 0, index if scoped else 0)
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        if ep.multicast:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ep.ttl)
+            if index:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+        return sock
 
     def send(self, blocks: Iterable[bytes]) -> None:
         self._send_all(blocks)
 
     def _transmit(self, sock: socket.socket, data: bytes) -> None:
-        sock.sendto(data, (self.endpoint.host, self.endpoint.port))
+        sock.sendto(data, self._dest)
 
 
 @dataclass(slots=True)
@@ -332,7 +455,7 @@ def open_streams(
     which = parse_identities(identities)
     senders: list[CotSender | AsterixSender] = []
     for url in urls:
-        scheme = urlsplit(url).scheme
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
         if scheme in COT_SCHEMES:
             senders.append(CotSender.from_url(url))
         elif scheme in ASTERIX_SCHEMES:
