@@ -652,6 +652,23 @@ def test_udp_stream_on_localhost_skips_and_counts_bad_datagrams():
     assert len(dec.cat048) == 128
 
 
+def test_udp_stream_on_the_ipv6_loopback():
+    """iamd's reader bound to ::1 receives what `send_udp` sends there, block for block."""
+    try:
+        sock = open_udp(0, host="::1", timeout_s=2.0)
+    except InputError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    assert sock.family == socket.AF_INET6
+    good = split_blocks(
+        read_recording(CC / "cat_034_048.pcap").cat048.pipe(encode_cat048, max_block_octets=300)
+    )
+    th = _send_later(good, sock.getsockname()[1], host="::1")
+    blocks = list(udp_blocks(sock, max_datagrams=len(good)))
+    th.join()
+    sock.close()
+    assert blocks == good
+
+
 def test_udp_multicast_on_loopback():
     group = "239.255.48.48"
     try:

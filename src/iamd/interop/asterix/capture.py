@@ -548,9 +548,15 @@ def decode_stream(blocks: list[bytes], *, editions: Mapping[int, str] | None = N
 
 
 def send_udp(blocks: list[bytes], port: int, host: str = "127.0.0.1", ttl: int = 1) -> None:
-    """Send each block as one datagram to ``host:port`` (multicast TTL ``ttl``)."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as s:
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+    """Send each block as one datagram to ``host:port`` (multicast TTL, IPv6's hop limit,
+    ``ttl``); an IPv6 ``host`` (``::1``) over IPv6."""
+    ipv6 = ":" in host
+    family = socket.AF_INET6 if ipv6 else socket.AF_INET
+    with contextlib.closing(socket.socket(family, socket.SOCK_DGRAM)) as s:
+        if ipv6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
+        else:
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
         for b in blocks:
             s.sendto(b, (host, port))
 
