@@ -303,16 +303,22 @@ def test_a_confirmed_track_is_deleted_when_its_score_falls_the_drop_below_its_ma
     assert (len(trk.table) == 0) is (drop <= 11.0)
 
 
-@pytest.mark.parametrize("misses", [4, 5])
-def test_the_default_drop_deletes_at_the_fifth_missed_look_at_pd_09(misses: int) -> None:
-    """The default `delete_score_drop` (11) deletes a confirmed track at its fifth missed
-    look in a row at P_D 0.9 (-11.38), not its fourth (-9.10): one look sooner than 12 did,
-    as Stone Soup's five-scan deleter, which left tracks of departed targets coasting one
-    look longer in the benchmark's births and deaths."""
-    params = TrackerParams(frame="local", clutter_density=1e-12, pd=0.9)
-    assert params.delete_score_drop == 11.0
+@pytest.mark.parametrize(
+    ("pd", "misses", "deleted"),
+    [(0.881, 5, True), (0.881, 4, False), (0.879, 5, False), (0.931, 4, True),
+     (0.929, 4, False), (0.9, 5, True), (0.9, 4, False)],
+)  # fmt: skip
+def test_the_default_drop_deletes_at_the_fifth_missed_look_around_pd_09(
+    pd: float, misses: int, deleted: bool
+) -> None:
+    """The default `delete_score_drop` (10.5) deletes a confirmed track at its fifth missed
+    look in a row for P_D in [0.8802, 0.9304) (a miss costs ln(1 - 0.997 P_D): 2.10 to 2.625),
+    Stone Soup's five-scan deleter; 12 kept tracks of departed targets coasting one look
+    longer, 11 did so whenever the online estimate read 0.89 for 0.9."""
+    params = TrackerParams(frame="local", clutter_density=1e-12, pd=pd)
+    assert params.delete_score_drop == 10.5
     trk, _events = _run(params, "xxxxx" + "." * misses)
-    assert (len(trk.table) == 0) is (misses == 5)
+    assert (len(trk.table) == 0) is deleted
 
 
 def _detect(rng: np.random.Generator, pd: float, n_targets: int, scans: int,

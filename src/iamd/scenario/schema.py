@@ -698,7 +698,7 @@ class Tracking(_Model):
         default=0.997, gt=0.5, lt=1, description="Probability of the chi-square gates."
     )
     pd: float | None = Field(
-        default=0.9,
+        default=None,
         gt=0,
         lt=1,
         description="Detection probability of a target at a look, in the track score; null: "
@@ -709,7 +709,7 @@ class Tracking(_Model):
         gt=0,
         le=1,
         description="False plots per m3 per scan in the track score; unset: estimated online "
-        "per radar from the plots no confirmed track takes.",
+        "per radar from the plots no track takes.",
     )
     confirmation: Literal["sprt", "m_of_n"] = Field(
         default="sprt",
@@ -728,7 +728,7 @@ class Tracking(_Model):
         description="sprt: probability of deleting a true tentative track (beta).",
     )
     delete_score_drop: float = Field(
-        default=12.0,
+        default=10.5,
         gt=0,
         le=1000,
         description="sprt: a confirmed track is deleted when its score falls this far below "
