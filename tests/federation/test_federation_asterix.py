@@ -8,6 +8,8 @@ The sensor table leaves out the scan periods, so they come from the CAT034 messa
 
 from __future__ import annotations
 
+import contextlib
+import io
 import socket
 import threading
 import time
@@ -165,6 +167,53 @@ def test_node_fed_by_asterix_on_udp_publishes_the_tracks_of_iamd_track(stream, t
     assert len(np.unique(final["number"])) == len(final)
 
 
+def test_node_listens_for_asterix_on_the_ipv6_loopback(stream, tmp_path):
+    """A node configured with ``host: '::1'`` opens its feed over IPv6 (its own listener,
+    in process: no router, no partners), receives every block sent to [::1]:PORT in order,
+    and its tracker finds iamd track's 12 tracks. The node's publishing over Zenoh is the
+    IPv4 test's above; the feed's socket is the only part IPv6 changes."""
+    from iamd.federation.node import Node
+
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+            port = int(s.getsockname()[1])
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here ({exc})")
+    table = stream["dir"] / "radars.yaml"
+    p = tmp_path / "node.yaml"
+    p.write_text(
+        GOOD.replace("group: 239.0.0.48", "host: '::1'").replace("port: 30048", f"port: {port}")
+        .replace("radars.yaml", str(table)) + "identify: false\n"
+    )  # fmt: skip
+    node = Node(load_node_config(p))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        th = node._listen_asterix()
+    assert out.getvalue() == f"node GRC ASTERIX on UDP [::1]:{port}\n"
+    assert node._udp.family == socket.AF_INET6
+    blocks = split_blocks(stream["syn"].data)
+    got: list[bytes] = []
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as tx:
+            for k in range(0, len(blocks), 20):
+                for block in blocks[k : k + 20]:
+                    tx.sendto(block, ("::1", port))
+                while len(got) < min(k + 20, len(blocks)):
+                    got.append(node._queue.get(timeout=5.0)[2])
+    finally:
+        node._stop.set()
+        th.join(timeout=5.0)
+        node._udp.close()
+    assert got == blocks
+    assert node.asterix is not None
+    steps = node.asterix.add_blocks(got) + node.asterix.flush()
+    assert len(steps) == int(DURATION_S)
+    res = steps[-1].result
+    confirmed = res.table.ids[res.table.confirmed & ~res.drop]
+    assert len(confirmed) == stream["ref"]["track_id"].nunique() == 12
+
+
 # --------------------------------------------------------------------------- configuration
 
 GOOD = """nation: GRC
@@ -175,17 +224,26 @@ asterix: {port: 30048, group: 239.0.0.48, sensors: radars.yaml}
 """
 
 
+IFACES = ", ".join(n for _i, n in socket.if_nameindex())
+GROUP_RULE = (
+    "must be a multicast group: an IPv4 address in 224.0.0.0/4 (e.g. 239.0.0.48) or an IPv6 "
+    "one in ff00::/8 (e.g. ff15::48); names are not resolved"
+)
+HOST_RULE = (
+    "must be a local IPv4 or IPv6 address to listen on: 0.0.0.0 (every IPv4 address), :: "
+    "(every IPv6 one), 127.0.0.1, ::1, ...; names are not resolved"
+)
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
         (("port: 30048", "port: 0"), "asterix.port: Input should be greater than 0 (got 0)"),
         (("port: 30048", "port: 70000"),
          "asterix.port: Input should be less than 65536 (got 70000)"),
-        (("group: 239.0.0.48", "group: 10.1.2.3"),
-         "asterix.group: Value error, must be an IPv4 multicast address in 224.0.0.0/4, "
-         "e.g. 239.0.0.48 (got '10.1.2.3')"),
+        (("group: 239.0.0.48", "group: 10.1.2.3"), f"asterix.group: {GROUP_RULE} (got '10.1.2.3')"),
         (("group: 239.0.0.48", "group: 239.0.0.48, interface: lo"),
-         "asterix.interface: Value error, must be the IPv4 address of a local interface, "
+         "asterix.interface: must be the IPv4 address of a local interface for an IPv4 group, "
          "e.g. 127.0.0.1 (got 'lo')"),
         (("group: 239.0.0.48", "group: 239.0.0.48, window_s: 0"),
          "asterix.window_s: Input should be greater than 0 (got 0)"),
@@ -195,6 +253,50 @@ asterix: {port: 30048, group: 239.0.0.48, sensors: radars.yaml}
          "asterix.sensors: Field required"),
         (("group: 239.0.0.48", "group: 239.0.0.48, simulated: maybe"),
          "asterix.simulated: Input should be a valid boolean"),
+        # IPv6 groups: literals only, multicast only, the interface by name
+        (("group: 239.0.0.48", "group: 'fd00::48'"),
+         f"asterix.group: {GROUP_RULE} (got 'fd00::48')"),
+        (("group: 239.0.0.48", "group: 'ff15::g'"), f"asterix.group: {GROUP_RULE} (got 'ff15::g')"),
+        (("group: 239.0.0.48", "group: 'ff02::48%lo'"),
+         f"asterix.group: {GROUP_RULE} (got 'ff02::48%lo')"),
+        (("group: 239.0.0.48", "group: '[ff15::48]'"),
+         f"asterix.group: {GROUP_RULE} (got '[ff15::48]')"),
+        (("group: 239.0.0.48", "group: radar.example"),
+         f"asterix.group: {GROUP_RULE} (got 'radar.example')"),
+        (("group: 239.0.0.48", "group: 'ff02::48'"),
+         "asterix.interface: ff02::48 is a link-local or interface-local group (ff02::/16, "
+         f"ff01::/16): give the name of the interface to join on ({IFACES}) (got '0.0.0.0')"),
+        (("group: 239.0.0.48", "group: 'ff01::48', interface: '::'"),
+         "asterix.interface: ff01::48 is a link-local or interface-local group"),
+        (("group: 239.0.0.48", "group: 'ff15::48', interface: no-such-if0"),
+         "asterix.interface: must be the name of a network interface of this machine for an "
+         f"IPv6 group ({IFACES}), or 0.0.0.0 for the system's choice (got 'no-such-if0')"),
+        (("group: 239.0.0.48", "group: 'ff15::48', interface: 127.0.0.1"),
+         "asterix.interface: must be the name of a network interface of this machine for an "
+         "IPv6 group"),
+        (("group: 239.0.0.48", "group: 239.0.0.48, interface: '::'"),
+         "asterix.interface: must be the IPv4 address of a local interface for an IPv4 group, "
+         "e.g. 127.0.0.1 (got '::')"),
+        # unicast: host, IPv4 or IPv6, and no interface
+        (("group: 239.0.0.48", "host: localhost"), f"asterix.host: {HOST_RULE} (got 'localhost')"),
+        (("group: 239.0.0.48", "host: '[::1]'"), f"asterix.host: {HOST_RULE} (got '[::1]')"),
+        (("group: 239.0.0.48", "host: '::1%lo'"), f"asterix.host: {HOST_RULE} (got '::1%lo')"),
+        (("group: 239.0.0.48", "host: '::g'"), f"asterix.host: {HOST_RULE} (got '::g')"),
+        (("group: 239.0.0.48", "host: 'ff15::48'"),
+         "asterix.host: is a multicast address; give it as asterix.group (got 'ff15::48')"),
+        (("group: 239.0.0.48", "host: 239.0.0.48"),
+         "asterix.host: is a multicast address; give it as asterix.group (got '239.0.0.48')"),
+        (("group: 239.0.0.48", "host: 'fe80::1'"),
+         "asterix.host: is a link-local address (fe80::/10), which needs a zone the feed does "
+         "not take; listen on :: instead (got 'fe80::1')"),
+        (("group: 239.0.0.48", "host: '::ffff:127.0.0.1'"),
+         "asterix.host: is IPv4-mapped; write 127.0.0.1 (got '::ffff:127.0.0.1')"),
+        (("group: 239.0.0.48", "group: 'ff15::48', host: '::1'"),
+         "asterix.host: is for a unicast feed only; with a group the feed listens on the "
+         "group's address: drop host or group (got '::1')"),
+        (("group: 239.0.0.48", "host: '::1', interface: lo"),
+         "asterix.interface: is for a multicast group only (asterix.group); drop it or give a "
+         "group (got 'lo')"),
     ],
 )  # fmt: skip
 def test_bad_asterix_fields_named(tmp_path, edit, message):
@@ -202,7 +304,38 @@ def test_bad_asterix_fields_named(tmp_path, edit, message):
     p.write_text(GOOD.replace(*edit))
     with pytest.raises(InputError) as e:
         load_node_config(p)
-    assert message in str(e.value)
+    assert str(e.value).startswith(f"{p}: {message}")
+    assert str(e.value).count("(got ") <= 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "group", "host", "interface", "where"),
+    [
+        (("group: 239.0.0.48", "group: 239.0.0.48"), "239.0.0.48", "0.0.0.0", "0.0.0.0",
+         "239.0.0.48:30048"),
+        (("group: 239.0.0.48", "group: 239.0.0.48, interface: 127.0.0.1"), "239.0.0.48",
+         "0.0.0.0", "127.0.0.1", "239.0.0.48:30048"),
+        (("group: 239.0.0.48", "host: 127.0.0.1"), None, "127.0.0.1", "0.0.0.0",
+         "127.0.0.1:30048"),
+        (("group: 239.0.0.48", "group: 'FF15:0::48'"), "ff15::48", "0.0.0.0", "0.0.0.0",
+         "[ff15::48]:30048"),
+        (("group: 239.0.0.48", "group: 'ff02::48', interface: lo"), "ff02::48", "0.0.0.0", "lo",
+         "[ff02::48]:30048"),
+        (("group: 239.0.0.48", "host: '::1'"), None, "::1", "0.0.0.0", "[::1]:30048"),
+        (("group: 239.0.0.48", "host: '::'"), None, "::", "0.0.0.0", "[::]:30048"),
+        (("group: 239.0.0.48", "port: 30048"), None, "0.0.0.0", "0.0.0.0", "0.0.0.0:30048"),
+    ],
+)  # fmt: skip
+def test_asterix_feed_addresses(tmp_path, edit, group, host, interface, where):
+    """IPv4 or IPv6, a group or a unicast address; IPv6 written back in its short form."""
+    p = tmp_path / "node.yaml"
+    text = GOOD.replace(*edit)
+    if edit[1] == "port: 30048":
+        text = text.replace("group: 239.0.0.48, ", "")
+    p.write_text(text)
+    a = load_node_config(p).asterix
+    assert a is not None
+    assert (a.group, a.host, a.interface, a.where) == (group, host, interface, where)
 
 
 def test_bad_asterix_config_exits_2_with_one_line(tmp_path, capsys):
@@ -212,6 +345,12 @@ def test_bad_asterix_config_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "asterix.group" in err and "10.1.2.3" in err and "224.0.0.0/4" in err
+    assert "ff00::/8" in err
+    p.write_text(GOOD.replace("group: 239.0.0.48", "group: 'ff02::48'"))
+    assert main(["node", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {p}: asterix.interface: ff02::48 is a link-local")
+    assert err.count("\n") == 1
 
 
 def test_missing_sensor_table_is_named(tmp_path, capsys):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import math
+import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from iamd.errors import InputError
 from iamd.interop.recording import DEFAULT_WINDOW_S, SensorTable
 
+ANY_IPV4 = "0.0.0.0"
+"""The default ``host`` (every IPv4 address) and ``interface`` (the system's choice)."""
+SYSTEM_CHOICE = ("", "0.0.0.0", "::")
+"""An IPv6 group's ``interface`` values that leave the interface to the system."""
 MAX_WAITING = 120
 """Most windows held back while a radar's scan period is unknown."""
 MAX_SERVICE_ROWS = 4096
@@ -49,12 +54,23 @@ LIVE_SCANS = 2.0
 
 
 class AsterixFeedConfig(BaseModel):
-    """The ``asterix`` section of a node's configuration."""
+    """The ``asterix`` section of a node's configuration.
+
+    The feed listens on ``port``, IPv4 or IPv6 as the addresses are (`open_udp`): joined to
+    multicast ``group`` when one is given (IPv4 in 224.0.0.0/4, IPv6 in ff00::/8), else on
+    unicast address ``host`` (``0.0.0.0``: every IPv4 address; ``::``: every IPv6 one;
+    ``::1``). ``interface`` is the interface that joins the group: its IPv4 address for an
+    IPv4 group (``0.0.0.0``: the system's choice), its name for an IPv6 one (``lo``,
+    ``eth0``; ``0.0.0.0``: the system's choice), which a link-local or interface-local group
+    (``ff02::/16``, ``ff01::/16``, RFC 4291 §2.7) must have. Addresses are literals: names are
+    not resolved.
+    """
 
     model_config = ConfigDict(extra="forbid")
     port: int = Field(gt=0, lt=65536)
     group: str | None = None
-    interface: str = "0.0.0.0"
+    host: str = ANY_IPV4
+    interface: str = Field(default=ANY_IPV4, validate_default=True)
     sensors: Path
     window_s: float = Field(default=DEFAULT_WINDOW_S, gt=0, le=60)
     simulated: bool = False
@@ -65,26 +81,88 @@ class AsterixFeedConfig(BaseModel):
     def _multicast(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        try:
-            ok = ipaddress.IPv4Address(v).is_multicast
-        except ValueError:
-            ok = False
-        if not ok:
+        a = _literal(v)
+        if a is None or not a.is_multicast:
             raise ValueError(
-                f"must be an IPv4 multicast address in 224.0.0.0/4, e.g. 239.0.0.48 (got {v!r})"
+                "must be a multicast group: an IPv4 address in 224.0.0.0/4 (e.g. 239.0.0.48) or "
+                f"an IPv6 one in ff00::/8 (e.g. ff15::48); names are not resolved (got {v!r})"
             )
-        return v
+        return str(a)
+
+    @field_validator("host")
+    @classmethod
+    def _unicast(cls, v: str, info: ValidationInfo) -> str:
+        if "group" not in info.data:  # the group is in error already
+            return v
+        if info.data["group"] is not None:
+            if v != ANY_IPV4:
+                raise ValueError(
+                    "is for a unicast feed only; with a group the feed listens on the group's "
+                    f"address: drop host or group (got {v!r})"
+                )
+            return v
+        a = _literal(v)
+        if a is None:
+            raise ValueError(
+                "must be a local IPv4 or IPv6 address to listen on: 0.0.0.0 (every IPv4 "
+                "address), :: (every IPv6 one), 127.0.0.1, ::1, ...; names are not resolved "
+                f"(got {v!r})"
+            )
+        if a.is_multicast:
+            raise ValueError(f"is a multicast address; give it as asterix.group (got {v!r})")
+        if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped is not None:
+            raise ValueError(f"is IPv4-mapped; write {a.ipv4_mapped} (got {v!r})")
+        if a.is_link_local:
+            raise ValueError(
+                "is a link-local address (fe80::/10), which needs a zone the feed does not take; "
+                f"listen on :: instead (got {v!r})"
+            )
+        return str(a)
 
     @field_validator("interface")
     @classmethod
-    def _address(cls, v: str) -> str:
-        try:
-            ipaddress.IPv4Address(v)
-        except ValueError:
+    def _interface(cls, v: str, info: ValidationInfo) -> str:
+        from iamd.interop.asterix.capture import interface_names, ipv6_needs_interface
+
+        if "group" not in info.data:
+            return v
+        group = info.data["group"]
+        if group is None:
+            if v != ANY_IPV4:
+                raise ValueError(
+                    f"is for a multicast group only (asterix.group); drop it or give a group "
+                    f"(got {v!r})"
+                )
+            return v
+        if ipaddress.ip_address(group).version == 4:
+            try:
+                return str(ipaddress.IPv4Address(v))
+            except ValueError:
+                raise ValueError(
+                    "must be the IPv4 address of a local interface for an IPv4 group, e.g. "
+                    f"127.0.0.1 (got {v!r})"
+                ) from None
+        names = [n for _i, n in socket.if_nameindex()]
+        if v in SYSTEM_CHOICE:
+            if ipv6_needs_interface(group):
+                raise ValueError(
+                    f"{group} is a link-local or interface-local group (ff02::/16, ff01::/16): "
+                    f"give the name of the interface to join on ({interface_names()}) "
+                    f"(got {v!r})"
+                )
+            return v
+        if v not in names:
             raise ValueError(
-                f"must be the IPv4 address of a local interface, e.g. 127.0.0.1 (got {v!r})"
-            ) from None
+                "must be the name of a network interface of this machine for an IPv6 group "
+                f"({interface_names()}), or 0.0.0.0 for the system's choice (got {v!r})"
+            )
         return v
+
+    @property
+    def where(self) -> str:
+        """Where the feed listens, as ``ADDRESS:PORT`` or ``[IPV6]:PORT``."""
+        a = self.group or self.host
+        return f"[{a}]:{self.port}" if ":" in a else f"{a}:{self.port}"
 
 
 def load_feed_sensors(cfg: AsterixFeedConfig) -> SensorTable:
@@ -319,6 +397,16 @@ class AsterixTracker:
         res = self.tracker.step(t_step, pos, cov, sensor, scans=live.astype(np.int64))
         self._t_prev = t_step
         return AsterixStep(t_s=t_step, result=res, sensor=sensor)
+
+
+def _literal(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address written as ``text`` (no zone, no name); None for anything else."""
+    if "%" in text:  # ipaddress takes a zone (fe80::1%eth0); the feed does not
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 @functools.cache

@@ -160,8 +160,10 @@ def load_node_config(path: str | Path) -> NodeConfig:
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        value = err.get("input")
-        raise InputError(f"{p}: {where}: {err['msg']} (got {cut(repr(value), 80)})") from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if "(got " not in msg:  # a validator's own message names the value already
+            msg += f" (got {cut(repr(err.get('input')), 80)})"
+        raise InputError(f"{p}: {where}: {msg}") from None
     if cfg.nation in cfg.peers:
         raise InputError(f"{p}: peers must not include the node's own nation {cfg.nation}")
     return cfg
@@ -618,7 +620,9 @@ class Node:
 
         a = self.cfg.asterix
         assert a is not None
-        self._udp = open_udp(a.port, group=a.group, interface=a.interface, timeout_s=0.2)
+        self._udp = open_udp(
+            a.port, group=a.group, host=a.host, interface=a.interface, timeout_s=0.2
+        )
         stats = UdpStats()
 
         def receive() -> None:
@@ -633,7 +637,7 @@ class Node:
 
         th = threading.Thread(target=receive, name="asterix-udp", daemon=True)
         th.start()
-        print(f"node {self.nation} ASTERIX on UDP {a.group or '0.0.0.0'}:{a.port}", flush=True)
+        print(f"node {self.nation} ASTERIX on UDP {a.where}", flush=True)
         return th
 
     def _on_asterix(self, blocks: list[bytes], now: float) -> bool:
