@@ -127,10 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="URL",
         help="send the picture as the clock runs (repeatable): cot://HOST:PORT (CoT over UDP), "
-        "cot+tcp://HOST:PORT (CoT over TCP), asterix://GROUP:PORT (ASTERIX CAT062 over UDP to "
+        "cot+tcp://HOST:PORT (CoT over TCP), HOST an address (IPv6 in brackets, e.g. "
+        "cot://[::1]:6969) or a name; asterix://GROUP:PORT (ASTERIX CAT062 over UDP to "
         "a multicast group or unicast address, IPv4 or IPv6 in brackets, e.g. "
-        "asterix://239.255.0.62:8600, asterix://[ff15::62]:8600; multicast TTL or hop limit 1, "
-        "?ttl=N to change it; ?iface= the interface, required for a link-local IPv6 group)",
+        "asterix://239.255.0.62:8600, asterix://[ff15::62]:8600). For a UDP multicast group: "
+        "TTL or hop limit 1, ?ttl=N to change it; ?iface= the interface, required for a "
+        "link-local IPv6 group",
     )
     r.add_argument(
         "--stream-speed",

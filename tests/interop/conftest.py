@@ -1,5 +1,5 @@
-"""Helpers for the interop tests: receivers of a live stream on 127.0.0.1, each collecting on
-a thread (:class:`Receiver`, ASTERIX by iamd's own UDP reader; :class:`Listener`,
+"""Helpers for the interop tests: receivers of a live stream on 127.0.0.1 or ::1, each
+collecting on a thread (:class:`Receiver`, ASTERIX by iamd's own UDP reader; :class:`Listener`,
 Cursor-on-Target by a plain UDP or TCP socket); ``iamd run`` of a scenario with its stream
 sent to one of them (the :func:`run_streaming` fixture); ``iamd run`` with flags it refuses
 (the :func:`run_refused` fixture); a clock that drives a stream's pacer by hand (the
@@ -72,13 +72,13 @@ class Receiver(_Collector[bytes]):
 
 
 class Listener(_Collector[ET.Element]):
-    """A Cursor-on-Target listener on 127.0.0.1: a plain UDP or TCP socket collecting the
-    events it receives (each parsed as XML) on a thread."""
+    """A Cursor-on-Target listener on ``host`` (127.0.0.1; ``::1`` for IPv6): a plain UDP or
+    TCP socket collecting the events it receives (each parsed as XML) on a thread."""
 
-    def __init__(self, protocol: str) -> None:
+    def __init__(self, protocol: str, host: str = "127.0.0.1") -> None:
         kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
-        sock = socket.socket(socket.AF_INET, kind)
-        sock.bind(("127.0.0.1", 0))
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind)
+        sock.bind((host, 0))
         self.protocol = protocol
         self.raw: list[bytes] = []
         if protocol == "tcp":

@@ -311,8 +311,9 @@ IFACES = ", ".join(n for _i, n in socket.if_nameindex())
     ("url", "message"),
     [
         ("udp://127.0.0.1:8600", "error: --stream: 'udp://127.0.0.1:8600' is not a stream "
-         "endpoint; use cot://HOST:PORT or cot+udp://HOST:PORT (UDP), cot+tcp://HOST:PORT "
-         "(TCP) for Cursor-on-Target, asterix://GROUP:PORT[?ttl=N&iface=IFACE] for ASTERIX "
+         "endpoint; use cot://HOST:PORT[?ttl=N&iface=IFACE] or "
+         "cot+udp://HOST:PORT[?ttl=N&iface=IFACE] (UDP), cot+tcp://HOST:PORT (TCP) for "
+         "Cursor-on-Target, asterix://GROUP:PORT[?ttl=N&iface=IFACE] for ASTERIX "
          "CAT062 over UDP"),
         ("asterix://radar.example:8600", "error: --stream: 'asterix://radar.example:8600' has "
          f"no IPv4 address ('radar.example'); {RULE}"),

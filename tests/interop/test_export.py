@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,8 +35,11 @@ from iamd.interop.export import (
 )
 from iamd.interop.export import symbols as sym
 from iamd.interop.export.cot import (
+    CotEndpoint,
     CotSender,
     CotStream,
+    cot_event,
+    event_bytes,
     open_streams,
     parse_cot_url,
 )
@@ -445,7 +450,7 @@ def test_stream_paces_scenario_time_at_the_chosen_multiple_of_real_time(clock: F
             sent.append(len(list(events)))
 
     stream = CotStream(
-        sender=Sender(protocol="udp", host="127.0.0.1", port=1),
+        sender=Sender(endpoint=CotEndpoint(host="127.0.0.1", port=1)),
         scenario="x",
         epoch=EPOCH,
         speed=4.0,
@@ -544,15 +549,196 @@ def test_parse_formats_orders_and_expands_all() -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("url", "expected", "shown"),
     [
-        ("cot://127.0.0.1:6969", ("udp", "127.0.0.1", 6969)),
-        ("cot+udp://239.2.3.1:6969", ("udp", "239.2.3.1", 6969)),
-        ("cot+tcp://tak.example:8087", ("tcp", "tak.example", 8087)),
+        ("cot://127.0.0.1:6969", CotEndpoint(host="127.0.0.1", port=6969),
+         "cot+udp://127.0.0.1:6969"),
+        ("cot+udp://239.2.3.1:6969", CotEndpoint(host="239.2.3.1", port=6969),
+         "cot+udp://239.2.3.1:6969"),
+        ("cot+tcp://TAK.example:8087", CotEndpoint(protocol="tcp", host="tak.example", port=8087),
+         "cot+tcp://tak.example:8087"),
+        ("COT://239.2.3.1:6969?ttl=2&iface=127.0.0.1",
+         CotEndpoint(host="239.2.3.1", port=6969, ttl=2, interface="127.0.0.1"),
+         "cot+udp://239.2.3.1:6969"),
+        # IPv6 in brackets (RFC 3986 §3.2.2), written back in the short form
+        ("cot://[::1]:6969", CotEndpoint(host="::1", port=6969), "cot+udp://[::1]:6969"),
+        ("cot+tcp://[FD00:0::1]:8087", CotEndpoint(protocol="tcp", host="fd00::1", port=8087),
+         "cot+tcp://[fd00::1]:8087"),
+        ("cot+udp://[ff15::69]:6969?ttl=3", CotEndpoint(host="ff15::69", port=6969, ttl=3),
+         "cot+udp://[ff15::69]:6969"),
+        ("cot://[ff02::69]:6969?iface=lo", CotEndpoint(host="ff02::69", port=6969, interface="lo"),
+         "cot+udp://[ff02::69]:6969?iface=lo"),
     ],
+)  # fmt: skip
+def test_cot_urls(url: str, expected: CotEndpoint, shown: str) -> None:
+    ep = parse_cot_url(url)
+    assert ep == expected and ep.url == shown
+
+
+COT_RULE = (
+    "use cot://HOST:PORT[?ttl=N&iface=IFACE] or cot+udp://HOST:PORT[?ttl=N&iface=IFACE] (UDP), "
+    "cot+tcp://HOST:PORT (TCP), with HOST an IPv4 address, an IPv6 one in brackets or a host "
+    "name, and PORT 1-65535, e.g. cot://239.2.3.1:6969 or cot+tcp://[::1]:8087\n"
 )
-def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
-    assert parse_cot_url(url) == expected
+IFACES = ", ".join(n for _i, n in socket.if_nameindex())
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("cot://127.0.0.1", f"'cot://127.0.0.1' has no port; {COT_RULE}"),
+        ("cot+http://127.0.0.1:1", "'cot+http://127.0.0.1:1' is not a stream endpoint; use "
+         "cot://HOST:PORT[?ttl=N&iface=IFACE] or cot+udp://HOST:PORT[?ttl=N&iface=IFACE] (UDP), "
+         "cot+tcp://HOST:PORT (TCP) for Cursor-on-Target, asterix://"),
+        ("cot://[::g]:6969", f"'cot://[::g]:6969' has a bad IPv6 address ('::g'); {COT_RULE}"),
+        ("cot+tcp://[10.0.0.1]:6969", "'cot+tcp://[10.0.0.1]:6969' has an IPv4 address in "
+         f"brackets ([10.0.0.1]); write it without; {COT_RULE}"),
+        ("cot://[::1:6969", "'cot://[::1:6969' has an IPv6 address without its closing bracket "
+         f"('[::1:6969'); {COT_RULE}"),
+        ("cot://::1:6969", "'cot://::1:6969' has an IPv6 address without brackets "
+         f"('::1:6969'), where they are needed; {COT_RULE}"),
+        ("cot://[::ffff:10.0.0.1]:6969", "'cot://[::ffff:10.0.0.1]:6969' has an IPv4-mapped "
+         "address (::ffff:10.0.0.1); write 10.0.0.1 without brackets"),
+        ("cot://[::]:6969", "'cot://[::]:6969' has no address to send to (::)"),
+        ("cot://[fe80::1]:6969", "'cot://[fe80::1]:6969' has a link-local unicast address "
+         "(fe80::1, fe80::/10), which is reachable on one link only"),
+        ("cot://[fe80::1%25lo]:6969", "'cot://[fe80::1%25lo]:6969' has a zone in its address "
+         "('fe80::1%25lo'); give the interface as ?iface=lo"),
+        ("cot://[::1]:99999", f"'cot://[::1]:99999' has a bad port ('99999'); {COT_RULE}"),
+        ("cot://[::1]:0", f"'cot://[::1]:0' has port 0; {COT_RULE}"),
+        ("cot://tak_example:6969", f"'cot://tak_example:6969' has a bad host ('tak_example'); "
+         f"{COT_RULE}"),
+        ("cot://10.0.0.256:6969", f"'cot://10.0.0.256:6969' has a bad host ('10.0.0.256'); "
+         f"{COT_RULE}"),
+        ("cot://tak.example:6969/x", f"'cot://tak.example:6969/x' has a path; {COT_RULE}"),
+        ("cot://[::1]:6969?ttl=2", "'cot://[::1]:6969?ttl=2': option 'ttl' is for a multicast "
+         "group (224.0.0.0/4 or ff00::/8) only and ::1 is not one; drop the option or give a "
+         "multicast group\n"),
+        ("cot://tak.example:6969?iface=lo", "'cot://tak.example:6969?iface=lo': option 'iface' "
+         "is for a multicast group (224.0.0.0/4 or ff00::/8) only and tak.example is not one"),
+        ("cot://[ff15::69]:6969?ttl=256", "'cot://[ff15::69]:6969?ttl=256': ttl (the hop limit) "
+         "must be an integer 1-255 (got '256')\n"),
+        ("cot://[ff02::69]:6969", "'cot://[ff02::69]:6969': ff02::69 is a link-local or "
+         "interface-local multicast group (ff02::/16, ff01::/16), which needs the interface to "
+         f"send on: add ?iface=NAME (this machine has {IFACES})\n"),
+        ("cot://[ff15::69]:6969?iface=no-such-if0", "'cot://[ff15::69]:6969?iface=no-such-if0': "
+         "iface must be the name of a network interface of this machine for an IPv6 group "
+         f"({IFACES}; got 'no-such-if0')\n"),
+        ("cot://239.2.3.1:6969?iface=eth0", "'cot://239.2.3.1:6969?iface=eth0': iface must be "
+         "the IPv4 address of an interface for an IPv4 group (got 'eth0')\n"),
+        ("cot://239.2.3.1:6969?sac=1", "'cot://239.2.3.1:6969?sac=1': unknown option 'sac'; "
+         "allowed: ttl, iface (multicast groups only)\n"),
+        ("cot+tcp://[ff15::69]:8087", "'cot+tcp://[ff15::69]:8087': ff15::69 is a multicast "
+         "group, which takes no TCP connection; send to it over UDP (cot+udp://)\n"),
+        ("cot+tcp://[::1]:8087?ttl=2", "'cot+tcp://[::1]:8087?ttl=2': cot+tcp takes no options "
+         "(ttl and iface are for UDP to a multicast group); drop them\n"),
+    ],
+)  # fmt: skip
+def test_a_bad_cot_url_exits_2_with_one_line_before_the_run(
+    url: str, message: str, tmp_path: Path, run_refused: RunRefused
+) -> None:
+    """Every malformed CoT URL: one line naming the URL, the field and value at fault and what
+    is allowed (the parsing is the ASTERIX stream's), and nothing written."""
+    code, err = run_refused(SCENARIO, "--stream", url)
+    assert code == 2
+    assert err.startswith(f"error: --stream: {message}"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_parse_cot_url_names_the_flag_and_the_kind() -> None:
+    with pytest.raises(InputError) as e:
+        parse_cot_url("asterix://[::1]:8600", flag="--cot")
+    assert str(e.value) == (
+        f"--cot: 'asterix://[::1]:8600' is not a Cursor-on-Target endpoint; {COT_RULE.strip()}"
+    )
+
+
+def _ipv6_loopback() -> None:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here ({exc})")
+
+
+@pytest.mark.parametrize("protocol", ["udp", "tcp"])
+def test_cot_events_reach_a_listener_on_the_ipv6_loopback(protocol: str) -> None:
+    """``cot://[::1]:PORT`` and ``cot+tcp://[::1]:PORT``: a plain IPv6 socket receives the
+    events sent, in order, byte for byte."""
+    _ipv6_loopback()
+    lis = Listener(protocol, host="::1")
+    sender = CotSender.from_url(f"cot+{protocol}://[::1]:{lis.port}")
+    events = [
+        cot_event(uid=f"iamd.x.joint.{k}", type_="a-h-A-M-F-Q", when=EPOCH, lat_deg=44.0,
+                  lon_deg=28.0 + k / 100, hae_m=300.0, ce_m=150.0, le_m=80.0, callsign=f"j {k}")
+        for k in range(5)
+    ]  # fmt: skip
+    try:
+        sender.open()
+        assert sender._sock is not None and sender._sock.family == socket.AF_INET6
+        sender.send(events)
+        assert sender.error == "" and sender.sent == 5
+        sender.close()
+        deadline = time.monotonic() + 5.0
+        while len(lis.raw) < 5 and protocol == "udp" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if protocol == "tcp":
+            time.sleep(0.5)
+    finally:
+        sender.close()
+        received = lis.close()
+    assert lis.raw == [event_bytes(ev) for ev in events]
+    assert [ev.get("uid") for ev in received] == [f"iamd.x.joint.{k}" for k in range(5)]
+
+
+def test_cot_sender_refuses_an_endpoint_it_cannot_reach_before_the_run(
+    run_refused: RunRefused,
+) -> None:
+    """A TCP endpoint that does not listen, and a name that does not resolve: one line, exit
+    2, before the run."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    code, err = run_refused(SCENARIO, "--stream", f"cot+tcp://127.0.0.1:{port}")
+    assert code == 2
+    assert err == (
+        f"error: --stream: cannot connect to cot+tcp://127.0.0.1:{port} (Connection refused)\n"
+    )
+    code, err = run_refused(SCENARIO, "--stream", "cot://no-such-host.invalid:6969")
+    assert code == 2
+    assert err.startswith("error: --stream: cannot send to cot+udp://no-such-host.invalid:6969 (")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="this Python has no IPv6 sockets")
+def test_cot_ipv6_group_hop_limit_and_interface() -> None:
+    """A CoT UDP stream to an IPv6 group: hop limit 1 by default, ``?ttl`` sets it,
+    ``?iface`` the interface (IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF), as for ASTERIX."""
+    got = []
+    for url in ("cot://[ff15::69]:6969", "cot+udp://[ff15::69]:6969?ttl=7"):
+        sender = CotSender.from_url(url)
+        try:
+            sender.open()
+        except InputError as exc:  # no IPv6 multicast route on this machine
+            pytest.skip(str(exc))
+        assert sender._sock is not None and sender._sock.family == socket.AF_INET6
+        got.append(sender._sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS))
+        sender.close()
+    assert got == [1, 7]
+    for name in (n for _i, n in socket.if_nameindex()):
+        sender = CotSender.from_url(f"cot://[ff15::69]:6969?iface={name}")
+        try:
+            sender.open()
+        except InputError:  # no multicast route on this interface
+            continue
+        assert sender._sock is not None
+        index = sender._sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF)
+        assert index == socket.if_nametoindex(name)
+        sender.close()
+        break
+    else:
+        pytest.skip("no interface routes an IPv6 multicast group")
 
 
 @pytest.mark.parametrize(
@@ -562,20 +748,6 @@ def test_cot_urls(url: str, expected: tuple[str, str, int]) -> None:
         (
             ["--stream", "udp://127.0.0.1:1"],
             "error: --stream: 'udp://127.0.0.1:1' is not a stream endpoint; use cot://HOST:PORT",
-        ),
-        (["--stream", "cot://127.0.0.1"], "error: --stream: 'cot://127.0.0.1' is not a"),
-        # a bad address in brackets: the message, not urlsplit's ValueError
-        (
-            ["--stream", "cot://[::g]:6969"],
-            "error: --stream: 'cot://[::g]:6969' is not a Cursor-on-Target endpoint",
-        ),
-        (
-            ["--stream", "cot+tcp://[10.0.0.1]:6969"],
-            "error: --stream: 'cot+tcp://[10.0.0.1]:6969' is not a Cursor-on-Target endpoint",
-        ),
-        (
-            ["--stream", "cot://[::1:6969"],
-            "error: --stream: 'cot://[::1:6969' is not a Cursor-on-Target endpoint",
         ),
         (
             ["--stream", "cot://127.0.0.1:1", "--stream-speed", "0"],

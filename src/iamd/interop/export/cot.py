@@ -32,8 +32,12 @@ Server) describes one object at one time::
 A file (``picture.cot.xml``) holds every track update (sampled as the other exports) as
 ``<event>`` elements inside one ``<events>`` root, in time order. ``CotSender`` sends one
 event per datagram (UDP) or a stream of events (TCP) to a TAK endpoint (``cot://HOST:PORT``
-or ``cot+udp://`` for UDP, ``cot+tcp://HOST:PORT`` for TCP); :class:`CotStream` paces the
-run's steps at real time or a multiple of it (`iamd.interop.export.stream.Pacer`).
+or ``cot+udp://`` for UDP, ``cot+tcp://HOST:PORT`` for TCP), over IPv4 or IPv6: HOST is an
+IPv4 address, an IPv6 one in brackets (``cot://[::1]:6969``) or a host name, and a UDP
+multicast group takes ``?ttl=N`` and ``?iface=IFACE`` as ``asterix://`` does (the URL and the
+UDP socket are `iamd.interop.export.stream`'s, shared with the ASTERIX stream).
+:class:`CotStream` paces the run's steps at real time or a multiple of it
+(`iamd.interop.export.stream.Pacer`).
 """
 
 from __future__ import annotations
@@ -45,18 +49,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from iamd.errors import InputError
 from iamd.interop.export import symbols as sym
 from iamd.interop.export.scene import Scene, TrackFrame, iso_time, track_frame
-from iamd.interop.export.stream import Pacer, SocketSender, check_speed
+from iamd.interop.export.stream import (
+    COT_FORMS,
+    Endpoint,
+    Pacer,
+    UdpSender,
+    check_speed,
+    parse_endpoint,
+)
 from iamd.sim.pictures import StepPicture
 
 STALE_S = 30.0
 """How long an event stays valid after its time (s)."""
 HOW = "m-f"
 SCHEMES = {"cot": "udp", "cot+udp": "udp", "cot+tcp": "tcp"}
+"""URL schemes of a CoT stream, and the protocol each sends over."""
+_COT_RULE = (
+    f"use {COT_FORMS}, with HOST an IPv4 address, an IPv6 one in brackets or a host name, "
+    "and PORT 1-65535, e.g. cot://239.2.3.1:6969 or cot+tcp://[::1]:8087"
+)
 IDENTITY_FILTERS = {
     "hostile": frozenset({"hostile"}),
     "suspect": frozenset({"hostile", "suspect"}),
@@ -173,23 +188,56 @@ def event_bytes(ev: ET.Element) -> bytes:
     return ET.tostring(ev, encoding="utf-8", xml_declaration=True)
 
 
-def parse_cot_url(url: str, flag: str = "--stream") -> tuple[str, str, int]:
-    """``cot://HOST:PORT`` (UDP), ``cot+udp://…`` or ``cot+tcp://…`` -> (protocol, host,
-    port); an ``InputError`` naming the flag otherwise."""
-    allowed = "cot://HOST:PORT or cot+udp://HOST:PORT (UDP), cot+tcp://HOST:PORT (TCP)"
-    try:
-        parts = urlsplit(url)
-        proto, host, port = SCHEMES.get(parts.scheme), parts.hostname, parts.port
-    except ValueError:  # a bad port, or a bad address in brackets
-        proto = host = port = None
-    if proto is None or not host or port is None or port == 0:
-        raise InputError(f"{flag}: {url!r} is not a Cursor-on-Target endpoint; use {allowed}")
-    return proto, host, port
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CotEndpoint(Endpoint):
+    """Where a CoT stream sends: ``protocol`` ``udp`` or ``tcp``, and the `Endpoint`'s host
+    (an IPv4 or IPv6 address or a host name), port, and for a UDP multicast group its TTL
+    (IPv6: hop limit) and interface."""
+
+    protocol: str = "udp"
+
+    @property
+    def url_scheme(self) -> str:
+        return f"cot+{self.protocol}"
+
+
+def parse_cot_url(url: str, flag: str = "--stream") -> CotEndpoint:
+    """``cot://HOST:PORT`` or ``cot+udp://HOST:PORT`` (UDP, ``?ttl=N&iface=IFACE`` for a
+    multicast group, as ``asterix://``), ``cot+tcp://HOST:PORT`` (TCP) -> its endpoint; an
+    ``InputError`` naming the flag, the value and what is allowed otherwise.
+
+    HOST is an IPv4 address, an IPv6 address in brackets (RFC 3986 §3.2.2) or a host name
+    (resolved when the stream opens); the parsing is
+    `iamd.interop.export.stream.parse_endpoint`'s, shared with ``asterix://``.
+
+    >>> parse_cot_url("cot+tcp://[FD00::1]:8087").url
+    'cot+tcp://[fd00::1]:8087'
+    >>> parse_cot_url("cot://[ff15::69]:6969?ttl=3")
+    CotEndpoint(host='ff15::69', port=6969, ttl=3, interface='', protocol='udp')
+    """
+    if SCHEMES.get(url.partition("://")[0].lower()) == "tcp" and "?" in url:
+        raise InputError(
+            f"{flag}: {url!r}: cot+tcp takes no options (ttl and iface are for UDP to a "
+            "multicast group); drop them"
+        )
+    fields = parse_endpoint(
+        url, flag=flag, schemes=tuple(SCHEMES), kind="a Cursor-on-Target", rule=_COT_RULE,
+        names=True,
+    )  # fmt: skip
+    ep = CotEndpoint(protocol=SCHEMES[fields.pop("scheme")], **fields)
+    if ep.protocol == "tcp" and ep.multicast:
+        raise InputError(
+            f"{flag}: {url!r}: {ep.host} is a multicast group, which takes no TCP connection; "
+            "send to it over UDP (cot+udp://)"
+        )
+    return ep
 
 
 @dataclass(slots=True)
-class CotSender(SocketSender):
-    """Sends CoT events to a TAK endpoint over UDP (one event a datagram) or TCP.
+class CotSender(UdpSender):
+    """Sends CoT events to a TAK endpoint over UDP (one event a datagram, `UdpSender`: IPv4
+    or IPv6, a multicast group's TTL and interface) or TCP (IPv4 or IPv6, as the host's
+    address or name is).
 
     A send that fails once the stream is under way (the endpoint went away) does not stop the
     run: the sender records the error in ``error``, closes and sends nothing more.
@@ -197,36 +245,31 @@ class CotSender(SocketSender):
 
     unit: ClassVar[str] = "events"
 
-    protocol: str
-    host: str
-    port: int
+    endpoint: CotEndpoint
 
     @classmethod
     def from_url(cls, url: str) -> CotSender:
-        proto, host, port = parse_cot_url(url)
-        return cls(protocol=proto, host=host, port=port)
+        return cls(endpoint=parse_cot_url(url))
 
     def open(self) -> None:
-        if self.protocol == "udp":
-            self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.endpoint.protocol == "udp":
+            UdpSender.open(self)
             return
         try:
-            self._sock = socket.create_connection((self.host, self.port), timeout=10.0)
+            self._sock = socket.create_connection(
+                (self.endpoint.host, self.endpoint.port), timeout=10.0
+            )
         except OSError as exc:
             raise InputError(
-                f"--stream: cannot connect to cot+tcp://{self.host}:{self.port} ({exc})"
+                f"--stream: cannot connect to {self.url} ({exc.strerror or exc})"
             ) from None
-
-    @property
-    def url(self) -> str:
-        return f"cot+{self.protocol}://{self.host}:{self.port}"
 
     def send(self, events: Iterable[ET.Element]) -> None:
         self._send_all(event_bytes(ev) for ev in events)
 
     def _transmit(self, sock: socket.socket, data: bytes) -> None:
-        if self.protocol == "udp":
-            sock.sendto(data, (self.host, self.port))
+        if self.endpoint.protocol == "udp":
+            UdpSender._transmit(self, sock, data)
         else:
             sock.sendall(data)
 

@@ -4,7 +4,8 @@ The URL's scheme selects the sender:
 
 - ``cot://HOST:PORT`` or ``cot+udp://HOST:PORT`` (UDP), ``cot+tcp://HOST:PORT`` (TCP):
   Cursor-on-Target events to a TAK endpoint (`iamd.interop.export.cot`), the tracks whose
-  identity ``--stream-identities`` selects;
+  identity ``--stream-identities`` selects; HOST an IPv4 address, an IPv6 one in brackets
+  or a host name, a UDP multicast group with the options below;
 - ``asterix://GROUP:PORT``: the recognised air picture as ASTERIX CAT062 data blocks, one UDP
   datagram each, to an IPv4 multicast group (224.0.0.0/4) or unicast address, or an IPv6
   one in brackets (``asterix://[ff15::62]:8600``, ``asterix://[::1]:8600``). Every
@@ -23,18 +24,23 @@ The URL's scheme selects the sender:
 Every stream is paced by a :class:`Pacer`: scenario time runs at ``--stream-speed`` × real
 time (the stream waits when the engine is ahead, never when it is behind). A send that fails
 once the stream is under way stops that stream, not the run (its sender's ``error``). Every
-URL and flag is checked before a socket opens, and each ASTERIX destination's route when its
+URL and flag is checked before a socket opens, and each UDP destination's route when its
 socket opens, so a bad one stops the run before it starts.
+
+Both kinds share one URL parser (`parse_endpoint`: the address forms, the port, the options
+and every message) and one UDP sender (`UdpSender`: IPv4 or IPv6 as the address is, the
+route check, the TTL or hop limit and the interface).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import parse_qsl
 
 from iamd.errors import InputError
@@ -47,11 +53,21 @@ if TYPE_CHECKING:
 
 ASTERIX_SCHEMES = ("asterix",)
 """URL schemes of the ASTERIX CAT062 stream."""
-ASTERIX_OPTIONS = ("ttl", "iface")
-"""Query options of an ``asterix://`` URL (each for a multicast group only)."""
+ENDPOINT_OPTIONS = ("ttl", "iface")
+"""Query options of a stream's UDP URL (each for a multicast group only)."""
+ASTERIX_OPTIONS = ENDPOINT_OPTIONS
+"""Query options of an ``asterix://`` URL."""
 DEFAULT_TTL = 1
-"""Multicast TTL of the ASTERIX stream: the local network only."""
-_COT_FORMS = "cot://HOST:PORT or cot+udp://HOST:PORT (UDP), cot+tcp://HOST:PORT (TCP)"
+"""Multicast TTL (IPv6: hop limit) of a stream: the local network only."""
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
+"""A host name (RFC 1123 §2.1: labels of letters, digits and inner hyphens)."""
+COT_FORMS = (
+    "cot://HOST:PORT[?ttl=N&iface=IFACE] or cot+udp://HOST:PORT[?ttl=N&iface=IFACE] (UDP), "
+    "cot+tcp://HOST:PORT (TCP)"
+)
 _ASTERIX_FORM = "asterix://GROUP:PORT[?ttl=N&iface=IFACE]"
 _ASTERIX_RULE = (
     f"use {_ASTERIX_FORM} with GROUP an IPv4 multicast (224.0.0.0/4) or unicast address, or "
@@ -154,15 +170,15 @@ def check_speed(speed: float) -> float:
     return float(speed)
 
 
-# ---------------------------------------------------------------------- ASTERIX
+# ---------------------------------------------------------------------- IP endpoints
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AsterixEndpoint:
-    """Where an ``asterix://`` stream sends: ``host`` (IPv4 dotted, or IPv6 in its short
-    form), ``port``, multicast ``ttl`` (IPv6: the hop limit) and ``interface`` (an IPv4
-    group's: the interface's IPv4 address; an IPv6 group's: its name; ``''``: the system's
-    choice)."""
+class Endpoint:
+    """Where a stream sends over IP: ``host`` (IPv4 dotted, IPv6 in its short form, or a
+    host name where the scheme takes one), ``port``, multicast ``ttl`` (IPv6: the hop limit)
+    and ``interface`` (an IPv4 group's: the interface's IPv4 address; an IPv6 group's: its
+    name; ``''``: the system's choice). A kind of stream gives :attr:`url_scheme`."""
 
     host: str
     port: int
@@ -170,44 +186,66 @@ class AsterixEndpoint:
     interface: str = ""
 
     @property
+    def address(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+        """The host's address; None for a host name."""
+        try:
+            return ipaddress.ip_address(self.host)
+        except ValueError:
+            return None
+
+    @property
     def ipv6(self) -> bool:
-        return ipaddress.ip_address(self.host).version == 6
+        a = self.address
+        return a is not None and a.version == 6
 
     @property
     def multicast(self) -> bool:
-        return ipaddress.ip_address(self.host).is_multicast
+        a = self.address
+        return a is not None and a.is_multicast
+
+    @property
+    def url_scheme(self) -> str:
+        raise NotImplementedError
 
     @property
     def url(self) -> str:
+        """The URL, the host in brackets when IPv6 (with the interface an IPv6 group needs)."""
         if not self.ipv6:
-            return f"asterix://{self.host}:{self.port}"
+            return f"{self.url_scheme}://{self.host}:{self.port}"
         iface = f"?iface={self.interface}" if self.interface else ""
-        return f"asterix://[{self.host}]:{self.port}{iface}"
+        return f"{self.url_scheme}://[{self.host}]:{self.port}{iface}"
 
 
-def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
-    """``asterix://GROUP:PORT[?ttl=N&iface=IFACE]`` -> its endpoint; an ``InputError``
-    naming the flag, the value and what is allowed otherwise.
+def parse_endpoint(
+    url: str,
+    *,
+    flag: str,
+    schemes: Collection[str],
+    kind: str,
+    rule: str,
+    names: bool = False,
+) -> dict[str, Any]:
+    """The fields of a stream's ``SCHEME://HOST:PORT[?ttl=N&iface=IFACE]`` URL (``scheme``,
+    ``host``, ``port``, ``ttl``, ``interface``); an ``InputError`` naming the flag, the
+    value and what is allowed (``rule``) otherwise.
 
-    GROUP is an IPv4 address, or an IPv6 address in brackets (RFC 3986 §3.2.2); names are
-    not resolved. IFACE is, for a multicast group only, the IPv4 address of the interface to
-    send from (an IPv4 group) or the interface's name (an IPv6 group; a link-local or
-    interface-local group must have one, RFC 4291 §2.7).
+    HOST is an IPv4 address, an IPv6 address in brackets (RFC 3986 §3.2.2) or, with
+    ``names``, a host name (RFC 1123; resolved when the stream opens). IFACE is, for a
+    multicast group only, the IPv4 address of the interface to send from (an IPv4 group) or
+    the interface's name (an IPv6 group; a link-local or interface-local group must have one,
+    RFC 4291 §2.7). ``kind`` names the endpoint when the scheme is not one of ``schemes``.
 
-    >>> parse_asterix_url("asterix://239.255.0.62:8600?ttl=2")
-    AsterixEndpoint(host='239.255.0.62', port=8600, ttl=2, interface='')
-    >>> parse_asterix_url("asterix://127.0.0.1:8600").ttl
-    1
-    >>> parse_asterix_url("asterix://[FF15:0::62]:8600?ttl=3").url
-    'asterix://[ff15::62]:8600'
+    >>> parse_endpoint("cot://[::1]:6969", flag="--stream", schemes=("cot",), kind="a CoT",
+    ...                rule="use cot://HOST:PORT")["host"]
+    '::1'
     """
 
     def bad(why: str) -> InputError:
-        return InputError(f"{flag}: {url!r} {why}; {_ASTERIX_RULE}")
+        return InputError(f"{flag}: {url!r} {why}; {rule}")
 
     scheme, sep, rest = url.partition("://")
-    if not sep or scheme.lower() not in ASTERIX_SCHEMES:
-        raise bad("is not an ASTERIX endpoint")
+    if not sep or scheme.lower() not in schemes:
+        raise bad(f"is not {kind} endpoint")
     cut = min((k for k in (rest.find(c) for c in "/?#") if k >= 0), default=len(rest))
     netloc, tail = rest[:cut], rest[cut:]
     query, hash_mark, _fragment = tail.partition("#")
@@ -217,7 +255,7 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
     if path or hash_mark:
         raise bad("has a path")
     host_text, port_text, has_port, bracketed = _split_netloc(netloc, bad)
-    addr = _address(host_text, bracketed, bad)
+    addr = _address(host_text, bracketed, bad, names)
     if not has_port or not port_text:
         raise bad("has no port")
     if not (port_text.isascii() and port_text.isdigit()) or int(port_text) > 65535:
@@ -232,12 +270,12 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
         raise bad(f"has a bad option list ({query!r})") from None
     groups = "224.0.0.0/4 or ff00::/8"
     for key, value in options:
-        if key not in ASTERIX_OPTIONS:
+        if key not in ENDPOINT_OPTIONS:
             raise InputError(
                 f"{flag}: {url!r}: unknown option {key!r}; allowed: "
-                f"{', '.join(ASTERIX_OPTIONS)} (multicast groups only)"
+                f"{', '.join(ENDPOINT_OPTIONS)} (multicast groups only)"
             )
-        if not addr.is_multicast:
+        if isinstance(addr, str) or not addr.is_multicast:
             raise InputError(
                 f"{flag}: {url!r}: option {key!r} is for a multicast group ({groups}) "
                 f"only and {addr} is not one; drop the option or give a multicast group"
@@ -266,13 +304,24 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
                     f"{flag}: {url!r}: iface must be the IPv4 address of an interface for an "
                     f"IPv4 group (got {value!r})"
                 ) from None
-    if addr.version == 6 and not interface and ipv6_needs_interface(str(addr)):
+    if (
+        not isinstance(addr, str)
+        and addr.version == 6
+        and not interface
+        and ipv6_needs_interface(str(addr))
+    ):
         raise InputError(
             f"{flag}: {url!r}: {addr} is a link-local or interface-local multicast group "
             f"(ff02::/16, ff01::/16), which needs the interface to send on: add "
             f"?iface=NAME (this machine has {interface_names()})"
         )
-    return AsterixEndpoint(host=str(addr), port=port, ttl=ttl, interface=interface)
+    return {
+        "scheme": scheme.lower(),
+        "host": str(addr),
+        "port": port,
+        "ttl": ttl,
+        "interface": interface,
+    }
 
 
 def _split_netloc(netloc: str, bad: Callable[[str], InputError]) -> tuple[str, str, bool, bool]:
@@ -293,9 +342,10 @@ def _split_netloc(netloc: str, bad: Callable[[str], InputError]) -> tuple[str, s
 
 
 def _address(
-    text: str, bracketed: bool, bad: Callable[[str], InputError]
-) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """The destination address of the URL's host (IPv4, or IPv6 in brackets)."""
+    text: str, bracketed: bool, bad: Callable[[str], InputError], names: bool = False
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address | str:
+    """The destination address of the URL's host (IPv4, or IPv6 in brackets), or with
+    ``names`` a host name (lower case)."""
     if "%" in text:
         zone = text.partition("%")[2].removeprefix("25")
         raise bad(f"has a zone in its address ({text!r}); give the interface as ?iface={zone}")
@@ -321,6 +371,10 @@ def _address(
     try:
         a4 = ipaddress.IPv4Address(text)
     except ValueError:
+        if names and _HOST_NAME.fullmatch(text) and not text.rstrip(".")[-1:].isdigit():
+            return text.lower()
+        if names:
+            raise bad(f"has a bad host ({text!r})") from None
         raise bad(f"has no IPv4 address ({text!r})") from None
     if a4.is_unspecified or a4 == ipaddress.IPv4Address("255.255.255.255"):
         raise bad(f"has no address to send to ({text})")
@@ -336,31 +390,26 @@ def _is_ipv4(text: str) -> bool:
 
 
 @dataclass(slots=True)
-class AsterixSender(SocketSender):
-    """Sends ASTERIX data blocks over UDP (IPv4 or IPv6), one block a datagram (multicast
-    TTL or hop limit and interface from the endpoint).
+class UdpSender(SocketSender):
+    """Sends each payload as one UDP datagram to ``endpoint``, IPv4 or IPv6 as its address
+    is (a host name: its first address), with the endpoint's multicast TTL or hop limit and
+    interface.
 
     :meth:`open` checks that the machine has a route to the endpoint (a UDP ``connect`` on a
-    throwaway socket: no datagram is sent), so an unreachable one stops the run before it
-    starts. A send that fails once the stream is under way does not stop the run: the sender
-    records the error in ``error``, closes and sends nothing more. ``sent``: datagrams sent.
+    throwaway socket: no datagram is sent), so an unreachable one, or a name that does not
+    resolve, stops the run before it starts. ``sent``: datagrams sent.
     """
 
-    endpoint: AsterixEndpoint
+    endpoint: Endpoint
     _dest: tuple[str, int] | tuple[str, int, int, int] = field(
         default=("", 0), init=False, repr=False
     )
-
-    @classmethod
-    def from_url(cls, url: str) -> AsterixSender:
-        return cls(endpoint=parse_asterix_url(url))
 
     @property
     def url(self) -> str:
         return self.endpoint.url
 
     def open(self) -> None:
-        ep = self.endpoint
         try:
             probe = self._socket()
             try:
@@ -369,11 +418,18 @@ class AsterixSender(SocketSender):
                 probe.close()
             self._sock = self._socket()
         except OSError as exc:
-            raise InputError(f"--stream: cannot send to {ep.url} ({exc.strerror or exc})") from None
+            raise InputError(
+                f"--stream: cannot send to {self.url} ({exc.strerror or exc})"
+            ) from None
 
     def _socket(self) -> socket.socket:
         """A UDP socket set for the endpoint (and ``_dest``, where it sends)."""
         ep = self.endpoint
+        if ep.address is None:  # a host name: its first address
+            found = socket.getaddrinfo(ep.host, ep.port, type=socket.SOCK_DGRAM)
+            family, _t, _p, _c, dest = found[0]
+            self._dest = dest  # type: ignore[assignment]
+            return socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         if not ep.ipv6:
             self._dest = (ep.host, ep.port)
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
@@ -394,11 +450,61 @@ class AsterixSender(SocketSender):
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
         return sock
 
-    def send(self, blocks: Iterable[bytes]) -> None:
-        self._send_all(blocks)
-
     def _transmit(self, sock: socket.socket, data: bytes) -> None:
         sock.sendto(data, self._dest)
+
+
+# ---------------------------------------------------------------------- ASTERIX
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AsterixEndpoint(Endpoint):
+    """Where an ``asterix://`` stream sends (an address: names are not resolved)."""
+
+    @property
+    def url_scheme(self) -> str:
+        return "asterix"
+
+
+def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
+    """``asterix://GROUP:PORT[?ttl=N&iface=IFACE]`` -> its endpoint; an ``InputError``
+    naming the flag, the value and what is allowed otherwise.
+
+    GROUP is an IPv4 address, or an IPv6 address in brackets (RFC 3986 §3.2.2); names are
+    not resolved. IFACE is, for a multicast group only, the IPv4 address of the interface to
+    send from (an IPv4 group) or the interface's name (an IPv6 group; a link-local or
+    interface-local group must have one, RFC 4291 §2.7). The parsing is `parse_endpoint`'s.
+
+    >>> parse_asterix_url("asterix://239.255.0.62:8600?ttl=2")
+    AsterixEndpoint(host='239.255.0.62', port=8600, ttl=2, interface='')
+    >>> parse_asterix_url("asterix://127.0.0.1:8600").ttl
+    1
+    >>> parse_asterix_url("asterix://[FF15:0::62]:8600?ttl=3").url
+    'asterix://[ff15::62]:8600'
+    """
+    fields = parse_endpoint(
+        url, flag=flag, schemes=ASTERIX_SCHEMES, kind="an ASTERIX", rule=_ASTERIX_RULE
+    )
+    del fields["scheme"]
+    return AsterixEndpoint(**fields)
+
+
+@dataclass(slots=True)
+class AsterixSender(UdpSender):
+    """Sends ASTERIX data blocks over UDP (IPv4 or IPv6), one block a datagram (`UdpSender`).
+
+    A send that fails once the stream is under way does not stop the run: the sender records
+    the error in ``error``, closes and sends nothing more.
+    """
+
+    endpoint: AsterixEndpoint
+
+    @classmethod
+    def from_url(cls, url: str) -> AsterixSender:
+        return cls(endpoint=parse_asterix_url(url))
+
+    def send(self, blocks: Iterable[bytes]) -> None:
+        self._send_all(blocks)
 
 
 @dataclass(slots=True)
@@ -462,7 +568,7 @@ def open_streams(
             senders.append(AsterixSender.from_url(url))
         else:
             raise InputError(
-                f"--stream: {url!r} is not a stream endpoint; use {_COT_FORMS} for "
+                f"--stream: {url!r} is not a stream endpoint; use {COT_FORMS} for "
                 f"Cursor-on-Target, {_ASTERIX_FORM} for ASTERIX CAT062 over UDP"
             )
     streams: list[LiveStream] = []
@@ -491,14 +597,19 @@ def open_streams(
 
 __all__ = [
     "ASTERIX_OPTIONS",
+    "COT_FORMS",
     "DEFAULT_TTL",
+    "ENDPOINT_OPTIONS",
     "AsterixEndpoint",
     "AsterixSender",
     "AsterixStream",
+    "Endpoint",
     "LiveStream",
     "Pacer",
     "SocketSender",
+    "UdpSender",
     "check_speed",
     "open_streams",
     "parse_asterix_url",
+    "parse_endpoint",
 ]
