@@ -81,6 +81,7 @@ class Listener(_Collector[ET.Element]):
         sock.bind((host, 0))
         self.protocol = protocol
         self.raw: list[bytes] = []
+        self.ended = 0  # TCP connections read to their end
         if protocol == "tcp":
             sock.listen(1)
         sock.settimeout(0.2)
@@ -102,6 +103,7 @@ class Listener(_Collector[ET.Element]):
                 if not data:
                     conn.close()
                     conn = None
+                    self.ended += 1
                     continue
                 buf += data
             except TimeoutError:
