@@ -249,14 +249,14 @@ def _along_m(p: np.ndarray, q0: tuple[float, float], q1: tuple[float, float]) ->
 
 
 def inbound(plan_airspace: Airspace, *, t_s: float = 300.0, code: int = -1,
-            squawk: bool = False) -> Judgement:  # fmt: skip
+            squawk: bool = False, span_s: float = 38.0) -> Judgement:  # fmt: skip
     """A silent drone-like track first seen over the sea launch area, on the route to
     Constanța, flying towards it at 45 m/s and 1,000 m."""
     here = off_route(0.4, 0.0, 1000.0)
     to = ecef(*ROUTE[1], 1000.0)[0] - here[0]
     v = to / np.linalg.norm(to) * 45.0
     f = features_from_columns(
-        span_s=np.array([38.0]),
+        span_s=np.array([span_s]),
         speed_m_s=np.array([45.0]),
         alt_m=np.array([1000.0]),
         lift_accel_m_s2=np.array([9.8]),
@@ -305,6 +305,25 @@ def test_an_uncorrelated_silent_track_from_the_sea_meets_h4_a_correlated_one_doe
     assert right.plan.tolist() == [0] and right.criterion[0] == 0
     # a code given for a silent track is no reply: it does not break the correlation
     assert inbound(airspace(PLAN), code=0o7777, squawk=False).plan.tolist() == [0]
+
+
+@pytest.mark.parametrize(
+    ("span_s", "p_civil", "rule"),
+    [(15.0, 0.0, "P1"), (14.9, 0.0, "S3"), (14.9, 0.5, "P1"), (14.9, 0.49, "S3")],
+)
+def test_a_plan_makes_a_track_neutral_only_on_a_judged_envelope_or_a_civil_cue(
+    span_s: float, p_civil: float, rule: str
+) -> None:
+    """P1 needs the kinematics judged on a window of `IdentityRules.kinematic_span_s` (15 s)
+    or a cue calling the track civil (p ≥ 0.5): on a shorter window "inside the civil
+    envelope" only means "not yet shown outside" (an MRBM's new track crossing an airway,
+    cue ballistic missile), and the cue decides (S3 on the hostile classes' 0.51 here)."""
+    ev = inbound(airspace(PLAN), span_s=span_s)
+    p = np.array([[p_civil, 0.0, 1.0 - p_civil, 0.0, 0.0]])
+    ev = Judgement(**{**{k: getattr(ev, k) for k in ev.__dataclass_fields__}, "p": p})
+    assert ev.plan.tolist() == [0] and ev.civil_envelope.tolist() == [True]
+    _, got = candidates(ev, np.array([False]))
+    assert RULES[int(got[0])] == rule
 
 
 def test_a_plan_does_not_hide_other_criteria() -> None:
@@ -463,7 +482,9 @@ def test_iamd_identify_reads_the_scenarios_plans_and_codes(tmp_path: Path) -> No
     ids = pd.read_csv(out, dtype={"rule": str}, keep_default_na=False)
     last = ids.groupby("track_id").last()
     assert last.loc["silent", "rule"] == "P1" and last.loc["silent", "identity"] == "neutral"
-    assert last.loc["right", "rule"] == "P1"
+    # replying the plan's code it is neutral at maturity on N1, before its window is long
+    # enough for P1 (the cue calls this slow, low track a drone); neutral it stays
+    assert last.loc["right", "identity"] == "neutral" and last.loc["right", "rule"] == "N1"
     assert last.loc["wrong", "rule"] == "N1"  # a valid transponder, but not the plan's code
     assert (ids["identity"] != "hostile").all()
     # without the plan, the silent track is hostile on origin and intent

@@ -44,7 +44,9 @@ R1     friend: a valid allied IFF reply (Mode 5)
 R2     pending: fewer than ``min_updates`` updates or younger than ``min_age_s`` (maturity)
 D      neutral / friend: declared by the identification authority
 A1     assumed_friend: a valid transponder, the cue says fighter, first seen over friendly land
-P1     neutral: correlated with a filed flight plan, inside the civil envelope, no criterion
+P1     neutral: correlated with a filed flight plan, inside the civil envelope, no criterion;
+       on a window shorter than ``kinematic_span_s`` (where a missile crossing an airway is not
+       yet fast) only with a cue that calls it civil
 N1     neutral: a valid transponder inside the civil envelope
 S1     suspect: a hostile criterion not yet sustained, or met by a track that replies
 S2     suspect: silent, inside the civil envelope, first seen over friendly land, near a
@@ -207,6 +209,9 @@ class Judgement:
         iff: (n,) a valid allied IFF answer.
         transponder_ok: (n,) a transponder reply consistent with the track.
         civil_envelope: (n,) the kinematics are inside the civil envelope (not H3's).
+        kinematics_judged: (n,) the window spans ``kinematic_span_s``, so the envelope was
+            judged: on a shorter one a missile's speed is not yet known, and "inside"
+            means only "not shown outside".
         civil_friendly: (n,) silent, inside the civil envelope and first seen over friendly
             land.
         near: (n,) near a protected zone or a defended asset.
@@ -233,6 +238,7 @@ class Judgement:
     iff: BoolArray
     transponder_ok: BoolArray
     civil_envelope: BoolArray
+    kinematics_judged: BoolArray
     civil_friendly: BoolArray
     near: BoolArray
     out_of_support: BoolArray
@@ -457,6 +463,7 @@ def judge(
         iff=np.asarray(iff),
         transponder_ok=np.asarray(tok),
         civil_envelope=np.asarray(~fast),
+        kinematics_judged=np.asarray(long_enough),
         civil_friendly=civil_friendly,
         near=np.asarray(near),
         out_of_support=oos,
@@ -548,6 +555,7 @@ def candidates(
     cue_ok = ~ev.out_of_support
     p_hostile = p[:, _HOSTILE_CLASSES].sum(axis=1)
     crit = ev.criterion > 0
+    cue_civil = cue_ok & (p[:, _AIRLINER] >= 0.5)
     declared_hostile = ev.declared == 0
     conds = [
         ev.iff & ~declared_hostile,
@@ -555,7 +563,7 @@ def candidates(
         ev.declared >= 0,
         declared_hostile | (crit & ev.silent & sustained),
         ev.transponder_ok & ev.civil_envelope & ev.fighter_friendly,
-        (ev.plan >= 0) & ev.civil_envelope & ~crit,
+        (ev.plan >= 0) & ev.civil_envelope & (ev.kinematics_judged | cue_civil) & ~crit,
         ev.transponder_ok & ev.civil_envelope,
         crit | (ev.transponder_ok & ~ev.civil_envelope),
         ev.civil_friendly & ev.near,
