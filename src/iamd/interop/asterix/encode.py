@@ -525,6 +525,15 @@ def _cat062_accuracy(t: _Table) -> _Field | None:
     p = pair("sigma_vx_m_s", "sigma_vy_m_s", 0.25, 8)
     if p:
         subs.append((0x04, 2, [(p[0], 1), (p[1], 1)], p[2]))
+    return _compound(27, n, subs)
+
+
+def _compound(
+    frn: int, n: int, subs: list[tuple[int, int, list[tuple[IntArray, int]], npt.NDArray[np.bool_]]]
+) -> _Field | None:
+    """A compound item of one primary octet: ``subs`` holds, per subfield, its bit in the
+    primary, its size in octets, its parts (values, octets) and the rows that have it; None
+    when no row has any subfield."""
     if not subs:
         return None
     prim = np.zeros(n, dtype=np.int64)
@@ -545,7 +554,7 @@ def _cat062_accuracy(t: _Table) -> _Field | None:
                 q = q + nb
             pos = pos + np.where(has, sz, 0)
 
-    return _Field(27, prim != 0, size, write)
+    return _Field(frn, prim != 0, size, write)
 
 
 # --------------------------------------------------------------------------- CAT034
@@ -618,7 +627,7 @@ def _cat034_system(t: _Table, item: str, frn: int) -> _Field | None:
     (`fields.CAT034_SYSTEM_SUBFIELDS`); a subfield is written where any of its columns is
     given (not -1 or NaN), and then all of them must be; absent where none is."""
     n = t.n
-    subs: list[tuple[int, int, IntArray, npt.NDArray[np.bool_]]] = []
+    subs: list[tuple[int, int, list[tuple[IntArray, int]], npt.NDArray[np.bool_]]] = []
     for it, sub, bit, octets, cols in CAT034_SYSTEM_SUBFIELDS:
         if it != item or not any(t.has(c) for c, _m in cols):
             continue
@@ -638,24 +647,8 @@ def _cat034_system(t: _Table, item: str, frn: int) -> _Field | None:
             t._fail(c, t.floats(c), ok & ~given[c], rule)
             v, _ = t.ints(c, 0, hi)
             raw |= v << mask_shift(m)
-        subs.append((bit, octets, raw, ok))
-    if not subs:
-        return None
-    prim = np.zeros(n, dtype=np.int64)
-    length = np.ones(n, dtype=np.int64)
-    for bit, octets, _raw, ok in subs:
-        prim |= np.where(ok, bit, 0)
-        length += np.where(ok, octets, 0)
-
-    def write(buf: Buf, off: IntArray, rows: IntArray) -> None:
-        buf[off] = prim[rows]
-        pos = off + 1
-        for _bit, octets, raw, ok in subs:
-            has = ok[rows]
-            _put(buf, pos[has], raw[rows[has]], octets)
-            pos = pos + np.where(has, octets, 0)
-
-    return _Field(frn, prim != 0, length, write)
+        subs.append((bit, octets, [(raw, octets)], ok))
+    return _compound(frn, n, subs)
 
 
 # --------------------------------------------------------------------------- CAT048
