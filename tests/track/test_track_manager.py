@@ -329,7 +329,7 @@ def _detect(rng: np.random.Generator, pd: float, n_targets: int, scans: int,
     x0 = np.column_stack([np.arange(n_targets) * 10e3, np.zeros(n_targets),
                           np.full(n_targets, 3000.0)])  # fmt: skip
     for k in range(scans):
-        z = x0 + [200.0 * k, 0.0, 0.0]
+        z = x0 + np.array([200.0 * k, 0.0, 0.0])
         keep = rng.uniform(size=n_targets) < pd
         if leave_at is not None and k >= leave_at:
             keep &= np.arange(n_targets) % 2 == 0
@@ -412,7 +412,7 @@ def test_the_clutter_estimate_restarts_at_a_sensors_second_scan() -> None:
     z = np.column_stack([np.arange(100) * 5e3, np.zeros(100), np.full(100, 3000.0)])
     trk.step(0.0, z, np.broadcast_to(COV, (100, 3, 3)))
     assert trk.clutter.rate.tolist() == [100.0]
-    trk.step(1.0, z + [200.0, 0.0, 0.0], np.broadcast_to(COV, (100, 3, 3)))
+    trk.step(1.0, z + np.array([200.0, 0.0, 0.0]), np.broadcast_to(COV, (100, 3, 3)))
     assert trk.clutter.rate.tolist() == [0.0]
 
 

@@ -703,7 +703,7 @@ class Tracker:
                 assert pc is not None  # computed above when there is a LookFn
                 looked[q] = self.look(px[q, :3], pc[q, :3, :3], tab.picture[q], scanning)
 
-        # Clutter: the plots no confirmed track took, per sensor.
+        # Clutter: the plots no track took, per sensor.
         coords = z @ self.measured_axes.T
         took = np.zeros(p_n, dtype=bool)
         took[used] = True
