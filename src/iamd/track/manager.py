@@ -718,7 +718,7 @@ class Tracker:
             pd = np.full(n, par.pd)
         else:
             open_run = tab.confirmed & (tab.misses > 0)
-            pending = np.bincount(tab.picture[open_run], minlength=self.n_pictures)
+            pending = np.bincount(tab.picture[open_run], minlength=self.n_pictures).astype(float)
             pd = self.detection.value(par.pd_prior, par.pd_prior_looks, pending)[tab.picture]
             fed_pictures = np.zeros(self.n_pictures, dtype=bool)
             fed_pictures[self.sensor_picture[scanning]] = True
