@@ -1,6 +1,6 @@
-"""Helpers for the federation tests: local tracks on given positions, exchanges of encoded
-batches between in-process pictures, and the probe for a network namespace of a test's own
-(the fault tests' sandbox)."""
+"""Helpers for the federation tests: local tracks on given positions, a drone's local track
+approaching Constanța, exchanges of encoded batches between in-process pictures, and the probe
+for a network namespace of a test's own (the fault tests' sandbox)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ import numpy as np
 from iamd.federation.blocks import allocate_blocks
 from iamd.federation.messages import MessageKind, decode, encode
 from iamd.federation.picture import FederatedPicture, LocalTracks, PictureParams
+from iamd.federation.tewa import HOSTILE
+from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
+from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "federation"
 ROSTER = ("BGR", "GRC", "ROU")
@@ -36,6 +39,23 @@ def local_tracks(ids, pos, sigma_m=50.0, identity=None, vel=(0.0, 0.0, 0.0)):
         cls=np.full(k, -1, dtype=np.int64),
         releasable=np.full(k, 0b111, dtype=np.uint64),
         plot_wall_ns=np.zeros(k, dtype=np.uint64),
+    )
+
+
+def drone_track(port: Any, t_s: float, identity: int = HOSTILE) -> LocalTracks:
+    """A node's local track of a drone 25 km east of ``port`` (an asset with ``lat_deg`` and
+    ``lon_deg``) at 500 m, flying at it at 50 m/s, at time ``t_s``."""
+    lat, lon = np.radians(port.lat_deg), np.radians(port.lon_deg)
+    lon0 = lon + 25e3 / (6.39e6 * np.cos(lat))
+    pos, vel = lla_to_ecef(lat, lon0, 500.0), enu_vector_to_ecef([-50.0, 0.0, 0.0], lat, lon0)
+    return LocalTracks(
+        local_id=np.array([1]),
+        state=np.hstack([pos + vel * t_s, vel])[None],
+        covar=np.diag([50.0**2] * 3 + [25.0] * 3)[None],
+        identity=np.array([identity]),
+        cls=np.array([THREAT_CLASSES.index(ThreatClass.DRONE)]),
+        releasable=np.array([0b11], dtype=np.uint64),
+        plot_wall_ns=np.zeros(1, dtype=np.uint64),
     )
 
 

@@ -11,13 +11,12 @@ from iamd.federation.engagement import EngagementBoard
 from iamd.federation.messages import EngageStatus, MessageKind, decode, encode
 from iamd.federation.picture import LocalTracks
 from iamd.federation.tewa import HOSTILE, KILL_ASSESSMENT_S, NodeTewa
-from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 from iamd.scenario.loader import load_scenario
 from iamd.scenario.schema import Policy
 
-from .conftest import pictures
+from .conftest import drone_track, pictures
 
 ROSTER = ("BGR", "ROU")
 DRONE = THREAT_CLASSES.index(ThreatClass.DRONE)
@@ -44,19 +43,7 @@ def _unit(loaded, uid, nation, typ="iris_t_slm"):
 
 def _drone(sc, t_s, identity=HOSTILE):
     """A drone 25 km east of Constanța's port at 500 m, flying at it at 50 m/s (a ROU asset)."""
-    p = _port(sc)
-    lat, lon = np.radians(p.lat_deg), np.radians(p.lon_deg)
-    lon0 = lon + 25e3 / (6.39e6 * np.cos(lat))
-    pos, vel = lla_to_ecef(lat, lon0, 500.0), enu_vector_to_ecef([-50.0, 0.0, 0.0], lat, lon0)
-    return LocalTracks(
-        local_id=np.array([1]),
-        state=np.hstack([pos + vel * t_s, vel])[None],
-        covar=np.diag([50.0**2] * 3 + [25.0] * 3)[None],
-        identity=np.array([identity]),
-        cls=np.array([DRONE]),
-        releasable=np.array([0b11], dtype=np.uint64),
-        plot_wall_ns=np.zeros(1, dtype=np.uint64),
-    )
+    return drone_track(_port(sc), t_s, identity)
 
 
 def _send(src, dst):

@@ -16,13 +16,11 @@ import numpy as np
 import pytest
 
 from iamd.federation.exercise import Federation, node_sensors, straight_targets, synthetic_plots
-from iamd.federation.picture import LocalTracks
 from iamd.federation.router import free_port
-from iamd.federation.tewa import HOSTILE
 from iamd.federation.view import COLOURS, picture_json
-from iamd.geo.wgs84 import enu_vector_to_ecef, lla_to_ecef
-from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 from iamd.scenario.loader import load_scenario
+
+from .conftest import drone_track
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SENSORS = {"BGR": ["bg_surveillance_varna"], "ROU": ["ro_surveillance_constanta"]}
@@ -92,18 +90,7 @@ class _Session:
 def _drone(port, t_s):
     """A hostile drone 25 km east of Constanța's port at 500 m, flying at it at 50 m/s, as
     the node's own local track."""
-    lat, lon = np.radians(port.lat_deg), np.radians(port.lon_deg)
-    lon0 = lon + 25e3 / (6.39e6 * np.cos(lat))
-    pos, vel = lla_to_ecef(lat, lon0, 500.0), enu_vector_to_ecef([-50.0, 0.0, 0.0], lat, lon0)
-    return LocalTracks(
-        local_id=np.array([1]),
-        state=np.hstack([pos + vel * t_s, vel])[None],
-        covar=np.diag([50.0**2] * 3 + [25.0] * 3)[None],
-        identity=np.array([HOSTILE]),
-        cls=np.array([THREAT_CLASSES.index(ThreatClass.DRONE)]),
-        releasable=np.array([0b11], dtype=np.uint64),
-        plot_wall_ns=np.zeros(1, dtype=np.uint64),
-    )
+    return drone_track(port, t_s)
 
 
 @pytest.fixture(scope="module")
