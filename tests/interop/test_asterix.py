@@ -669,6 +669,52 @@ def test_udp_stream_on_the_ipv6_loopback():
     assert blocks == good
 
 
+def test_send_udp_sends_through_the_streams_udp_sender(monkeypatch):
+    """`send_udp` reads its destination with the ``--stream`` URL parser and sends with the
+    streams' `UdpSender` (one implementation of IPv4/IPv6, TTL or hop limit, interface)."""
+    from iamd.interop.export import stream
+
+    sent: list[tuple[str, int, int, str, bytes]] = []
+
+    def transmit(self, sock, data):
+        ep = self.endpoint
+        sent.append((ep.host, ep.port, ep.ttl, ep.interface, data))
+
+    monkeypatch.setattr(stream.UdpSender, "_transmit", transmit)
+    send_udp([GOOD048], 8600, "FF15:0::62", ttl=3)
+    send_udp([GOOD048], 8600, "239.255.0.62", ttl=2, interface="127.0.0.1")
+    send_udp([GOOD048], 8600, "127.0.0.1", ttl=5)  # a unicast address: no multicast TTL
+    assert sent == [
+        ("ff15::62", 8600, 3, "", GOOD048),
+        ("239.255.0.62", 8600, 2, "127.0.0.1", GOOD048),
+        ("127.0.0.1", 8600, 1, "", GOOD048),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "kw", "message"),
+    [
+        ("localhost:8600", 8600, {}, "send_udp: 'asterix://localhost:8600:8600' has no IPv4 "
+         "address ('localhost:8600')"),
+        ("::ffff:127.0.0.1", 8600, {}, "send_udp: 'asterix://[::ffff:127.0.0.1]:8600' has an "
+         "IPv4-mapped address (::ffff:127.0.0.1); write 127.0.0.1 without brackets"),
+        ("ff02::114", 8600, {}, "send_udp: 'asterix://[ff02::114]:8600': ff02::114 is a "
+         "link-local or interface-local multicast group (ff02::/16, ff01::/16), which needs "
+         "the interface to send on"),
+        ("ff15::62", 8600, {"ttl": 0}, "send_udp: 'asterix://[ff15::62]:8600?ttl=0': ttl (the "
+         "hop limit) must be an integer 1-255 (got '0')"),
+        ("239.255.0.62", 8600, {"interface": "lo"}, "send_udp: "
+         "'asterix://239.255.0.62:8600?iface=lo': iface must be the IPv4 address of an "
+         "interface for an IPv4 group (got 'lo')"),
+        ("127.0.0.1", 0, {}, "send_udp: 'asterix://127.0.0.1:0' has port 0"),
+    ],
+)  # fmt: skip
+def test_send_udp_refuses_a_bad_destination_as_the_stream_url_parser_does(host, port, kw, message):
+    with pytest.raises(InputError) as err:
+        send_udp([GOOD048], port, host, **kw)
+    assert str(err.value).startswith(message), err.value
+
+
 def test_udp_multicast_on_loopback():
     group = "239.255.48.48"
     try:

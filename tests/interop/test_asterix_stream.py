@@ -317,6 +317,9 @@ IFACES = ", ".join(n for _i, n in socket.if_nameindex())
          "CAT062 over UDP"),
         ("asterix://radar.example:8600", "error: --stream: 'asterix://radar.example:8600' has "
          f"no IPv4 address ('radar.example'); {RULE}"),
+        ("asterix://radar.example:86:8600", "error: --stream: "
+         "'asterix://radar.example:86:8600' has no IPv4 address ('radar.example:86'); "
+         f"{RULE}"),
         ("asterix://239.1.2.300:8600", "error: --stream: 'asterix://239.1.2.300:8600' has no "
          "IPv4 address"),
         ("asterix://0.0.0.0:8600", "error: --stream: 'asterix://0.0.0.0:8600' has no address "

@@ -17,7 +17,6 @@ LibpcapFileFormat (a 24-octet global header, then a 16-octet record header per p
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import socket
@@ -547,18 +546,40 @@ def decode_stream(blocks: list[bytes], *, editions: Mapping[int, str] | None = N
     return decode(b"".join(blocks), editions=editions, segments=segs, strict=False, name="<udp>")
 
 
-def send_udp(blocks: list[bytes], port: int, host: str = "127.0.0.1", ttl: int = 1) -> None:
-    """Send each block as one datagram to ``host:port`` (multicast TTL, IPv6's hop limit,
-    ``ttl``); an IPv6 ``host`` (``::1``) over IPv6."""
-    ipv6 = ":" in host
-    family = socket.AF_INET6 if ipv6 else socket.AF_INET
-    with contextlib.closing(socket.socket(family, socket.SOCK_DGRAM)) as s:
-        if ipv6:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
-        else:
-            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
-        for b in blocks:
-            s.sendto(b, (host, port))
+def send_udp(
+    blocks: Sequence[bytes],
+    port: int,
+    host: str = "127.0.0.1",
+    ttl: int = 1,
+    interface: str = "",
+) -> None:
+    """Send each block as one UDP datagram to ``host:port``: IPv4 or IPv6 as the address
+    is, with a multicast group's TTL (IPv6: hop limit) ``ttl`` and ``interface`` (an IPv4
+    group's: the interface's IPv4 address; an IPv6 group's: its name, required for
+    ``ff02::/16`` and ``ff01::/16``).
+
+    The destination is read by the live streams' parser and the datagrams sent by their
+    sender (`iamd.interop.export.stream.udp_endpoint`, ``UdpSender``), so ``send_udp`` and
+    ``iamd run --stream asterix://...`` take the same addresses and say the same thing about
+    a bad one.
+
+    Raises:
+        InputError: a bad address, port, TTL or interface (naming ``send_udp``, the value
+            and what is allowed), or a destination this machine has no route to.
+        OSError: a send that failed once under way (the system's reason).
+    """
+    from iamd.interop.export.stream import AsterixSender, udp_endpoint
+
+    sender = AsterixSender(
+        endpoint=udp_endpoint(host, port, ttl=ttl, interface=interface, flag="send_udp")
+    )
+    sender.open()
+    try:
+        sender.send(blocks)
+    finally:
+        sender.close()
+    if sender.error:
+        raise OSError(sender.error)
 
 
 __all__ = [

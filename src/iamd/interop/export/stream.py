@@ -29,7 +29,8 @@ socket opens, so a bad one stops the run before it starts.
 
 Both kinds share one URL parser (`parse_endpoint`: the address forms, the port, the options
 and every message) and one UDP sender (`UdpSender`: IPv4 or IPv6 as the address is, the
-route check, the TTL or hop limit and the interface).
+route check, the TTL or hop limit and the interface), and so does
+`iamd.interop.asterix.capture.send_udp` (its destination read by `udp_endpoint`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from iamd.errors import InputError
 from iamd.interop.asterix.capture import interface_names, ipv6_needs_interface
@@ -335,9 +336,9 @@ def _split_netloc(netloc: str, bad: Callable[[str], InputError]) -> tuple[str, s
         if after and not after.startswith(":"):
             raise bad(f"has {after!r} after its IPv6 address, where ':PORT' belongs")
         return netloc[1:end], after[1:], bool(after), True
-    if netloc.count(":") > 1:
+    if netloc.count(":") > 1 and (_is_ipv6(netloc) or _is_ipv6(netloc.rpartition(":")[0])):
         raise bad(f"has an IPv6 address without brackets ({netloc!r}), where they are needed")
-    host, sep, port = netloc.partition(":")
+    host, sep, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
     return host, port, bool(sep), False
 
 
@@ -379,6 +380,14 @@ def _address(
     if a4.is_unspecified or a4 == ipaddress.IPv4Address("255.255.255.255"):
         raise bad(f"has no address to send to ({text})")
     return a4
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_ipv4(text: str) -> bool:
@@ -487,6 +496,36 @@ def parse_asterix_url(url: str, flag: str = "--stream") -> AsterixEndpoint:
     )
     del fields["scheme"]
     return AsterixEndpoint(**fields)
+
+
+def udp_endpoint(
+    host: str, port: int, *, ttl: int = DEFAULT_TTL, interface: str = "", flag: str
+) -> AsterixEndpoint:
+    """The endpoint of a destination given as its parts (``host``, ``port``, a multicast
+    group's ``ttl`` and ``interface``), read by `parse_endpoint` as the URL
+    ``asterix://HOST:PORT?ttl=N&iface=IFACE`` (brackets around an IPv6 address), so it obeys
+    the same rules and gets the same messages as ``--stream``, naming ``flag``. ``ttl`` and
+    ``interface`` are for a multicast group and ignored for a unicast address (as a socket's
+    multicast TTL is); ``interface`` ``''`` or ``0.0.0.0``: the system's choice.
+
+    >>> udp_endpoint("ff15::62", 8600, ttl=3, flag="send_udp").url
+    'asterix://[ff15::62]:8600'
+    >>> udp_endpoint("::1", 8600, ttl=3, flag="send_udp")
+    AsterixEndpoint(host='::1', port=8600, ttl=1, interface='')
+    """
+    try:
+        addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        addr = None
+    netloc = f"[{host}]" if addr is not None and addr.version == 6 else str(host)
+    options: list[tuple[str, str]] = []
+    if addr is not None and addr.is_multicast:
+        if ttl != DEFAULT_TTL:
+            options.append(("ttl", str(ttl)))
+        if interface not in ("", "0.0.0.0"):
+            options.append(("iface", interface))
+    query = f"?{urlencode(options)}" if options else ""
+    return parse_asterix_url(f"asterix://{netloc}:{port}{query}", flag)
 
 
 @dataclass(slots=True)
@@ -612,4 +651,5 @@ __all__ = [
     "open_streams",
     "parse_asterix_url",
     "parse_endpoint",
+    "udp_endpoint",
 ]
