@@ -141,6 +141,30 @@ def test_late_joiner_converges_within_one_update_cycle():
     assert sorted(pics["ROU"].picture.number.tolist()) == full
 
 
+def test_partner_events_carry_scenario_time_and_the_monotonic_clock_apart():
+    """A partner joining or lost is stamped with the picture's scenario time, as the step's
+    events are; the node's monotonic clock, on which the lease runs, is a field of its own."""
+    pics = pictures()
+    g = pics["GRC"]
+    tracks = {c: local_tracks([1], OBJ[:1]) for c in pics}
+    for c, p in pics.items():  # scenario time 30 s; the monotonic clock far from it
+        p.step(30.0, tracks[c], 5000.0)
+    exchange(pics, 5000.2)
+    g.step(32.0, tracks["GRC"], 5001.0)
+    g.peer_lost("BGR", 5001.5)  # BGR's token disappears between two steps
+    g.step(36.0, tracks["GRC"], 5003.5)  # ROU silent for more than a lease
+    peer = [e for e in g.events if e.kind.startswith("peer")]
+    assert [(e.kind, e.detail, e.t_s) for e in peer] == [
+        ("peer_joined", "BGR", 30.0),
+        ("peer_joined", "ROU", 30.0),
+        ("peer_lost", "BGR", 32.0),
+        ("peer_lost", "ROU", 36.0),
+    ]
+    assert {e.t_s for e in g.events} <= {30.0, 32.0, 36.0}  # every event on the scenario clock
+    assert [e.monotonic_s for e in peer] == [5000.2, 5000.2, 5001.5, 5003.5]
+    assert all(e.monotonic_s is None for e in g.events if not e.kind.startswith("peer"))
+
+
 def test_covariance_intersection_does_not_double_count():
     x = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
     p = np.diag([100.0, 200.0, 50.0, 4.0, 4.0, 9.0])[None]

@@ -347,8 +347,9 @@ class Node:
             print(f"node {self.nation} view on http://127.0.0.1:{view.server_address[1]}/",
                   flush=True)  # fmt: skip
         self.picture.events.append(
-            FederationEvent(t_s=time.monotonic(), kind="session_open", number=0, detail=self.nation)
-        )
+            FederationEvent(t_s=self.t_s, kind="session_open", number=0, detail=self.nation,
+                            monotonic_s=time.monotonic())
+        )  # fmt: skip
         print(f"node {self.nation} up", flush=True)
         last_pub = time.monotonic()
         try:

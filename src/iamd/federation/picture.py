@@ -173,12 +173,25 @@ class FederationEvent:
     ``r2_transfer``, ``r2_relinquish``, ``correlate``, ``decorrelate``,
     ``identity_conflict``, ``peer_lost``, ``peer_joined``, ``engage``, ``engage_conflict``,
     ``handover``, ``malformed``; the node's weapon decisions: ``tewa_engage``,
-    ``tewa_refused``, ``tewa_end``)."""
+    ``tewa_refused``, ``tewa_end``).
+
+    Attributes:
+        t_s: scenario time (s), for every kind: a step's events carry the step's time; those
+            between steps (a partner joined or lost, a session opened, a malformed payload)
+            the time of the node's last step.
+        kind, number, detail: what happened, to which track number (0: none), in words.
+        monotonic_s: for the events the link drives rather than the scenario
+            (``session_open``, ``peer_joined``, ``peer_lost``), the node's monotonic clock
+            (``time.monotonic()``, s) when it happened, on which the link's own timing
+            (a late joiner's convergence, a takeover after a loss) is measured; None for
+            the others.
+    """
 
     t_s: float
     kind: str
     number: int
     detail: str
+    monotonic_s: float | None = None
 
 
 @dataclass(slots=True)
@@ -248,6 +261,8 @@ class FederatedPicture:
         nation: the node's nation; roster: the federation's nations, sorted.
         block: the node's track-number block; params: the parameters.
         events: the append-only event log.
+        t_s: the scenario time of the last `step` (s; 0 before the first), which the
+            events between steps carry.
         conflicts: track number -> (own identity, partner's identity, partner) of open
             identity conflicts.
         picture: the last `step`'s result.
@@ -261,6 +276,7 @@ class FederatedPicture:
     conflicts: dict[int, tuple[int, int, str]] = field(default_factory=dict)
     picture: FederatedTracks | None = None
     malformed: int = 0
+    t_s: float = 0.0
     _numbers: NumberSource = field(init=False)
     _me: int = field(init=False)
     _tn_of_local: dict[int, int] = field(default_factory=dict)
@@ -281,26 +297,24 @@ class FederatedPicture:
     # ------------------------------------------------------------------ inputs
 
     def receive(self, sender: str, records: npt.NDArray[np.void], now_s: float) -> None:
-        """A partner's batch of tracks (it replaces the partner's previous batch: a batch
-        holds every track the partner reports)."""
+        """A partner's batch of tracks received at ``now_s`` on the node's monotonic clock
+        (it replaces the partner's previous batch: a batch holds every track the partner
+        reports). A partner new or back is a ``peer_joined`` event at the picture's time."""
         k = self.roster.index(sender)
         if k not in self._peers or not self._peers[k].alive:
-            self.events.append(
-                FederationEvent(t_s=now_s, kind="peer_joined", number=0, detail=sender)
-            )
+            self._event(self.t_s, "peer_joined", 0, sender, monotonic_s=now_s)
         self._peers[k] = _Peer(records=records, heard_s=now_s)
 
     def peer_lost(self, sender: str, now_s: float) -> None:
-        """A partner's liveliness token disappeared: its tracks no longer count for numbers
-        and R2 (they are taken over), and coast in the picture for one lease at most while
-        no one else reports them."""
+        """A partner's liveliness token disappeared at ``now_s`` (the node's monotonic clock):
+        its tracks no longer count for numbers and R2 (they are taken over), and coast in the
+        picture for one lease at most while no one else reports them. A ``peer_lost`` event
+        at the picture's time."""
         k = self.roster.index(sender)
         if k in self._peers and self._peers[k].alive:
             self._peers[k].alive = False
             self._peers[k].lost_s = now_s
-            self.events.append(
-                FederationEvent(t_s=now_s, kind="peer_lost", number=0, detail=sender)
-            )
+            self._event(self.t_s, "peer_lost", 0, sender, monotonic_s=now_s)
 
     def live_peers(self, now_s: float) -> list[str]:
         """The partners heard from within the lease whose token is present."""
@@ -320,6 +334,7 @@ class FederatedPicture:
         """Fold the node's own tracks at ``t_s`` with its partners' latest batches; update
         numbers, R2 and conflicts; return the picture (also kept in ``picture``)."""
         par = self.params
+        self.t_s = t_s
         for k in sorted(self._peers):
             p = self._peers[k]
             if p.alive and now_s - p.heard_s > par.lease_s:
@@ -459,8 +474,14 @@ class FederatedPicture:
         p = self._peers[k]
         return p.alive and now_s - p.heard_s <= self.params.lease_s
 
-    def _event(self, t_s: float, kind: str, number: int, detail: str) -> None:
-        self.events.append(FederationEvent(t_s=t_s, kind=kind, number=number, detail=detail))
+    def _event(
+        self, t_s: float, kind: str, number: int, detail: str, monotonic_s: float | None = None
+    ) -> None:
+        self.events.append(
+            FederationEvent(
+                t_s=t_s, kind=kind, number=number, detail=detail, monotonic_s=monotonic_s
+            )
+        )
 
     def _remote(self, now_s: float) -> tuple[npt.NDArray[np.void], IntArray]:
         """Live partners' records, one per track number: where two nations report one number,
