@@ -26,12 +26,15 @@ the exercise (an ``ENGAGE`` message on the feed) go to its `EngagementBoard` too
 statuses it sends every partner. With no feed for a
 second, the node re-publishes its batch (a heartbeat). An ``END`` message on the feed, or
 SIGTERM, writes the outputs (``picture_<NATION>.npz``, ``events_<NATION>.jsonl``,
-``stats_<NATION>.json`` in ``output``) and stops the node.
+``stats_<NATION>.json`` in ``output``) and stops the node. The event log is in scenario
+time, events of one time in the order the node logged them (`Node.events_in_order`, which
+says why it is sorted then), and replaces any earlier one whole.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import sys
@@ -410,6 +413,22 @@ class Node:
             session.close()
         return 0
 
+    def events_in_order(self) -> list[FederationEvent]:
+        """The node's events (its picture's, its engagement board's and its TEWA's) in
+        scenario time, those of one time in the order the node logged them.
+
+        The three logs are merged and sorted here, when the log is written, rather than
+        kept in order as events are logged, because an event may be logged after one of a
+        later scenario time: an engagement order of the exercise is declared at the time
+        it carries (the declaration's time decides a conflict: the earlier keeps the
+        track), which may be earlier than the node's last step (an order without a time
+        is at 0 s); and a node fed both the simulated feed and ASTERIX steps each feed on
+        its own, an ASTERIX window being folded only once a plot of a later window
+        arrives, so its clock may step back between the two.
+        """
+        events = [*self.picture.events, *self.board.events, *self.tewa.events]
+        return sorted(events, key=lambda e: (e.t_s, e.seq))
+
     @property
     def live_partners(self) -> list[str]:
         """The partners heard from within the lease."""
@@ -704,9 +723,8 @@ class Node:
         np.savez_compressed(
             out / f"picture_{self.nation}.npz", roster=np.array(self.roster), **arrays
         )
-        with (out / f"events_{self.nation}.jsonl").open("w") as f:
-            for e in [*self.picture.events, *self.board.events, *self.tewa.events]:
-                f.write(json.dumps(asdict(e)) + "\n")
+        lines = [json.dumps(asdict(e)) + "\n" for e in self.events_in_order()]
+        _replace_text(out / f"events_{self.nation}.jsonl", "".join(lines))
         lat = np.array(self.stats.latency_ms)
         stats = asdict(self.stats)
         stats["latency_ms"] = {
@@ -719,6 +737,22 @@ class Node:
         # pictures on purpose)
         stats["tracks"] = len(snaps[-1]["number"]) if snaps else 0
         (out / f"stats_{self.nation}.json").write_text(json.dumps(stats, indent=1))
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: into a temporary file of the same directory,
+    flushed to disk, then renamed over ``path`` (a reader sees the old file or the whole new
+    one, never part of it; a failure leaves the old file and no temporary one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # the umask's mode, as open's
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _lookup(

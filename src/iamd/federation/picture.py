@@ -53,6 +53,7 @@ one step down for each factor √2 (`track_quality`). The open literature descri
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -76,6 +77,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+_EVENT_SEQ = itertools.count()
+"""Sequence numbers of the events the process logs (`FederationEvent.seq`)."""
 _UNDECIDED = (STANDARD_IDENTITIES.index("pending"), STANDARD_IDENTITIES.index("unknown"))
 _BIG = 1e9
 
@@ -185,6 +188,9 @@ class FederationEvent:
             (``time.monotonic()``, s) when it happened, on which the link's own timing
             (a late joiner's convergence, a takeover after a loss) is measured; None for
             the others.
+        seq: the order in which the process logged the event, across the picture's, the
+            engagement board's and the TEWA's logs (events of one ``t_s`` keep it); not
+            compared.
     """
 
     t_s: float
@@ -192,6 +198,7 @@ class FederationEvent:
     number: int
     detail: str
     monotonic_s: float | None = None
+    seq: int = field(default_factory=lambda: next(_EVENT_SEQ), compare=False)
 
 
 @dataclass(slots=True)
