@@ -1,6 +1,7 @@
 """Helpers for the federation tests: local tracks on given positions, a drone's local track
-approaching Constanța, exchanges of encoded batches between in-process pictures, and the probe
-for a network namespace of a test's own (the fault tests' sandbox)."""
+approaching Constanța, a node without a session, exchanges of encoded batches between
+in-process pictures, and the probe for a network namespace of a test's own (the fault tests'
+sandbox)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,32 @@ def drone_track(port: Any, t_s: float, identity: int = HOSTILE) -> LocalTracks:
         releasable=np.array([0b11], dtype=np.uint64),
         plot_wall_ns=np.zeros(1, dtype=np.uint64),
     )
+
+
+class RecordingSession:
+    """Stands for a node's Zenoh session: keeps what it puts."""
+
+    def __init__(self) -> None:
+        self.puts: list[tuple[str, bytes]] = []
+
+    def put(self, key: str, data: bytes) -> None:
+        self.puts.append((key, data))
+
+
+def rou_node(directory: Path) -> Any:
+    """ROU's node of the built-in theatre (partner BGR, its scenario units, identification
+    off) on a `RecordingSession`, writing its outputs to ``directory / "out"``."""
+    from iamd.federation.node import Node, NodeConfig
+
+    cfg = NodeConfig.model_validate({
+        "nation": "ROU", "peers": ["BGR"], "identify": False, "output": directory / "out",
+        "router": {"port": 7447, "ca": directory / "ca.pem"},
+        "credentials": {"user": "rou", "password_file": directory / "pw",
+                        "cert": directory / "c.pem", "key": directory / "c.key"},
+    })  # fmt: skip
+    node = Node(cfg)
+    node._session = RecordingSession()
+    return node
 
 
 def pictures(roster=ROSTER, lease_s=3.0):

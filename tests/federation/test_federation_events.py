@@ -13,32 +13,14 @@ from iamd.federation.picture import FederationEvent
 from iamd.identify.truth_identity import STANDARD_IDENTITIES
 from iamd.scenario.loader import load_scenario
 
-from .conftest import drone_track
+from .conftest import drone_track, rou_node
 
 UNKNOWN = STANDARD_IDENTITIES.index("unknown")
 
 
-class _Session:
-    """Stands for the node's Zenoh session: keeps nothing."""
-
-    def put(self, key, data):
-        pass
-
-
 @pytest.fixture
 def node(tmp_path):
-    """ROU's node (its scenario units, no session) writing its outputs to ``tmp_path/out``."""
-    from iamd.federation.node import Node, NodeConfig
-
-    cfg = NodeConfig.model_validate({
-        "nation": "ROU", "peers": ["BGR"], "identify": False, "output": tmp_path / "out",
-        "router": {"port": 7447, "ca": tmp_path / "ca.pem"},
-        "credentials": {"user": "rou", "password_file": tmp_path / "pw",
-                        "cert": tmp_path / "c.pem", "key": tmp_path / "c.key"},
-    })  # fmt: skip
-    n = Node(cfg)
-    n._session = _Session()
-    return n
+    return rou_node(tmp_path)
 
 
 def _order(node, number, status, t_s, target=255):

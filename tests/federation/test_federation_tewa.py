@@ -46,9 +46,10 @@ def _drone(sc, t_s, identity=HOSTILE):
     return drone_track(_port(sc), t_s, identity)
 
 
-def _send(src, dst):
-    data = encode(MessageKind.ENGAGE, src.nation, 1, 0.0, src.outgoing(), wall_ns=0)
-    dst.merge(src.nation, decode(data).records)
+def _send(src, dst, t_s):
+    """``src``'s statuses to ``dst``, received when ``dst``'s clock reads ``t_s``."""
+    data = encode(MessageKind.ENGAGE, src.nation, 1, t_s, src.outgoing(), wall_ns=0)
+    dst.merge(src.nation, decode(data).records, t_s=t_s)
 
 
 class _Pair:
@@ -84,13 +85,13 @@ def test_exactly_one_nation_engages_a_threat_both_cover(loaded):
     fired = pair.cycle("ROU", 0.0, pic)
     assert [e.unit for e in fired] == [0]
     assert pair.boards["ROU"].engager(number) == "ROU"
-    _send(pair.boards["ROU"], pair.boards["BGR"])
+    _send(pair.boards["ROU"], pair.boards["BGR"], 0.0)
     for k in range(3):  # BGR sees the track engaged by ROU and never fires
         t = k * DT_S
         pic = pair.pictures_at(t)
         assert pair.cycle("BGR", t, pic) == []
         pair.cycle("ROU", t, pic)
-        _send(pair.boards["ROU"], pair.boards["BGR"])
+        _send(pair.boards["ROU"], pair.boards["BGR"], t)
     assert pair.boards["BGR"].engager(number) == "ROU"
     assert pair.tewa["BGR"].events == [] and pair.tewa["BGR"].stage.state.done == []
     assert pair.tewa["ROU"].engaging == {number: "rou_unit"}
@@ -103,8 +104,8 @@ def test_simultaneous_decisions_leave_one_engager_and_free_the_others_channel(lo
     pic = pair.pictures_at(0.0)
     number = int(pic["ROU"].number[0])
     assert pair.cycle("ROU", 0.0, pic) and pair.cycle("BGR", 0.0, pic)  # before either hears
-    _send(pair.boards["ROU"], pair.boards["BGR"])
-    _send(pair.boards["BGR"], pair.boards["ROU"])
+    _send(pair.boards["ROU"], pair.boards["BGR"], 0.0)
+    _send(pair.boards["BGR"], pair.boards["ROU"], 0.0)
     # the same time: the roster's first nation keeps it, alike on both sides
     assert pair.boards["ROU"].engager(number) == pair.boards["BGR"].engager(number) == "BGR"
     pic = pair.pictures_at(DT_S)
@@ -250,12 +251,12 @@ def test_a_completed_handover_ends_the_offerers_engagement(loaded):
     pair.cycle("ROU", 0.0, pair.pictures_at(0.0))
     (number,) = pair.tewa["ROU"].engaging
     rou.offer(number, "BGR", t_s=1.0)
-    _send(rou, bgr)
+    _send(rou, bgr, 1.0)
     pic = pair.pictures_at(DT_S)
     assert pair.cycle("ROU", DT_S, pic) == []  # offered, not yet accepted: still engaging
     assert pair.tewa["ROU"].engaging == {number: "rou_unit"}
     assert bgr.accept(number, unit=0, t_s=3.0)
-    _send(bgr, rou)
+    _send(bgr, rou, 3.0)
     pic = pair.pictures_at(2 * DT_S)
     assert pair.cycle("ROU", 2 * DT_S, pic) == [] and pair.tewa["ROU"].engaging == {}
     assert pair.tewa["ROU"].events[-1].detail == "rou_unit: ceased"

@@ -158,7 +158,7 @@ def test_engaged_by_names_the_nation_and_only_an_own_unit():
     assert board.declare(7, unit=0, t_s=1.0) and board.declare(8, unit=2, t_s=1.0)
     partner = np.zeros(1, dtype=ENGAGE_DTYPE)
     partner[0] = (9, 1, int(EngageStatus.ENGAGING), 255, 1.0)
-    board.merge("BGR", partner)
+    board.merge("BGR", partner, t_s=1.0)
     node = SimpleNamespace(nation="ROU", board=board,
                            tewa=SimpleNamespace(engaging={7: "ro_skynex_constanta"}))  # fmt: skip
     # 7: own TEWA's unit; 8: declared by an order (no TEWA unit); 9: the partner; 10: nobody

@@ -6,7 +6,8 @@ engaging unit may hand engagement responsibility to another, which accepts befor
 stops. Here each node keeps an `EngagementBoard` of every known engagement by track number,
 publishes its own nation's statuses each cycle, and merges its partners'. Two nations that
 declare the same track in the same cycle both see the conflict and resolve it the same way:
-the earlier declaration keeps it (ties: the nation first in the roster) and the other ceases.
+the earlier declaration keeps it (ties: the nation first in the roster) and the other ceases,
+at the time it learns of the conflict (its own clock, not the winner's declaration time).
 A node that asks to engage a track already engaged by another nation is refused, so no two
 nations engage one threat unknowingly.
 
@@ -14,12 +15,15 @@ nations engage one threat unknowingly.
 >>> g = EngagementBoard(nation="GRC", roster=("BGR", "GRC"))
 >>> a.declare(2001, unit=3, t_s=10.0)
 True
->>> g.merge("BGR", a.outgoing()); g.declare(2001, unit=1, t_s=11.0)
+>>> g.merge("BGR", a.outgoing(), t_s=11.0); g.declare(2001, unit=1, t_s=11.0)
 False
->>> a.offer(2001, "GRC", t_s=12.0); g.merge("BGR", a.outgoing()); g.accept(2001, unit=1, t_s=13.0)
+>>> a.offer(2001, "GRC", t_s=12.0); g.merge("BGR", a.outgoing(), t_s=12.0)
+>>> g.accept(2001, unit=1, t_s=13.0)
 True
->>> a.merge("GRC", g.outgoing()); a.engager(2001), g.engager(2001)
+>>> a.merge("GRC", g.outgoing(), t_s=14.0); a.engager(2001), g.engager(2001)
 ('GRC', 'GRC')
+>>> a.status(2001).status.name, a.status(2001).t_s  # BGR ceased when it heard, at 14 s
+('CEASED', 14.0)
 """
 
 from __future__ import annotations
@@ -141,9 +145,12 @@ class EngagementBoard:
             )
         return out
 
-    def merge(self, sender: str, records: npt.NDArray[np.void]) -> None:
-        """A partner's statuses; resolves simultaneous declarations and completes hand-overs
-        this nation offered."""
+    def merge(self, sender: str, records: npt.NDArray[np.void], *, t_s: float) -> None:
+        """A partner's statuses, received when this nation's clock reads ``t_s``; resolves
+        simultaneous declarations and completes hand-overs this nation offered. When it
+        ceases (a conflict lost, a hand-over accepted) it ceases at ``t_s``, the time it
+        learns of it: its ``CEASED`` status and the event carry ``t_s``, not the partner's
+        declaration or acceptance time (which the partner's own status on the board keeps)."""
         for r in records:  # a handful of engagements
             number = int(r["number"])
             tgt = int(r["target"])
@@ -165,27 +172,27 @@ class EngagementBoard:
                 self._set(
                     number,
                     Engagement(
-                        nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=e.t_s
+                        nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s
                     ),
                 )
-                self._event(e.t_s, "handover", number, f"{self.nation} -> {sender} complete")
+                self._event(t_s, "handover", number, f"{self.nation} -> {sender} complete")
             elif e.status == EngageStatus.ENGAGING and own.status == EngageStatus.ENGAGING:
                 if self.engager(number) != self.nation:
                     self._set(
                         number,
                         Engagement(
-                            nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=e.t_s
+                            nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s
                         ),
                     )
                     self._event(
-                        e.t_s,
+                        t_s,
                         "engage_conflict",
                         number,
                         f"{self.nation} ceases: {sender} declared first",
                     )
                 else:
                     self._event(
-                        e.t_s,
+                        t_s,
                         "engage_conflict",
                         number,
                         f"{sender} ceases: {self.nation} declared first",

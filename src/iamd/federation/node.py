@@ -497,7 +497,7 @@ class Node:
         except MessageError as e:
             self._malformed(key, str(e))
             return
-        self.board.merge(sender, msg.records)
+        self.board.merge(sender, msg.records, t_s=self.t_s)
 
     def _on_feed(self, payload: bytes, now: float) -> bool:
         key = feed_key(self.nation)
