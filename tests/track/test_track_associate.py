@@ -176,3 +176,35 @@ def test_component_labels_equal_scipy_connected_components(
     _, dense = np.unique(labels, return_inverse=True)
     assert dense.tolist() == want.tolist()
     assert all(labels[i] == np.flatnonzero(labels == labels[i]).min() for i in range(n))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_plots=st.integers(0, 60))
+def test_ball_pairs_equal_scipy_query_ball_point(seed: int, n_plots: int) -> None:
+    """The gate's candidate search (two nearest plots per track, the ball query only where
+    the second is inside the radius) finds exactly ``cKDTree.query_ball_point``'s pairs:
+    crowded gates, lone plots, empty gates, radius 0 and plots exactly on the radius."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    plots = np.round(rng.uniform(0, 100, (n_plots, 3)))  # integer grid: exact ties
+    plots[: n_plots // 3] = plots[0] if n_plots else plots[:0]  # a crowded spot
+    centres = np.round(rng.uniform(0, 100, (25, 3)))
+    radius = rng.choice([0.0, 1.0, 5.0, 20.0, 80.0], 25)
+    if n_plots:
+        centres[0], radius[0] = plots[-1] + [3.0, 4.0, 0.0], 5.0  # a plot on the radius
+    tree = cKDTree(plots.reshape(-1, 3))
+    rows, found = associate._ball_pairs(tree, centres, radius)
+    hits = tree.query_ball_point(centres, radius)
+    expected = sorted((i, j) for i, h in enumerate(hits) for j in h)
+    assert sorted(zip(rows.tolist(), found.tolist(), strict=True)) == expected
+
+
+def test_ball_pairs_keep_a_second_plot_exactly_on_the_radius() -> None:
+    """The second nearest plot on the radius makes the gate crowded (``≤``, as the ball
+    query); a radius of 0 keeps a plot at the centre."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.array([[0.0, 0, 0], [3.0, 4, 0], [50.0, 0, 0]]))
+    rows, found = associate._ball_pairs(tree, np.zeros((2, 3)), np.array([5.0, 0.0]))
+    assert sorted(zip(rows.tolist(), found.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 0)]

@@ -584,3 +584,34 @@ def test_stumpff_by_form_equals_the_whole_array_forms_bit_for_bit(
     got, want = _stumpff(z), _stumpff_every_form(z)
     assert got[0].tobytes() == want[0].tobytes()
     assert got[1].tobytes() == want[1].tobytes()
+
+
+def test_imm_update_log_likelihood_is_the_predicted_mixture_density() -> None:
+    """``ln Σ_j c̄_j N(z; H x_j, H P_j H' + R)`` (Blackman and Popoli 1999 §6.2), by hand with
+    numpy's determinant and solve; a model whose S is not positive definite adds nothing,
+    and a track with no such model gets −∞."""
+    rng = np.random.default_rng(5)
+    n, r = 6, 3
+    ms = rng.normal(0, 50, (n, r, 6))
+    mc = np.broadcast_to(_psd_stack(rng, n, 6, 30.0)[:, None], (n, r, 6, 6)).copy()
+    mu = rng.dirichlet(np.ones(r), n)
+    z = rng.normal(0, 50, (n, 3))
+    rz = np.broadcast_to(25.0 * EYE3, (n, 3, 3))
+    mc[1, 2, :3, :3] = -1e6 * EYE3  # model 2 of track 1: S not positive definite
+    mc[2, :, :3, :3] = -1e6 * EYE3  # no model of track 2 has a density
+    got = imm_update(ms, mc, mu, z, rz).log_lik
+    for i in range(n):
+        dens = 0.0
+        for j in range(r):
+            s = mc[i, j, :3, :3] + rz[i]
+            if np.all(np.linalg.eigvalsh(s) > 0):
+                nu = z[i] - ms[i, j, :3]
+                dens += (
+                    mu[i, j]
+                    * np.exp(-0.5 * nu @ np.linalg.solve(s, nu))
+                    / np.sqrt((2 * np.pi) ** 3 * np.linalg.det(s))
+                )
+        if i == 2:
+            assert got[i] == -np.inf
+        else:
+            assert got[i] == pytest.approx(np.log(dens), rel=1e-12)

@@ -146,14 +146,9 @@ def gate(
         members = np.flatnonzero(ok_p & (cls == c))
         reach = offset[track_rows] + np.sqrt(threshold * (lam_t[track_rows] + lam_p[members].max()))
         radius = reach.max(axis=1) * (1.0 + 1e-9)
-        tree = cKDTree(plot_pos_m[members])
-        hits = tree.query_ball_point(center[track_rows], radius, return_sorted=False)
-        lens = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
-        flat = np.fromiter(
-            itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum())
-        )
-        t_parts.append(np.repeat(track_rows, lens))
-        p_parts.append(members[flat])
+        rows, found = _ball_pairs(cKDTree(plot_pos_m[members]), center[track_rows], radius)
+        t_parts.append(track_rows[rows])
+        p_parts.append(members[found])
     if not t_parts:
         return _empty_gated()
     ti = np.concatenate(t_parts)
@@ -231,6 +226,43 @@ def component_labels(a: IntArray, b: IntArray, n: int) -> IntArray:
         if np.array_equal(labels, before):
             break
     return labels
+
+
+def _ball_pairs(
+    tree: cKDTree, centers: FloatArray, radius: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Every ``(i, j)`` with plot j of ``tree`` within ``radius[i]`` of ``centers[i]``: the
+    pairs of ``tree.query_ball_point(centers, radius)``, in no particular order.
+
+    Most gates hold one plot or none, so the two nearest plots of every centre (one
+    vectorised k-nearest query, no Python list per centre) decide almost all of them: when
+    the second nearest lies outside the radius, the nearest is the only candidate, if it is
+    inside. Only the centres whose second nearest is inside go to the ball query.
+    """
+    if tree.n < _NEAREST or len(centers) == 0:
+        return _ball_query(tree, centers, radius)
+    bound = 2.0 * float(np.nextafter(radius.max(), np.inf))  # above every radius, 0 too
+    dist, idx = tree.query(centers, k=_NEAREST, distance_upper_bound=bound)
+    crowded = dist[:, -1] <= radius
+    alone = np.flatnonzero(~crowded & (dist[:, 0] <= radius))
+    more = np.flatnonzero(crowded)
+    r_more, f_more = _ball_query(tree, centers[more], radius[more])
+    return (np.concatenate([alone, more[r_more]]),
+            np.concatenate([idx[alone, 0], f_more]).astype(np.int64))  # fmt: skip
+
+
+def _ball_query(
+    tree: cKDTree, centers: FloatArray, radius: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """The pairs of ``tree.query_ball_point(centers, radius)`` as two index arrays."""
+    hits = tree.query_ball_point(centers, radius, return_sorted=False)
+    lens = np.fromiter(map(len, hits), dtype=np.int64, count=len(centers))
+    flat = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum()))
+    return np.repeat(np.arange(len(centers)), lens), flat
+
+
+_NEAREST = 2
+"""Neighbours `_ball_pairs` asks every centre for before it falls back to a ball query."""
 
 
 def _empty_gated() -> Gated:

@@ -419,9 +419,12 @@ def kf_update(
     y = _fwd(chol, nu[..., 0], nu[..., 1], nu[..., 2])
     nis = y[0] * y[0] + y[1] * y[1] + y[2] * y[2]
     log_det = 2.0 * (np.log(chol[0]) + np.log(chol[2]) + np.log(chol[5]))
-    # K' = S⁻¹ (H P): solve column-wise with the factor, then K = (K')'.
-    kt0, kt1, kt2 = _bwd(chol, *_fwd(chol, hp[..., 0, :], hp[..., 1, :], hp[..., 2, :]))
-    k = np.stack([kt0, kt1, kt2], axis=-1)  # (..., 6, 3)
+    # K' = S⁻¹ (H P): solve column-wise with the factor, then K = (K')'. The solve runs on
+    # (6, ...) arrays, the factor broadcast along the leading axis, so that every operation
+    # is one long loop rather than a short one per track.
+    b = np.ascontiguousarray(np.moveaxis(hp, (-2, -1), (0, 1)))  # (3, 6, ...)
+    lead: Chol3 = tuple(c[None] for c in chol)  # type: ignore[assignment]
+    k = np.ascontiguousarray(np.moveaxis(np.stack(_bwd(lead, *_fwd(lead, *b)), axis=-1), 0, -2))
     a_p = covar - k @ hp  # (I - KH) P
     # Joseph: (I - KH) P (I - KH)' + K R K' = a_p - (a_p H' - K R) K'
     p = a_p - (a_p[..., :, :3] - k @ r_m2) @ np.swapaxes(k, -1, -2)
@@ -656,13 +659,20 @@ def imm_update_models(
     r_m2: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """`imm_update` without the combination: ``(model_state, model_covar, model_prob,
-    log_lik)``, for callers that combine once per scan."""
+    log_lik)``, for callers that combine once per scan.
+
+    ``log_lik`` is the measurement's log density under the predicted mixture,
+    ``ln Σ_j c̄_j N(ν_j; 0, S_j)`` (Blackman and Popoli §6.2); a model whose S is not
+    positive definite contributes nothing to it (−∞ where no model has a density)."""
     up = kf_update(model_state, model_covar, z_m[:, None, :], r_m2[:, None, :, :])
     log_w = up.log_lik + np.log(np.maximum(model_prob, np.finfo(np.float64).tiny))
+    log_w = np.where(np.isnan(log_w), -np.inf, log_w)
     top = np.max(log_w, axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
     w = np.exp(log_w - top)
     total = w.sum(axis=1, keepdims=True)
-    return up.state, up.covar, w / total, top[:, 0] + np.log(total[:, 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return up.state, up.covar, w / total, top[:, 0] + np.log(total[:, 0])
 
 
 # --------------------------------------------------------------------------- radar plots
@@ -727,9 +737,10 @@ def _weighted_moments(
     """
     n, r = xs.shape[:2]
     ybar, y = _weighted_mean(w, xs)
-    second = ps + y[..., :, None] * y[..., None, :]
+    second = y[..., :, None] @ y[..., None, :]  # outer products (one term each: exact)
+    second += ps
     p = (w @ second.reshape(n, r, 36)).reshape(n, w.shape[1], 6, 6)
-    p -= ybar[..., :, None] * ybar[..., None, :]
+    p -= ybar[..., :, None] @ ybar[..., None, :]
     return ybar + xs[:, :1, :], _sym(p)
 
 
@@ -741,7 +752,9 @@ def _weighted_mean(w: FloatArray, xs: FloatArray) -> tuple[FloatArray, FloatArra
 
 
 def _sym(p: FloatArray) -> FloatArray:
-    return np.asarray(0.5 * (p + np.swapaxes(p, -1, -2)))
+    out = p + np.swapaxes(p, -1, -2)
+    out *= 0.5
+    return np.asarray(out)
 
 
 def _cv_covar(covar: FloatArray, t: FloatArray, q_m2_s3: FloatArray) -> FloatArray:

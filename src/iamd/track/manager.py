@@ -583,6 +583,7 @@ class Tracker:
     _next_id: IntArray = field(init=False)
     _transition: FloatArray = field(init=False)
     _gate: float = field(init=False)
+    _all_axes: bool = field(init=False)
     _estimates_turn: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -601,6 +602,7 @@ class Tracker:
         self._next_id = np.ones(self.n_pictures, dtype=np.int64)
         self._transition = transition_matrix(r, par.stay_prob)
         self._gate = gate_threshold(par.gate_prob, len(self.measured_axes))
+        self._all_axes = bool(np.array_equal(self.measured_axes, np.eye(3)))
         self._estimates_turn = any(m.kind == "ct" and m.turn_rate_rad_s is None
                                    for m in par.models)  # fmt: skip
 
@@ -733,8 +735,10 @@ class Tracker:
             ref = px[tr, :3]
             z_f, r_f = fuse_plots(z[used] - ref, rz[used], tr, n)
             z_f = z_f[h] + px[h, :3]
-            log_lik = self._log_density(z_f, r_f[h], ms[h], mc[h], mp[h])
-            ms[h], mc[h], mp[h], _ = imm_update_models(ms[h], mc[h], mp[h], z_f, r_f[h])
+            sub = ms[h], mc[h], mp[h]
+            ms[h], mc[h], mp[h], mixture = imm_update_models(*sub, z_f, r_f[h])
+            # with every axis measured, the update's own mixture likelihood is the density
+            log_lik = mixture if self._all_axes else self._log_density(z_f, r_f[h], *sub)
             count = np.bincount(tr, minlength=n)[h]
             mean_log_lam = np.bincount(tr, weights=log_lam[used], minlength=n)[h] / count
             gain[h] = np.log(pd[h]) - mean_log_lam + log_lik
