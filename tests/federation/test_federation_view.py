@@ -165,6 +165,53 @@ def test_engaged_by_names_the_nation_and_only_an_own_unit():
     assert _engaged(node, [7, 8, 9, 10]) == ["ROU ro_skynex_constanta", "ROU", "BGR", ""]
 
 
+def test_the_engaged_column_reads_whole_board_states_while_the_loop_changes_the_board():
+    """The view's thread reads the board while the node's loop merges partners' statuses.
+    Made deterministic: at every line the reader runs in the board's module, the loop's
+    next merge runs (a partner's ceased statuses on the shown tracks and a new track), as if
+    the reader's thread were interrupted there. Each read still answers from one state."""
+    import sys
+    from types import SimpleNamespace
+
+    import iamd.federation.engagement as engagement_module
+    from iamd.federation.engagement import EngagementBoard
+    from iamd.federation.messages import ENGAGE_DTYPE, EngageStatus
+    from iamd.federation.view import _engaged
+
+    # 40 partners: a partner's first status on a track adds to the board's entry of it
+    roster = tuple(sorted(["ROU", *(f"N{chr(65 + k // 26)}{chr(65 + k % 26)}" for k in range(40))]))
+    board = EngagementBoard(nation="ROU", roster=roster)
+    assert board.declare(7, unit=0, t_s=1.0) and board.declare(8, unit=2, t_s=1.0)
+    node = SimpleNamespace(nation="ROU", board=board,
+                           tewa=SimpleNamespace(engaging={7: "ro_skynex_constanta"}))  # fmt: skip
+    partners = [c for c in roster if c != "ROU"]
+    merges = []
+
+    def loop_step():
+        k = len(merges)
+        rec = np.zeros(3, dtype=ENGAGE_DTYPE)
+        for i, n in enumerate((7, 8, 100 + k)):  # ceased: ROU still engages 7 and 8
+            rec[i] = (n, 1, int(EngageStatus.CEASED), 255, 2.0)
+        board.merge(partners[k % len(partners)], rec, t_s=2.0)
+        merges.append(k)
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename != engagement_module.__file__:
+            return None
+        if event == "line":
+            loop_step()
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        shown = [_engaged(node, [7, 8, 9]) for _ in range(5)]
+    finally:
+        sys.settrace(previous)
+    assert len(merges) >= len(partners)  # the loop ran inside the reads, every partner
+    assert shown == [["ROU ro_skynex_constanta", "ROU", ""]] * 5
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
 def test_the_page_shows_engagements_and_kill_assessments_in_a_browser(tewa_views):
     from iamd.federation.view import serve

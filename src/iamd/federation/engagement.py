@@ -11,6 +11,10 @@ at the time it learns of the conflict (its own clock, not the winner's declarati
 A node that asks to engage a track already engaged by another nation is refused, so no two
 nations engage one threat unknowingly.
 
+The node's loop changes the board while its live view reads it from another thread. The board
+never changes its state in place: each change builds the next state and swaps it in with one
+assignment, so a reader holds one whole state, the one before a change or the one after.
+
 >>> a = EngagementBoard(nation="BGR", roster=("BGR", "GRC"))
 >>> g = EngagementBoard(nation="GRC", roster=("BGR", "GRC"))
 >>> a.declare(2001, unit=3, t_s=10.0)
@@ -28,6 +32,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,30 +53,33 @@ class Engagement:
     target: str = ""
 
 
+_Statuses = Mapping[int, Mapping[str, Engagement]]
+"""Track number -> nation -> its status: one state of a board, never changed once made."""
+_ACTIVE = (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER, EngageStatus.HANDOVER_ACCEPT)
+
+
 @dataclass(slots=True)
 class EngagementBoard:
-    """Every known engagement, per track number and nation (see the module docstring)."""
+    """Every known engagement, per track number and nation (see the module docstring).
+
+    ``_by_track`` is replaced, never changed in place (see the module docstring): a method
+    that reads it more than once reads it into a local name first.
+    """
 
     nation: str
     roster: tuple[str, ...]
     events: list[FederationEvent] = field(default_factory=list)
-    _by_track: dict[int, dict[str, Engagement]] = field(default_factory=dict)
+    _by_track: _Statuses = field(default_factory=dict)
 
     def engager(self, number: int) -> str | None:
         """The nation engaging track ``number`` (None: nobody)."""
-        active = [
-            e
-            for e in self._by_track.get(number, {}).values()
-            if e.status
-            in (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER, EngageStatus.HANDOVER_ACCEPT)
-        ]
-        if not active:
-            return None
-        accepted = [e for e in active if e.status == EngageStatus.HANDOVER_ACCEPT]
-        if accepted:
-            return accepted[0].nation
-        best = min(active, key=lambda e: (e.t_s, self.roster.index(e.nation)))
-        return best.nation
+        return _engager(self._by_track, number, self.roster)
+
+    def engagers(self, numbers: Iterable[int]) -> list[str | None]:
+        """The nation engaging each of track ``numbers`` (None: nobody), all from one state
+        of the board (for a reader in another thread that shows several tracks)."""
+        by = self._by_track
+        return [_engager(by, n, self.roster) for n in numbers]
 
     def status(self, number: int) -> Engagement | None:
         """This nation's own latest status on track ``number`` (None: never engaged)."""
@@ -92,7 +100,7 @@ class EngagementBoard:
 
     def cease(self, number: int, *, t_s: float) -> None:
         """Stop engaging track ``number``."""
-        own = self._by_track.get(number, {}).get(self.nation)
+        own = self.status(number)
         if own is not None:
             self._set(
                 number,
@@ -101,7 +109,7 @@ class EngagementBoard:
 
     def offer(self, number: int, to: str, *, t_s: float) -> None:
         """Offer engagement responsibility for track ``number`` to nation ``to``."""
-        own = self._by_track.get(number, {}).get(self.nation)
+        own = self.status(number)
         unit = own.unit if own is not None else 0
         self._set(
             number,
@@ -117,9 +125,10 @@ class EngagementBoard:
 
     def accept(self, number: int, *, unit: int, t_s: float) -> bool:
         """Accept a hand-over of track ``number`` offered to this nation; False if none."""
+        statuses = self._by_track.get(number, {}).values()
         offers = [
             e
-            for e in self._by_track.get(number, {}).values()
+            for e in statuses
             if e.status == EngageStatus.HANDOVER_OFFER and e.target == self.nation
         ]
         if not offers:
@@ -133,7 +142,8 @@ class EngagementBoard:
 
     def outgoing(self) -> npt.NDArray[np.void]:
         """This nation's statuses as engagement records."""
-        own = [(n, e) for n in sorted(self._by_track) if (e := self._by_track[n].get(self.nation))]
+        by = self._by_track
+        own = [(n, e) for n in sorted(by) if (e := by[n].get(self.nation))]
         out = np.zeros(len(own), dtype=ENGAGE_DTYPE)
         for i, (n, e) in enumerate(own):  # a loop over engagements, a handful
             out[i] = (
@@ -151,6 +161,7 @@ class EngagementBoard:
         ceases (a conflict lost, a hand-over accepted) it ceases at ``t_s``, the time it
         learns of it: its ``CEASED`` status and the event carry ``t_s``, not the partner's
         declaration or acceptance time (which the partner's own status on the board keeps)."""
+        by = dict(self._by_track)  # the next state, swapped in whole at the end
         for r in records:  # a handful of engagements
             number = int(r["number"])
             tgt = int(r["target"])
@@ -161,15 +172,16 @@ class EngagementBoard:
                 t_s=float(r["t_s"]),
                 target=self.roster[tgt] if tgt < len(self.roster) else "",
             )
-            self._set(number, e)
-            own = self._by_track[number].get(self.nation)
+            _put(by, number, e)
+            own = by[number].get(self.nation)
             if own is None:
                 continue
             if (
                 e.status == EngageStatus.HANDOVER_ACCEPT
                 and own.status == EngageStatus.HANDOVER_OFFER
             ):
-                self._set(
+                _put(
+                    by,
                     number,
                     Engagement(
                         nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s
@@ -177,8 +189,9 @@ class EngagementBoard:
                 )
                 self._event(t_s, "handover", number, f"{self.nation} -> {sender} complete")
             elif e.status == EngageStatus.ENGAGING and own.status == EngageStatus.ENGAGING:
-                if self.engager(number) != self.nation:
-                    self._set(
+                if _engager(by, number, self.roster) != self.nation:
+                    _put(
+                        by,
                         number,
                         Engagement(
                             nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s
@@ -197,9 +210,31 @@ class EngagementBoard:
                         number,
                         f"{sender} ceases: {self.nation} declared first",
                     )
+        self._by_track = by
 
     def _set(self, number: int, e: Engagement) -> None:
-        self._by_track.setdefault(number, {})[e.nation] = e
+        """Swap in the state with ``e`` as its nation's status on track ``number``."""
+        by = dict(self._by_track)
+        _put(by, number, e)
+        self._by_track = by
 
     def _event(self, t_s: float, kind: str, number: int, detail: str) -> None:
         self.events.append(FederationEvent(t_s=t_s, kind=kind, number=number, detail=detail))
+
+
+def _engager(by: _Statuses, number: int, roster: tuple[str, ...]) -> str | None:
+    """The nation engaging track ``number`` in the state ``by`` (None: nobody): one that
+    accepted a hand-over, else the earliest declaration (ties: the roster's order)."""
+    active = [e for e in by.get(number, {}).values() if e.status in _ACTIVE]
+    if not active:
+        return None
+    accepted = [e for e in active if e.status == EngageStatus.HANDOVER_ACCEPT]
+    if accepted:
+        return accepted[0].nation
+    return min(active, key=lambda e: (e.t_s, roster.index(e.nation))).nation
+
+
+def _put(by: dict[int, Mapping[str, Engagement]], number: int, e: Engagement) -> None:
+    """Set ``e`` in ``by``, a state being built, with a new mapping for track ``number``
+    (the one it replaces may belong to a state a reader holds)."""
+    by[number] = {**by.get(number, {}), e.nation: e}

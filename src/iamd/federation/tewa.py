@@ -91,9 +91,13 @@ class NodeTewa:
 
     @property
     def engaging(self) -> dict[int, str]:
-        """Track number -> id of the own unit engaging it now."""
+        """Track number -> id of the own unit engaging it now. Safe to read from another
+        thread (the live view's) while the node's loop steps: the engagements in flight are
+        copied in one step (``list`` of a list runs no Python code, so no other thread runs
+        during it), and each is frozen."""
         ids = self.stage.units.ids
-        return {self._number[e.threat]: ids[e.unit] for e in self.stage.state.in_flight}
+        in_flight = list(self.stage.state.in_flight)
+        return {self._number[e.threat]: ids[e.unit] for e in in_flight}
 
     def step(self, t_s: float, pic: FederatedTracks, board: EngagementBoard) -> list[Engagement]:
         """One cycle at ``t_s`` on the federated picture ``pic``: end the engagements due,

@@ -187,17 +187,12 @@ def _recent(events: list[Any]) -> list[Any]:
 
 
 def _engaged(node: Any, numbers: list[int]) -> list[str]:
-    """Who engages each of track ``numbers`` (see :func:`picture_json`). The node's loop may
-    change a status while the page reads them: the read is then made again."""
-    for _ in range(3):
-        try:
-            own = dict(node.tewa.engaging)
-            out = []
-            for n in numbers:  # the displayed tracks, once a second
-                nation = node.board.engager(n) or ""
-                unit = own.get(n, "") if nation == node.nation else ""
-                out.append(f"{nation} {unit}".strip())
-            return out
-        except RuntimeError:  # a dictionary changed size while it was read
-            continue
-    return [""] * len(numbers)
+    """Who engages each of track ``numbers`` (see :func:`picture_json`). Read while the
+    node's loop may change them: the board answers for all the numbers from one of its
+    states (it swaps each new state in whole) and the TEWA copies its engagements at once."""
+    own = node.tewa.engaging
+    out = []
+    for n, nation in zip(numbers, node.board.engagers(numbers), strict=True):  # once a second
+        unit = own.get(n, "") if nation == node.nation else ""
+        out.append(f"{nation or ''} {unit}".strip())
+    return out
