@@ -424,10 +424,14 @@ def kf_update(
     # is one long loop rather than a short one per track.
     b = np.ascontiguousarray(np.moveaxis(hp, (-2, -1), (0, 1)))  # (3, 6, ...)
     lead: Chol3 = tuple(c[None] for c in chol)  # type: ignore[assignment]
-    k = np.ascontiguousarray(np.moveaxis(np.stack(_bwd(lead, *_fwd(lead, *b)), axis=-1), 0, -2))
-    a_p = covar - k @ hp  # (I - KH) P
-    # Joseph: (I - KH) P (I - KH)' + K R K' = a_p - (a_p H' - K R) K'
-    p = a_p - (a_p[..., :, :3] - k @ r_m2) @ np.swapaxes(k, -1, -2)
+    kt = np.stack(_bwd(lead, *_fwd(lead, *b)))  # (3, 6, ...)
+    kt = np.ascontiguousarray(np.moveaxis(kt, (0, 1), (-2, -1)))  # K' (..., 3, 6)
+    k = np.ascontiguousarray(np.swapaxes(kt, -1, -2))  # K (..., 6, 3)
+    p = covar - k @ hp  # (I - KH) P
+    # Joseph: (I - KH) P (I - KH)' + K R K' = (I - KH) P - ((I - KH) P H' - K R) K'
+    b2 = k @ r_m2
+    np.subtract(p[..., :, :3], b2, out=b2)
+    p -= b2 @ kt
     x = state + np.einsum("...ij,...j->...i", k, nu)
     log_lik = -0.5 * (nis + log_det + 3.0 * LOG_2PI)
     return KalmanUpdate(state=x, covar=_sym(p), nis=nis, log_lik=log_lik)
