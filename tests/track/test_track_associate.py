@@ -202,9 +202,14 @@ def test_ball_pairs_equal_scipy_query_ball_point(seed: int, n_plots: int) -> Non
 
 def test_ball_pairs_keep_a_second_plot_exactly_on_the_radius() -> None:
     """The second nearest plot on the radius makes the gate crowded (``≤``, as the ball
-    query); a radius of 0 keeps a plot at the centre."""
+    query); a radius of 0 keeps a plot at the centre. Forty centres share the radius, so
+    these cases go through the nearest-neighbour search, not the widest radii's ball query."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(np.array([[0.0, 0, 0], [3.0, 4, 0], [50.0, 0, 0]]))
-    rows, found = associate._ball_pairs(tree, np.zeros((2, 3)), np.array([5.0, 0.0]))
+    centres = np.zeros((40, 3))
+    centres[2:, 0] = 1000.0 + 100.0 * np.arange(38)  # empty gates
+    radius = np.full(40, 5.0)
+    radius[1] = 0.0
+    rows, found = associate._ball_pairs(tree, centres, radius)
     assert sorted(zip(rows.tolist(), found.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 0)]

@@ -146,7 +146,10 @@ def gate(
         members = np.flatnonzero(ok_p & (cls == c))
         reach = offset[track_rows] + np.sqrt(threshold * (lam_t[track_rows] + lam_p[members].max()))
         radius = reach.max(axis=1) * (1.0 + 1e-9)
-        rows, found = _ball_pairs(cKDTree(plot_pos_m[members]), center[track_rows], radius)
+        tree = cKDTree(
+            plot_pos_m[members], balanced_tree=False, compact_nodes=False
+        )  # faster built
+        rows, found = _ball_pairs(tree, center[track_rows], radius)
         t_parts.append(track_rows[rows])
         p_parts.append(members[found])
     if not t_parts:
@@ -237,18 +240,23 @@ def _ball_pairs(
     Most gates hold one plot or none, so the two nearest plots of every centre (one
     vectorised k-nearest query, no Python list per centre) decide almost all of them: when
     the second nearest lies outside the radius, the nearest is the only candidate, if it is
-    inside. Only the centres whose second nearest is inside go to the ball query.
+    inside. The ball query takes the centres whose second nearest is inside, and the widest
+    twentieth of the radii, so that the nearest-neighbour search is bounded by the others.
     """
     if tree.n < _NEAREST or len(centers) == 0:
         return _ball_query(tree, centers, radius)
-    bound = 2.0 * float(np.nextafter(radius.max(), np.inf))  # above every radius, 0 too
-    dist, idx = tree.query(centers, k=_NEAREST, distance_upper_bound=bound)
-    crowded = dist[:, -1] <= radius
-    alone = np.flatnonzero(~crowded & (dist[:, 0] <= radius))
-    more = np.flatnonzero(crowded)
+    cut = float(np.quantile(radius, 0.95))
+    near = np.flatnonzero(radius <= cut)
+    r_near = radius[near]
+    bound = float(np.nextafter(cut, np.inf))  # above every radius queried, 0 too
+    dist, idx = tree.query(centers[near], k=_NEAREST, distance_upper_bound=bound)
+    crowded = dist[:, -1] <= r_near
+    alone = near[~crowded & (dist[:, 0] <= r_near)]
+    first = idx[~crowded & (dist[:, 0] <= r_near), 0]
+    more = np.concatenate([near[crowded], np.flatnonzero(radius > cut)])
     r_more, f_more = _ball_query(tree, centers[more], radius[more])
     return (np.concatenate([alone, more[r_more]]),
-            np.concatenate([idx[alone, 0], f_more]).astype(np.int64))  # fmt: skip
+            np.concatenate([first, f_more]).astype(np.int64))  # fmt: skip
 
 
 def _ball_query(
