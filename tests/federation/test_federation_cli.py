@@ -52,7 +52,12 @@ def test_federate_two_nations_hold_the_joint_picture(tmp_path, capsys):
         assert n["number_agreement"] >= 0.9, n
         assert n["identity_agreement"] >= 0.9, n
         assert n["malformed"] == 0
-    assert "BGR" in capsys.readouterr().out
+        assert n["threats_engaged"] <= n["engagements"]  # scored on the truth
+        assert n["interceptors_at_false_tracks"] <= n["interceptors_fired"]
+    e = res["engagements"]
+    assert e["threats_engaged"] <= e["threats"] and e["double_engaged"] == 0
+    out_text = capsys.readouterr().out
+    assert "BGR" in out_text and f"threats engaged by a node: {e['threats_engaged']} of" in out_text
 
 
 def test_federate_out_that_is_a_file_is_refused_before_anything_starts(tmp_path, capsys):

@@ -3,6 +3,8 @@ of an engagement without kill simulation, the sharing policy, the node's cycle."
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from iamd.scenario.catalog import THREAT_CLASSES, ThreatClass
 from iamd.scenario.loader import load_scenario
 from iamd.scenario.schema import Policy
 
-from .conftest import drone_track, pictures
+from .conftest import drone_track, pictures, rou_node
 
 ROSTER = ("BGR", "ROU")
 DRONE = THREAT_CLASSES.index(ThreatClass.DRONE)
@@ -132,6 +134,13 @@ def test_an_engagement_ends_at_the_kill_assessment_delay_and_the_track_is_engage
     assert [(e.unit, e.attempt) for e in again] == [(0, 1)]  # still hostile: shoot-look-shoot
     kinds = [(e.kind, e.t_s) for e in tewa.events]
     assert kinds == [("tewa_engage", 0.0), ("tewa_end", end_s), ("tewa_engage", end_s)]
+    # what is scored: each shot with its unit, rounds, cost and end
+    first, second = tewa.shots
+    assert (first.number, first.unit, first.t_s, first.rounds, first.cost_usd) == (
+        number, "rou_unit", 0.0, eng.rounds, eng.cost_usd)  # fmt: skip
+    assert (first.t_intercept_s, first.end_t_s, first.end) == (eng.t_intercept_s, end_s,
+                                                                "assessed")  # fmt: skip
+    assert (second.t_s, second.end_t_s, second.end) == (end_s, None, "")
     assert board.status(number).status == EngageStatus.ENGAGING
     assert board.status(number).t_s == end_s
 
@@ -243,6 +252,25 @@ def test_the_node_cycle_decides_with_its_own_units_and_publishes_the_engagement(
     (rec,) = decode(data).records
     assert (int(rec["number"]), int(rec["status"])) == (number, EngageStatus.ENGAGING)
     assert units.ids[int(rec["unit"])] == uid
+
+
+def test_the_node_writes_its_engagements_for_scoring(tmp_path, loaded):
+    from dataclasses import asdict
+
+    node = rou_node(tmp_path)
+    t = 0.0
+    while not node.tewa.engaging and t < 500.0:
+        node._local_sim = _drone(loaded.scenario, t)
+        node._fold(t, t)
+        t += DT_S
+    node._local_sim = LocalTracks.empty()  # the track leaves the picture: dropped
+    node._fold(t, t)
+    node._write_outputs()
+    stats = json.loads((tmp_path / "out" / "stats_ROU.json").read_text())
+    (shot,) = node.tewa.shots
+    assert stats["engagements"] == [asdict(shot)]
+    assert (shot.t_s, shot.end_t_s, shot.end) == (t - DT_S, t, "dropped")
+    assert shot.rounds >= 1 and shot.cost_usd > 0
 
 
 def test_a_completed_handover_ends_the_offerers_engagement(loaded):

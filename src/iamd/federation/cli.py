@@ -114,6 +114,22 @@ def federate_command(args: argparse.Namespace) -> int:
             f"{s.number_agreement:8.3f} {s.identity_agreement:8.3f} {s.tracks:6d} "
             f"{_ms(s.latency_p50_ms):>7} {_ms(s.latency_p99_ms):>7} {s.cpu_s:6.1f}"
         )
+    print(
+        f"{'node':5} {'engaged':>8} {'threats':>8} {'rounds':>7} {'cost M$':>8} "
+        f"{'civil':>6} {'at false':>8}"
+    )
+    for s in res.nodes:
+        print(
+            f"{s.nation:5} {s.engagements:8d} {s.threats_engaged:8d} {s.interceptors_fired:7d} "
+            f"{s.interceptor_cost_usd / 1e6:8.2f} {s.civil_aircraft_engaged:6d} "
+            f"{s.interceptors_at_false_tracks:8d}"
+        )
+    e = res.engagements
+    print(
+        f"threats engaged by a node: {e.threats_engaged} of {e.threats}; engaged by two "
+        f"nations at once: {e.double_engaged} ({e.double_engaged_two_numbers} under two "
+        "track numbers)"
+    )
     print(f"wrote {out / 'federate.json'}", file=sys.stderr)
     return 0
 

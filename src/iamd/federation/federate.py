@@ -15,6 +15,17 @@ scores, against the truth picture of the joint radars (`iamd.track.picture.Truth
   picture; the share of objects on which every node that has one uses the same number;
 - **identities**: the share of those objects on which each node's identity equals the
   in-process picture's.
+
+The nodes run their own threat evaluation and weapon assignment (`iamd.federation.tewa`)
+and simulate no kill, so their engagements are scored on what they aimed at, not on a fate
+(`score_engagements`): each engagement's track, at its decision, is the truth object
+nearest to it within `MATCH_M` in the node's picture of that time (none: a false track).
+Per node, as the engine's summary counts them (`iamd.sim.outcome`): engagements, interceptors
+fired and their cost, distinct threats engaged, civil aircraft (airliners) engaged and
+interceptors at false tracks; for the federation: the threats flying during the replay, those
+engaged by any node, and the objects engaged by two nations at once (their engagements' spans
+overlap), of them those engaged under two track numbers — which no engagement board can see,
+as coordination is by track number.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +63,29 @@ class NodeScore:
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     cpu_s: float
+    engagements: int = 0
+    interceptors_fired: int = 0
+    interceptor_cost_usd: float = 0.0
+    threats_engaged: int = 0
+    civil_aircraft_engaged: int = 0
+    interceptors_at_false_tracks: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngagementScore:
+    """The federation's engagements against the truth (see the module docstring).
+
+    Attributes:
+        threats: hostile objects (drones, cruise and ballistic missiles) flying during the
+            replay; threats_engaged: of them, those engaged by at least one node.
+        double_engaged: objects engaged by two nations at once; double_engaged_two_numbers:
+            of them, those the two engaged under different track numbers.
+    """
+
+    threats: int
+    threats_engaged: int
+    double_engaged: int
+    double_engaged_two_numbers: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +97,7 @@ class FederateResult:
     duration_s: float
     steps: int
     nodes: list[NodeScore]
+    engagements: EngagementScore
 
     def to_json(self) -> str:
         """The result as JSON."""
@@ -201,13 +236,123 @@ def federate(
         fed.end()
         pics = {c: fed.picture(c) for c in codes}
         stats = {c: fed.stats(c) for c in codes}
+    end_s = float(t_grid[-1] + dt)
+    per_node, fed_score = score_engagements(
+        {c: stats[c].get("engagements", []) for c in codes},
+        pics,
+        t_grid_s=t_grid,
+        pos_ecef_m=truth.pos_ecef_m[:, : len(t_grid)],
+        present=truth.present[:, : len(t_grid)] & (truth.t_end_s[:, None] >= t_grid[None, :]),
+        cls=np.asarray(truth.cls),
+        end_s=end_s,
+    )
+    nodes = [
+        replace(s, **per_node[s.nation])
+        for s in _score(codes, pics, stats, samples, OSPA_CUTOFF_M, ospa)
+    ]
     return FederateResult(
         scenario=scenario,
         seed=seed,
-        duration_s=float(t_grid[-1] + dt),
+        duration_s=end_s,
         steps=len(t_grid),
-        nodes=_score(codes, pics, stats, samples, OSPA_CUTOFF_M, ospa),
+        nodes=nodes,
+        engagements=fed_score,
     )
+
+
+def score_engagements(
+    shots: dict[str, list[dict[str, Any]]],
+    pics: dict[str, dict[str, np.ndarray]],
+    *,
+    t_grid_s: npt.NDArray[np.float64],
+    pos_ecef_m: npt.NDArray[np.float64],
+    present: npt.NDArray[np.bool_],
+    cls: npt.NDArray[np.str_],
+    end_s: float,
+) -> tuple[dict[str, dict[str, Any]], EngagementScore]:
+    """Score each node's engagements against the truth (see the module docstring).
+
+    Args:
+        shots: per nation, its node's engagements (`iamd.federation.tewa.Shot` as dicts:
+            ``number``, ``t_s``, ``rounds``, ``cost_usd``, ``end_t_s``).
+        pics: per nation, its node's picture snapshots (``t_s``, ``number``, ``pos`` (k, 3)
+            ECEF m, one row per track and step).
+        t_grid_s: (T,) the replay's clock (s); pos_ecef_m: (N, T, 3) the objects' ECEF
+            positions on it (m); present: (N, T) flying; cls: (N,) their classes.
+        end_s: the replay's end (s): an engagement not ended by then lasts until it.
+
+    Returns:
+        Per nation, the `NodeScore` engagement fields; the federation's `EngagementScore`.
+
+    >>> import numpy as np
+    >>> pos = np.zeros((1, 2, 3)); pos[0, :, 0] = 7e6
+    >>> pic = {"t_s": np.array([0.0]), "number": np.array([5]), "pos": np.array([[7e6, 0, 0]])}
+    >>> shot = {"number": 5, "t_s": 0.0, "rounds": 2, "cost_usd": 1e5, "end_t_s": None}
+    >>> per, fed = score_engagements({"ROU": [shot]}, {"ROU": pic}, t_grid_s=np.array([0., 2.]),
+    ...     pos_ecef_m=pos, present=np.ones((1, 2), bool), cls=np.array(["drone"]), end_s=4.0)
+    >>> per["ROU"]["threats_engaged"], per["ROU"]["interceptors_fired"], fed.threats_engaged
+    (1, 2, 1)
+    """
+    from iamd.scenario.catalog import HOSTILE_CLASSES
+
+    hostile = np.isin(cls, [c.value for c in HOSTILE_CLASSES])
+    civil = cls == "airliner"
+    per: dict[str, dict[str, Any]] = {}
+    spans: list[tuple[int, str, int, float, float]] = []  # object, nation, number, start, end
+    engaged_threats: set[int] = set()
+    for nation, rows in shots.items():  # the nations, then their engagements: a handful
+        obj = np.array([_engaged_object(r, pics[nation], t_grid_s, pos_ecef_m, present)
+                        for r in rows], dtype=np.int64)  # fmt: skip
+        rounds = np.array([int(r["rounds"]) for r in rows], dtype=np.int64)
+        matched = obj >= 0
+        threats = {int(o) for o in obj[matched] if hostile[o]}
+        engaged_threats |= threats
+        per[nation] = {
+            "engagements": len(rows),
+            "interceptors_fired": int(rounds.sum()),
+            "interceptor_cost_usd": round(float(sum(float(r["cost_usd"]) for r in rows)), 2),
+            "threats_engaged": len(threats),
+            "civil_aircraft_engaged": int(np.sum(matched & civil[np.maximum(obj, 0)])),
+            "interceptors_at_false_tracks": int(rounds[~matched].sum()),
+        }
+        for r, o in zip(rows, obj.tolist(), strict=True):
+            if o >= 0:
+                end = r.get("end_t_s")
+                spans.append((o, nation, int(r["number"]), float(r["t_s"]),
+                              end_s if end is None else float(end)))  # fmt: skip
+    double: dict[int, bool] = {}  # object -> engaged under two numbers
+    for i, (o, na, num, t0, t1) in enumerate(spans):  # pairs of engagements: a handful
+        for o2, na2, num2, u0, u1 in spans[i + 1 :]:
+            if o2 == o and na2 != na and t0 < u1 and u0 < t1:
+                double[o] = double.get(o, False) or num2 != num
+    flying = present.any(axis=1)
+    return per, EngagementScore(
+        threats=int(np.sum(hostile & flying)),
+        threats_engaged=len(engaged_threats),
+        double_engaged=len(double),
+        double_engaged_two_numbers=sum(double.values()),
+    )
+
+
+def _engaged_object(
+    shot: dict[str, Any],
+    pic: dict[str, np.ndarray],
+    t_grid_s: npt.NDArray[np.float64],
+    pos_ecef_m: npt.NDArray[np.float64],
+    present: npt.NDArray[np.bool_],
+) -> int:
+    """The object a node's engagement aimed at: the one nearest, within `MATCH_M`, to the
+    engaged track in the node's picture at the decision (-1: none, a false track)."""
+    t = float(shot["t_s"])
+    k = int(np.searchsorted(t_grid_s, t))
+    if k >= len(t_grid_s) or abs(float(t_grid_s[k]) - t) > 1e-6:
+        return -1
+    row = np.flatnonzero((pic["t_s"] == t) & (pic["number"] == int(shot["number"])))
+    alive = np.flatnonzero(present[:, k])
+    if len(row) == 0 or len(alive) == 0:
+        return -1
+    d, j = cKDTree(pos_ecef_m[alive, k]).query(pic["pos"][row[0]], distance_upper_bound=MATCH_M)
+    return int(alive[j]) if np.isfinite(d) else -1
 
 
 def _take_plots(plots: Any, rows: npt.NDArray[np.int64]) -> Any:

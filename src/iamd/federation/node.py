@@ -733,6 +733,7 @@ class Node:
             "p99": float(np.percentile(lat, 99)) if len(lat) else None,
         }
         stats["reporting"] = self.picture.reporting().tolist()
+        stats["engagements"] = [asdict(s) for s in self.tewa.shots]
         # the picture of the last feed step (partners that stop before this node leave later
         # pictures on purpose)
         stats["tracks"] = len(snaps[-1]["number"]) if snaps else 0

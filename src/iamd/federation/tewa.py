@@ -29,7 +29,7 @@ channel. Rounds fired stay spent. Every decision is a node event (``tewa_engage`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,28 @@ after the intercept (the engine assesses at the intercept itself, on the truth).
 _ACTIVE = (EngageStatus.ENGAGING, EngageStatus.HANDOVER_OFFER)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shot:
+    """One engagement a node started (declared and accepted), for scoring.
+
+    Attributes:
+        number: the track number engaged; unit: the own unit's id.
+        t_s: scenario time of the decision (s); t_intercept_s: its predicted intercept (s).
+        rounds: interceptors fired; cost_usd: their cost (USD).
+        end_t_s: scenario time the engagement ended (s; None: still in flight at the end).
+        end: why it ended (``dropped``, ``assessed``, ``ceased``; "" while in flight).
+    """
+
+    number: int
+    unit: str
+    t_s: float
+    t_intercept_s: float
+    rounds: int
+    cost_usd: float
+    end_t_s: float | None = None
+    end: str = ""
+
+
 @dataclass(slots=True, kw_only=True)
 class NodeTewa:
     """A node's threat evaluation and weapon assignment (see the module docstring).
@@ -67,12 +89,16 @@ class NodeTewa:
         dt_s: the node's cycle (the scenario's clock step, s); intercepts are predicted on
             its grid over ``LOOKAHEAD_S``.
         events: the decisions, in order.
+        shots: the engagements started, in order, each with its end once it ended.
     """
 
     nation: str
     stage: EngagementStage
     dt_s: float
     events: list[FederationEvent] = field(default_factory=list)
+    shots: list[Shot] = field(default_factory=list)
+    _shot_of: dict[int, int] = field(default_factory=dict)
+    """The index in ``shots`` of each engagement in flight, by its sequence number."""
     _slot: dict[int, int] = field(default_factory=dict)
     _number: list[int] = field(default_factory=list)
 
@@ -132,6 +158,12 @@ class NodeTewa:
             number = self._number[eng.threat]
             if board.declare(number, unit=eng.unit, t_s=t_s):
                 started.append(eng)
+                self._shot_of[eng.seq] = len(self.shots)
+                self.shots.append(
+                    Shot(number=number, unit=self.stage.units.ids[eng.unit], t_s=t_s,
+                         t_intercept_s=eng.t_intercept_s, rounds=eng.rounds,
+                         cost_usd=eng.cost_usd)
+                )  # fmt: skip
                 self._event(t_s, "tewa_engage", number, self._describe(eng))
             else:
                 self._withdraw(eng)
@@ -164,6 +196,8 @@ class NodeTewa:
                 board.cease(number, t_s=t_s)
             state.in_flight.remove(eng)
             state.done.append((eng, why))
+            i = self._shot_of.pop(eng.seq)
+            self.shots[i] = replace(self.shots[i], end_t_s=t_s, end=why)
             self._event(t_s, "tewa_end", number, f"{self.stage.units.ids[eng.unit]}: {why}")
 
     def _slot_of(self, number: int) -> int:
