@@ -164,6 +164,10 @@ def test_the_udp_reader_joins_an_ipv6_group_on_the_named_interface() -> None:
         open_udp(0, group=LINK_GROUP)
     with pytest.raises(InputError, match=r"no network interface 'no-such-if0' on this machine"):
         open_udp(0, group=LINK_GROUP, interface="no-such-if0")
+    for group, scope in (("ff00::114", "0"), ("ff3f::114", "F")):
+        with pytest.raises(InputError, match=rf"^UDP group '{group}': {group} has the reserved "
+                           rf"IPv6 multicast scope {scope}; allowed: scope 1-E"):  # fmt: skip
+            open_udp(0, group=group, interface=names[0])
     with pytest.raises(InputError, match=r"'fd00::1': not a multicast address"):
         open_udp(0, group="fd00::1")
     with pytest.raises(InputError, match=r"interface must be the IPv4 address of a local "
@@ -254,6 +258,15 @@ def test_asterix_urls(url: str, endpoint: AsterixEndpoint) -> None:
          "asterix://[ff02::114]:8600?iface=lo"),
         ("asterix://[fd00::62]:1", AsterixEndpoint(host="fd00::62", port=1),
          "asterix://[fd00::62]:1"),
+        # the ends of the allowed IPv6 multicast scopes (1-E; RFC 4291 §2.7, RFC 7346)
+        ("asterix://[ff01::114]:8600?iface=lo",
+         AsterixEndpoint(host="ff01::114", port=8600, interface="lo"),
+         "asterix://[ff01::114]:8600?iface=lo"),
+        ("asterix://[ff0e::62]:8600", AsterixEndpoint(host="ff0e::62", port=8600),
+         "asterix://[ff0e::62]:8600"),
+        ("asterix://[ff3e::8000:62]:8600?ttl=9",
+         AsterixEndpoint(host="ff3e::8000:62", port=8600, ttl=9),
+         "asterix://[ff3e::8000:62]:8600"),
     ],
 )  # fmt: skip
 def test_ipv6_asterix_urls(url: str, endpoint: AsterixEndpoint, shown: str) -> None:
@@ -305,6 +318,11 @@ RULE = (
     "asterix://239.255.0.62:8600 or asterix://[ff15::62]:8600\n"
 )
 IFACES = ", ".join(n for _i, n in socket.if_nameindex())
+
+
+SCOPE_RULE = (
+    "allowed: scope 1-E (RFC 4291 §2.7, RFC 7346), e.g. ff15::62 (site-local) or ff1e::62 (global)"
+)
 
 
 @pytest.mark.parametrize(
@@ -391,6 +409,19 @@ IFACES = ", ".join(n for _i, n in socket.if_nameindex())
         ("asterix://[ff15::62]:8600?ttl=0", "error: --stream: "
          "'asterix://[ff15::62]:8600?ttl=0': ttl (the hop limit) must be an integer 1-255 "
          "(got '0')\n"),
+        # IPv6 multicast scopes 0 and F are reserved (RFC 4291 §2.7); 1 and E are the ends
+        ("asterix://[ff00::62]:8600", "error: --stream: 'asterix://[ff00::62]:8600': ff00::62 "
+         "has the reserved IPv6 multicast scope 0; "
+         f"{SCOPE_RULE}\n"),
+        ("asterix://[ff0f::62]:8600", "error: --stream: 'asterix://[ff0f::62]:8600': ff0f::62 "
+         "has the reserved IPv6 multicast scope F; "
+         f"{SCOPE_RULE}\n"),
+        ("asterix://[ff30::62]:8600?ttl=2", "error: --stream: "
+         "'asterix://[ff30::62]:8600?ttl=2': ff30::62 has the reserved IPv6 multicast scope 0; "
+         "allowed: scope 1-E"),
+        ("asterix://[ff1f::62]:8600?iface=lo", "error: --stream: "
+         "'asterix://[ff1f::62]:8600?iface=lo': ff1f::62 has the reserved IPv6 multicast "
+         "scope F; allowed: scope 1-E"),
         ("asterix://239.255.0.62:8600?sac=1", "error: --stream: "
          "'asterix://239.255.0.62:8600?sac=1': unknown option 'sac'; allowed: ttl, iface"),
     ],

@@ -568,6 +568,10 @@ def test_parse_formats_orders_and_expands_all() -> None:
          "cot+udp://[ff15::69]:6969"),
         ("cot://[ff02::69]:6969?iface=lo", CotEndpoint(host="ff02::69", port=6969, interface="lo"),
          "cot+udp://[ff02::69]:6969?iface=lo"),
+        ("cot://[ff11::69]:6969?iface=lo", CotEndpoint(host="ff11::69", port=6969, interface="lo"),
+         "cot+udp://[ff11::69]:6969?iface=lo"),  # scope 1, the lowest allowed
+        ("cot://[ff1e::69]:6969", CotEndpoint(host="ff1e::69", port=6969),
+         "cot+udp://[ff1e::69]:6969"),  # scope E, the highest allowed
     ],
 )  # fmt: skip
 def test_cot_urls(url: str, expected: CotEndpoint, shown: str) -> None:
@@ -581,6 +585,11 @@ COT_RULE = (
     "name, and PORT 1-65535, e.g. cot://239.2.3.1:6969 or cot+tcp://[::1]:8087\n"
 )
 IFACES = ", ".join(n for _i, n in socket.if_nameindex())
+
+
+SCOPE_RULE = (
+    "allowed: scope 1-E (RFC 4291 §2.7, RFC 7346), e.g. ff15::62 (site-local) or ff1e::62 (global)"
+)
 
 
 @pytest.mark.parametrize(
@@ -626,6 +635,12 @@ IFACES = ", ".join(n for _i, n in socket.if_nameindex())
          f"({IFACES}; got 'no-such-if0')\n"),
         ("cot://239.2.3.1:6969?iface=eth0", "'cot://239.2.3.1:6969?iface=eth0': iface must be "
          "the IPv4 address of an interface for an IPv4 group (got 'eth0')\n"),
+        ("cot://[ff00::69]:6969", "'cot://[ff00::69]:6969': ff00::69 has the reserved IPv6 "
+         "multicast scope 0; "
+         f"{SCOPE_RULE}\n"),
+        ("cot+tcp://[ff0f::69]:8087", "'cot+tcp://[ff0f::69]:8087': ff0f::69 has the reserved "
+         "IPv6 multicast scope F; "
+         f"{SCOPE_RULE}\n"),
         ("cot://239.2.3.1:6969?sac=1", "'cot://239.2.3.1:6969?sac=1': unknown option 'sac'; "
          "allowed: ttl, iface (multicast groups only)\n"),
         ("cot+tcp://[ff15::69]:8087", "'cot+tcp://[ff15::69]:8087': ff15::69 is a multicast "

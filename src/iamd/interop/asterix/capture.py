@@ -411,6 +411,8 @@ def open_udp(
     gaddr = _ip(group) if group else None
     if gaddr is not None and not gaddr.is_multicast:
         raise InputError(f"UDP group {group!r}: not a multicast address (224.0.0.0/4, ff00::/8)")
+    if gaddr is not None and (why := ipv6_scope_error(str(gaddr))):
+        raise InputError(f"UDP group {group!r}: {why}")
     bind_host = str(gaddr) if gaddr is not None and host == "0.0.0.0" else host
     try:
         ipv6 = ipaddress.ip_address(bind_host).version == 6
@@ -468,6 +470,38 @@ def ipv6_needs_interface(address: str) -> bool:
     """
     a = ipaddress.IPv6Address(address)
     return a.is_multicast and (a.packed[1] & 0x0F) in (1, 2)
+
+
+IPV6_RESERVED_SCOPES = (0x0, 0xF)
+"""The IPv6 multicast scopes no group may have: scop 0 and F are reserved (RFC 4291 §2.7;
+RFC 7346 §2 keeps them so while naming 3 realm-local). Scopes 1-E are allowed: 1
+interface-local, 2 link-local, 3 realm-local, 4 admin-local, 5 site-local, 8
+organization-local, E global, and the unassigned 6, 7, 9-D, which RFC 4291 leaves to
+administrators for regions of their own."""
+
+
+def ipv6_scope_error(address: str) -> str:
+    """Why an IPv6 multicast group may not be used (its scope is reserved), or ``''`` (any
+    other address, IPv6 or not).
+
+    >>> ipv6_scope_error("ff01::114"), ipv6_scope_error("ff1e::62"), ipv6_scope_error("::1")
+    ('', '', '')
+    >>> ipv6_scope_error("ff3f::62").partition(";")[0]
+    'ff3f::62 has the reserved IPv6 multicast scope F'
+    """
+    try:
+        a = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    if a.version != 6 or not a.is_multicast:
+        return ""
+    scop = a.packed[1] & 0x0F
+    if scop not in IPV6_RESERVED_SCOPES:
+        return ""
+    return (
+        f"{a} has the reserved IPv6 multicast scope {scop:X}; allowed: scope 1-E (RFC 4291 "
+        "§2.7, RFC 7346), e.g. ff15::62 (site-local) or ff1e::62 (global)"
+    )
 
 
 def interface_index(name: str, what: str) -> int:
@@ -586,6 +620,7 @@ __all__ = [
     "Packets",
     "UdpStats",
     "decode_stream",
+    "ipv6_scope_error",
     "is_pcap",
     "open_udp",
     "pcap_bytes",

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from iamd.errors import InputError
-from iamd.interop.asterix.capture import interface_names, ipv6_needs_interface
+from iamd.interop.asterix.capture import interface_names, ipv6_needs_interface, ipv6_scope_error
 
 if TYPE_CHECKING:
     from iamd.identify.airspace import Airspace
@@ -234,7 +234,8 @@ def parse_endpoint(
     ``names``, a host name (RFC 1123; resolved when the stream opens). IFACE is, for a
     multicast group only, the IPv4 address of the interface to send from (an IPv4 group) or
     the interface's name (an IPv6 group; a link-local or interface-local group must have one,
-    RFC 4291 §2.7). ``kind`` names the endpoint when the scheme is not one of ``schemes``.
+    RFC 4291 §2.7). An IPv6 group of a reserved scope (0 or F, `ipv6_scope_error`) is
+    refused. ``kind`` names the endpoint when the scheme is not one of ``schemes``.
 
     >>> parse_endpoint("cot://[::1]:6969", flag="--stream", schemes=("cot",), kind="a CoT",
     ...                rule="use cot://HOST:PORT")["host"]
@@ -264,6 +265,8 @@ def parse_endpoint(
     port = int(port_text)
     if port == 0:
         raise bad("has port 0")
+    if not isinstance(addr, str) and (why := ipv6_scope_error(str(addr))):
+        raise InputError(f"{flag}: {url!r}: {why}")
     ttl, interface = DEFAULT_TTL, ""
     try:
         options = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
