@@ -117,6 +117,7 @@ def gate(
     """
     tp = track_pos_m if track_pos_m.ndim == 3 else track_pos_m[:, None, :]
     tc = track_covar_m2 if track_covar_m2.ndim == 4 else track_covar_m2[:, None, :, :]
+    tc = np.ascontiguousarray(tc)  # often a block of the full covariance: read once, gathered
     n, r = tp.shape[:2]
     p = len(plot_pos_m)
     if n == 0 or p == 0:

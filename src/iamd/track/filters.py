@@ -786,6 +786,9 @@ def _add_cwna(p: FloatArray, t: FloatArray, q_m2_s3: FloatArray) -> None:
     ``p (..., 6, 6)``: per axis ``q [[T³/3, T²/2], [T²/2, T]]``, ``t`` and ``q_m2_s3``
     broadcasting with p's leading shape. The four diagonals of the 3 × 3 blocks are strided
     views of the flattened matrices (elements 0, 7, 14; 3, 10, 17; 18, 25, 32; 21, 28, 35)."""
+    if t.size * q_m2_s3.size * 36 < p.size // 36:  # few distinct Q (one step, a q per model)
+        p += cwna_process_noise(t, q_m2_s3)  # whole matrices: one long loop over p
+        return
     flat = p.reshape(*p.shape[:-2], 36)  # a view: p is C-contiguous
     qt = q_m2_s3 * t
     cross = (qt * t / 2.0)[..., None]
