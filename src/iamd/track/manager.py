@@ -360,9 +360,10 @@ class TrackTable:
 
     def take(self, index: IntArray | BoolArray) -> TrackTable:
         """The rows selected by an index or mask."""
-        if np.asarray(index).dtype == np.bool_:  # compress: the faster copy for a mask
+        if index.dtype == np.bool_:  # compress: the faster copy for a mask
+            mask = index.astype(np.bool_, copy=False)
             return TrackTable(
-                **{f.name: np.compress(index, getattr(self, f.name), axis=0) for f in fields(self)}
+                **{f.name: np.compress(mask, getattr(self, f.name), axis=0) for f in fields(self)}
             )
         return TrackTable(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
