@@ -164,8 +164,10 @@ def main() -> int:
                     taken[x] = w - kill_wall
     # (with 3 nodes some targets are seen by the killed node alone: they cannot be taken over)
     takeover_s = max(taken.values()) if taken else float("nan")
-    joined = [e["t_s"] for e in events[late] if e["kind"] == "peer_joined"]
-    opened = [e["t_s"] for e in events[late] if e["kind"] == "session_open"]
+    # the partner events carry scenario time in t_s; the wall (monotonic) clock of the lease
+    # is monotonic_s, the one that measures how long the late joiner took
+    joined = [e["monotonic_s"] for e in events[late] if e["kind"] == "peer_joined"]
+    opened = [e["monotonic_s"] for e in events[late] if e["kind"] == "session_open"]
     late_s = (
         (max(joined) - opened[0]) if opened and len(joined) >= len(nations) - 1 else float("nan")
     )
