@@ -36,6 +36,7 @@ from iamd.interop.asterix import (
     split_blocks,
     udp_blocks,
 )
+from iamd.interop.asterix.capture import read_pcap_bytes
 from iamd.interop.asterix.fields import CAT034_SYSTEM_SUBFIELDS, FT_M, KT_M_S, NM_M
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "asterix"
@@ -837,6 +838,98 @@ def test_pcap_variants_big_endian_nanoseconds_vlan_and_skipped_packets(tmp_path)
     np.testing.assert_allclose(pk.time_s, [1_600_000_000.0, 1_600_000_001.0])
     dec = read_recording(p)
     assert len(dec.cat048) == 2 and dec.cat048["callsign"].tolist() == ["DLH65A"] * 2
+
+
+def _v6(payload: bytes, **kw) -> bytes:
+    from .pcap_frames import UDP, ipv6, udp6
+
+    src, dst = "fd00::1", "ff15::62"
+    return ipv6(
+        udp6(payload, src, dst, 4000, 8600), src, dst, kw.pop("nh", UDP), kw.pop("ext", b"")
+    )
+
+
+def test_pcap_ipv6_udp_over_ethernet_with_extension_headers(tmp_path):
+    """IPv6/UDP frames are read like IPv4 ones (RFC 8200: the fixed header, hop-by-hop and
+    destination options skipped by their length, a later fragment skipped); TCP and ICMPv6
+    over IPv6 are counted and skipped. Frames built by hand (tests/interop/pcap_frames.py)."""
+    from .pcap_frames import (
+        DEST_OPTS,
+        FRAGMENT,
+        HOP_BY_HOP,
+        TCP,
+        UDP,
+        ethernet,
+        fragment_header,
+        ipv6,
+        padn_options,
+        pcap,
+    )
+
+    ext = padn_options(DEST_OPTS, 16) + padn_options(UDP)
+    frames = [
+        ethernet(_v6(GOOD048)),
+        ethernet(_v6(GOOD048, nh=HOP_BY_HOP, ext=ext), vlan=5),
+        ethernet(ipv6(bytes(40), "fd00::1", "ff15::62", TCP)),  # TCP: skipped
+        ethernet(ipv6(bytes(8), "fd00::1", "ff15::62", 58)),  # ICMPv6: skipped
+        ethernet(_v6(GOOD048, nh=FRAGMENT, ext=fragment_header(UDP, 8, False))),  # skipped
+        _frame(GOOD048),  # IPv4 beside
+    ]
+    p = tmp_path / "v6.pcap"
+    p.write_bytes(pcap(frames, 1))
+    pk = read_pcap(p)
+    assert pk.skipped == 3 and len(pk.segments) == 3
+    assert pk.src.tolist() == ["[fd00::1]:4000", "[fd00::1]:4000", "10.1.2.3:4000"]
+    assert pk.dst.tolist() == ["[ff15::62]:8600", "[ff15::62]:8600", "239.1.1.1:8600"]
+    assert [pk.data[a:b] for a, b in pk.segments] == [GOOD048] * 3
+    dec = read_recording(p)
+    assert dec.cat048["callsign"].tolist() == ["DLH65A"] * 3
+    assert dec.cat048["dst"].tolist() == pk.dst.tolist()
+
+
+@pytest.mark.parametrize("linktype", [1, 113, 101, 229])
+def test_pcap_ipv6_udp_on_each_link_type(tmp_path, linktype):
+    """Ethernet (1), Linux cooked (113), raw IP (101: IPv4 and IPv6 by the version nibble)
+    and raw IPv6 (229)."""
+    from .pcap_frames import ethernet, linux_cooked, pcap
+
+    v4 = _frame(GOOD048)[14:]
+    wrap = {1: ethernet, 113: linux_cooked}.get(linktype, lambda pk: pk)
+    frames = [wrap(_v6(GOOD048))]
+    if linktype != 229:
+        frames.append(ethernet(v4, ethertype=0x0800) if linktype == 1
+                      else linux_cooked(v4, 0x0800) if linktype == 113 else v4)  # fmt: skip
+    p = tmp_path / "v6.pcap"
+    p.write_bytes(pcap(frames, linktype))
+    pk = read_pcap(p)
+    assert pk.skipped == 0
+    assert pk.dst.tolist() == ["[ff15::62]:8600", "239.1.1.1:8600"][: len(frames)]
+    assert [pk.data[a:b] for a, b in pk.segments] == [GOOD048] * len(frames)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=120), st.integers(0, 255), st.sampled_from([1, 101, 113, 229]))
+def test_fuzz_ipv6_frames_are_read_or_skipped(body, nh, linktype):
+    """Any octets after an IPv6 header (any next header, any extension chain) give a payload
+    within the frame or a skipped packet, never an exception."""
+    from .pcap_frames import ethernet, linux_cooked, pcap
+
+    head = bytes([0x60, 0, 0, 0]) + len(body).to_bytes(2, "big") + bytes([nh, 64]) + bytes(32)
+    wrap = {1: ethernet, 113: linux_cooked}.get(linktype, lambda pk: pk)
+    frame = wrap(head + body)
+    pk = read_pcap_bytes(pcap([frame, frame[: len(frame) // 2]], linktype))
+    assert pk.skipped + len(pk.segments) == 2
+    assert all(b - a <= len(body) for a, b in pk.segments)
+
+
+def test_pcap_link_type_message_names_the_ones_read(tmp_path):
+    from .pcap_frames import pcap
+
+    p = tmp_path / "ppp.pcap"
+    p.write_bytes(pcap([b"\x00"], 9))
+    with pytest.raises(DataFileError, match=r"pcap link type 9 is not read \(read: 1 Ethernet, "
+                       r"101 raw IP, 228 raw IPv4, 229 raw IPv6, 113 Linux cooked\)$"):  # fmt: skip
+        read_pcap(p)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

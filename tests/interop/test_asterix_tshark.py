@@ -24,6 +24,7 @@ from iamd.interop.asterix import (
     encode_cat048,
     encode_cat062,
     pcap_bytes,
+    read_pcap,
     read_recording,
     split_blocks,
 )
@@ -369,3 +370,66 @@ def test_synthetic_north_markers_status_and_mode_match_tshark(tmp_path, psr):
     assert set(nm["asterix.034_050_PSR_CHAB"]) == ({"1"} if psr else {""})
     assert set(nm["asterix.034_050_SSR_CHAB"]) == {""}
     assert (ref.loc[~north, list(SYSTEM_FIELDS.values())] == "").all().all()
+
+
+@pytest.mark.parametrize("linktype", [1, 113, 101, 229])
+def test_croatia_capture_over_ipv6_matches_tshark(tmp_path, linktype):
+    """Croatia Control's capture re-sent over IPv6 (each UDP payload in an IPv6/UDP packet
+    built by hand, tests/interop/pcap_frames.py; every other packet with hop-by-hop and
+    destination options headers) on each link type the reader takes: tshark finds the same
+    packets, addresses and ports, and the same records; iamd's tables equal the IPv4
+    capture's but for the addresses."""
+    from .pcap_frames import (
+        DEST_OPTS,
+        HOP_BY_HOP,
+        UDP,
+        ethernet,
+        ipv6,
+        linux_cooked,
+        padn_options,
+        pcap,
+        udp6,
+    )
+
+    v4 = read_pcap(CC / "cat_034_048.pcap")
+    wrap = {1: ethernet, 113: linux_cooked}.get(linktype, lambda pk: pk)
+    frames = []
+    for k, (a, b) in enumerate(v4.segments):
+        src, dst = f"2001:db8::{k % 3 + 1}", f"ff15::{k % 2 + 48:x}"
+        dport = int(v4.dst[k].rsplit(":", 1)[1])
+        dgram = udp6(v4.data[a:b], src, dst, 40000 + k, dport)
+        if k % 2:
+            ext = padn_options(DEST_OPTS, 16) + padn_options(UDP)
+            frames.append(wrap(ipv6(dgram, src, dst, HOP_BY_HOP, ext)))
+        else:
+            frames.append(wrap(ipv6(dgram, src, dst, UDP)))
+    path = tmp_path / f"croatia_v6_{linktype}.pcap"
+    path.write_bytes(pcap(frames, linktype, v4.time_s.tolist()))
+    pk = read_pcap(path)
+    assert pk.skipped == 0 and pk.segments == v4.segments and pk.data == v4.data
+    np.testing.assert_array_equal(pk.time_s, v4.time_s)
+    res = subprocess.run(
+        [TSHARK, "-r", str(path), "-T", "fields", "-E", "separator=,", "-e", "ipv6.src",
+         "-e", "ipv6.dst", "-e", "udp.srcport", "-e", "udp.dstport"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    rows = [line.split(",") for line in res.stdout.splitlines()]
+    assert [f"[{r[0]}]:{r[2]}" for r in rows] == pk.src.tolist()
+    assert [f"[{r[1]}]:{r[3]}" for r in rows] == pk.dst.tolist()
+    ours = read_recording(path)
+    ref4 = read_recording(CC / "cat_034_048.pcap")
+    for cat in (34, 48):
+        a, b = ours.tables[cat], ref4.tables[cat]
+        assert len(a) == len(b) > 30
+        pd.testing.assert_frame_equal(
+            a.drop(columns=["src", "dst"]), b.drop(columns=["src", "dst"])
+        )
+    ports = {int(d.rsplit(":", 1)[1]) for d in pk.dst}
+    ref = _tshark(path, ports, ["asterix.048_010_SIC", "asterix.048_140_VALUE",
+                                "asterix.048_240_VALUE", "asterix.034_000_VALUE"])  # fmt: skip
+    c48 = ref[ref["asterix.048_010_SIC"] != ""].reset_index(drop=True)
+    assert len(c48) == len(ours.cat048) == 128
+    np.testing.assert_array_equal(_num(c48["asterix.048_010_SIC"]), ours.cat048["sic"])
+    np.testing.assert_array_equal(_num(c48["asterix.048_140_VALUE"]), ours.cat048["tod_s"])
+    assert list(c48["asterix.048_240_VALUE"].str.strip()) == list(ours.cat048["callsign"])
+    assert (ref["asterix.034_000_VALUE"] != "").sum() == len(ours.cat034)

@@ -3,9 +3,11 @@
 - **raw** (``.ast``, ``.raw``, ``.bin`` or any other name): data blocks back to back.
 - **pcap**: the classic libpcap file format (magic ``a1b2c3d4`` or ``a1b23c4d`` for
   nanosecond times, either byte order), link types Ethernet (1, with 802.1Q VLAN tags), raw
-  IPv4 (101, 228) and Linux cooked capture (113); IPv4 (unfragmented, or the first fragment
-  only) and UDP; each UDP payload is one segment of whole data blocks. Other packets (ARP,
-  TCP, IPv6, …) are counted and skipped. pcapng (``0a0d0d0a``) is refused with a message
+  IP (101), raw IPv4 (228), raw IPv6 (229) and Linux cooked capture (113); IPv4 or IPv6
+  (unfragmented, or the first fragment only; IPv6 extension headers skipped, RFC 8200) and
+  UDP; each UDP payload is one segment of whole data blocks. Other packets (ARP, TCP,
+  ICMPv6, later fragments, …) are counted and skipped. Addresses read ``a.b.c.d:port`` and
+  ``[v6]:port`` (RFC 3986's brackets). pcapng (``0a0d0d0a``) is refused with a message
   saying how to convert it (``editcap -F pcap in.pcapng out.pcap``).
 - **UDP**: `udp_blocks` yields the data blocks of each datagram received on a socket bound to
   a port (`open_udp`, IPv4 or IPv6), joined to a multicast group when one is given; a
@@ -41,8 +43,13 @@ PCAP_MAGICS = {
 }
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 LINKTYPE_ETHERNET = 1
-LINKTYPE_RAW = (101, 228, 12)
+LINKTYPE_RAW = (101, 12)
+"""Raw IP, IPv4 or IPv6 by the version nibble (12 is 101 on OpenBSD)."""
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
 LINKTYPE_LINUX_SLL = 113
+ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_IPV6 = 0x86DD
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +60,10 @@ class Packets:
         data: the payloads, concatenated.
         segments: (start, end) of each payload in ``data``.
         time_s: (p,) capture time of each packet (s since 1970-01-01 UTC).
-        src, dst: (p,) ``address:port`` of each packet's sender and destination.
-        skipped: packets that were not IPv4/UDP (or were later IP fragments), counted.
+        src, dst: (p,) ``address:port`` of each packet's sender and destination
+            (``[address]:port`` for IPv6).
+        skipped: packets that were not IPv4/UDP or IPv6/UDP (or were later IP fragments),
+            counted.
     """
 
     data: bytes
@@ -104,10 +113,12 @@ def read_pcap_bytes(raw: bytes, name: str = "<pcap>") -> Packets:
         )
     endian, tick = PCAP_MAGICS[raw[:4]]
     linktype = struct.unpack_from(endian + "I", raw, 20)[0] & 0x0FFFFFFF
-    if linktype not in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, *LINKTYPE_RAW):
+    if linktype not in (
+        LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, *LINKTYPE_RAW
+    ):  # fmt: skip
         raise DataFileError(
-            f"{name}: pcap link type {linktype} is not read (read: 1 Ethernet, 101/228 raw "
-            "IPv4, 113 Linux cooked)"
+            f"{name}: pcap link type {linktype} is not read (read: 1 Ethernet, 101 raw IP, "
+            "228 raw IPv4, 229 raw IPv6, 113 Linux cooked)"
         )
     out = bytearray()
     segs: list[tuple[int, int]] = []
@@ -152,7 +163,7 @@ def read_pcap_bytes(raw: bytes, name: str = "<pcap>") -> Packets:
 
 
 def _udp_payload(frame: bytes, linktype: int) -> tuple[bytes, str, str] | None:
-    """(payload, src, dst) of an IPv4/UDP frame, else None."""
+    """(payload, src, dst) of an IPv4/UDP or IPv6/UDP frame, else None."""
     if linktype == LINKTYPE_ETHERNET:
         if len(frame) < 14:
             return None
@@ -167,9 +178,16 @@ def _udp_payload(frame: bytes, linktype: int) -> tuple[bytes, str, str] | None:
             return None
         etype = (frame[14] << 8) | frame[15]
         off = 16
-    else:
-        etype, off = 0x0800, 0
-    if etype != 0x0800 or len(frame) < off + 20:
+    elif linktype == LINKTYPE_IPV4:
+        etype, off = ETHERTYPE_IPV4, 0
+    elif linktype == LINKTYPE_IPV6:
+        etype, off = ETHERTYPE_IPV6, 0
+    else:  # raw IP: the version nibble says which
+        version = frame[0] >> 4 if frame else 0
+        etype, off = (ETHERTYPE_IPV6 if version == 6 else ETHERTYPE_IPV4), 0
+    if etype == ETHERTYPE_IPV6:
+        return _ipv6_udp(frame, off)
+    if etype != ETHERTYPE_IPV4 or len(frame) < off + 20:
         return None
     ver_ihl = frame[off]
     if ver_ihl >> 4 != 4:
@@ -182,15 +200,56 @@ def _udp_payload(frame: bytes, linktype: int) -> tuple[bytes, str, str] | None:
         return None
     total = (frame[off + 2] << 8) | frame[off + 3]
     ip_end = min(len(frame), off + total) if total else len(frame)
-    u = off + ihl
+    src = ".".join(map(str, frame[off + 12 : off + 16]))
+    dst = ".".join(map(str, frame[off + 16 : off + 20]))
+    return _udp(frame, off + ihl, ip_end, src, dst)
+
+
+def _ipv6_udp(frame: bytes, off: int) -> tuple[bytes, str, str] | None:
+    """(payload, src, dst) of the IPv6 packet at ``off`` when it carries UDP, else None.
+
+    The fixed header is 40 octets (RFC 8200 §3); hop-by-hop (0), routing (43) and destination
+    options (60) headers are skipped by their length ((Hdr Ext Len + 1) × 8 octets, §4.3-4.6),
+    an authentication header (51) by its ((Payload Len + 2) × 4, RFC 4302 §2.2); a fragment
+    header (44, §4.5) is followed in the first fragment only (offset 0), as IPv4's are. A
+    payload length of 0 (a jumbogram, RFC 2675) runs to the end of the frame."""
+    if len(frame) < off + 40 or frame[off] >> 4 != 6:
+        return None
+    plen = (frame[off + 4] << 8) | frame[off + 5]
+    ip_end = min(len(frame), off + 40 + plen) if plen else len(frame)
+    nxt, pos = frame[off + 6], off + 40
+    for _ in range(16):  # a bound on the chain of extension headers
+        if nxt == 17:
+            src = str(ipaddress.IPv6Address(frame[off + 8 : off + 24]))
+            dst = str(ipaddress.IPv6Address(frame[off + 24 : off + 40]))
+            return _udp(frame, pos, ip_end, f"[{src}]", f"[{dst}]")
+        if pos + 8 > ip_end:
+            return None
+        if nxt in (0, 43, 60):
+            size = (frame[pos + 1] + 1) * 8
+        elif nxt == 51:
+            size = (frame[pos + 1] + 2) * 4
+        elif nxt == 44:
+            if ((frame[pos + 2] << 8) | frame[pos + 3]) >> 3:  # not the first fragment
+                return None
+            size = 8
+        else:  # another protocol (TCP, ICMPv6, ESP, no next header)
+            return None
+        nxt, pos = frame[pos], pos + size
+    return None
+
+
+def _udp(frame: bytes, u: int, ip_end: int, src: str, dst: str) -> tuple[bytes, str, str] | None:
+    """(payload, ``src:port``, ``dst:port``) of the UDP datagram at ``u`` in an IP packet
+    that ends at ``ip_end`` (the payload stops at the datagram's length, or at the packet's
+    end when that length is short or runs past it, as in a first fragment)."""
     if ip_end < u + 8:
         return None
     ulen = (frame[u + 4] << 8) | frame[u + 5]
     end = min(ip_end, u + ulen) if ulen >= 8 else ip_end
-    src = f"{'.'.join(map(str, frame[off + 12 : off + 16]))}:{(frame[u] << 8) | frame[u + 1]}"
+    sport = (frame[u] << 8) | frame[u + 1]
     dport = (frame[u + 2] << 8) | frame[u + 3]
-    dst = f"{'.'.join(map(str, frame[off + 16 : off + 20]))}:{dport}"
-    return frame[u + 8 : end], src, dst
+    return frame[u + 8 : end], f"{src}:{sport}", f"{dst}:{dport}"
 
 
 def _read(path: str | os.PathLike[str]) -> bytes:
