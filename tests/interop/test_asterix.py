@@ -620,6 +620,87 @@ def test_cat062_random_tables_round_trip(rows):
     assert encode_cat062(back, max_block_octets=256) == blob
 
 
+# --------------------------------------------------------------------------- callsigns
+
+CALLSIGNS_8 = ["ABCDEFGH", "12345678", "Z0Y9X8W7", "A B C DE", "DLH65A", ""]
+
+
+def _icao_sixbit(text: str) -> bytes:
+    """ICAO Annex 10 vol. IV, table 3-9 (the IA-5 subset): A-Z are 1-26, space 32 and the
+    digits 48-57 (their IA-5 codes); eight 6-bit characters, first in the high bits."""
+    v = 0
+    for ch in text.ljust(8):
+        v = (v << 6) | (ord(ch) - 64 if "A" <= ch <= "Z" else ord(ch))
+    return v.to_bytes(6, "big")
+
+
+def test_icao_sixbit_octets_of_a_real_callsign():
+    """The octets `_icao_sixbit` makes for DLH65A are those of Croatia Control's recording,
+    which tshark and Croatia Control's decoder read as DLH65A (test_cat048_matches_tshark);
+    KLM1234 worked by hand: K 001011, L 001100, M 001101, 1 110001, 2 110010, 3 110011,
+    4 110100, space 100000."""
+    assert GOOD048.count(_icao_sixbit("DLH65A")) == 1
+    assert _icao_sixbit("KLM1234").hex() == "2cc371cb3d20"
+
+
+@pytest.mark.parametrize("category", [48, 62])
+def test_8_character_callsigns_round_trip_byte_exact(category):
+    """A full 8-character callsign in I048/240 and I062/245: written as the ICAO six-bit
+    octets, read back equal, written again to the same bytes."""
+    n = len(CALLSIGNS_8)
+    t = pd.DataFrame({"sac": 25, "sic": 12, "tod_s": np.arange(n) / 128.0,
+                      "callsign": CALLSIGNS_8})  # fmt: skip
+    if category == 48:
+        t["range_m"], t["azimuth_deg"] = 10_000.0, 45.0
+        blob = encode_cat048(t)
+    else:
+        t["track_number"] = np.arange(n)
+        t["callsign_sti"] = [0, 1, 2, 3, 0, -1]
+        blob = encode_cat062(t)
+    for cs in CALLSIGNS_8[:-1]:
+        assert blob.count(_icao_sixbit(cs)) == 1, cs
+    back = decode(blob).tables[category]
+    assert back["callsign"].tolist() == CALLSIGNS_8
+    if category == 62:
+        assert back["callsign_sti"].tolist() == [0, 1, 2, 3, 0, -1]
+        assert encode_cat062(back) == blob
+    else:
+        assert encode_cat048(back) == blob
+
+
+@pytest.mark.parametrize("encoder", ["CAT048", "CAT062"])
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("ABCDEFGHI", "must be at most 8 characters (got 'ABCDEFGHI')"),
+        ("ABCDEFGHIJKLMNOP", "must be at most 8 characters (got 'ABCDEFGHIJKLMNOP')"),
+        ("dlh65a", "must be upper-case letters A-Z, digits 0-9 and spaces (ICAO six-bit "
+         "characters) (got 'dlh65a')"),
+        ("DLH-65", "must be upper-case letters A-Z, digits 0-9 and spaces"),
+        ("ÄBC", "must be upper-case letters A-Z, digits 0-9 and spaces"),
+        (1234, "must be text of at most 8 characters (got 1234)"),
+    ],
+)  # fmt: skip
+def test_a_callsign_the_item_cannot_hold_is_refused_whole(encoder, value, rule):
+    """Longer than 8, lower case, a character outside the six-bit set, not text: one message
+    naming the encoder, the column, the row and the whole value; never cut, upper-cased or
+    replaced."""
+    t = {"sac": [25, 25], "sic": [12, 12], "tod_s": [0.0, 1.0], "callsign": ["DLH65A", value],
+         "range_m": [1e4, 1e4], "azimuth_deg": [1.0, 2.0], "track_number": [1, 2]}  # fmt: skip
+    enc = encode_cat048 if encoder == "CAT048" else encode_cat062
+    with pytest.raises(InputError) as err:
+        enc(pd.DataFrame(t))
+    assert str(err.value).startswith(f"{encoder} encoder: column callsign: row 1: {rule}")
+
+
+@pytest.mark.parametrize(("col", "value"), [("plan_callsign", "ROT60É"), ("adep", "LBS\x7f")])
+def test_i062_390_text_outside_printable_ascii_is_refused_not_replaced(col, value):
+    t = {"sac": [25], "sic": [1], "tod_s": [0.0], "track_number": [1], col: [value]}
+    with pytest.raises(InputError, match=rf"^CAT062 encoder: column {col}: row 0: must be "
+                       r"printable ASCII \(IA-5\) characters \(got "):  # fmt: skip
+        encode_cat062(t)
+
+
 # --------------------------------------------------------------------------- live UDP
 
 

@@ -433,3 +433,59 @@ def test_croatia_capture_over_ipv6_matches_tshark(tmp_path, linktype):
     np.testing.assert_array_equal(_num(c48["asterix.048_140_VALUE"]), ours.cat048["tod_s"])
     assert list(c48["asterix.048_240_VALUE"].str.strip()) == list(ours.cat048["callsign"])
     assert (ref["asterix.034_000_VALUE"] != "").sum() == len(ours.cat034)
+
+
+CALLSIGNS_8 = ["ABCDEFGH", "12345678", "Z0Y9X8W7", "A B C DE", "DLH65A", "ROT601AB"]
+
+
+def test_8_character_callsigns_match_tshark(tmp_path):
+    """Full 8-character callsigns written by iamd in I048/240 and I062/245 (with each STI):
+    tshark reads the same eight characters, and I062/245's STI."""
+    n = len(CALLSIGNS_8)
+    base = {"sac": 25, "sic": 12, "tod_s": np.arange(n) / 128.0, "callsign": CALLSIGNS_8}
+    blob48 = encode_cat048(pd.DataFrame({**base, "range_m": 1e4, "azimuth_deg": 45.0}))
+    sti = [0, 1, 2, 3, 0, 1]
+    blob62 = encode_cat062(
+        pd.DataFrame({**base, "track_number": np.arange(n), "callsign_sti": sti})
+    )
+    pcap = tmp_path / "callsigns.pcap"
+    _write_pcap(pcap, [*split_blocks(blob48), *split_blocks(blob62)])
+    ref = _tshark(pcap, {8600}, ["asterix.048_240_VALUE", "asterix.062_245_CHR",
+                                 "asterix.062_245_STI"])  # fmt: skip
+    assert len(ref) == 2 * n
+    assert list(ref["asterix.048_240_VALUE"][:n].str.rstrip()) == CALLSIGNS_8
+    assert list(ref["asterix.062_245_CHR"][n:].str.rstrip()) == CALLSIGNS_8
+    np.testing.assert_array_equal(_num(ref["asterix.062_245_STI"][n:]), sti)
+    assert decode(blob62).cat062["callsign"].tolist() == CALLSIGNS_8
+
+
+def test_iamd_run_8_character_plan_callsign_in_i062_245_matches_tshark(tmp_path):
+    """A filed flight plan's 8-character callsign (the scenario allows 8; I062/390 CSN holds
+    7) is written whole in I062/245 with STI 1 (not downlinked), with no CSN: tshark reads
+    it there on every correlated record."""
+    from iamd.interop.export import TrackRecorder
+    from iamd.interop.export.asterix import write_picture_asterix
+    from iamd.scenario.loader import load_scenario_text
+    from iamd.sim.engine import run
+
+    scenario = Path(__file__).with_name("asterix_small.yaml").read_text(encoding="utf-8")
+    text = scenario.replace("duration_s: 240", "duration_s: 90")
+    text = text.replace("callsign: ROT601}", "callsign: ROT601AB}")
+    assert "ROT601AB" in text
+    rec = TrackRecorder()
+    result = run(load_scenario_text(text, "asterix_small.yaml"), seed=1, on_step=rec)
+    pcap = tmp_path / "picture.pcap"
+    write_picture_asterix(pcap, result, rec.frames)
+    ours = read_recording(pcap).cat062
+    ref = _tshark(pcap, {8600}, ["asterix.062_040_VALUE", "asterix.062_245_CHR",
+                                 "asterix.062_245_STI", "asterix.062_390_CS_VALUE",
+                                 "asterix.062_060_MODE3A"])  # fmt: skip
+    assert len(ref) == len(ours) > 100
+    hit = ours["callsign"] == "ROT601AB"
+    assert hit.sum() > 10
+    assert set(ours.loc[hit, "callsign_sti"]) == {1} and set(ours.loc[hit, "mode3a"]) == {0o2301}
+    assert (ours["plan_callsign"] == "").all()
+    assert list(ref["asterix.062_245_CHR"].str.rstrip()) == list(ours["callsign"])
+    np.testing.assert_array_equal(np.nan_to_num(_num(ref["asterix.062_245_STI"]), nan=-1),
+                                  ours["callsign_sti"])  # fmt: skip
+    assert set(ref["asterix.062_390_CS_VALUE"]) == {""}

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from iamd.errors import InputError
 from iamd.interop.asterix.fields import (
@@ -154,19 +155,30 @@ class _Table:
         return np.asarray(self.cols[name], dtype=bool)
 
     def text(self, name: str, width: int, sixbit: bool) -> tuple[Buf, npt.NDArray[np.bool_]]:
-        """(n, width) octets of left-aligned, blank-padded text; "" is not present."""
+        """(n, width) octets of left-aligned, blank-padded text; missing (``""``, None,
+        NaN) is not present. A value that is not text, is longer than ``width`` or has a
+        character the item cannot hold is refused, never cut or replaced: six-bit items
+        (ICAO Annex 10 vol. IV) hold upper-case A-Z, 0-9 and space; the others printable
+        ASCII (IA-5, 32-126)."""
         v = self.cols[name]
-        s = np.asarray([x if isinstance(x, str) else "" for x in v], dtype=f"U{width + 1}")
-        long = np.char.str_len(s) > width
-        self._fail(name, s, long, f"at most {width} characters")
-        b = np.char.encode(np.char.upper(s) if sixbit else s, "ascii", "replace")
+        missing = np.asarray(pd.isna(v), dtype=bool).reshape(len(v))
+        is_str = np.fromiter((isinstance(x, str) for x in v), dtype=bool, count=len(v))
+        self._fail(name, v, ~is_str & ~missing, f"text of at most {width} characters")
+        s = np.asarray(np.where(is_str, v, ""), dtype=str).reshape(len(v))
+        self._fail(name, v, np.char.str_len(s) > width, f"at most {width} characters")
+        utf8 = np.char.encode(s, "utf-8")
+        rule = (
+            "upper-case letters A-Z, digits 0-9 and spaces (ICAO six-bit characters)"
+            if sixbit
+            else "printable ASCII (IA-5) characters"
+        )
+        self._fail(name, v, np.char.str_len(utf8) != np.char.str_len(s), rule)
         chars = np.frombuffer(
-            np.char.ljust(b, width).astype(f"S{width}").tobytes(), dtype=np.uint8
+            np.char.ljust(utf8, width).astype(f"S{width}").tobytes(), dtype=np.uint8
         ).reshape(len(s), width)
         ok = np.char.str_len(s) > 0
-        if sixbit:
-            bad = ok & ~_SIXBIT_OK[chars].all(axis=1)
-            self._fail(name, s, bad, "letters A-Z, digits and spaces")
+        good = _SIXBIT_OK[chars] if sixbit else (chars >= 32) & (chars <= 126)
+        self._fail(name, v, ok & ~good.all(axis=1), rule)
         return chars, ok
 
     def _fail(self, name: str, values: Any, bad: npt.NDArray[np.bool_], rule: str) -> None:
@@ -200,8 +212,10 @@ def _ints_writer(*parts: tuple[IntArray, int]) -> Callable[[Buf, IntArray, IntAr
 
 
 def _sixbit_writer(
-    chars: Buf, lead: int | None = None
+    chars: Buf, lead: IntArray | None = None
 ) -> Callable[[Buf, IntArray, IntArray], None]:
+    """Eight six-bit characters in 6 octets, after a leading octet ``lead`` (n,) if given."""
+
     def write(buf: Buf, off: IntArray, rows: IntArray) -> None:
         c = _SIXBIT_CODE[chars[rows]]
         v = np.zeros(len(rows), dtype=np.int64)
@@ -209,7 +223,7 @@ def _sixbit_writer(
             v = (v << 6) | c[:, i]
         pos = off
         if lead is not None:
-            buf[pos] = lead
+            buf[pos] = lead[rows]
             pos = pos + 1
         _put(buf, pos, v, 6)
 
@@ -329,7 +343,9 @@ def encode_cat062(
     Columns (as `decode` names them; only ``sac, sic, tod_s, track_number`` are required):
     ``lat_deg, lon_deg`` (I062/105), ``x_m, y_m`` (I062/100), ``vx_m_s, vy_m_s``
     (I062/185, east and north in the system's plane), ``mode3a`` (I062/060, the code as an
-    integer 0..4095, 0o7777), ``callsign`` (I062/245), ``address`` (I062/380 ADR),
+    integer 0..4095, 0o7777), ``callsign`` (I062/245, up to 8 characters A-Z, 0-9 and
+    space) with ``callsign_sti`` (its STI: 0 downlinked from the target, the default; 1 a
+    callsign, 2 a registration, not downlinked), ``address`` (I062/380 ADR),
     ``track_confirmed`` (I062/080 CNF; default True), ``coasting`` (I062/080 CST; default
     False), ``psr_age_s`` (I062/290 PSR age, 0–63.75 s), ``fl`` (I062/136),
     ``geometric_alt_m`` (I062/130), ``rocd_m_s`` (I062/220), ``sigma_x_m, sigma_y_m``
@@ -379,7 +395,8 @@ def encode_cat062(
         chars, ok = t.text("callsign", 8, sixbit=True)
         if t.has("plan_callsign"):  # the same in I062/390: written once, read back from there
             ok = ok & (t.cols["callsign"] != t.cols["plan_callsign"])
-        f.append(_fixed(10, ok, 7, _sixbit_writer(chars, lead=0)))
+        sti = t.ints("callsign_sti", 0, 3)[0] if t.has("callsign_sti") else np.zeros(n, np.int64)
+        f.append(_fixed(10, ok, 7, _sixbit_writer(chars, lead=sti << 6)))
     if t.has("address"):
         a, ok = t.ints("address", 0, 0xFFFFFF)
         f.append(_fixed(11, ok, 4, _ints_writer((np.full(n, 0x80), 1), (a, 3))))
@@ -439,8 +456,6 @@ def _cat062_flight_plan(t: _Table) -> _Field | None:
     ):
         if t.has(col):
             chars, ok = t.text(col, width, sixbit=False)
-            bad = ok & ~((chars >= 32) & (chars <= 126)).all(axis=1)
-            t._fail(col, t.cols[col], bad, "printable ASCII (IA-5) characters")
             subs.append((octet, bit, width, chars, ok))
     if not subs:
         return None

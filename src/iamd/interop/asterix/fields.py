@@ -481,10 +481,13 @@ def cat062_columns(w: Walked) -> dict[str, Any]:
     c["psr_age_s"] = scaled(uint(b, o, 1), 0.25, o)
     if old:
         cs = ascii_text(b, subfield_offsets(w, "I062/390", "CSN"), 7)
+        c["callsign_sti"] = np.full(len(cs), -1, dtype=np.int64)
         c["adep"] = ascii_text(b, subfield_offsets(w, "I062/390", "DEP"), 4)
         c["ades"] = ascii_text(b, subfield_offsets(w, "I062/390", "DST"), 4)
     else:
-        cs = sixbit_text(b, w.offsets("I062/245"), 1)
+        o = w.offsets("I062/245")
+        cs = sixbit_text(b, o, 1)
+        c["callsign_sti"] = code(uint(b, o, 1) >> 6, o)
         o = subfield_offsets(w, "I062/390", "CSN")
         cs = np.where(cs == "", ascii_text(b, o, 7), cs)
         c["adep"] = ascii_text(b, subfield_offsets(w, "I062/390", "DEP"), 4)
@@ -565,6 +568,7 @@ CAT062_COLUMNS = (
     "adep",
     "ades",
     "callsign",
+    "callsign_sti",
     "plan_callsign",
     "address",
     "sigma_x_m",

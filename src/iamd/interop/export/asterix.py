@@ -27,7 +27,11 @@ Items:
   at its field's largest value (zero for the truth picture);
 - I062/060 Mode 3/A and I062/390 flight plan related data (CSN callsign, DEP and DST
   aerodromes where the plan names them, as ``airway: LBSF-LGAV`` does) of the filed flight
-  plan (``airspace.flight_plans``) the track correlates with at that time
+  plan (``airspace.flight_plans``) the track correlates with at that time. CSN holds 7
+  characters (ICAO Doc 4444's item 7); a plan's callsign of 8 characters, which the
+  scenario allows, goes whole into I062/245 instead (target identification, 8 six-bit
+  characters) with STI 1, "callsign not downlinked from target", and I062/390 has no CSN:
+  no callsign is cut or dropped
   (`iamd.identify.airspace.Airspace.correlate`, the procedural correlation the
   identification uses); a track that correlates with none has neither. The engine simulates
   that a transponder replies, not which code: a correlated track's Mode 3/A is the code its
@@ -79,6 +83,9 @@ clock step, so a track its radars see on every scan is never coasting."""
 _ALT_MAX_M = (2**15 - 1) * 6.25 * FT_M
 _ROCD_MAX_M_S = (2**15 - 1) * 6.25 * FT_M / 60.0
 _AGE_MAX_S = 255 * 0.25  # I062/290's largest age
+_CSN_CHARS = 7  # I062/390 CSN: 7 characters
+STI_NOT_DOWNLINKED = 1
+"""I062/245 STI of a flight plan's callsign: "callsign not downlinked from target"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +169,8 @@ def cat062_table(
     age = fl("age_s")
     mode3a = np.full(n, -1, dtype=np.int64)
     plan_cs = np.full(n, "", dtype=object)
+    callsign = np.full(n, "", dtype=object)
+    sti = np.full(n, -1, dtype=np.int64)
     adep = np.full(n, "", dtype=object)
     ades = np.full(n, "", dtype=object)
     plans = sc.airspace.flight_plans
@@ -176,12 +185,15 @@ def cat062_table(
         k = airspace.correlate(t, pos, vel_ecef_m_s=vel, speed_m_s=speed)
         hit = k >= 0
         codes = np.asarray([int(p.code, 8) if p.code else -1 for p in plans], dtype=np.int64)
-        calls = np.asarray([p.callsign if p.callsign and len(p.callsign) <= 7 else ""
-                            for p in plans], dtype=object)  # fmt: skip
+        calls = np.asarray([p.callsign or "" for p in plans], dtype=object)
         dep = np.asarray([p.airway.split("-")[0] if p.airway else "" for p in plans], object)
         dst = np.asarray([p.airway.split("-")[1] if p.airway else "" for p in plans], object)
         mode3a[hit] = codes[k[hit]]
-        plan_cs[hit], adep[hit], ades[hit] = calls[k[hit]], dep[k[hit]], dst[k[hit]]
+        callsign[hit], adep[hit], ades[hit] = calls[k[hit]], dep[k[hit]], dst[k[hit]]
+        long = np.zeros(n, dtype=bool)  # past I062/390 CSN's 7: I062/245 instead
+        long[hit] = np.asarray([len(c) for c in calls], dtype=np.int64)[k[hit]] > _CSN_CHARS
+        plan_cs = np.where(long, "", callsign).astype(object)
+        sti = np.where(long, STI_NOT_DOWNLINKED, -1)
     with np.errstate(invalid="ignore"):
         table = pd.DataFrame(
             {
@@ -205,6 +217,8 @@ def cat062_table(
                 "sigma_alt_m": fl("sigma_v_m"),
                 "sigma_vx_m_s": fl("sigma_ve_m_s"),
                 "sigma_vy_m_s": fl("sigma_vn_m_s"),
+                "callsign": callsign,
+                "callsign_sti": sti,
                 "plan_callsign": plan_cs,
                 "adep": adep,
                 "ades": ades,
