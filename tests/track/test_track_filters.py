@@ -615,3 +615,24 @@ def test_imm_update_log_likelihood_is_the_predicted_mixture_density() -> None:
             assert got[i] == -np.inf
         else:
             assert got[i] == pytest.approx(np.log(dens), rel=1e-12)
+
+
+@pytest.mark.parametrize("r", [2, 3, 4])
+def test_transition_matrix_is_a_continuous_time_chain(r: int) -> None:
+    """Chapman–Kolmogorov: ``Π(s + t) = Π(s) Π(t)``; at 1 s ``stay_prob`` on the diagonal and
+    the rest shared equally; rows sum to 1; ``Π(0) = I``; at ``stay_prob = 1/r`` every step
+    forgets the model at once."""
+    p = 0.97
+    one = transition_matrix(r, p)
+    assert np.allclose(np.diag(one), p, rtol=0, atol=1e-15)
+    assert np.allclose(one[~np.eye(r, dtype=bool)], (1 - p) / (r - 1), rtol=0, atol=1e-15)
+    for s, t in [(0.5, 0.5), (2.0, 3.0), (0.1, 4.9), (1.0, 0.0)]:
+        assert np.allclose(
+            transition_matrix(r, p, s + t), transition_matrix(r, p, s) @ transition_matrix(r, p, t),
+            rtol=0, atol=1e-14,
+        )  # fmt: skip
+    assert np.allclose(transition_matrix(r, p, 7.3).sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    assert np.array_equal(transition_matrix(r, p, 0.0), np.eye(r))
+    assert np.allclose(transition_matrix(r, 1.0 / r, 0.2), 1.0 / r, rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match=rf"stay_prob must be in \[1/{r}, 1\]"):
+        transition_matrix(r, 1.0 / r - 1e-9)

@@ -472,3 +472,33 @@ def test_the_clutter_volume_has_a_10_km_floor_per_side(side_m: float) -> None:
     trk.step(0.0, z, np.broadcast_to(COV, (50, 3, 3)))
     lam = trk.clutter.density(z[:1], np.zeros(1, dtype=np.int64), z[:1], None)[0]
     assert lam == pytest.approx(50 / max(side_m, 10_000.0) ** 3)
+
+
+def test_model_switching_follows_time_not_the_number_of_steps() -> None:
+    """The IMM's Markov chain runs per second: a track coasting 6 s in one step and one
+    coasting the same 6 s in six steps (no plot, so no update) end with the same model
+    probabilities, equal to the one-second matrix's sixth power applied to its start."""
+    from iamd.track.filters import transition_matrix
+
+    par = _mofn(confirm_m=1, confirm_n=1, delete_misses=50, max_coast_s=100.0)
+    ends = []
+    for times in ([0.0, 1.0, 7.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]):
+        trk = Tracker(par)
+        trk.step(0.0, _plot(0.0), COV[None])
+        trk.step(1.0, _plot(1.0), COV[None])
+        start = trk.table.model_prob[0].copy()
+        for t in times[2:]:
+            trk.step(t, np.zeros((0, 3)), np.zeros((0, 3, 3)))
+        ends.append(trk.table.model_prob[0])
+    one = transition_matrix(3, par.stay_prob)
+    assert np.allclose(ends[0], ends[1], rtol=0, atol=1e-12)
+    assert np.allclose(ends[0], start @ np.linalg.matrix_power(one, 6), rtol=0, atol=1e-12)
+    assert not np.allclose(ends[0], start @ one, rtol=0, atol=1e-6)  # not one step's worth
+
+
+def test_stay_prob_is_bounded_below_by_one_over_the_models() -> None:
+    """Below 1/r the one-second matrix has a negative eigenvalue and no fractional power."""
+    TrackerParams(stay_prob=1.0 / 3.0)
+    with pytest.raises(InputError, match=r"stay_prob must be in \[1/3, 1\] with 3 models"):
+        TrackerParams(stay_prob=np.nextafter(1.0 / 3.0, 0.0))
+    TrackerParams(models=CV_ONLY, stay_prob=0.1)  # one model: nothing to switch to

@@ -481,17 +481,34 @@ def largest_eigenvalue3(a: FloatArray) -> FloatArray:
 # --------------------------------------------------------------------------- IMM
 
 
-def transition_matrix(n_models: int, stay_prob: float) -> FloatArray:
-    """Markov model-transition matrix ``(r, r)``: ``stay_prob`` on the diagonal, the rest
-    shared equally (rows sum to 1).
+def transition_matrix(n_models: int, stay_prob: float, dt_s: float = 1.0) -> FloatArray:
+    """Markov model-transition matrix ``(r, r)`` over a step of ``dt_s`` seconds, for models
+    that each last with probability ``stay_prob`` over one second and are left for any other
+    with equal rates (rows sum to 1).
+
+    The chain runs in continuous time, so a step's matrix depends on the step's length and
+    not on how many steps the time is cut into (``Π(T₁ + T₂) = Π(T₁) Π(T₂)``): a sensor
+    that looks every 5 s, or several that report within a second, change models at the same
+    rate per second as one radar at 1 s. With ``J`` the all-ones matrix,
+    ``Π(T) = J/r + λ^T (I - J/r)`` where ``λ = (r p - 1)/(r - 1)`` is the one-second
+    matrix's second eigenvalue; at ``T = 1`` s this is ``p`` on the diagonal and
+    ``(1 - p)/(r - 1)`` off it. ``p = stay_prob`` is at least ``1/r``. A model's mean
+    sojourn time is then ``-1/ln λ`` seconds (Bar-Shalom, Li and Kirubarajan 2001 §11.6.3
+    design the switching probabilities from the sojourn time in the same way).
 
     >>> transition_matrix(3, 0.9).round(3).tolist()
     [[0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]]
+    >>> two = transition_matrix(3, 0.9, 2.0)
+    >>> bool(np.allclose(two, transition_matrix(3, 0.9) @ transition_matrix(3, 0.9)))
+    True
     """
     if n_models == 1:
         return np.ones((1, 1))
-    off = (1.0 - stay_prob) / (n_models - 1)
-    return np.full((n_models, n_models), off) + np.eye(n_models) * (stay_prob - off)
+    if not 1.0 / n_models <= stay_prob <= 1.0:
+        raise ValueError(f"stay_prob must be in [1/{n_models}, 1] (got {stay_prob})")
+    lam = (n_models * stay_prob - 1.0) / (n_models - 1)
+    decay = lam**dt_s
+    return np.full((n_models, n_models), (1.0 - decay) / n_models) + np.eye(n_models) * decay
 
 
 def imm_mix(

@@ -165,7 +165,9 @@ class TrackerParams:
     """Parameters of a `Tracker`.
 
     Attributes:
-        models, stay_prob: the IMM's motion models and the diagonal of its Markov matrix.
+        models, stay_prob: the IMM's motion models, and the probability that a model lasts
+            one second (`transition_matrix`: the chain runs in continuous time, so a step's
+            switching probabilities follow its length).
         initial_quiet_prob: the probability of the first model (straight flight) of a new
             track below ``ballistic_height_m``, the other models sharing the rest equally.
         frame: ``ecef`` or ``local`` (z up): the vertical and the gravity of the models.
@@ -196,7 +198,7 @@ class TrackerParams:
     """
 
     models: tuple[MotionModel, ...] = DEFAULT_MODELS
-    stay_prob: float = 0.99
+    stay_prob: float = 0.995
     initial_quiet_prob: float = 0.9
     frame: Frame = "ecef"
     gate_prob: float = 0.997
@@ -230,7 +232,11 @@ class TrackerParams:
 
         rules = [
             (len(self.models) >= 1, "models must hold at least one model", len(self.models)),
-            (0.0 < self.stay_prob <= 1.0, "stay_prob must be in (0, 1]", self.stay_prob),
+            (len(self.models) < 2 or 1.0 / len(self.models) <= self.stay_prob <= 1.0,
+             f"stay_prob must be in [1/{len(self.models)}, 1] with {len(self.models)} models",
+             self.stay_prob),
+            (len(self.models) > 1 or 0.0 < self.stay_prob <= 1.0,
+             "stay_prob must be in (0, 1]", self.stay_prob),
             (self.frame in ("ecef", "local"), "frame must be ecef or local", self.frame),
             (0.0 < self.gate_prob < 1.0, "gate_prob must be in (0, 1)", self.gate_prob),
             (self.pd is None or 0.0 < self.pd < 1.0, "pd must be in (0, 1) or None",
@@ -586,7 +592,6 @@ class Tracker:
     clutter: ClutterEstimate = field(init=False)
     detection: DetectionEstimate = field(init=False)
     _next_id: IntArray = field(init=False)
-    _transition: FloatArray = field(init=False)
     _gate: float = field(init=False)
     _all_axes: bool = field(init=False)
     _estimates_turn: bool = field(init=False)
@@ -605,7 +610,6 @@ class Tracker:
         self.clutter = ClutterEstimate.start(len(self.sensor_picture), len(self.measured_axes))
         self.detection = DetectionEstimate.start(self.n_pictures)
         self._next_id = np.ones(self.n_pictures, dtype=np.int64)
-        self._transition = transition_matrix(r, par.stay_prob)
         self._gate = gate_threshold(par.gate_prob, len(self.measured_axes))
         self._all_axes = bool(np.array_equal(self.measured_axes, np.eye(3)))
         self._estimates_turn = any(m.kind == "ct" and m.turn_rate_rad_s is None
@@ -661,7 +665,8 @@ class Tracker:
         # 1. Predict, and combine the models once.
         if n and dt > 0.0:
             ms, mc, mp = imm_predict_models(
-                tab.model_state, tab.model_covar, tab.model_prob, self._transition, dt,
+                tab.model_state, tab.model_covar, tab.model_prob,
+                transition_matrix(len(par.models), par.stay_prob, dt), dt,
                 par.models, frame=par.frame, turn_rate_rad_s=tab.turn_rate_rad_s,
             )  # fmt: skip
             # the combined covariance serves the looks only: computed when a LookFn needs it
