@@ -297,6 +297,11 @@ HOST_RULE = (
         (("group: 239.0.0.48", "host: '::1', interface: lo"),
          "asterix.interface: is for a multicast group only (asterix.group); drop it or give a "
          "group (got 'lo')"),
+        # reserved IPv6 multicast scopes 0 and F (RFC 4291 §2.7, RFC 7346); 1 and E are taken
+        (("group: 239.0.0.48", "group: 'ff00::48'"),
+         "asterix.group: ff00::48 has the reserved IPv6 multicast scope 0"),
+        (("group: 239.0.0.48", "group: 'ff3f::48'"),
+         "asterix.group: ff3f::48 has the reserved IPv6 multicast scope F"),
     ],
 )  # fmt: skip
 def test_bad_asterix_fields_named(tmp_path, edit, message):
@@ -321,6 +326,10 @@ def test_bad_asterix_fields_named(tmp_path, edit, message):
          "[ff15::48]:30048"),
         (("group: 239.0.0.48", "group: 'ff02::48', interface: lo"), "ff02::48", "0.0.0.0", "lo",
          "[ff02::48]:30048"),
+        (("group: 239.0.0.48", "group: 'ff01::48', interface: lo"), "ff01::48", "0.0.0.0", "lo",
+         "[ff01::48]:30048"),
+        (("group: 239.0.0.48", "group: 'ff1e::48'"), "ff1e::48", "0.0.0.0", "0.0.0.0",
+         "[ff1e::48]:30048"),
         (("group: 239.0.0.48", "host: '::1'"), None, "::1", "0.0.0.0", "[::1]:30048"),
         (("group: 239.0.0.48", "host: '::'"), None, "::", "0.0.0.0", "[::]:30048"),
         (("group: 239.0.0.48", "port: 30048"), None, "0.0.0.0", "0.0.0.0", "0.0.0.0:30048"),

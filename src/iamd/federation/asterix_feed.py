@@ -81,12 +81,16 @@ class AsterixFeedConfig(BaseModel):
     def _multicast(cls, v: str | None) -> str | None:
         if v is None:
             return v
+        from iamd.interop.asterix.capture import ipv6_scope_error
+
         a = _literal(v)
         if a is None or not a.is_multicast:
             raise ValueError(
                 "must be a multicast group: an IPv4 address in 224.0.0.0/4 (e.g. 239.0.0.48) or "
                 f"an IPv6 one in ff00::/8 (e.g. ff15::48); names are not resolved (got {v!r})"
             )
+        if why := ipv6_scope_error(str(a)):  # refused when the file is read, not at the join
+            raise ValueError(f"{why} (got {v!r})")
         return str(a)
 
     @field_validator("host")
