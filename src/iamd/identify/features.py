@@ -71,6 +71,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,21 @@ J2 = 1.08262668e-3
 """Earth's second zonal harmonic (the value of :mod:`iamd.world.ballistic`)."""
 MIN_HEADING_SPEED_M_S = 5.0
 """Below this horizontal speed a heading is undefined and the turn rate is NaN."""
+
+GEOMETRY_COLUMNS: tuple[str, ...] = (
+    "lat_rad",
+    "lon_rad",
+    "alt_m",
+    "vel_east_m_s",
+    "vel_north_m_s",
+    "vel_up_m_s",
+    "speed_m_s",
+    "ground_speed_m_s",
+    "heading_rad",
+)
+"""The columns of :func:`sample_geometry`: geodetic latitude, longitude (rad) and height (m);
+the velocity in the local East-North-Up axes (m/s); the speed, the horizontal speed (m/s) and
+the heading (rad, clockwise from north)."""
 
 FEATURE_NAMES: tuple[str, ...] = (
     "speed_m_s",
@@ -145,6 +161,10 @@ class TrackWindow:
         squawk: (n,) a transponder reply (ADS-B, Mode S or Mode 3/A code) is associated.
         reported_alt_m: (n,) altitude reported by the transponder (Mode C / S), NaN if none.
         iff: (n,) a valid allied IFF reply (Mode 5) is associated.
+        geometry: (n, w, len(GEOMETRY_COLUMNS)) optional, :func:`sample_geometry` of each
+            sample, kept by a caller that slides windows over time so that each sample's
+            geodetic position and local velocity are computed once, when it enters the
+            window; values at invalid samples are ignored. None: computed from the window.
     """
 
     t_s: FloatArray
@@ -158,6 +178,7 @@ class TrackWindow:
     squawk: BoolArray
     reported_alt_m: FloatArray
     iff: BoolArray
+    geometry: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.valid.shape[0])
@@ -165,7 +186,11 @@ class TrackWindow:
     def take(self, idx: npt.ArrayLike) -> TrackWindow:
         """The windows of the tracks ``idx`` (an index or boolean mask over n)."""
         i = np.asarray(idx)
-        return TrackWindow(**{f.name: getattr(self, f.name)[i] for f in fields(self)})
+        taken: dict[str, Any] = {
+            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[i]
+            for f in fields(self)
+        }
+        return TrackWindow(**taken)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +307,8 @@ def compute_features(
     window: TrackWindow,
     airways: AirwayNetwork | None = None,
     origin_country: StrArray | None = None,
+    *,
+    map_distances: bool = True,
 ) -> Features:
     """Features of every track of ``window`` (see the module docstring for the definitions).
 
@@ -290,14 +317,50 @@ def compute_features(
         airways: airports and airways to measure against (default: the built-in airports).
         origin_country: (n,) the country under each first position, if already known (a
             caller that keeps tracks over time computes it once per track).
+        map_distances: compute the distances to the nearest airway and, from the first
+            position, to the nearest airport; False leaves them NaN (the identity rules and
+            the classifier read neither, so the engine's identification stage skips them).
 
     Returns:
-        :class:`Features`, arrays of shape (n,).
+        :class:`Features`, arrays of shape (n,); the same with ``window.geometry`` given as
+        without it.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         return _compute_features(
-            window, default_airways() if airways is None else airways, origin_country
+            window,
+            default_airways() if airways is None else airways,
+            origin_country,
+            map_distances,
         )
+
+
+def sample_geometry(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray) -> FloatArray:
+    """Per-sample terms of the features, ``(..., len(GEOMETRY_COLUMNS))`` for positions and
+    velocities ``(..., 3)`` (ECEF, m and m/s): the columns of :data:`GEOMETRY_COLUMNS`.
+
+    Each value depends on its own sample only, so a caller that slides windows over time can
+    compute it once per sample and pass it as ``TrackWindow.geometry``; the inputs are made
+    contiguous, so that every value is the one :func:`compute_features` computes from the
+    whole window, bit for bit.
+
+    >>> import numpy as np
+    >>> from iamd.geo.wgs84 import lla_to_ecef, enu_vector_to_ecef
+    >>> pos = lla_to_ecef(0.7, 0.4, 1000.0)
+    >>> vel = enu_vector_to_ecef(np.array([30.0, 40.0, 0.0]), 0.7, 0.4)
+    >>> g = sample_geometry(pos, vel)
+    >>> round(float(g[2])), round(float(g[6]), 6), round(float(np.degrees(g[8])), 3)
+    (1000, 50.0, 36.87)
+    """
+    pos = np.ascontiguousarray(pos_ecef_m, dtype=np.float64)
+    vel = np.ascontiguousarray(vel_ecef_m_s, dtype=np.float64)
+    lat, lon, h = ecef_to_lla(pos)
+    vel_enu = _to_enu(vel, lat, lon)
+    speed = np.linalg.norm(vel, axis=-1)
+    ground, heading = _heading(vel_enu)
+    return np.stack(
+        [lat, lon, h, vel_enu[..., 0], vel_enu[..., 1], vel_enu[..., 2], speed, ground, heading],
+        axis=-1,
+    )
 
 
 def gravity_ecef(pos_ecef_m: FloatArray, vel_ecef_m_s: FloatArray) -> FloatArray:
@@ -386,7 +449,10 @@ def ballistic_signature(
 
 
 def _compute_features(
-    window: TrackWindow, net: AirwayNetwork, origin_country: StrArray | None
+    window: TrackWindow,
+    net: AirwayNetwork,
+    origin_country: StrArray | None,
+    map_distances: bool = True,
 ) -> Features:
     m = np.asarray(window.valid, dtype=bool)
     mf = m.astype(np.float64)
@@ -400,16 +466,21 @@ def _compute_features(
     last = _last_valid_index(m)
     rows = np.arange(m.shape[0])
     pos = np.where(m[..., None], pos, pos[rows, last][:, None, :])
-    vel_fill = np.where(m[..., None], vel, vel[rows, last][:, None, :])
-
-    lat, lon, h = ecef_to_lla(pos)
-    vel_enu = _to_enu(vel_fill, lat, lon)
-
-    speed = np.linalg.norm(vel_fill, axis=-1)
+    if window.geometry is None:
+        vel_fill = np.where(m[..., None], vel, vel[rows, last][:, None, :])
+        lat, lon, h = ecef_to_lla(pos)
+        vel_enu = _to_enu(vel_fill, lat, lon)
+        climb_s = vel_enu[..., 2]
+        speed = np.linalg.norm(vel_fill, axis=-1)
+        ground, heading = _heading(vel_enu)
+    else:  # the same terms, computed when each sample entered the window
+        geo = np.asarray(window.geometry, dtype=np.float64)
+        geo = np.where(m[..., None], geo, geo[rows, last][:, None, :])
+        h, climb_s, speed, ground, heading = (geo[..., i] for i in (2, 5, 6, 7, 8))
     mean = _masked_mean(speed, mf, safe_cnt)
     speed_std = np.sqrt(np.maximum(_masked_mean((speed - mean[:, None]) ** 2, mf, safe_cnt), 0.0))
     alt = _masked_mean(h, mf, safe_cnt)
-    climb = _masked_mean(vel_enu[..., 2], mf, safe_cnt)
+    climb = _masked_mean(climb_s, mf, safe_cnt)
 
     # acceleration: least-squares slope of velocity against time
     t_mean = _masked_mean(t, mf, safe_cnt)
@@ -431,17 +502,19 @@ def _compute_features(
     lift_vec = res - np.einsum("ni,ni->n", res, v_hat)[:, None] * v_hat
     lift = np.where(v_norm > 1e-6, np.linalg.norm(lift_vec, axis=1), resid)
 
-    turn = _turn_rate(vel_enu, t, m)
+    turn = _turn_rate(ground, heading, t, m)
 
     t_first = np.where(m, t, np.inf).min(axis=1)
     t_last = np.where(m, t, -np.inf).max(axis=1)
     span = np.where(has, t_last - t_first, 0.0)
 
-    last_pos = pos[rows, last]
-    airway = np.minimum(airway_distance_m(last_pos, net), AIRWAY_CAP_M)
     first = np.asarray(window.first_pos_ecef_m, dtype=np.float64)
     o_lat, o_lon, o_h = ecef_to_lla(first)
-    origin_ap = np.minimum(airport_distance_m(first, net), AIRPORT_CAP_M)
+    if map_distances:
+        airway = np.minimum(airway_distance_m(pos[rows, last], net), AIRWAY_CAP_M)
+        origin_ap = np.minimum(airport_distance_m(first, net), AIRPORT_CAP_M)
+    else:
+        airway = origin_ap = np.full(m.shape[0], np.nan)
     country = (
         np.atleast_1d(np.asarray(country_at(o_lat, o_lon))).astype(str)
         if origin_country is None
@@ -503,11 +576,16 @@ def _last_valid_index(m: BoolArray) -> npt.NDArray[np.intp]:
     return np.asarray(np.maximum(idx, 0))
 
 
-def _turn_rate(vel_enu: FloatArray, t: FloatArray, m: BoolArray) -> FloatArray:
-    """|net heading change| / time over the valid samples with a defined heading (n,)."""
-    vh = np.hypot(vel_enu[..., 0], vel_enu[..., 1])
+def _heading(vel_enu: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Horizontal speed (m/s) and heading (rad, clockwise from north) of ENU velocities
+    (..., 3)."""
+    return np.hypot(vel_enu[..., 0], vel_enu[..., 1]), np.arctan2(vel_enu[..., 0], vel_enu[..., 1])
+
+
+def _turn_rate(vh: FloatArray, psi: FloatArray, t: FloatArray, m: BoolArray) -> FloatArray:
+    """|net heading change| / time over the valid samples with a defined heading (n,), from
+    the samples' horizontal speeds ``vh`` and headings ``psi`` (n, w)."""
     ok = m & (vh >= MIN_HEADING_SPEED_M_S)
-    psi = np.arctan2(vel_enu[..., 0], vel_enu[..., 1])
     w = m.shape[1]
     # forward-fill headings and times over samples without one
     src = np.maximum.accumulate(np.where(ok, np.arange(w)[None, :], -1), axis=1)

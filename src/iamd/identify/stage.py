@@ -57,12 +57,14 @@ from iamd.identify.classifier import (
     out_of_support,
 )
 from iamd.identify.features import (
+    GEOMETRY_COLUMNS,
     WINDOW_SAMPLES,
     WINDOW_STEP_S,
     AirwayNetwork,
     TrackWindow,
     compute_features,
     default_airways,
+    sample_geometry,
 )
 from iamd.identify.identity import (
     PENDING,
@@ -119,16 +121,18 @@ class TrackIdentifier:
     Attributes:
         model: the classifier (default: the shipped model).
         rules: thresholds of the identity rules.
-        airways: airports and airways for the airway and origin features.
+        airways: airports and airways for the airway and origin features (the engine's
+            rules read neither distance, so the stage does not compute them).
         airspace: airspace control measures (friendly and hostile territory, launch areas,
             protected zones, corridors, defended assets, declarations).
         samples, every_s: the window's length and sample spacing.
-        keys, window, t_window, valid, last_sample_s, first_pos, origin, prob,
+        keys, window, geometry, t_window, valid, last_sample_s, first_pos, origin, prob,
             last_update_s, since_gap: per track, in the order of the last table given —
-            its key (picture, number), its window of states (k, samples, 6), their times and
-            validity, its first position, the country and the launch area under it (computed
-            once), its
-            identity and class probabilities, the time of its last update (-inf before the
+            its key (picture, number), its window of states (k, samples, 6) and their
+            geodetic terms (k, samples, 9; :func:`~iamd.identify.features.sample_geometry`,
+            computed once per sample), their times and validity, its first position, the
+            country and the launch area under it (computed once), its identity and class
+            probabilities, the time of its last update (-inf before the
             first), the updates since its last gap of more than ``rules.max_stale_s`` and its
             identity hysteresis (``memory``).
     """
@@ -141,6 +145,7 @@ class TrackIdentifier:
     every_s: float = WINDOW_STEP_S
     keys: IntArray = field(init=False)
     window: FloatArray = field(init=False)
+    geometry: FloatArray = field(init=False)
     t_window: FloatArray = field(init=False)
     valid: BoolArray = field(init=False)
     last_sample_s: FloatArray = field(init=False)
@@ -155,6 +160,7 @@ class TrackIdentifier:
     def __post_init__(self) -> None:
         self.keys = np.zeros(0, dtype=np.int64)
         self.window = np.zeros((0, self.samples, 6))
+        self.geometry = np.zeros((0, self.samples, len(GEOMETRY_COLUMNS)))
         self.t_window = np.zeros((0, self.samples))
         self.valid = np.zeros((0, self.samples), dtype=bool)
         self.last_sample_s = np.zeros(0)
@@ -179,6 +185,10 @@ class TrackIdentifier:
             self.t_window[d, :-1] = self.t_window[d, 1:]
             self.valid[d, :-1] = self.valid[d, 1:]
             self.window[d, -1] = tracks.table.state[d]
+            self.geometry[d, :-1] = self.geometry[d, 1:]
+            self.geometry[d, -1] = sample_geometry(
+                tracks.table.state[d, :3], tracks.table.state[d, 3:]
+            )
             self.t_window[d, -1] = t_s
             self.valid[d, -1] = True
             self.last_sample_s[d] = t_s
@@ -226,13 +236,14 @@ class TrackIdentifier:
             squawk=_most(tracks.squawk_updates[rows], hits),
             reported_alt_m=tracks.reported_alt_m[rows],
             iff=_most(tracks.iff_updates[rows], hits),
+            geometry=self.geometry[rows],
         )
         todo = rows[self.origin[rows] == _UNKNOWN_ORIGIN]  # first confirmed: look it up once
         if len(todo):
             lat, lon, _ = ecef_to_lla(self.first_pos[todo])
             self.origin[todo] = np.atleast_1d(np.asarray(country_at(lat, lon))).astype(str)
             self.launch[todo] = self.airspace.launch_area_at(self.first_pos[todo])
-        feats = compute_features(w, self.airways, self.origin[rows])
+        feats = compute_features(w, self.airways, self.origin[rows], map_distances=False)
         x = feats.matrix()  # the classifier's input, read twice
         p = classify(x, self.model)
         state = tracks.table.state[rows]
@@ -295,6 +306,7 @@ class TrackIdentifier:
             return out
 
         self.window = gather(self.window, 0.0)
+        self.geometry = gather(self.geometry, 0.0)
         self.t_window = gather(self.t_window, np.nan)
         self.valid = gather(self.valid, False)
         self.last_sample_s = gather(self.last_sample_s, -np.inf)
