@@ -304,7 +304,17 @@ def coverage(
     >>> vis.tolist()   # the third is beyond 1.2 x 100 km
     [[True, True, False]]
     """
-    t_lat, t_lon, tgt_alt = ecef_to_lla(pos_ecef_m)  # once per target
+    return _coverage(sensors, sensor, pos_ecef_m, ecef_to_lla(pos_ecef_m))  # lla per target
+
+
+def _coverage(
+    sensors: SensorArray,
+    sensor: IntArray,
+    pos_ecef_m: FloatArray,
+    lla: tuple[FloatArray, FloatArray, FloatArray],
+) -> tuple[BoolArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`coverage`, the targets' geodetic positions ``lla`` given."""
+    t_lat, t_lon, tgt_alt = lla
     d = pos_ecef_m - sensors.pos_ecef_m[sensor]
     az, el, rng = enu_to_aer(np.einsum("...ij,...j->...i", sensors.enu_rot[sensor], d))
     ground = great_circle_distance_m(sensors.lat_rad[sensor], sensors.lon_rad[sensor], t_lat, t_lon)
@@ -380,6 +390,21 @@ def pd_of_step(pd_look: FloatArray, looks: IntArray) -> FloatArray:
     return np.asarray(1.0 - (1.0 - pd_look) ** looks)
 
 
+def in_reach(
+    sensors: SensorArray, rows: IntArray, pos_ecef_m: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """The pairs of the radars ``rows`` (S',) and the targets at ``pos_ecef_m`` (N, 3) whose
+    straight-line distance may be within the instrumented range: indices into ``rows`` and
+    into the targets, ordered as ``np.nonzero`` orders an (S', N) matrix. The bound is wider
+    than the rule by a millionth, so that every pair :func:`coverage` finds visible is kept
+    (its slant range, from the rotated offset, differs from the distance by rounding only).
+    """
+    d = pos_ecef_m[None, :, :] - sensors.pos_ecef_m[rows][:, None, :]
+    reach = INSTRUMENTED_RANGE_FACTOR * sensors.range_ref_m[rows] * (1.0 + 1e-6)
+    r, c = np.nonzero(np.einsum("snk,snk->sn", d, d) <= (reach * reach)[:, None])
+    return r.astype(np.int64), c.astype(np.int64)
+
+
 def measure(
     sensors: SensorArray,
     sensor: IntArray,
@@ -430,20 +455,26 @@ def detect(
         return Plots.empty()
     n = len(pos_ecef_m)
     obj = np.flatnonzero(present)
-    visible, az, el, rng = visibility(sensors, pos_ecef_m[obj], s_idx)
-    pd_look = detection_probability(sensors, rng, rcs_m2[obj], s_idx)
-    pd = pd_of_step(pd_look, looks[s_idx][:, None])  # every look of the step
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
-    for row, s in enumerate(s_idx):
-        u[row] = generators[s].random(n)
-        z[row] = generators[s].standard_normal((n, 3))
-    hit = visible & (u[:, obj] < pd)
-    rows, cols = np.nonzero(hit)
+    for row, s in enumerate(s_idx):  # a loop over the scanning radars' streams
+        generators[s].random(out=u[row])
+        generators[s].standard_normal(out=z[row])
+    # the radar-object pairs within reach, in the order of the (radar, object) matrix; the
+    # others are not visible, so coverage and Pd are computed for these pairs only
+    pos = pos_ecef_m[obj]
+    rows, cols = in_reach(sensors, s_idx, pos)
     ent = obj[cols]
     sensor = s_idx[rows].astype(np.int64)
-    m_rng, m_az, m_el, pos, cov = measure(
-        sensors, sensor, az[rows, cols], el[rows, cols], rng[rows, cols], z[rows, ent]
+    lat, lon, alt = ecef_to_lla(pos)  # once per object
+    visible, az, el, rng = _coverage(
+        sensors, sensor, pos_ecef_m[ent], (lat[cols], lon[cols], alt[cols])
+    )
+    pd = pd_of_step(pd_at(sensors, sensor, rng, rcs_m2[ent]), looks[sensor])
+    hit = np.flatnonzero(visible & (u[rows, ent] < pd))
+    ent, sensor, rows = ent[hit], sensor[hit], rows[hit]
+    m_rng, m_az, m_el, m_pos, cov = measure(
+        sensors, sensor, az[hit], el[hit], rng[hit], z[rows, ent]
     )
     return Plots(
         t_s=np.full(len(rows), float(t_s)),
@@ -452,7 +483,7 @@ def detect(
         range_m=m_rng,
         az_rad=m_az,
         el_rad=m_el,
-        pos_ecef_m=pos,
+        pos_ecef_m=m_pos,
         cov_ecef_m2=cov,
         squawk=np.zeros(len(rows), dtype=bool),
         iff=np.zeros(len(rows), dtype=bool),
