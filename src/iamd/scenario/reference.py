@@ -206,12 +206,22 @@ _BOUNDS = (
 
 
 def _constraints(prop: dict[str, Any]) -> str:
-    own = [fmt.format(prop[key]) for key, fmt in _BOUNDS if key in prop]
+    own = [fmt.format(_bound(prop, key)) for key, fmt in _BOUNDS if key in prop]
     for branch in prop.get("anyOf", []):
-        own += [fmt.format(branch[key]) for key, fmt in _BOUNDS if key in branch]
+        own += [fmt.format(_bound(branch, key)) for key, fmt in _BOUNDS if key in branch]
     items = prop.get("items", {})
-    own += [f"each {fmt.format(items[key])}" for key, fmt in _BOUNDS if key in items]
+    own += [f"each {fmt.format(_bound(items, key))}" for key, fmt in _BOUNDS if key in items]
     return ", ".join(own)
+
+
+def _bound(node: dict[str, Any], key: str) -> Any:
+    """A bound written the same whatever pydantic's version: a whole number without a
+    decimal point (``gt=0`` and ``gt=0.0`` both read "> 0"; some pydantic versions give a
+    number field's bounds as floats in the JSON schema, others as declared)."""
+    value = node[key]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def _description(prop: dict[str, Any]) -> str:

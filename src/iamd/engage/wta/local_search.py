@@ -383,9 +383,10 @@ def _assign_sparse(
     g_hi = float(max(ww.max(), 0.0))
     g_lo = float(min(ww.min(), 0.0))
     ww = 1.0 + np.floor((g_hi - ww) * (_WEIGHT_STEPS / max(g_hi - g_lo, 1e-300)) + 0.5)
-    indptr = np.zeros(R + 1, dtype=np.int64)
+    # 32-bit indices: what scipy's matching kernel takes (SciPy 1.13 refuses 64-bit ones)
+    indptr = np.zeros(R + 1, dtype=np.int32)
     np.cumsum(np.bincount(rr, minlength=R), out=indptr[1:])
-    graph = sp.csr_array((ww, cc, indptr), shape=(R, n + hold_rows.size))
+    graph = sp.csr_array((ww, cc.astype(np.int32), indptr), shape=(R, n + hold_rows.size))
     ri, ci = min_weight_full_bipartite_matching(graph)
     ci = np.where(ci < n, ci, n)  # every hold column reads as n
     return ri.astype(np.int64), ci.astype(np.int64)
