@@ -166,3 +166,34 @@ def test_poles(lat_deg: float) -> None:
     lat, _, alt = ecef_to_lla(pos)
     assert abs(float(np.degrees(lat)) - lat_deg) < 1e-12
     assert abs(float(alt) - 100.0) < MM
+
+
+def _enu_rotation_by_stacking(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """The ENU rotation built row by row with ``np.stack`` (the earlier implementation)."""
+    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(sl * so)
+    east = np.stack(np.broadcast_arrays(-so, co, zero), axis=-1)
+    north = np.stack(np.broadcast_arrays(-sl * co, -sl * so, cl), axis=-1)
+    up = np.stack(np.broadcast_arrays(cl * co, cl * so, sl), axis=-1)
+    return np.stack([east, north, up], axis=-2)
+
+
+def test_enu_rotation_equals_the_stacked_rows_bit_for_bit() -> None:
+    from iamd.geo.wgs84 import enu_rotation
+
+    rng = np.random.default_rng(3)
+    lat = rng.uniform(-np.pi / 2, np.pi / 2, 40)
+    lon = rng.uniform(-np.pi, np.pi, 40)
+    cases = [
+        (lat[0], lon[0]),
+        (lat, lon),
+        (lat[:, None], lon[None, :7]),
+        (lat[:5], np.float64(lon[3])),
+        (np.zeros(0), np.zeros(0)),
+    ]
+    for a, b in cases:
+        got = enu_rotation(a, b)
+        want = _enu_rotation_by_stacking(np.asarray(a), np.asarray(b))
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        assert not np.signbit(got[..., 0, 2]).any()  # +0.0, as before

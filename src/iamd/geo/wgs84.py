@@ -98,11 +98,11 @@ def enu_rotation(lat_rad: ArrayLike, lon_rad: ArrayLike) -> FloatArray:
     lon = np.asarray(lon_rad, dtype=np.float64)
     sl, cl = np.sin(lat), np.cos(lat)
     so, co = np.sin(lon), np.cos(lon)
-    zero = np.zeros_like(sl * so)
-    east = np.stack(np.broadcast_arrays(-so, co, zero), axis=-1)
-    north = np.stack(np.broadcast_arrays(-sl * co, -sl * so, cl), axis=-1)
-    up = np.stack(np.broadcast_arrays(cl * co, cl * so, sl), axis=-1)
-    return np.stack([east, north, up], axis=-2)
+    rot = np.empty((*np.broadcast_shapes(lat.shape, lon.shape), 3, 3))
+    rot[..., 0, 0], rot[..., 0, 1], rot[..., 0, 2] = -so, co, 0.0  # East
+    rot[..., 1, 0], rot[..., 1, 1], rot[..., 1, 2] = -sl * co, -sl * so, cl  # North
+    rot[..., 2, 0], rot[..., 2, 1], rot[..., 2, 2] = cl * co, cl * so, sl  # Up
+    return rot
 
 
 def ecef_to_enu(
