@@ -728,14 +728,16 @@ def test_params_file_and_flags(tmp_path: Path) -> None:
     [
         (
             "pd: 0.9\nspeed: 3\nfoo: 1\n",
-            "unknown keys speed, foo; allowed: " + ", ".join(params_keys()),
+            "unknown keys speed, foo; the 27 keys are TrackerParams' fields and model "
+            "(docs/tracking.md, Parameters)",
         ),
+        ("stay_prb: 0.9\n", "unknown key stay_prb (did you mean stay_prob?); the 27 keys"),
         ("frame: local\n", "key frame: set by the plots"),
         ("pd: 2\n", "TrackerParams: pd must be in (0, 1) or None (got 2.0)"),
         ("pd: high\n", "key pd: must be a finite number (got 'high')"),
         ("confirm_n: 2.5\n", "key confirm_n: must be an integer (got 2.5)"),
         ("model: kalman\n", "key model: must be one of bank, cv, imm (got 'kalman')"),
-        ("- pd\n", "must be a mapping of tracker parameters to values (got a list)"),
+        ("- pd\n", "must be a mapping of tracker parameters to values (got a list), e.g."),
         ("models: [{kind: spline, q_m2_s3: 1}]\n", "kind must be cv, ct or ballistic"),
     ],
 )
@@ -745,6 +747,21 @@ def test_params_file_errors(tmp_path: Path, text: str, message: str) -> None:
         tracker_params(params_file=src)
     assert str(err.value).startswith(f"{src}: ")
     assert message in str(err.value)
+    assert len(params_keys()) == 27  # the count the messages above name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- 1\n", "".join(f"k{i:04d}: 1\n" for i in range(300)), "k" * 1000 + ": 1\n"],
+)
+def test_params_file_errors_stay_one_short_line(tmp_path: Path, text: str) -> None:
+    """A list, 300 unknown keys or a 1,000-character key: one line of at most 300
+    characters besides the file's name (the hostile-input benchmark's limit is 500)."""
+    src = _write(tmp_path, text, "params.yaml")
+    with pytest.raises(DataFileError) as err:
+        tracker_params(params_file=src)
+    msg = str(err.value).removeprefix(f"{src}: ")
+    assert "\n" not in msg and len(msg) <= 300
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ text to name the first bad value exactly. See docs/tracking.md.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import math
 import os
@@ -491,7 +492,7 @@ def params_from_file(path: str | os.PathLike[str],
     if not isinstance(data, Mapping):
         raise DataFileError(
             f"{name}: must be a mapping of tracker parameters to values "
-            f"(got a {type(data).__name__}); allowed keys: {', '.join(params_keys())}"
+            f"(got a {type(data).__name__}), e.g. 'stay_prob: 0.995'; {_KEYS_HELP}"
         )
     par = base if base is not None else TrackerParams()
     try:
@@ -508,6 +509,14 @@ def params_keys() -> tuple[str, ...]:
     return tuple(sorted([*keys, "model"]))
 
 
+_KEYS_HELP = (
+    f"the {len(params_keys())} keys are TrackerParams' fields and model "
+    "(docs/tracking.md, Parameters)"
+)
+"""Where the keys of a parameters file are listed: every key written out would make one
+error line of 500 characters."""
+
+
 def _params_overrides(data: Mapping[Any, Any], name: str) -> dict[str, Any]:
     defaults = {f.name: f.default for f in fields(TrackerParams)}
     allowed = params_keys()
@@ -518,9 +527,11 @@ def _params_overrides(data: Mapping[Any, Any], name: str) -> dict[str, Any]:
         )
     unknown = [str(k) for k in data if k not in allowed]
     if unknown:
+        near = difflib.get_close_matches(cut(unknown[0], 100), allowed, n=3)
+        hint = f" (did you mean {' or '.join(near)}?)" if near else ""
         raise DataFileError(
-            f"{name}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"allowed: {', '.join(allowed)}"
+            f"{name}: unknown key{'s' if len(unknown) > 1 else ''} {cut_names(unknown, 5)}"
+            f"{hint}; {_KEYS_HELP}"
         )
     if "model" in data and "models" in data:
         raise DataFileError(f"{name}: keys model and models: give one of them")
