@@ -458,8 +458,8 @@ def detect(
     u = np.empty((len(s_idx), n))
     z = np.empty((len(s_idx), n, 3))
     for row, s in enumerate(s_idx):  # a loop over the scanning radars' streams
-        generators[s].random(out=u[row])
-        generators[s].standard_normal(out=z[row])
+        u[row] = generators[s].random(n)
+        z[row] = generators[s].standard_normal((n, 3))
     # the radar-object pairs within reach, in the order of the (radar, object) matrix; the
     # others are not visible, so coverage and Pd are computed for these pairs only
     pos = pos_ecef_m[obj]
