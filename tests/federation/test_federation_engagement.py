@@ -65,12 +65,39 @@ def test_handover_of_engagement_responsibility():
     b.declare(1005, unit=2, t_s=10.0)
     _send(b, g, 10.0)
     assert not g.accept(1005, unit=0, t_s=11.0)  # nothing offered yet
-    b.offer(1005, "GRC", t_s=12.0)
+    assert b.offer(1005, "GRC", t_s=12.0)
     _send(b, g, 12.0)
     assert g.accept(1005, unit=0, t_s=13.0)
     _send(g, b, 14.0)
     assert b.engager(1005) == g.engager(1005) == "GRC"
     assert any("BGR -> GRC complete" in e.detail for e in b.events)
+
+
+def test_only_the_engaging_nation_can_offer_a_handover():
+    """An offer needs an engagement in force: none for a track never engaged, none after a
+    cease (it would have made the ceased engagement active again), none to oneself; each
+    refusal leaves the board as it was and says why."""
+    b, g = (
+        EngagementBoard(nation="BGR", roster=ROSTER),
+        EngagementBoard(nation="GRC", roster=ROSTER),
+    )
+    assert not b.offer(1005, "GRC", t_s=9.0)  # never engaged
+    assert b.status(1005) is None and len(b.outgoing()) == 0
+    b.declare(1005, unit=2, t_s=10.0)
+    assert not b.offer(1005, "BGR", t_s=10.5)  # to itself
+    b.cease(1005, t_s=11.0)
+    assert not b.offer(1005, "GRC", t_s=12.0)  # ceased
+    own = b.status(1005)
+    assert (own.status, own.t_s) == (EngageStatus.CEASED, 11.0)
+    _send(b, g, 12.0)
+    assert not g.accept(1005, unit=0, t_s=13.0) and g.engager(1005) is None
+    assert [e.detail for e in b.events if e.kind == "handover"] == [
+        "offer to GRC refused: BGR is not engaging it",
+        "offer to BGR refused: is itself",
+        "offer to GRC refused: BGR is not engaging it",
+    ]
+    b.declare(1005, unit=2, t_s=14.0)
+    assert b.offer(1005, "GRC", t_s=15.0)  # engaging again: offered
 
 
 def test_the_loser_ceases_at_the_time_it_learns_of_the_conflict():

@@ -22,6 +22,7 @@ True
 >>> g.merge("BGR", a.outgoing(), t_s=11.0); g.declare(2001, unit=1, t_s=11.0)
 False
 >>> a.offer(2001, "GRC", t_s=12.0); g.merge("BGR", a.outgoing(), t_s=12.0)
+True
 >>> g.accept(2001, unit=1, t_s=13.0)
 True
 >>> a.merge("GRC", g.outgoing(), t_s=14.0); a.engager(2001), g.engager(2001)
@@ -107,21 +108,32 @@ class EngagementBoard:
                 Engagement(nation=self.nation, unit=own.unit, status=EngageStatus.CEASED, t_s=t_s),
             )
 
-    def offer(self, number: int, to: str, *, t_s: float) -> None:
-        """Offer engagement responsibility for track ``number`` to nation ``to``."""
+    def offer(self, number: int, to: str, *, t_s: float) -> bool:
+        """Offer engagement responsibility for track ``number`` to nation ``to``; False (and a
+        ``handover`` event saying why) when this nation is not engaging the track — it never
+        did, or it ceased — or ``to`` is itself: only the engaging nation can hand over."""
         own = self.status(number)
-        unit = own.unit if own is not None else 0
+        engaging = (
+            EngageStatus.ENGAGING,
+            EngageStatus.HANDOVER_ACCEPT,
+            EngageStatus.HANDOVER_OFFER,
+        )
+        if own is None or own.status not in engaging or to == self.nation:
+            why = "is itself" if to == self.nation else f"{self.nation} is not engaging it"
+            self._event(t_s, "handover", number, f"offer to {to} refused: {why}")
+            return False
         self._set(
             number,
             Engagement(
                 nation=self.nation,
-                unit=unit,
+                unit=own.unit,
                 status=EngageStatus.HANDOVER_OFFER,
-                t_s=own.t_s if own else t_s,
+                t_s=own.t_s,
                 target=to,
             ),
         )
         self._event(t_s, "handover", number, f"offered by {self.nation} to {to}")
+        return True
 
     def accept(self, number: int, *, unit: int, t_s: float) -> bool:
         """Accept a hand-over of track ``number`` offered to this nation; False if none."""
