@@ -119,6 +119,25 @@ def test_the_loser_ceases_at_the_time_it_learns_of_the_conflict():
     assert b.engager(1005) == r.engager(1005) == "ROU"
 
 
+def test_the_winner_logs_a_conflict_once_not_at_each_repetition():
+    """The loser re-sends its ENGAGING status until its CEASED goes out: the winner logs the
+    conflict once for that declaration, and again only for a new one."""
+    b, r = (
+        EngagementBoard(nation="BGR", roster=ROSTER),
+        EngagementBoard(nation="ROU", roster=ROSTER),
+    )
+    assert r.declare(1005, unit=1, t_s=10.0)
+    assert b.declare(1005, unit=2, t_s=10.5)
+    late = b.outgoing()  # BGR's ENGAGING, as its partners keep receiving it
+    for t in (11.0, 12.0, 13.0):
+        r.merge("BGR", late, t_s=t)
+    conflicts = [(e.t_s, e.detail) for e in r.events if e.kind == "engage_conflict"]
+    assert conflicts == [(11.0, "BGR ceases: ROU declared first")]
+    assert b.declare(1005, unit=3, t_s=13.5)  # a new declaration (BGR does not know yet)
+    r.merge("BGR", b.outgoing(), t_s=14.0)
+    assert [e.t_s for e in r.events if e.kind == "engage_conflict"] == [11.0, 14.0]
+
+
 def test_the_offerer_ceases_at_the_time_it_learns_of_the_acceptance():
     b, g = (
         EngagementBoard(nation="BGR", roster=ROSTER),

@@ -184,6 +184,7 @@ class EngagementBoard:
                 t_s=float(r["t_s"]),
                 target=self.roster[tgt] if tgt < len(self.roster) else "",
             )
+            resent = by.get(number, {}).get(sender) == e  # the partner repeats its status
             _put(by, number, e)
             own = by[number].get(self.nation)
             if own is None:
@@ -215,7 +216,7 @@ class EngagementBoard:
                         number,
                         f"{self.nation} ceases: {sender} declared first",
                     )
-                else:
+                elif not resent:  # once per declaration, not at each repetition of it
                     self._event(
                         t_s,
                         "engage_conflict",
