@@ -20,7 +20,7 @@ from iamd.federation.router import free_port
 from iamd.federation.view import COLOURS, picture_json
 from iamd.scenario.loader import load_scenario
 
-from .conftest import drone_track
+from .conftest import drone_track, rou_node
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SENSORS = {"BGR": ["bg_surveillance_varna"], "ROU": ["ro_surveillance_constanta"]}
@@ -80,39 +80,16 @@ def test_colours_cover_every_standard_identity():
 # --- threat evaluation and weapon assignment in the view -------------------------------------
 
 
-class _Session:
-    """Stands for the node's Zenoh session: keeps nothing."""
-
-    def put(self, key, data):
-        pass
-
-
-def _drone(port, t_s):
-    """A hostile drone 25 km east of Constanța's port at 500 m, flying at it at 50 m/s, as
-    the node's own local track."""
-    return drone_track(port, t_s)
-
-
 @pytest.fixture(scope="module")
 def tewa_views(tmp_path_factory):
-    """``picture_json`` of ROU's node (its scenario units, no session) while its TEWA engages
-    a hostile drone, and after that engagement ended by kill assessment."""
-    from iamd.federation.node import Node, NodeConfig
-
-    d = tmp_path_factory.mktemp("view_tewa")
-    cfg = NodeConfig.model_validate({
-        "nation": "ROU", "peers": ["BGR"], "identify": False,
-        "router": {"port": 7447, "ca": d / "ca.pem"},
-        "credentials": {"user": "rou", "password_file": d / "pw",
-                        "cert": d / "c.pem", "key": d / "c.key"},
-    })  # fmt: skip
-    node = Node(cfg)
-    node._session = _Session()
+    """``picture_json`` of ROU's node (its scenario units, a recording session) while its
+    TEWA engages a hostile drone, and after that engagement ended by kill assessment."""
+    node = rou_node(tmp_path_factory.mktemp("view_tewa"))
     port = next(a for a in load_scenario("balkans").scenario.assets if a.name == "constanta_port")
     views = {}
     t = 0.0
     while "assessed" not in views and t < 1000.0:
-        node._local_sim = _drone(port, t)
+        node._local_sim = drone_track(port, t)
         node._fold(t, t)
         ends = [e for e in node.tewa.events if e.kind == "tewa_end"]
         if node.tewa.engaging and "engaging" not in views:
